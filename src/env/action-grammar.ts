@@ -1,0 +1,363 @@
+// Text grammars for Action: WebRL/WebAgent-R1 calls (`do(action="Click", element="12")`) and WebArena commands (`click [12]`), parsed without throwing and formatted to round-trip.
+
+import { OptionsError } from '../errors.js';
+import { quote } from './observation-text.js';
+import type { Action, ElementTarget } from './types.js';
+
+/** `'webagent-r1'`: WebRL / WebAgent-R1 Python-call syntax (default). `'webarena'`: WebArena's `verb [arg]` syntax. */
+export type ActionGrammar = 'webagent-r1' | 'webarena';
+
+export const ACTION_GRAMMARS: readonly ActionGrammar[] = Object.freeze(['webagent-r1', 'webarena'] as const);
+
+type ValidAction = Exclude<Action, { type: 'invalid' }>;
+
+/** Thrown inside the parsers only; `parseAction` turns it into an `invalid` action. */
+class ParseFailure extends Error {}
+function fail(reason: string): never {
+  throw new ParseFailure(reason);
+}
+const excerpt = (s: string): string => quote(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+
+/** A cursor over the action text. */
+class Scanner {
+  i = 0;
+  constructor(readonly s: string) {}
+  ws(): void {
+    while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++;
+  }
+  eat(c: string): boolean {
+    const ok = this.s.startsWith(c, this.i);
+    if (ok) this.i += c.length;
+    return ok;
+  }
+  match(re: RegExp): string | undefined {
+    re.lastIndex = this.i;
+    const m = re.exec(this.s);
+    if (m) this.i += m[0].length;
+    return m?.[0];
+  }
+  peek = (): string => this.s[this.i] ?? '';
+  done = (): boolean => this.i >= this.s.length;
+  rest = (): string => this.s.slice(this.i);
+  /** The quoted string at the cursor, quotes and escapes included, undecoded. */
+  quoted(what: string): string {
+    const q = this.peek();
+    let j = this.i + 1;
+    while (j < this.s.length && this.s[j] !== q) j += this.s[j] === '\\' ? 2 : 1;
+    if (j >= this.s.length) fail(`unterminated string in ${what}; close it with ${q} and escape inner quotes as \\${q}`);
+    const raw = this.s.slice(this.i, j + 1);
+    this.i = j + 1;
+    return raw;
+  }
+}
+
+const WORD = /[A-Za-z_]\w*/y;
+const ROLE = /^[A-Za-z][\w-]*$/;
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', "'": "'", '\\': '\\', '/': '/' };
+
+/** Decodes a double- or single-quoted value: JSON escapes plus `\'`; unknown escapes are kept verbatim. */
+function unescape(raw: string): string {
+  const decode = (all: string, e: string): string => (e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : (ESCAPES[e] ?? all));
+  return raw.slice(1, -1).replace(/\\(u[0-9a-fA-F]{4}|[\s\S])/g, decode);
+}
+
+function positiveInt(text: string, what: string): number {
+  const t = text.trim();
+  const n = Number(t);
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(n) || n < 1) fail(`${what} must be a positive integer, got ${quote(text)}`);
+  return n;
+}
+
+function nameTarget(role: string, name: string, nth: string | undefined): ElementTarget {
+  if (!ROLE.test(role)) fail(`role must be a single word such as "link" or "button", got ${quote(role)}`);
+  return nth === undefined ? { role, name } : { role, name, nth: positiveInt(nth, 'nth (1-based)') };
+}
+
+/** Strips surrounding whitespace, backticks or a code fence, and a trailing `;`. */
+function unwrap(text: string): string {
+  let s = text.trim().replace(/;$/, '').trimEnd();
+  const fence = /^(`+)([\s\S]*)\1$/.exec(s);
+  if (fence) s = (fence[1]!.length >= 3 ? fence[2]!.replace(/^[A-Za-z-]*\n/, '') : fence[2]!).trim().replace(/;$/, '').trimEnd();
+  return s;
+}
+
+// ---------------------------------------------------------------- webagent-r1
+
+const TARGET_FORM = 'element="<id>" or role="..." name="..."';
+const TARGET_KEYS = ['element', 'role', 'name', 'nth'];
+/** One `do(action=...)` form; `build` gets the argument and a parser for the element keywords. */
+type R1Spec = { name: string; arg?: string; target?: boolean; build: (arg: string, target: () => ElementTarget) => ValidAction };
+const R1_SPECS: readonly R1Spec[] = [
+  { name: 'Click', target: true, build: (_, t) => ({ type: 'click', target: t() }) },
+  { name: 'Type', arg: '<text>', target: true, build: (text, t) => ({ type: 'type', target: t(), text }) },
+  { name: 'Search', arg: '<text>', target: true, build: (text, t) => ({ type: 'type', target: t(), text, pressEnter: true }) },
+  { name: 'Hover', target: true, build: (_, t) => ({ type: 'hover', target: t() }) },
+  { name: 'Select Dropdown Option', arg: '<option>', target: true, build: (option, t) => ({ type: 'select', target: t(), option }) },
+  { name: 'Scroll Up', build: () => ({ type: 'scroll', direction: 'up' }) },
+  { name: 'Scroll Down', build: () => ({ type: 'scroll', direction: 'down' }) },
+  { name: 'Press Enter', build: () => ({ type: 'press', key: 'Enter' }) },
+  { name: 'Press Key', arg: '<key>', build: (key) => ({ type: 'press', key: key.trim() }) },
+  { name: 'Goto', arg: '<url>', build: (url) => ({ type: 'goto', url: url.trim() }) },
+];
+const R1_LOOKUP = new Map<string, R1Spec>(R1_SPECS.map((s) => [s.name.toLowerCase(), s]));
+R1_LOOKUP.set('go to', R1_LOOKUP.get('goto')!);
+const R1_CALLS = 'do(action="...", ...), exit(message="..."), go_backward() or go_forward()';
+const r1Form = (x: R1Spec): string => `do(action="${x.name}"${x.arg ? `, argument="${x.arg}"` : ''}${x.target ? ', element="<id>"' : ''})`;
+
+function parseR1(s: string): ValidAction {
+  const sc = new Scanner(s);
+  const fn = sc.match(WORD)?.toLowerCase();
+  if (fn === undefined || !['do', 'exit', 'go_backward', 'go_forward'].includes(fn)) fail(`expected ${R1_CALLS}, got ${excerpt(s)}`);
+  sc.ws();
+  if (!sc.eat('(')) fail(`expected "(" after ${fn}; write ${fn}(...)`);
+  const args = new Map<string, string>();
+  const unclosed = `missing ")" at the end of ${fn}(...)`;
+  for (;;) {
+    sc.ws();
+    if (sc.eat(')')) break;
+    const key = sc.match(WORD) ?? fail(sc.done() ? unclosed : `expected keyword="value" in ${fn}(...), got ${excerpt(sc.rest())}`);
+    sc.ws();
+    if (!sc.eat('=')) fail(`expected "=" after keyword ${key}; write ${key}="..."`);
+    sc.ws();
+    const bare = (): string => sc.match(/-?\d+/y) ?? fail(`value of ${key}= must be a quoted string, got ${excerpt(sc.rest())}`);
+    const value = sc.peek() === '"' || sc.peek() === "'" ? unescape(sc.quoted(`${key}=`)) : bare();
+    if (args.has(key.toLowerCase())) fail(`duplicate keyword ${key}=`);
+    args.set(key.toLowerCase(), value);
+    sc.ws();
+    if (sc.eat(')')) break;
+    if (!sc.eat(',')) fail(sc.done() ? unclosed : `expected "," or ")" after ${key}=..., got ${excerpt(sc.rest())}`);
+  }
+  sc.ws();
+  if (!sc.done()) fail(`unexpected text after ")": ${excerpt(sc.rest())}`);
+  const only = (allowed: readonly string[], what: string, form: string): void => {
+    for (const k of args.keys()) if (!allowed.includes(k)) fail(`${what} does not take ${k}=; expected ${form}`);
+  };
+  if (fn === 'go_backward' || fn === 'go_forward') {
+    only([], `${fn}()`, `${fn}()`);
+    return { type: fn === 'go_backward' ? 'go_back' : 'go_forward' };
+  }
+  if (fn === 'exit') {
+    only(['message'], 'exit()', 'exit(message="<answer>")');
+    return { type: 'answer', text: args.get('message') ?? fail('exit needs message="<answer>"') };
+  }
+  const raw = args.get('action') ?? fail(`do() needs action="..."; expected one of ${R1_SPECS.map((x) => x.name).join(', ')}`);
+  const spec =
+    R1_LOOKUP.get(raw.trim().replace(/\s+/g, ' ').toLowerCase()) ??
+    fail(`unknown action ${quote(raw)}; expected one of ${R1_SPECS.map((x) => x.name).join(', ')}`);
+  only(['action', ...(spec.arg ? ['argument'] : []), ...(spec.target ? TARGET_KEYS : [])], spec.name, r1Form(spec));
+  const arg = spec.arg === undefined ? '' : (args.get('argument') ?? fail(`${spec.name} needs argument="${spec.arg}"; expected ${r1Form(spec)}`));
+  if ((spec.arg === '<key>' || spec.arg === '<url>') && !arg.trim()) fail(`${spec.name} needs a non-empty argument="${spec.arg}"`);
+  return spec.build(arg, () => r1Target(args, spec.name));
+}
+
+function r1Target(args: ReadonlyMap<string, string>, action: string): ElementTarget {
+  const [element, role, name, nth] = TARGET_KEYS.map((k) => args.get(k));
+  if (element !== undefined) {
+    if (role !== undefined || name !== undefined || nth !== undefined) fail(`${action} takes either element="<id>" or role="..." name="...", not both`);
+    return { id: positiveInt(element, 'element id') };
+  }
+  if (role === undefined && name === undefined) fail(`${action} needs ${TARGET_FORM}`);
+  if (role === undefined || name === undefined) fail(`${action} needs both role="..." and name="..." (or element="<id>")`);
+  return nameTarget(role, name, nth);
+}
+
+function formatR1(a: ValidAction): string {
+  const call = (action: string, argument?: string, t?: ElementTarget): string => {
+    const parts = [`action=${quote(action)}`];
+    if (argument !== undefined) parts.push(`argument=${quote(argument)}`);
+    if (t && 'id' in t) parts.push(`element=${quote(String(t.id))}`);
+    else if (t) parts.push(`role=${quote(t.role)}`, `name=${quote(t.name)}`, ...(t.nth === undefined ? [] : [`nth=${quote(String(t.nth))}`]));
+    return `do(${parts.join(', ')})`;
+  };
+  switch (a.type) {
+    case 'click': return call('Click', undefined, a.target);
+    case 'hover': return call('Hover', undefined, a.target);
+    case 'type': return call(a.pressEnter ? 'Search' : 'Type', a.text, a.target);
+    case 'select': return call('Select Dropdown Option', a.option, a.target);
+    case 'scroll': return call(a.direction === 'up' ? 'Scroll Up' : 'Scroll Down');
+    case 'press': return a.key === 'Enter' ? call('Press Enter') : call('Press Key', a.key);
+    case 'goto': return call('Goto', a.url);
+    case 'go_back': return 'go_backward()';
+    case 'go_forward': return 'go_forward()';
+    case 'answer': return `exit(message=${quote(a.text)})`;
+    default: return badAction(a);
+  }
+}
+
+// ---------------------------------------------------------------- webarena
+
+const WA_VERBS = ['click', 'hover', 'type', 'select', 'press', 'scroll', 'goto', 'go_back', 'go_forward', 'stop'];
+const WA_TAB_VERBS = ['new_tab', 'tab_focus', 'close_tab'];
+
+/** Parses `[12]`, `[link "Name"]` or `[link "Name" 2]` at the start of `rest`; returns the target and what follows. */
+function waTarget(rest: string, verb: string): [ElementTarget, string] {
+  const form = `${verb} [<id>] or ${verb} [role "name"]`;
+  const sc = new Scanner(rest);
+  if (!sc.eat('[')) fail(`${verb} needs an element; expected ${form}`);
+  sc.ws();
+  const word = sc.match(/[^\s\]"]+/y);
+  sc.ws();
+  let target: ElementTarget;
+  if (sc.peek() === '"') {
+    if (word === undefined) fail(`missing role before the name; expected ${form}`);
+    const name = jsonString(sc.quoted('the element name'));
+    sc.ws();
+    const nth = sc.match(/[^\s\]]+/y);
+    sc.ws();
+    target = nameTarget(word, name, nth);
+  } else {
+    if (word === undefined) fail(`${verb} needs an element; expected ${form}`);
+    if (sc.peek() !== ']') fail(`the element name must be quoted, e.g. ${verb} [link "Blue Ceramic Mug"]; got ${excerpt(rest)}`);
+    target = { id: positiveInt(word, 'element id') };
+  }
+  if (!sc.eat(']')) fail(`missing "]" after the element; expected ${form}`);
+  return [target, sc.rest().trim()];
+}
+
+function jsonString(raw: string): string {
+  try {
+    return JSON.parse(raw) as string;
+  } catch {
+    return fail(`element name ${excerpt(raw)} is not a valid JSON string`);
+  }
+}
+
+/** The text of one greedy `[...]` group spanning all of `body` (the text may itself contain brackets). */
+function waText(body: string, form: string): string {
+  if (!body.startsWith('[')) fail(body ? `expected ${form}, got ${excerpt(body)}` : `missing argument; expected ${form}`);
+  if (!body.endsWith(']')) fail(`missing closing "]"; expected ${form}`);
+  return body.slice(1, -1);
+}
+
+function parseWA(s: string): ValidAction {
+  const verb = /^[A-Za-z_]+/.exec(s)?.[0];
+  const lower = verb?.toLowerCase() ?? '';
+  const rest = s.slice(verb?.length ?? 0).trim();
+  if (WA_TAB_VERBS.includes(lower)) fail(`tab actions are not supported (${lower}); stay in one tab and use goto [url] or go_back`);
+  if (!WA_VERBS.includes(lower)) fail(`unknown action ${excerpt(verb ?? s)}; expected one of ${WA_VERBS.join(', ')}`);
+  switch (lower) {
+    case 'go_back':
+    case 'go_forward':
+      if (rest) fail(`${lower} takes no arguments, got ${excerpt(rest)}`);
+      return { type: lower };
+    case 'click':
+    case 'hover': {
+      const [target, after] = waTarget(rest, lower);
+      if (after) fail(`unexpected text after ${lower} [...]: ${excerpt(after)}`);
+      return { type: lower, target };
+    }
+    case 'type': {
+      const [target, after] = waTarget(rest, 'type');
+      const flag = /\]\s*\[\s*([01])\s*\]$/.exec(after);
+      const text = waText(flag ? after.slice(0, flag.index + 1) : after, 'type [<id>] [text] [0|1]');
+      return !flag || flag[1] === '1' ? { type: 'type', target, text, pressEnter: true } : { type: 'type', target, text };
+    }
+    case 'select': {
+      const [target, after] = waTarget(rest, 'select');
+      return { type: 'select', target, option: waText(after, 'select [<id>] [option]') };
+    }
+    case 'press':
+      return { type: 'press', key: waText(rest, 'press [key]').trim() || fail('press needs a key, e.g. press [Control+a]') };
+    case 'scroll': {
+      const dir = waText(rest, 'scroll [up] or scroll [down]').trim().toLowerCase().replace(/^direction\s*=\s*/, '');
+      if (dir !== 'up' && dir !== 'down') fail(`scroll direction must be up or down, got ${excerpt(dir)}`);
+      return { type: 'scroll', direction: dir as 'up' | 'down' };
+    }
+    case 'goto':
+      return { type: 'goto', url: waText(rest, 'goto [url]').trim() || fail('goto needs a URL, e.g. goto [https://example.com]') };
+    default:
+      return { type: 'answer', text: waText(rest, 'stop [answer] (stop [] for no answer)') };
+  }
+}
+
+function formatWA(a: ValidAction): string {
+  const el = (t: ElementTarget): string => ('id' in t ? String(t.id) : `${t.role} ${quote(t.name)}${t.nth === undefined ? '' : ` ${t.nth}`}`);
+  switch (a.type) {
+    case 'click': return `click [${el(a.target)}]`;
+    case 'hover': return `hover [${el(a.target)}]`;
+    case 'type': return `type [${el(a.target)}] [${a.text}] [${a.pressEnter ? 1 : 0}]`;
+    case 'select': return `select [${el(a.target)}] [${a.option}]`;
+    case 'scroll': return `scroll [${a.direction}]`;
+    case 'press': return `press [${a.key}]`;
+    case 'goto': return `goto [${a.url}]`;
+    case 'go_back': return 'go_back';
+    case 'go_forward': return 'go_forward';
+    case 'answer': return `stop [${a.text}]`;
+    default: return badAction(a);
+  }
+}
+
+// ---------------------------------------------------------------- public API
+
+function badAction(a: never): never {
+  throw new OptionsError(`cannot format action of type ${quote(String((a as { type?: unknown } | null)?.type))}`);
+}
+
+function checkGrammar(grammar: unknown): asserts grammar is ActionGrammar {
+  const ok = ACTION_GRAMMARS.includes(grammar as ActionGrammar);
+  if (!ok) throw new OptionsError(`unknown action grammar ${quote(String(grammar))}; expected one of ${ACTION_GRAMMARS.join(', ')}`);
+}
+
+/**
+ * Parses one action written in `grammar`. Never throws: text that is not a valid action yields
+ * `{ type: 'invalid', text, reason }` with a reason that names the problem and the expected form.
+ */
+export function parseAction(text: string, grammar: ActionGrammar = 'webagent-r1'): Action {
+  const input = typeof text === 'string' ? text : String(text);
+  try {
+    checkGrammar(grammar);
+    const s = unwrap(input);
+    if (!s) return { type: 'invalid', text: input, reason: 'empty action' };
+    return grammar === 'webarena' ? parseWA(s) : parseR1(s);
+  } catch (error) {
+    const reason = error instanceof ParseFailure || error instanceof OptionsError ? error.message : `unparseable action: ${String(error)}`;
+    return { type: 'invalid', text: input, reason };
+  }
+}
+
+/** Formats an action in `grammar` so that `parseAction` gives it back. An `invalid` action formats as its text. */
+export function formatAction(action: Action, grammar: ActionGrammar = 'webagent-r1'): string {
+  checkGrammar(grammar);
+  if (action.type === 'invalid') return action.text;
+  return grammar === 'webarena' ? formatWA(action) : formatR1(action);
+}
+
+const EXAMPLES: readonly [ValidAction, string][] = [
+  [{ type: 'click', target: { id: 12 } }, 'click element [12]'],
+  [{ type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug' } }, 'click an element by its role and name as shown'],
+  [{ type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug', nth: 2 } }, 'the 2nd of several elements with that role and name'],
+  [{ type: 'hover', target: { id: 12 } }, 'hover over element [12]'],
+  [{ type: 'type', target: { id: 3 }, text: 'blue mug' }, 'type text into element [3]'],
+  [{ type: 'type', target: { id: 3 }, text: 'blue mug', pressEnter: true }, 'type text into element [3], then press Enter'],
+  [{ type: 'select', target: { id: 7 }, option: 'Red' }, 'choose option "Red" of dropdown [7]'],
+  [{ type: 'scroll', direction: 'up' }, 'scroll the page up'],
+  [{ type: 'scroll', direction: 'down' }, 'scroll the page down'],
+  [{ type: 'press', key: 'Enter' }, 'press Enter'],
+  [{ type: 'press', key: 'Control+a' }, 'press a key or key combination'],
+  [{ type: 'goto', url: 'https://example.com/' }, 'open a URL'],
+  [{ type: 'go_back' }, 'go back one page'],
+  [{ type: 'go_forward' }, 'go forward one page'],
+  [{ type: 'answer', text: 'the answer' }, 'finish the task with this answer'],
+];
+
+const HELP: Record<ActionGrammar, readonly [string, string, string]> = {
+  'webagent-r1': [
+    'Write exactly one action per turn as a call with keyword arguments in double quotes:',
+    'Elements are element="<id>" as shown in the page, or role="..." name="..." with an optional nth="2".',
+    'Inside values write \\" for a quote, \\\\ for a backslash and \\n for a new line.',
+  ],
+  webarena: [
+    'Write exactly one action per turn as a lower-case verb followed by bracketed arguments:',
+    'Elements are [<id>] as shown in the page, or [role "name"] with an optional ordinal: [link "Blue Ceramic Mug" 2].',
+    'The last argument of type is 1 to press Enter after typing, 0 not to. Use stop [] to finish without an answer.',
+  ],
+};
+
+/** Multi-line help text listing every action form of `grammar` with an example, for system prompts. */
+export function describeGrammar(grammar: ActionGrammar): string {
+  checkGrammar(grammar);
+  const lines = EXAMPLES.map(([a]) => formatAction(a, grammar));
+  const width = Math.max(...lines.map((l) => l.length));
+  const [head, ...notes] = HELP[grammar];
+  return [head, ...lines.map((l, i) => `  ${l.padEnd(width)}  ${EXAMPLES[i]![1]}`), ...notes].join('\n');
+}

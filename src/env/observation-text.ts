@@ -1,0 +1,110 @@
+// Renders observation nodes as the text an agent reads, and cuts it to a character or token
+// budget around the part of the page that is in the viewport. Shared by WebEnvironment and
+// the scripted test environment so both print pages identically.
+
+import type { ElementState, ObservationNode } from './types.js';
+
+/** Budget for the observation text. Lines are dropped whole, never cut in the middle. */
+export interface ObservationBudget {
+  /** Maximum characters of page text (default 12,000). */
+  readonly maxChars?: number;
+  /** Maximum tokens of page text, counted with `countTokens`. */
+  readonly maxTokens?: number;
+  /** Token counter for `maxTokens` (for example a tokenizer's encode length). */
+  readonly countTokens?: (text: string) => number;
+}
+
+export const DEFAULT_MAX_OBSERVATION_CHARS = 12_000;
+
+function stateText(state: ElementState | undefined): string {
+  if (!state) return '';
+  let s = '';
+  if (state.checked === 'mixed') s += ' checked=mixed';
+  else if (state.checked === true) s += ' checked';
+  if (state.selected) s += ' selected';
+  if (state.expanded === true) s += ' expanded';
+  else if (state.expanded === false) s += ' collapsed';
+  if (state.disabled) s += ' disabled';
+  if (state.required) s += ' required';
+  if (state.focused) s += ' focused';
+  return s;
+}
+
+/** Quotes a name or value the way observations and action grammars both do (JSON string syntax). */
+export function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** One observation line: `[12] link "Blue Ceramic Mug"`, `## Reviews`, or plain text. */
+export function formatNode(node: ObservationNode): string {
+  const indent = node.depth ? '  '.repeat(node.depth) : '';
+  if (node.id !== undefined) {
+    const value = node.value !== undefined && node.value !== '' ? ` value=${quote(node.value)}` : '';
+    return `${indent}[${node.id}] ${node.role} ${quote(node.name)}${value}${stateText(node.state)}`;
+  }
+  if (node.role === 'heading') return `${indent}${'#'.repeat(node.level ?? 2)} ${node.name}`;
+  if (node.role === 'text') return `${indent}${node.name}`;
+  return `${indent}${node.role} ${quote(node.name)}`;
+}
+
+export interface RenderedText {
+  readonly text: string;
+  readonly truncated: boolean;
+}
+
+/**
+ * Joins the nodes into text. When the text exceeds the budget, keeps a window of whole lines
+ * that starts at the first line in the viewport, grows downwards and upwards alternately while
+ * it fits, and marks what was cut with a line that says how many lines and where.
+ */
+export function renderObservationText(nodes: readonly ObservationNode[], budget: ObservationBudget = {}): RenderedText {
+  const lines = nodes.map(formatNode);
+  const maxChars = budget.maxChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
+  const { maxTokens, countTokens } = budget;
+  const full = lines.join('\n');
+  const fits = (text: string): boolean =>
+    text.length <= maxChars && (maxTokens === undefined || countTokens === undefined || countTokens(text) <= maxTokens);
+  if (fits(full)) return { text: full, truncated: false };
+
+  // Character cost of each line plus its newline; token budgets are checked on the joined window.
+  let first = nodes.findIndex((n) => n.visible);
+  if (first < 0) first = 0;
+  let lo = first;
+  let hi = first; // window is lines[lo, hi)
+  let chars = 0;
+  const markerReserve = 120; // room for the two "lines above/below" markers
+  const window = (a: number, b: number): string => lines.slice(a, b).join('\n');
+  let grewDown = true;
+  let grewUp = true;
+  while (grewDown || grewUp) {
+    grewDown = false;
+    grewUp = false;
+    const down = lines[hi];
+    if (down !== undefined && chars + down.length + 1 + markerReserve <= maxChars && fitsTokens(hi + 1, lo)) {
+      chars += down.length + 1;
+      hi += 1;
+      grewDown = true;
+    }
+    const up = lines[lo - 1];
+    if (up !== undefined && chars + up.length + 1 + markerReserve <= maxChars && fitsTokens(hi, lo - 1)) {
+      chars += up.length + 1;
+      lo -= 1;
+      grewUp = true;
+    }
+  }
+  function fitsTokens(b: number, a: number): boolean {
+    if (maxTokens === undefined || countTokens === undefined) return true;
+    return countTokens(window(a, b)) + 24 <= maxTokens;
+  }
+  if (hi === lo && lines[lo] !== undefined) {
+    // Even one line is over budget: keep its head so the agent still sees something.
+    lines[lo] = lines[lo]!.slice(0, Math.max(0, maxChars - markerReserve)) + ' …';
+    hi = lo + 1;
+  }
+  const parts: string[] = [];
+  if (lo > 0) parts.push(`… ${lo} line${lo === 1 ? '' : 's'} above not shown (scroll up to see them)`);
+  parts.push(window(lo, hi));
+  const below = lines.length - hi;
+  if (below > 0) parts.push(`… ${below} line${below === 1 ? '' : 's'} below not shown (scroll down to see them)`);
+  return { text: parts.join('\n'), truncated: true };
+}

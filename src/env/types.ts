@@ -1,0 +1,132 @@
+// The Environment contract of the design card (DESIGN.md): plain-data observations in,
+// typed actions out. Implemented by WebEnvironment (real Chromium) and, for unit tests,
+// by ScriptedEnvironment on the `webagent-r1/testing` subpath.
+
+/**
+ * Which element an action acts on: the integer id shown in the observation (`[12]`), or a
+ * role and accessible name exactly as the observation prints them (`link "Blue Ceramic Mug"`),
+ * with `nth` (1-based) to pick the k-th of several equal matches.
+ */
+export type ElementTarget = { readonly id: number } | { readonly role: string; readonly name: string; readonly nth?: number };
+
+/** One action of the agent. Every grammar parses into, and formats from, this union. */
+export type Action =
+  | { readonly type: 'click'; readonly target: ElementTarget }
+  | { readonly type: 'type'; readonly target: ElementTarget; readonly text: string; readonly pressEnter?: boolean }
+  | { readonly type: 'select'; readonly target: ElementTarget; readonly option: string }
+  | { readonly type: 'hover'; readonly target: ElementTarget }
+  | { readonly type: 'press'; readonly key: string }
+  | { readonly type: 'scroll'; readonly direction: 'up' | 'down' }
+  | { readonly type: 'goto'; readonly url: string }
+  | { readonly type: 'go_back' }
+  | { readonly type: 'go_forward' }
+  | { readonly type: 'answer'; readonly text: string }
+  /**
+   * Text that did not parse into an action. Stepping it changes nothing on the page; the
+   * reason becomes the next observation's `lastActionError` and the turn counts.
+   */
+  | { readonly type: 'invalid'; readonly text: string; readonly reason: string };
+
+export type ActionType = Action['type'];
+
+/** Element states shown in the observation. */
+export interface ElementState {
+  readonly checked?: boolean | 'mixed';
+  readonly selected?: boolean;
+  readonly disabled?: boolean;
+  readonly expanded?: boolean;
+  readonly focused?: boolean;
+  readonly required?: boolean;
+}
+
+/**
+ * One line of page content, as the DOM walker (or a scripted page) produces it. Actionable
+ * elements carry an `id`; static text does not.
+ */
+export interface ObservationNode {
+  /** Integer id, present only on actionable elements. */
+  readonly id?: number;
+  /** ARIA role (explicit or implicit), `text` for static text, `heading` for headings. */
+  readonly role: string;
+  /** Accessible name, or the text itself for static text. */
+  readonly name: string;
+  readonly value?: string;
+  readonly state?: ElementState;
+  /** Heading level 1..6. */
+  readonly level?: number;
+  /** Indentation depth (options inside a select, elements inside an iframe). */
+  readonly depth?: number;
+  /** Whether any part of the element lies in the viewport. Truncation keeps visible lines first. */
+  readonly visible?: boolean;
+}
+
+/** What the agent sees after each reset and step. Plain data, never a live page. */
+export interface Observation {
+  /** The page as text: one line per element or text block, `[id] role "name" ...` for actionable ones. */
+  readonly text: string;
+  readonly url: string;
+  readonly title: string;
+  /** Why the last action failed (bad id, hidden element, timeout, unparseable text, ...), else null. */
+  readonly lastActionError: string | null;
+  /** Things that happened that the agent should know of: dialogs, blocked downloads, popups. */
+  readonly notices: readonly string[];
+  /** True when the text was cut to fit the budget; the text says where. */
+  readonly truncated: boolean;
+  /** The structured lines the text was made from. */
+  readonly nodes: readonly ObservationNode[];
+  /** PNG bytes of the viewport, when screenshots are enabled. */
+  readonly screenshot?: Uint8Array;
+}
+
+/** Extra facts about a step, for logging and reward checking. */
+export interface StepInfo {
+  /** 1-based number of the step just taken. */
+  readonly turn: number;
+  readonly action: Action;
+  /** Final answer, when the action was `answer`. */
+  readonly answer?: string;
+  /** Wall time the step took, in milliseconds. */
+  readonly elapsedMs: number;
+}
+
+export interface StepResult {
+  readonly observation: Observation;
+  /** The agent ended the episode with an answer. */
+  readonly terminated: boolean;
+  /** The turn limit was reached without an answer. */
+  readonly truncated: boolean;
+  readonly info: StepInfo;
+}
+
+/**
+ * The minimal task an environment can run. The tasks module's `WebTask` extends it with reward
+ * checkers; users may pass anything of this shape.
+ */
+export interface EnvTask {
+  readonly id: string;
+  /** The instruction given to the agent. */
+  readonly intent: string;
+  /** Absolute http(s) URL the episode starts on. */
+  readonly startUrl: string;
+  /** Turn limit; the environment's `maxTurns` option applies when absent. */
+  readonly maxTurns?: number;
+  /**
+   * Origins (`http://127.0.0.1:8080`) the agent may navigate to, besides the start URL's.
+   * `'*'` allows any http(s) origin.
+   */
+  readonly allowedOrigins?: readonly string[] | '*';
+}
+
+export interface ResetOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** The Environment interface: `reset(task)`, `step(action)`, `close()`. */
+export interface Environment<Task extends EnvTask = EnvTask> extends AsyncDisposable {
+  /** Starts a fresh episode of `task` and returns the first observation. */
+  reset(task: Task, options?: ResetOptions): Promise<Observation>;
+  /** Executes one action. Action failures are reported in the observation, never thrown. */
+  step(action: Action): Promise<StepResult>;
+  /** Releases everything the environment holds. Safe to call twice. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,713 @@
+// WebEnvironment: the Environment of the design card over playwright-core and real Chromium.
+// One BrowserContext per episode; observations from one in-page DOM walk; element actions as
+// real (trusted) mouse and keyboard input at the point the walker computed. Failed actions
+// become `lastActionError` (BrowserGym's convention); environment faults throw typed errors.
+
+import type { BrowserContext, BrowserContextOptions, Dialog, Download, Page, Request } from 'playwright-core';
+import {
+  BrowserCrashedError,
+  EnvironmentStateError,
+  EpisodeAbortedError,
+  OptionsError,
+  PageCrashedError,
+  PageUnresponsiveError,
+  StartPageError,
+  TaskError,
+} from '../errors.js';
+import { BrowserPool, type BrowserPoolOptions, type ContextLease } from './browser-pool.js';
+import { domCall, LISTENER_SCRIPT, STATE_BITS, type DomObserveResult, type DomPrepareArgs, type DomPrepareResult, type DomRow, type DomScrollResult } from './dom-script.js';
+import { renderObservationText, type ObservationBudget } from './observation-text.js';
+import { resolveTarget } from './targets.js';
+import type { Action, ElementState, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from './types.js';
+
+export interface WebEnvironmentOptions {
+  /** A shared pool (for many environments); when absent the environment owns one made from `browser`. */
+  readonly pool?: BrowserPool;
+  /** Options of the pool the environment creates when `pool` is absent. */
+  readonly browser?: BrowserPoolOptions;
+  /** Turn limit when the task sets none (default 15, the WebAgent-R1 training horizon). */
+  readonly maxTurns?: number;
+  /** Time one action may take, in ms (default 5,000). */
+  readonly actionTimeout?: number;
+  /** Time a navigation (start page, goto, back, a link) may take, in ms (default 15,000). */
+  readonly navigationTimeout?: number;
+  /** Time the page may take to answer an observation before it counts as hung, in ms (default 10,000). */
+  readonly observationTimeout?: number;
+  /** Longest wait for requests an action started (fetch/XHR) to finish, in ms (default 2,000). */
+  readonly settleTimeout?: number;
+  /** Document state that ends a navigation (default `load`). */
+  readonly waitUntil?: 'load' | 'domcontentloaded';
+  /** Size budget of the observation text (default 12,000 characters). */
+  readonly budget?: ObservationBudget;
+  /** Longest accessible name shown (default 100 characters). */
+  readonly maxNameLength?: number;
+  /** Longest static text line shown (default 300 characters). */
+  readonly maxTextLength?: number;
+  /** Attach a PNG screenshot of the viewport to every observation (default false). */
+  readonly screenshot?: boolean;
+  /** Viewport size (default 1280 x 720). */
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** A page opened by the agent (`target=_blank`, `window.open`) becomes the active page, or is closed (default `follow`). */
+  readonly popups?: 'follow' | 'close';
+  /** How `alert`/`confirm`/`prompt` dialogs are answered (default `accept`). `beforeunload` is always accepted. */
+  readonly dialogs?: 'accept' | 'dismiss';
+  /** List elements that have click listeners added by script as `clickable` (default true). */
+  readonly detectClickListeners?: boolean;
+  /** Extra Playwright context options (locale, storageState, userAgent, ...). */
+  readonly contextOptions?: BrowserContextOptions;
+  /** Runs after the context is made and before the start page loads (cookies, routes, site state). */
+  readonly setup?: (episode: { readonly context: BrowserContext; readonly page: Page; readonly task: EnvTask }) => Promise<void>;
+}
+
+type EnvDefaults = Required<
+  Pick<
+    WebEnvironmentOptions,
+    | 'maxTurns' | 'actionTimeout' | 'navigationTimeout' | 'observationTimeout' | 'settleTimeout' | 'waitUntil'
+    | 'maxNameLength' | 'maxTextLength' | 'screenshot' | 'viewport' | 'popups' | 'dialogs' | 'detectClickListeners'
+  >
+>;
+
+export const WEB_ENVIRONMENT_DEFAULTS: Readonly<EnvDefaults> = Object.freeze({
+  maxTurns: 15,
+  actionTimeout: 5_000,
+  navigationTimeout: 15_000,
+  observationTimeout: 10_000,
+  settleTimeout: 2_000,
+  waitUntil: 'load',
+  maxNameLength: 100,
+  maxTextLength: 300,
+  screenshot: false,
+  viewport: Object.freeze({ width: 1280, height: 720 }),
+  popups: 'follow',
+  dialogs: 'accept',
+  detectClickListeners: true,
+});
+
+type Resolved = WebEnvironmentOptions & EnvDefaults;
+
+/** An action failure reported to the agent, not a fault of the environment. */
+class ActionFailure extends Error {}
+
+const STATE_NAMES: ReadonlyArray<[number, (s: { -readonly [K in keyof ElementState]: ElementState[K] }) => void]> = [
+  [STATE_BITS.checked, (s) => (s.checked = true)],
+  [STATE_BITS.mixed, (s) => (s.checked = 'mixed')],
+  [STATE_BITS.selected, (s) => (s.selected = true)],
+  [STATE_BITS.disabled, (s) => (s.disabled = true)],
+  [STATE_BITS.expanded, (s) => (s.expanded = true)],
+  [STATE_BITS.collapsed, (s) => (s.expanded = false)],
+  [STATE_BITS.focused, (s) => (s.focused = true)],
+  [STATE_BITS.required, (s) => (s.required = true)],
+];
+
+/** Converts the walker's compact rows into observation nodes. */
+export function rowsToNodes(rows: readonly DomRow[]): ObservationNode[] {
+  return rows.map(([id, role, name, value, bits, level, depth, visible]) => {
+    const node: { -readonly [K in keyof ObservationNode]: ObservationNode[K] } = { role, name };
+    if (id) node.id = id;
+    if (value !== null) node.value = value;
+    if (bits) {
+      const state: { -readonly [K in keyof ElementState]: ElementState[K] } = {};
+      for (const [bit, set] of STATE_NAMES) if (bits & bit) set(state);
+      node.state = state;
+    }
+    if (level) node.level = level;
+    if (depth) node.depth = depth;
+    node.visible = visible === 1;
+    return node;
+  });
+}
+
+function positiveInt(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
+    throw new OptionsError(`WebEnvironment option ${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+function validate(options: WebEnvironmentOptions): void {
+  for (const k of ['maxTurns', 'actionTimeout', 'navigationTimeout', 'observationTimeout', 'maxNameLength', 'maxTextLength'] as const) {
+    positiveInt(k, options[k]);
+  }
+  if (options.settleTimeout !== undefined && !(options.settleTimeout >= 0)) {
+    throw new OptionsError(`WebEnvironment option settleTimeout must be >= 0, got ${String(options.settleTimeout)}`);
+  }
+  if (options.popups !== undefined && options.popups !== 'follow' && options.popups !== 'close') {
+    throw new OptionsError(`WebEnvironment option popups must be 'follow' or 'close', got ${JSON.stringify(options.popups)}`);
+  }
+  if (options.dialogs !== undefined && options.dialogs !== 'accept' && options.dialogs !== 'dismiss') {
+    throw new OptionsError(`WebEnvironment option dialogs must be 'accept' or 'dismiss', got ${JSON.stringify(options.dialogs)}`);
+  }
+  if (options.waitUntil !== undefined && options.waitUntil !== 'load' && options.waitUntil !== 'domcontentloaded') {
+    throw new OptionsError(`WebEnvironment option waitUntil must be 'load' or 'domcontentloaded', got ${JSON.stringify(options.waitUntil)}`);
+  }
+  if (options.pool && options.browser) {
+    throw new OptionsError('WebEnvironment takes either pool (shared) or browser (options of its own pool), not both');
+  }
+  const b = options.budget;
+  if (b?.maxChars !== undefined) positiveInt('budget.maxChars', b.maxChars);
+  if (b?.maxTokens !== undefined) {
+    positiveInt('budget.maxTokens', b.maxTokens);
+    if (typeof b.countTokens !== 'function') throw new OptionsError('WebEnvironment option budget.maxTokens needs budget.countTokens, a function counting the tokens of a text');
+  }
+}
+
+/** Origins a task may visit, or `null` for any http(s) origin. */
+function allowedOriginsOf(task: EnvTask): Set<string> | null {
+  if (task.allowedOrigins === '*') return null;
+  const set = new Set<string>([new URL(task.startUrl).origin]);
+  for (const o of task.allowedOrigins ?? []) {
+    try {
+      set.add(new URL(o).origin);
+    } catch {
+      throw new TaskError(`task ${JSON.stringify(task.id)}: allowedOrigins entry ${JSON.stringify(o)} is not a URL (expected like "http://127.0.0.1:8080")`);
+    }
+  }
+  return set;
+}
+
+function validateTask(task: EnvTask): void {
+  if (typeof task !== 'object' || task === null) throw new TaskError('reset(task) needs a task object with id, intent and startUrl');
+  if (typeof task.id !== 'string' || task.id === '') throw new TaskError('task.id must be a non-empty string');
+  if (typeof task.intent !== 'string') throw new TaskError(`task ${JSON.stringify(task.id)}: intent must be a string`);
+  let url: URL;
+  try {
+    url = new URL(task.startUrl);
+  } catch {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: startUrl ${JSON.stringify(task.startUrl)} is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: startUrl must be http(s); ${url.protocol} URLs are refused`);
+  }
+  if (task.maxTurns !== undefined && (!Number.isInteger(task.maxTurns) || task.maxTurns < 1)) {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: maxTurns must be a positive integer, got ${String(task.maxTurns)}`);
+  }
+}
+
+const CLOSED_RE = /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Page crashed|has been closed/i;
+const NAV_RACE_RE = /Execution context was destroyed|Cannot find context with specified id|navigation|frame was detached|Frame has been detached/i;
+
+/** Tracks what the active page is doing: navigations of its main frame and requests in flight. */
+class PageActivity {
+  readonly inflight = new Set<Request>();
+  /** Main-frame navigation requested since the last `settle` and not yet loaded/failed. */
+  navigation: { request: Request; loaded: boolean; failed: boolean; committed: boolean } | undefined;
+  blockedUrl: string | undefined;
+  /** Requests started since `beginAction`. */
+  #started = 0;
+  #wake: (() => void) | undefined;
+
+  /** Marks the start of an action: only what happens from here on is waited for. */
+  beginAction(): void {
+    this.navigation = undefined;
+    this.blockedUrl = undefined;
+    this.#started = 0;
+  }
+
+  /** True when the action started a navigation or requests that are still running. */
+  get busy(): boolean {
+    return this.navigation !== undefined || (this.#started > 0 && this.inflight.size > 0);
+  }
+
+  takeBlocked(): string | undefined {
+    const url = this.blockedUrl;
+    this.blockedUrl = undefined;
+    return url;
+  }
+
+  constructor(readonly page: Page) {
+    page.on('request', (r) => {
+      this.inflight.add(r);
+      this.#started += 1;
+      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) this.navigation = { request: r, loaded: false, failed: false, committed: false };
+      this.#poke();
+    });
+    const done = (r: Request, failed: boolean): void => {
+      this.inflight.delete(r);
+      if (failed && this.navigation?.request === r) this.navigation.failed = true;
+      this.#poke();
+    };
+    page.on('requestfinished', (r) => done(r, false));
+    page.on('requestfailed', (r) => done(r, true));
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame() && this.navigation) this.navigation.committed = true;
+      this.#poke();
+    });
+    page.on('load', () => {
+      if (this.navigation) this.navigation.loaded = true;
+      this.#poke();
+    });
+    page.on('download', () => {
+      if (this.navigation) this.navigation.failed = true;
+      this.#poke();
+    });
+  }
+
+  #poke(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #changed(untilMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, Math.max(0, untilMs - Date.now()));
+      this.#wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Waits until a navigation the last action started has loaded (or failed), then until the
+   * requests it started are done, each bounded. A navigation response that never commits
+   * (204, download) is given up after 1 s.
+   */
+  async settle(navigationTimeout: number, settleTimeout: number, waitUntil: 'load' | 'domcontentloaded'): Promise<void> {
+    const navDeadline = Date.now() + navigationTimeout;
+    while (this.navigation && !this.navigation.failed && Date.now() < navDeadline && !this.page.isClosed()) {
+      const nav = this.navigation;
+      if (nav.loaded) break;
+      if (nav.committed && waitUntil === 'domcontentloaded') break;
+      if (!nav.committed && !this.inflight.has(nav.request)) {
+        // Response arrived but no commit yet; give it a moment, then assume it will not commit.
+        await this.#changed(Math.min(navDeadline, Date.now() + 1_000));
+        if (!nav.committed && !nav.loaded) break;
+        continue;
+      }
+      await this.#changed(navDeadline);
+    }
+    this.navigation = undefined;
+    const deadline = Date.now() + settleTimeout;
+    while (this.inflight.size > 0 && Date.now() < deadline && !this.page.isClosed()) await this.#changed(deadline);
+  }
+}
+
+/**
+ * Runs web tasks in real Chromium. `reset(task)` opens a fresh context at `task.startUrl`;
+ * `step(action)` acts and observes. Use with `await using` or call `close()`.
+ */
+export class WebEnvironment implements Environment {
+  readonly options: Readonly<Resolved>;
+  readonly #pool: BrowserPool;
+  readonly #ownsPool: boolean;
+  #lease: ContextLease | undefined;
+  #page: Page | undefined;
+  #activity: PageActivity | undefined;
+  #task: EnvTask | undefined;
+  #allowed: Set<string> | null = null;
+  #turn = 0;
+  #done = false;
+  #closed = false;
+  #notices: string[] = [];
+  #pageCrash: AbortController | undefined;
+  #nodes: readonly ObservationNode[] = [];
+  #answer: string | undefined;
+  /** URL before the last navigation action, to tell "no history" from a same-document move. */
+  #lastUrl = '';
+
+  constructor(options: WebEnvironmentOptions = {}) {
+    validate(options);
+    this.options = Object.freeze({ ...WEB_ENVIRONMENT_DEFAULTS, ...options });
+    this.#ownsPool = options.pool === undefined;
+    this.#pool = options.pool ?? new BrowserPool(options.browser);
+  }
+
+  /** The live page of the current episode (for reward checkers and debugging). */
+  get page(): Page {
+    if (!this.#page) throw new EnvironmentStateError('no episode is running; call reset(task) first');
+    return this.#page;
+  }
+
+  /** The browser context of the current episode. */
+  get context(): BrowserContext {
+    if (!this.#lease) throw new EnvironmentStateError('no episode is running; call reset(task) first');
+    return this.#lease.context;
+  }
+
+  /** Current task, turn, and final answer (if the agent answered). */
+  get episode(): { readonly task: EnvTask | undefined; readonly turn: number; readonly done: boolean; readonly answer: string | undefined } {
+    return { task: this.#task, turn: this.#turn, done: this.#done, answer: this.#answer };
+  }
+
+  async reset(task: EnvTask, options: ResetOptions = {}): Promise<Observation> {
+    if (this.#closed) throw new EnvironmentStateError('WebEnvironment is closed');
+    validateTask(task);
+    options.signal?.throwIfAborted();
+    await this.#endEpisode();
+    this.#task = task;
+    this.#allowed = allowedOriginsOf(task);
+    this.#turn = 0;
+    this.#done = false;
+    this.#answer = undefined;
+    this.#notices = [];
+    this.#pageCrash = new AbortController();
+    const { viewport, contextOptions } = this.options;
+    const lease = await this.#pool.newContext({ viewport: { ...viewport }, ...contextOptions, acceptDownloads: false });
+    this.#lease = lease;
+    try {
+      const context = lease.context;
+      context.setDefaultTimeout(this.options.actionTimeout);
+      context.setDefaultNavigationTimeout(this.options.navigationTimeout);
+      if (this.options.detectClickListeners) await this.#guard(context.addInitScript(LISTENER_SCRIPT), this.options.actionTimeout, 'adding the init script');
+      if (this.#allowed) await this.#guard(context.route('**/*', (route, request) => this.#route(route, request)), this.options.actionTimeout, 'installing the origin guard');
+      context.on('page', (page) => this.#onNewPage(page));
+      const page = await this.#guard(context.newPage(), this.options.actionTimeout, 'opening a page');
+      if (this.#page !== page) this.#adopt(page);
+      if (this.options.setup) await this.options.setup({ context, page, task });
+      options.signal?.throwIfAborted();
+      try {
+        await this.#guard(page.goto(task.startUrl, { waitUntil: this.options.waitUntil, timeout: this.options.navigationTimeout }), this.options.navigationTimeout + 1_000, 'loading the start page');
+      } catch (error) {
+        if (error instanceof EpisodeAbortedError) throw error;
+        throw new StartPageError(`task ${JSON.stringify(task.id)}: the start page ${task.startUrl} did not load: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+      }
+      return await this.#observe(null);
+    } catch (error) {
+      await this.#endEpisode();
+      throw error;
+    }
+  }
+
+  async step(action: Action): Promise<StepResult> {
+    if (this.#closed) throw new EnvironmentStateError('WebEnvironment is closed');
+    if (!this.#page || !this.#task) throw new EnvironmentStateError('no episode is running; call reset(task) first');
+    if (this.#done) throw new EnvironmentStateError(`the episode of task ${JSON.stringify(this.#task.id)} is over (answered or out of turns); call reset(task) to start another`);
+    const started = Date.now();
+    this.#turn += 1;
+    let error: string | null = null;
+    let terminated = false;
+    try {
+      const before = this.#page;
+      this.#activity!.beginAction();
+      try {
+        if (action.type === 'answer') {
+          this.#answer = action.text;
+          terminated = true;
+        } else {
+          await this.#act(action);
+        }
+      } catch (e) {
+        if (!(e instanceof ActionFailure)) throw e;
+        error = e.message;
+      }
+      const truncated = !terminated && this.#turn >= (this.#task.maxTurns ?? this.options.maxTurns);
+      this.#done = terminated || truncated;
+      let walk = await this.#walk();
+      if (await this.#settle(before)) walk = await this.#walk();
+      const blocked = this.#activity?.takeBlocked();
+      if (blocked !== undefined && error === null) error = this.#blockedMessage(blocked);
+      const observation = await this.#observation(walk, error);
+      const info = { turn: this.#turn, action, elapsedMs: Date.now() - started, ...(action.type === 'answer' ? { answer: action.text } : {}) };
+      return { observation, terminated, truncated, info };
+    } catch (e) {
+      // An environment fault ends the episode: nothing half-done is reported as a result.
+      const fault = await this.#fault(e);
+      this.#done = true;
+      await this.#endEpisode();
+      throw fault;
+    }
+  }
+
+  /** Ends the current episode (closes its context) and, if owned, the browser pool. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#endEpisode();
+    if (this.#ownsPool) await this.#pool.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  async #act(action: Action): Promise<void> {
+    const page = this.#page!;
+    const o = this.options;
+    switch (action.type) {
+      case 'invalid':
+        throw new ActionFailure(`invalid action: ${action.reason}`);
+      case 'click':
+      case 'hover': {
+        const p = await this.#prepare({ kind: action.type, id: await this.#targetId(action.target) });
+        if (!('x' in p)) break;
+        await this.#input(action.type === 'click' ? page.mouse.click(p.x, p.y) : page.mouse.move(p.x, p.y), `${action.type}ing`);
+        break;
+      }
+      case 'type': {
+        const p = await this.#prepare({ kind: 'type', id: await this.#targetId(action.target) });
+        if (!('x' in p)) break;
+        if (action.text === '') {
+          if (p.clear) await this.#input(page.keyboard.press('Delete'), 'clearing the field');
+        } else {
+          await this.#input(page.keyboard.insertText(action.text), 'typing');
+        }
+        if (action.pressEnter) await this.#input(page.keyboard.press('Enter'), 'pressing Enter');
+        break;
+      }
+      case 'select':
+        await this.#prepare({ kind: 'select', id: await this.#targetId(action.target), option: action.option });
+        break;
+      case 'press':
+        if (!action.key.trim()) throw new ActionFailure('press needs a key, for example Enter, Tab, Escape or Control+a');
+        await this.#input(page.keyboard.press(action.key), `pressing ${action.key}`);
+        break;
+      case 'scroll': {
+        const r = await this.#guard(page.evaluate(domCall('scroll', { direction: action.direction })) as Promise<DomScrollResult>, o.actionTimeout, 'scrolling');
+        if ('error' in r) throw new ActionFailure(r.error);
+        break;
+      }
+      case 'goto': {
+        this.#checkUrl(action.url);
+        await this.#navigate(page.goto(action.url, { waitUntil: o.waitUntil, timeout: o.navigationTimeout }), `going to ${action.url}`);
+        break;
+      }
+      case 'go_back':
+      case 'go_forward': {
+        const dir = action.type === 'go_back' ? 'back' : 'forward';
+        const nav = action.type === 'go_back' ? page.goBack({ waitUntil: o.waitUntil, timeout: o.navigationTimeout }) : page.goForward({ waitUntil: o.waitUntil, timeout: o.navigationTimeout });
+        const response = await this.#navigate(nav, `going ${dir}`);
+        if (response === null && this.#activity?.blockedUrl === undefined) {
+          // Playwright returns null both for "no history" and same-document moves; tell them apart.
+          const moved = page.url();
+          if (moved === this.#lastUrl) throw new ActionFailure(`cannot go ${dir}: there is no ${dir === 'back' ? 'previous' : 'next'} page`);
+        }
+        break;
+      }
+      case 'answer':
+        break;
+    }
+  }
+
+  async #targetId(target: ElementTarget): Promise<number> {
+    if ('id' in target) return target.id;
+    // Names are resolved against a fresh walk: the page may have changed since the last observation.
+    const nodes = rowsToNodes((await this.#walk()).rows);
+    const r = resolveTarget(nodes, target);
+    if ('error' in r) throw new ActionFailure(r.error);
+    return r.id;
+  }
+
+  async #prepare(args: DomPrepareArgs): Promise<DomPrepareResult> {
+    const r = await this.#guard(this.#page!.evaluate(domCall('prepare', args)) as Promise<DomPrepareResult>, this.options.actionTimeout, 'locating the element').catch((e: unknown) => {
+      if (e instanceof Error && NAV_RACE_RE.test(e.message)) throw new ActionFailure(`element [${args.id}] is not on the page any more (the page changed); use an id from the current observation`);
+      throw e;
+    });
+    if ('error' in r) throw new ActionFailure(r.error);
+    return r;
+  }
+
+  async #input(p: Promise<void>, what: string): Promise<void> {
+    try {
+      await this.#guard(p, this.options.actionTimeout, what);
+    } catch (e) {
+      if (e instanceof EpisodeAbortedError) throw e;
+      if (e instanceof Error && /Unknown key/i.test(e.message)) throw new ActionFailure(`unknown key in ${what}: ${e.message.split('\n')[0]}; use names like Enter, Tab, Escape, ArrowDown, Control+a`);
+      if (e instanceof Error && e.message.startsWith('timed out')) throw new ActionFailure(`${what} timed out after ${this.options.actionTimeout} ms`);
+      throw e;
+    }
+  }
+
+  async #navigate<T>(p: Promise<T>, what: string): Promise<T | null> {
+    this.#lastUrl = this.#page!.url();
+    try {
+      return await this.#guard(p, this.options.navigationTimeout + 1_000, what);
+    } catch (e) {
+      if (e instanceof EpisodeAbortedError) throw e;
+      const blocked = this.#activity?.blockedUrl;
+      if (blocked !== undefined) return null;
+      const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      throw new ActionFailure(`${what} failed: ${msg.replace(/^page\.\w+: /, '')}`);
+    }
+  }
+
+  #checkUrl(raw: string): void {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ActionFailure(`goto needs an absolute URL like http://host/path, got ${JSON.stringify(raw)}`);
+    }
+    if (url.protocol === 'file:') throw new ActionFailure('file: URLs are refused');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ActionFailure(`${url.protocol} URLs are refused; only http(s) pages can be visited`);
+    if (this.#allowed && !this.#allowed.has(url.origin)) throw new ActionFailure(this.#blockedMessage(raw));
+  }
+
+  #blockedMessage(url: string): string {
+    return `navigation to ${url} was blocked: this task may only visit ${[...(this.#allowed ?? [])].join(', ')}`;
+  }
+
+  /**
+   * Waits for what the action set off: a navigation, requests it started, a popup that became
+   * active. Called after the observation walk, which is itself the round trip through the
+   * renderer that lets those events arrive, so a step with no side effects costs no extra call.
+   * Returns whether anything was waited for (then the walk must be repeated).
+   */
+  async #settle(before: Page): Promise<boolean> {
+    const o = this.options;
+    const page = this.#page!;
+    const activity = this.#activity!;
+    let waited = false;
+    if (page !== before) {
+      waited = true;
+      await this.#guard(page.waitForLoadState(o.waitUntil, { timeout: o.navigationTimeout }), o.navigationTimeout + 1_000, 'loading the new tab').catch((e: unknown) => {
+        if (e instanceof EpisodeAbortedError) throw e;
+      });
+    }
+    if (activity.busy) {
+      waited = true;
+      await this.#guard(activity.settle(o.navigationTimeout, o.settleTimeout, o.waitUntil), o.navigationTimeout + o.settleTimeout + 1_000, 'waiting for the page to load');
+    }
+    return waited;
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  async #walk(): Promise<DomObserveResult> {
+    const args = { maxNameLength: this.options.maxNameLength, maxTextLength: this.options.maxTextLength };
+    for (let attempt = 0; ; attempt++) {
+      const page = this.#page!;
+      try {
+        return await this.#guard(page.evaluate(domCall('observe', args)) as Promise<DomObserveResult>, this.options.observationTimeout, 'observing the page');
+      } catch (e) {
+        if (e instanceof EpisodeAbortedError) throw e;
+        const msg = e instanceof Error ? e.message : String(e);
+        if (msg.startsWith('timed out')) throw new PageUnresponsiveError(`the page ${page.url()} did not answer within ${this.options.observationTimeout} ms (a script may be stuck)`, { cause: e });
+        if (attempt >= 4 || !NAV_RACE_RE.test(msg)) throw await this.#fault(e);
+        // The document changed under the walk (navigation mid-flight): wait for the new one.
+        await this.#guard(page.waitForLoadState('domcontentloaded', { timeout: this.options.navigationTimeout }), this.options.navigationTimeout + 1_000, 'waiting for the page').catch(() => {});
+      }
+    }
+  }
+
+  async #observe(lastActionError: string | null): Promise<Observation> {
+    return this.#observation(await this.#walk(), lastActionError);
+  }
+
+  async #observation(walk: DomObserveResult, lastActionError: string | null): Promise<Observation> {
+    const nodes = rowsToNodes(walk.rows);
+    this.#nodes = nodes;
+    const { text, truncated } = renderObservationText(nodes, this.options.budget);
+    const notices = this.#notices;
+    this.#notices = [];
+    const observation: { -readonly [K in keyof Observation]: Observation[K] } = { text, url: walk.url, title: walk.title, lastActionError, notices, truncated, nodes };
+    if (this.options.screenshot) {
+      const png = await this.#guard(this.#page!.screenshot({ type: 'png', timeout: this.options.actionTimeout }), this.options.actionTimeout + 1_000, 'taking a screenshot');
+      observation.screenshot = new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+    }
+    return observation;
+  }
+
+  /** Nodes of the latest observation. */
+  get nodes(): readonly ObservationNode[] {
+    return this.#nodes;
+  }
+
+  // ---------------------------------------------------------------- pages, dialogs, faults
+
+  #adopt(page: Page): void {
+    this.#page = page;
+    this.#activity = new PageActivity(page);
+    page.on('dialog', (d) => this.#onDialog(d));
+    page.on('download', (d) => this.#onDownload(d));
+    page.on('crash', () => this.#pageCrash?.abort(new PageCrashedError(`the page ${page.url()} crashed (renderer process died)`)));
+  }
+
+  #onNewPage(page: Page): void {
+    if (!this.#page) {
+      this.#adopt(page);
+      return;
+    }
+    if (this.options.popups === 'close') {
+      this.#notices.push(`a new tab (${page.url() || 'about:blank'}) was opened and closed; popups are closed in this environment`);
+      page.close().catch(() => {});
+      return;
+    }
+    this.#notices.push('a new tab was opened and is now the active page');
+    this.#adopt(page);
+  }
+
+  #onDialog(dialog: Dialog): void {
+    const type = dialog.type();
+    const accept = type === 'beforeunload' || this.options.dialogs === 'accept';
+    const answer = accept ? dialog.accept() : dialog.dismiss();
+    answer.catch(() => {});
+    if (type !== 'beforeunload') this.#notices.push(`${type} dialog ${JSON.stringify(dialog.message())} was ${accept ? 'accepted' : 'dismissed'}`);
+  }
+
+  #onDownload(download: Download): void {
+    this.#notices.push(`download of ${JSON.stringify(download.suggestedFilename())} was blocked; files are not saved in this environment`);
+    download.cancel().catch(() => {});
+  }
+
+  #route(route: import('playwright-core').Route, request: Request): void {
+    const url = request.url();
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      origin = '';
+    }
+    const isHttp = url.startsWith('http:') || url.startsWith('https:');
+    if (request.isNavigationRequest() && isHttp && !this.#allowed!.has(origin)) {
+      let mainFrame = false;
+      try {
+        mainFrame = request.frame() === this.#page?.mainFrame();
+      } catch {
+        // service-worker requests have no frame
+      }
+      if (mainFrame && this.#activity) this.#activity.blockedUrl = url;
+      else this.#notices.push(`a frame's navigation to ${url} was blocked (origin not allowed)`);
+      route.abort('blockedbyclient').catch(() => {});
+      return;
+    }
+    route.continue().catch(() => {});
+  }
+
+  /** Races `p` against the action timeout, a browser crash and a page crash. */
+  #guard<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    const signals = [this.#lease?.signal, this.#pageCrash?.signal].filter((s): s is AbortSignal => s !== undefined);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${ms} ms while ${what}`))), ms);
+      const onAbort = (e: Event): void => finish(() => reject((e.target as AbortSignal).reason));
+      function finish(f: () => void): void {
+        clearTimeout(timer);
+        for (const s of signals) s.removeEventListener('abort', onAbort);
+        f();
+      }
+      for (const s of signals) {
+        if (s.aborted) {
+          finish(() => reject(s.reason));
+          return;
+        }
+        s.addEventListener('abort', onAbort);
+      }
+      p.then((v) => finish(() => resolve(v)), (e: unknown) => finish(() => reject(e)));
+    });
+  }
+
+  /** Maps an unexpected error to the fault it reveals (crash, hang) or passes it on. */
+  async #fault(e: unknown): Promise<unknown> {
+    if (e instanceof EpisodeAbortedError) return e;
+    const lease = this.#lease;
+    if (lease?.signal.aborted) return lease.signal.reason;
+    if (this.#pageCrash?.signal.aborted) return this.#pageCrash.signal.reason;
+    const msg = e instanceof Error ? e.message : String(e);
+    if (CLOSED_RE.test(msg)) {
+      if (lease && !lease.browser.isConnected()) return new BrowserCrashedError('the browser crashed or disconnected during the episode', { cause: e });
+      return new PageCrashedError(`the page was closed during the episode: ${msg.split('\n')[0]}`, { cause: e });
+    }
+    if (msg.startsWith('timed out')) return new PageUnresponsiveError(`the page stopped responding: ${msg}`, { cause: e });
+    return e;
+  }
+
+  async #endEpisode(): Promise<void> {
+    const lease = this.#lease;
+    this.#lease = undefined;
+    this.#page = undefined;
+    this.#activity = undefined;
+    this.#nodes = [];
+    if (lease) await lease.release();
+  }
+}
