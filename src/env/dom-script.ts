@@ -30,6 +30,8 @@ export interface DomObserveResult {
   readonly rows: DomRow[];
   readonly url: string;
   readonly title: string;
+  /** Popups this document tried to open so far (window.open, target=_blank). */
+  readonly popups: number;
 }
 
 export type DomPrepareArgs =
@@ -42,13 +44,28 @@ export type DomPrepareResult = { readonly error: string } | { readonly x: number
 export type DomScrollResult = { readonly error: string } | { readonly done: true };
 
 /**
- * Installed with `addInitScript` in every document of an episode's context: records elements
- * that get click-like listeners through `addEventListener`, so the walker can list them as
- * actionable. (A page cannot be asked for its listeners without the DevTools protocol.)
+ * Installed with `addInitScript` in every document of an episode's context. Counts popups the
+ * document opens (`window.open`, links and forms with a target), so a step knows to wait for
+ * the new tab; and, when `listeners` is on, records elements that get click-like listeners
+ * through `addEventListener`, so the walker can list them as actionable (a page cannot be
+ * asked for its listeners without the DevTools protocol).
  */
-export const LISTENER_SCRIPT = String.raw`(() => {
+export function initScript(listeners: boolean): string {
+  return String.raw`((listeners) => {
+  const P = Symbol.for('webagent-r1.popups');
+  if (window[P]) return;
+  const popups = { count: 0 };
+  Object.defineProperty(window, P, { value: popups, enumerable: false });
+  const open = window.open;
+  window.open = function (...args) { popups.count += 1; return open.apply(this, args); };
+  const opensTab = (t) => !!t && !/^_(self|top|parent)$/i.test(t);
+  document.addEventListener('click', (e) => {
+    const a = e.target && e.target.closest ? e.target.closest('a[href],area[href]') : null;
+    if (a && opensTab(a.target)) popups.count += 1;
+  }, true);
+  document.addEventListener('submit', (e) => { if (e.target && opensTab(e.target.target)) popups.count += 1; }, true);
+  if (!listeners) return;
   const K = Symbol.for('webagent-r1.listeners');
-  if (window[K]) return;
   const set = new WeakSet();
   Object.defineProperty(window, K, { value: set, enumerable: false });
   const TYPES = new Set(['click', 'mousedown', 'mouseup', 'pointerdown', 'pointerup', 'dblclick']);
@@ -57,7 +74,8 @@ export const LISTENER_SCRIPT = String.raw`(() => {
     try { if (TYPES.has(type) && this instanceof Element) set.add(this); } catch (e) {}
     return original.call(this, type, listener, options);
   };
-})();`;
+})(${listeners ? 'true' : 'false'});`;
+}
 
 /** An expression evaluating to `(op, args) => result`; see `domCall`. */
 export const DOM_SCRIPT = String.raw`((op, args) => {
@@ -128,6 +146,18 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
     return ws(ids.split(/\s+/).map((id) => { const t = doc.getElementById(id); return t ? t.textContent : ''; }).join(' '));
   }
 
+  // Text of a label without the control it wraps (a select's options are not its name).
+  function labelText(label, control) {
+    let out = '';
+    const walker = label.ownerDocument.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const p = n.parentElement;
+      if (p && (control.contains(p) || p.closest('select,textarea,script,style'))) continue;
+      out += n.data + ' ';
+    }
+    return out;
+  }
+
   function nameOf(el, role) {
     const by = el.getAttribute('aria-labelledby');
     if (by) { const t = textById(el, by); if (t) return t; }
@@ -141,7 +171,7 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
       }
       if (tag === 'INPUT' && t === 'image') return ws(el.getAttribute('alt')) || ws(el.value) || 'Submit';
       if (el.labels && el.labels.length) {
-        const t2 = ws(Array.from(el.labels).map((l) => l.innerText).join(' '));
+        const t2 = ws(Array.from(el.labels).map((l) => labelText(l, el)).join(' '));
         if (t2) return t2;
       }
       return ws(el.getAttribute('title')) || ws(el.getAttribute('placeholder')) || ws(el.getAttribute('aria-placeholder'));
@@ -303,7 +333,8 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
     const body = document.body || document.documentElement;
     if (body) walkChildren(body, 0, true);
     flush(0);
-    return { rows, url: location.href, title: document.title };
+    const pop = window[Symbol.for('webagent-r1.popups')];
+    return { rows, url: location.href, title: document.title, popups: pop ? pop.count : 0 };
   }
 
   function describe(el) {

@@ -3,7 +3,7 @@
 // real (trusted) mouse and keyboard input at the point the walker computed. Failed actions
 // become `lastActionError` (BrowserGym's convention); environment faults throw typed errors.
 
-import type { BrowserContext, BrowserContextOptions, Dialog, Download, Page, Request } from 'playwright-core';
+import type { BrowserContext, BrowserContextOptions, CDPSession, Dialog, Download, Page, Request } from 'playwright-core';
 import {
   BrowserCrashedError,
   EnvironmentStateError,
@@ -15,7 +15,7 @@ import {
   TaskError,
 } from '../errors.js';
 import { BrowserPool, type BrowserPoolOptions, type ContextLease } from './browser-pool.js';
-import { domCall, LISTENER_SCRIPT, STATE_BITS, type DomObserveResult, type DomPrepareArgs, type DomPrepareResult, type DomRow, type DomScrollResult } from './dom-script.js';
+import { domCall, initScript, STATE_BITS, type DomObserveResult, type DomPrepareArgs, type DomPrepareResult, type DomRow, type DomScrollResult } from './dom-script.js';
 import { renderObservationText, type ObservationBudget } from './observation-text.js';
 import { resolveTarget } from './targets.js';
 import type { Action, ElementState, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from './types.js';
@@ -191,20 +191,20 @@ class PageActivity {
   /** Main-frame navigation requested since the last `settle` and not yet loaded/failed. */
   navigation: { request: Request; loaded: boolean; failed: boolean; committed: boolean } | undefined;
   blockedUrl: string | undefined;
-  /** Requests started since `beginAction`. */
-  #started = 0;
+  /** Requests started since `beginAction` and still running: the ones a step waits for. */
+  readonly #started = new Set<Request>();
   #wake: (() => void) | undefined;
 
   /** Marks the start of an action: only what happens from here on is waited for. */
   beginAction(): void {
     this.navigation = undefined;
     this.blockedUrl = undefined;
-    this.#started = 0;
+    this.#started.clear();
   }
 
   /** True when the action started a navigation or requests that are still running. */
   get busy(): boolean {
-    return this.navigation !== undefined || (this.#started > 0 && this.inflight.size > 0);
+    return this.navigation !== undefined || this.#started.size > 0;
   }
 
   takeBlocked(): string | undefined {
@@ -216,12 +216,13 @@ class PageActivity {
   constructor(readonly page: Page) {
     page.on('request', (r) => {
       this.inflight.add(r);
-      this.#started += 1;
+      this.#started.add(r);
       if (r.isNavigationRequest() && r.frame() === page.mainFrame()) this.navigation = { request: r, loaded: false, failed: false, committed: false };
       this.#poke();
     });
     const done = (r: Request, failed: boolean): void => {
       this.inflight.delete(r);
+      this.#started.delete(r);
       if (failed && this.navigation?.request === r) this.navigation.failed = true;
       this.#poke();
     };
@@ -262,8 +263,9 @@ class PageActivity {
    * requests it started are done, each bounded. A navigation response that never commits
    * (204, download) is given up after 1 s.
    */
-  async settle(navigationTimeout: number, settleTimeout: number, waitUntil: 'load' | 'domcontentloaded'): Promise<void> {
+  async settle(navigationTimeout: number, settleTimeout: number, waitUntil: 'load' | 'domcontentloaded'): Promise<boolean> {
     const navDeadline = Date.now() + navigationTimeout;
+    let loaded = true;
     while (this.navigation && !this.navigation.failed && Date.now() < navDeadline && !this.page.isClosed()) {
       const nav = this.navigation;
       if (nav.loaded) break;
@@ -276,9 +278,12 @@ class PageActivity {
       }
       await this.#changed(navDeadline);
     }
+    const nav = this.navigation;
+    if (nav && !nav.failed && !nav.loaded && !(nav.committed && waitUntil === 'domcontentloaded') && Date.now() >= navDeadline) loaded = false;
     this.navigation = undefined;
     const deadline = Date.now() + settleTimeout;
-    while (this.inflight.size > 0 && Date.now() < deadline && !this.page.isClosed()) await this.#changed(deadline);
+    while (this.#started.size > 0 && Date.now() < deadline && !this.page.isClosed()) await this.#changed(deadline);
+    return loaded;
   }
 }
 
@@ -302,8 +307,10 @@ export class WebEnvironment implements Environment {
   #pageCrash: AbortController | undefined;
   #nodes: readonly ObservationNode[] = [];
   #answer: string | undefined;
-  /** URL before the last navigation action, to tell "no history" from a same-document move. */
-  #lastUrl = '';
+  /** Popups the active document had opened at the last walk, and pages opened by the episode. */
+  #popupsSeen = 0;
+  #pagesOpened = 0;
+  readonly #sessions = new WeakMap<Page, Promise<CDPSession>>();
 
   constructor(options: WebEnvironmentOptions = {}) {
     validate(options);
@@ -340,6 +347,8 @@ export class WebEnvironment implements Environment {
     this.#done = false;
     this.#answer = undefined;
     this.#notices = [];
+    this.#popupsSeen = 0;
+    this.#pagesOpened = 0;
     this.#pageCrash = new AbortController();
     const { viewport, contextOptions } = this.options;
     const lease = await this.#pool.newContext({ viewport: { ...viewport }, ...contextOptions, acceptDownloads: false });
@@ -348,7 +357,7 @@ export class WebEnvironment implements Environment {
       const context = lease.context;
       context.setDefaultTimeout(this.options.actionTimeout);
       context.setDefaultNavigationTimeout(this.options.navigationTimeout);
-      if (this.options.detectClickListeners) await this.#guard(context.addInitScript(LISTENER_SCRIPT), this.options.actionTimeout, 'adding the init script');
+      await this.#guard(context.addInitScript(initScript(this.options.detectClickListeners)), this.options.actionTimeout, 'adding the init script');
       if (this.#allowed) await this.#guard(context.route('**/*', (route, request) => this.#route(route, request)), this.options.actionTimeout, 'installing the origin guard');
       context.on('page', (page) => this.#onNewPage(page));
       const page = await this.#guard(context.newPage(), this.options.actionTimeout, 'opening a page');
@@ -378,6 +387,7 @@ export class WebEnvironment implements Environment {
     let terminated = false;
     try {
       const before = this.#page;
+      const mark = { popups: this.#popupsSeen, opened: this.#pagesOpened };
       this.#activity!.beginAction();
       try {
         if (action.type === 'answer') {
@@ -393,7 +403,7 @@ export class WebEnvironment implements Environment {
       const truncated = !terminated && this.#turn >= (this.#task.maxTurns ?? this.options.maxTurns);
       this.#done = terminated || truncated;
       let walk = await this.#walk();
-      if (await this.#settle(before)) walk = await this.#walk();
+      if (await this.#settle(before, walk.popups > mark.popups && this.#pagesOpened === mark.opened)) walk = await this.#walk();
       const blocked = this.#activity?.takeBlocked();
       if (blocked !== undefined && error === null) error = this.#blockedMessage(blocked);
       const observation = await this.#observation(walk, error);
@@ -465,14 +475,15 @@ export class WebEnvironment implements Environment {
       }
       case 'go_back':
       case 'go_forward': {
-        const dir = action.type === 'go_back' ? 'back' : 'forward';
-        const nav = action.type === 'go_back' ? page.goBack({ waitUntil: o.waitUntil, timeout: o.navigationTimeout }) : page.goForward({ waitUntil: o.waitUntil, timeout: o.navigationTimeout });
-        const response = await this.#navigate(nav, `going ${dir}`);
-        if (response === null && this.#activity?.blockedUrl === undefined) {
-          // Playwright returns null both for "no history" and same-document moves; tell them apart.
-          const moved = page.url();
-          if (moved === this.#lastUrl) throw new ActionFailure(`cannot go ${dir}: there is no ${dir === 'back' ? 'previous' : 'next'} page`);
+        const back = action.type === 'go_back';
+        // The episode's history starts at the start page, not at the blank page before it.
+        const history = await this.#guard(this.#cdp(page).then((s) => s.send('Page.getNavigationHistory')), o.actionTimeout, 'reading the history');
+        const target = history.currentIndex + (back ? -1 : 1);
+        const entry = history.entries[target];
+        if (!entry || (target === 0 && entry.url === 'about:blank')) {
+          throw new ActionFailure(back ? 'cannot go back: there is no previous page' : 'cannot go forward: there is no next page');
         }
+        await this.#navigate(back ? page.goBack({ waitUntil: o.waitUntil, timeout: o.navigationTimeout }) : page.goForward({ waitUntil: o.waitUntil, timeout: o.navigationTimeout }), `going ${back ? 'back' : 'forward'}`);
         break;
       }
       case 'answer':
@@ -510,16 +521,35 @@ export class WebEnvironment implements Environment {
   }
 
   async #navigate<T>(p: Promise<T>, what: string): Promise<T | null> {
-    this.#lastUrl = this.#page!.url();
     try {
       return await this.#guard(p, this.options.navigationTimeout + 1_000, what);
     } catch (e) {
       if (e instanceof EpisodeAbortedError) throw e;
       const blocked = this.#activity?.blockedUrl;
       if (blocked !== undefined) return null;
+      // A navigation left pending blocks every later evaluate in the page: stop it.
+      await this.#stopLoading();
       const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       throw new ActionFailure(`${what} failed: ${msg.replace(/^page\.\w+: /, '')}`);
     }
+  }
+
+  /** A DevTools session on `page` (Chromium only), made on first use. */
+  #cdp(page: Page): Promise<CDPSession> {
+    let session = this.#sessions.get(page);
+    if (!session) {
+      session = page.context().newCDPSession(page);
+      this.#sessions.set(page, session);
+    }
+    return session;
+  }
+
+  async #stopLoading(): Promise<void> {
+    const page = this.#page;
+    if (!page) return;
+    await this.#guard(this.#cdp(page).then((s) => s.send('Page.stopLoading')), this.options.actionTimeout, 'stopping the page load').catch((e: unknown) => {
+      if (e instanceof EpisodeAbortedError) throw e;
+    });
   }
 
   #checkUrl(raw: string): void {
@@ -544,11 +574,18 @@ export class WebEnvironment implements Environment {
    * renderer that lets those events arrive, so a step with no side effects costs no extra call.
    * Returns whether anything was waited for (then the walk must be repeated).
    */
-  async #settle(before: Page): Promise<boolean> {
+  async #settle(before: Page, popupPending: boolean): Promise<boolean> {
     const o = this.options;
+    let waited = false;
+    if (popupPending) {
+      // The page opened a tab that Playwright has not announced yet: wait for it (bounded).
+      waited = true;
+      const opened = this.#pagesOpened;
+      const deadline = Date.now() + Math.min(o.navigationTimeout, 3_000);
+      while (this.#pagesOpened === opened && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    }
     const page = this.#page!;
     const activity = this.#activity!;
-    let waited = false;
     if (page !== before) {
       waited = true;
       await this.#guard(page.waitForLoadState(o.waitUntil, { timeout: o.navigationTimeout }), o.navigationTimeout + 1_000, 'loading the new tab').catch((e: unknown) => {
@@ -557,7 +594,11 @@ export class WebEnvironment implements Environment {
     }
     if (activity.busy) {
       waited = true;
-      await this.#guard(activity.settle(o.navigationTimeout, o.settleTimeout, o.waitUntil), o.navigationTimeout + o.settleTimeout + 1_000, 'waiting for the page to load');
+      const loaded = await this.#guard(activity.settle(o.navigationTimeout, o.settleTimeout, o.waitUntil), o.navigationTimeout + o.settleTimeout + 1_000, 'waiting for the page to load');
+      if (!loaded) {
+        await this.#stopLoading();
+        this.#notices.push(`the page did not finish loading within ${o.navigationTimeout} ms; loading was stopped`);
+      }
     }
     return waited;
   }
@@ -569,7 +610,9 @@ export class WebEnvironment implements Environment {
     for (let attempt = 0; ; attempt++) {
       const page = this.#page!;
       try {
-        return await this.#guard(page.evaluate(domCall('observe', args)) as Promise<DomObserveResult>, this.options.observationTimeout, 'observing the page');
+        const walk = await this.#guard(page.evaluate(domCall('observe', args)) as Promise<DomObserveResult>, this.options.observationTimeout, 'observing the page');
+        this.#popupsSeen = walk.popups;
+        return walk;
       } catch (e) {
         if (e instanceof EpisodeAbortedError) throw e;
         const msg = e instanceof Error ? e.message : String(e);
@@ -619,6 +662,7 @@ export class WebEnvironment implements Environment {
       this.#adopt(page);
       return;
     }
+    this.#pagesOpened += 1;
     if (this.options.popups === 'close') {
       this.#notices.push(`a new tab (${page.url() || 'about:blank'}) was opened and closed; popups are closed in this environment`);
       page.close().catch(() => {});
@@ -659,7 +703,8 @@ export class WebEnvironment implements Environment {
       }
       if (mainFrame && this.#activity) this.#activity.blockedUrl = url;
       else this.#notices.push(`a frame's navigation to ${url} was blocked (origin not allowed)`);
-      route.abort('blockedbyclient').catch(() => {});
+      // ERR_ABORTED, unlike other errors, does not replace the page with Chromium's error page.
+      route.abort('aborted').catch(() => {});
       return;
     }
     route.continue().catch(() => {});
