@@ -1,1 +1,37 @@
-export const VERSION = "0.1.0";
+// webagent-r1: train web agents with end-to-end multi-turn RL (WebAgent-R1, arXiv 2505.16421).
+// Explicit named re-exports only; the `webagent-r1/testing` subpath holds mocks and demo sites.
+
+export {
+  WebAgentError,
+  isWebAgentError,
+  OptionsError,
+  BrowserNotFoundError,
+  BrowserLaunchError,
+  EpisodeAbortedError,
+  BrowserCrashedError,
+  PageCrashedError,
+  PageUnresponsiveError,
+  StartPageError,
+  EnvironmentStateError,
+  TaskError,
+} from './errors.js';
+
+export type {
+  Action,
+  ActionType,
+  ElementTarget,
+  ElementState,
+  EnvTask,
+  Environment,
+  Observation,
+  ObservationNode,
+  ResetOptions,
+  StepInfo,
+  StepResult,
+} from './env/types.js';
+export { WebEnvironment, WEB_ENVIRONMENT_DEFAULTS, type WebEnvironmentOptions } from './env/web-environment.js';
+export { BrowserPool, BROWSER_POOL_DEFAULTS, type BrowserPoolOptions, type BrowserPoolStats, type ContextLease } from './env/browser-pool.js';
+export { findChromium, ensureChromium, chromiumInstallHint, CHROMIUM_FLAGS, type FindChromiumOptions, type EnsureChromiumOptions } from './env/chromium.js';
+export { parseAction, formatAction, describeGrammar, ACTION_GRAMMARS, type ActionGrammar } from './env/action-grammar.js';
+export { renderObservationText, formatNode, DEFAULT_MAX_OBSERVATION_CHARS, type ObservationBudget, type RenderedText } from './env/observation-text.js';
+export { resolveTarget, type TargetResolution } from './env/targets.js';
