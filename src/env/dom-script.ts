@@ -24,14 +24,20 @@ export const STATE_BITS = {
 export interface DomObserveArgs {
   readonly maxNameLength: number;
   readonly maxTextLength: number;
+  /** Return at once, without rows, when a navigation or a popup (beyond `popupsSeen`) is pending. */
+  readonly bail?: boolean;
+  readonly popupsSeen?: number;
 }
 
 export interface DomObserveResult {
-  readonly rows: DomRow[];
+  /** Null when the walk bailed out because a navigation or popup is pending. */
+  readonly rows: DomRow[] | null;
   readonly url: string;
   readonly title: string;
   /** Popups this document tried to open so far (window.open, target=_blank). */
   readonly popups: number;
+  /** A navigation was set off (form submitted, link followed) since the last walk. */
+  readonly navPending: boolean;
 }
 
 export type DomPrepareArgs =
@@ -50,6 +56,9 @@ export type DomScrollResult = { readonly error: string } | { readonly done: true
  * through `addEventListener`, so the walker can list them as actionable (a page cannot be
  * asked for its listeners without the DevTools protocol).
  */
+/** Name of the binding the init script calls when the page sets off a navigation. */
+export const NAV_BINDING = '__webagentR1NavigationHint';
+
 export function initScript(listeners: boolean): string {
   return String.raw`((listeners) => {
   const P = Symbol.for('webagent-r1.popups');
@@ -64,6 +73,36 @@ export function initScript(listeners: boolean): string {
     if (a && opensTab(a.target)) popups.count += 1;
   }, true);
   document.addEventListener('submit', (e) => { if (e.target && opensTab(e.target.target)) popups.count += 1; }, true);
+  // Chromium starts a form submission's navigation in a later task, so it can begin after the
+  // step has already observed the page. Flag navigations that are coming (read and cleared
+  // by the walk) so the step waits for them. Window bubble listeners run after the page's own
+  // handlers, so defaultPrevented is known.
+  const N = Symbol.for('webagent-r1.nav');
+  const nav = { pending: false };
+  Object.defineProperty(window, N, { value: nav, enumerable: false });
+  // Also tell the environment at once through its binding (the message leaves during the event
+  // handler, before the input event is acknowledged), so the step can skip observing a page
+  // that is about to be replaced.
+  const flag = () => {
+    nav.pending = true;
+    try { const hint = window[${JSON.stringify(NAV_BINDING)}]; if (typeof hint === 'function') hint().catch(() => {}); } catch (e) {}
+  };
+  window.addEventListener('submit', (e) => {
+    if (!e.defaultPrevented && !(e.target && opensTab(e.target.target))) flag();
+  });
+  window.addEventListener('click', (e) => {
+    if (e.defaultPrevented || e.button !== 0) return;
+    const a = e.target && e.target.closest ? e.target.closest('a[href],area[href]') : null;
+    if (!a || opensTab(a.target) || a.hasAttribute('download')) return;
+    const href = a.getAttribute('href') || '';
+    if (href === '' || href.startsWith('#') || /^javascript:/i.test(href)) return;
+    flag();
+  });
+  if (window.navigation && window.navigation.addEventListener) {
+    window.navigation.addEventListener('navigate', (e) => {
+      if (!e.destination.sameDocument && !e.downloadRequest) flag();
+    });
+  }
   if (!listeners) return;
   const K = Symbol.for('webagent-r1.listeners');
   const set = new WeakSet();
@@ -244,6 +283,15 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
   }
 
   function observe(opts) {
+    // A navigation or popup is on its way: the caller will wait and walk the new page instead.
+    const pop0 = window[Symbol.for('webagent-r1.popups')];
+    const nav0 = window[Symbol.for('webagent-r1.nav')];
+    const popups0 = pop0 ? pop0.count : 0;
+    if (opts.bail && ((nav0 && nav0.pending) || popups0 > opts.popupsSeen)) {
+      const navPending = !!(nav0 && nav0.pending);
+      if (nav0) nav0.pending = false;
+      return { rows: null, url: location.href, title: document.title, popups: popups0, navPending };
+    }
     const rows = [];
     let buf = '';
     let bufEl = null;
@@ -334,7 +382,10 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
     if (body) walkChildren(body, 0, true);
     flush(0);
     const pop = window[Symbol.for('webagent-r1.popups')];
-    return { rows, url: location.href, title: document.title, popups: pop ? pop.count : 0 };
+    const nav = window[Symbol.for('webagent-r1.nav')];
+    const navPending = !!(nav && nav.pending);
+    if (nav) nav.pending = false;
+    return { rows, url: location.href, title: document.title, popups: pop ? pop.count : 0, navPending };
   }
 
   function describe(el) {

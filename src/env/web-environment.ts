@@ -15,7 +15,7 @@ import {
   TaskError,
 } from '../errors.js';
 import { BrowserPool, type BrowserPoolOptions, type ContextLease } from './browser-pool.js';
-import { domCall, initScript, STATE_BITS, type DomObserveResult, type DomPrepareArgs, type DomPrepareResult, type DomRow, type DomScrollResult } from './dom-script.js';
+import { domCall, initScript, NAV_BINDING, STATE_BITS, type DomObserveResult, type DomPrepareArgs, type DomPrepareResult, type DomRow, type DomScrollResult } from './dom-script.js';
 import { renderObservationText, type ObservationBudget } from './observation-text.js';
 import { resolveTarget } from './targets.js';
 import type { Action, ElementState, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from './types.js';
@@ -195,8 +195,17 @@ class PageActivity {
   readonly #started = new Set<Request>();
   #wake: (() => void) | undefined;
 
+  /** The page said (through its binding) that it set off a navigation during this action. */
+  navigationHinted = false;
+
+  hintNavigation(): void {
+    this.navigationHinted = true;
+    this.#poke();
+  }
+
   /** Marks the start of an action: only what happens from here on is waited for. */
   beginAction(): void {
+    this.navigationHinted = false;
     this.navigation = undefined;
     this.blockedUrl = undefined;
     this.#started.clear();
@@ -205,6 +214,12 @@ class PageActivity {
   /** True when the action started a navigation or requests that are still running. */
   get busy(): boolean {
     return this.navigation !== undefined || this.#started.size > 0;
+  }
+
+  /** Waits until a main-frame navigation has been requested, at most `ms`. */
+  async navigationStart(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!this.navigation && this.blockedUrl === undefined && Date.now() < deadline && !this.page.isClosed()) await this.#changed(deadline);
   }
 
   takeBlocked(): string | undefined {
@@ -357,6 +372,13 @@ export class WebEnvironment implements Environment {
       const context = lease.context;
       context.setDefaultTimeout(this.options.actionTimeout);
       context.setDefaultNavigationTimeout(this.options.navigationTimeout);
+      await this.#guard(
+        context.exposeBinding(NAV_BINDING, ({ page }) => {
+          if (page === this.#page) this.#activity?.hintNavigation();
+        }),
+        this.options.actionTimeout,
+        'adding the navigation hint',
+      );
       await this.#guard(context.addInitScript(initScript(this.options.detectClickListeners)), this.options.actionTimeout, 'adding the init script');
       if (this.#allowed) await this.#guard(context.route('**/*', (route, request) => this.#route(route, request)), this.options.actionTimeout, 'installing the origin guard');
       context.on('page', (page) => this.#onNewPage(page));
@@ -402,8 +424,14 @@ export class WebEnvironment implements Environment {
       }
       const truncated = !terminated && this.#turn >= (this.#task.maxTurns ?? this.options.maxTurns);
       this.#done = terminated || truncated;
-      let walk = await this.#walk();
-      if (await this.#settle(before, walk.popups > mark.popups && this.#pagesOpened === mark.opened)) walk = await this.#walk();
+      // Walk the page unless a navigation is already known to be under way; the walk bails out
+      // (cheaply) when the page flags a navigation or popup that has not shown up yet.
+      const activity = this.#activity!;
+      const navKnown = activity.navigation !== undefined || activity.navigationHinted || this.#page !== before;
+      let walk = navKnown ? undefined : await this.#walk(true, mark.popups);
+      const popupPending = walk !== undefined && walk.popups > mark.popups && this.#pagesOpened === mark.opened;
+      const waited = await this.#settle(before, popupPending, walk?.navPending ?? activity.navigationHinted);
+      if (!walk || waited || !walk.rows) walk = await this.#walk();
       const blocked = this.#activity?.takeBlocked();
       if (blocked !== undefined && error === null) error = this.#blockedMessage(blocked);
       const observation = await this.#observation(walk, error);
@@ -494,7 +522,7 @@ export class WebEnvironment implements Environment {
   async #targetId(target: ElementTarget): Promise<number> {
     if ('id' in target) return target.id;
     // Names are resolved against a fresh walk: the page may have changed since the last observation.
-    const nodes = rowsToNodes((await this.#walk()).rows);
+    const nodes = rowsToNodes((await this.#walk()).rows ?? []);
     const r = resolveTarget(nodes, target);
     if ('error' in r) throw new ActionFailure(r.error);
     return r.id;
@@ -574,9 +602,14 @@ export class WebEnvironment implements Environment {
    * renderer that lets those events arrive, so a step with no side effects costs no extra call.
    * Returns whether anything was waited for (then the walk must be repeated).
    */
-  async #settle(before: Page, popupPending: boolean): Promise<boolean> {
+  async #settle(before: Page, popupPending: boolean, navPending: boolean): Promise<boolean> {
     const o = this.options;
     let waited = false;
+    if (navPending && !this.#activity!.navigation && this.#page === before) {
+      // The page set off a navigation whose request has not been seen yet: wait for it (bounded).
+      waited = true;
+      await this.#activity!.navigationStart(Math.min(o.navigationTimeout, 2_000));
+    }
     if (popupPending) {
       // The page opened a tab that Playwright has not announced yet: wait for it (bounded).
       waited = true;
@@ -605,8 +638,8 @@ export class WebEnvironment implements Environment {
 
   // ---------------------------------------------------------------- observation
 
-  async #walk(): Promise<DomObserveResult> {
-    const args = { maxNameLength: this.options.maxNameLength, maxTextLength: this.options.maxTextLength };
+  async #walk(bail = false, popupsSeen = 0): Promise<DomObserveResult> {
+    const args = { maxNameLength: this.options.maxNameLength, maxTextLength: this.options.maxTextLength, bail, popupsSeen };
     for (let attempt = 0; ; attempt++) {
       const page = this.#page!;
       try {
@@ -618,6 +651,8 @@ export class WebEnvironment implements Environment {
         const msg = e instanceof Error ? e.message : String(e);
         if (msg.startsWith('timed out')) throw new PageUnresponsiveError(`the page ${page.url()} did not answer within ${this.options.observationTimeout} ms (a script may be stuck)`, { cause: e });
         if (attempt >= 4 || !NAV_RACE_RE.test(msg)) throw await this.#fault(e);
+        // A walk that only probes for a coming navigation has its answer: the document went away.
+        if (bail) return { rows: null, url: page.url(), title: '', popups: 0, navPending: true };
         // The document changed under the walk (navigation mid-flight): wait for the new one.
         await this.#guard(page.waitForLoadState('domcontentloaded', { timeout: this.options.navigationTimeout }), this.options.navigationTimeout + 1_000, 'waiting for the page').catch(() => {});
       }
@@ -629,7 +664,7 @@ export class WebEnvironment implements Environment {
   }
 
   async #observation(walk: DomObserveResult, lastActionError: string | null): Promise<Observation> {
-    const nodes = rowsToNodes(walk.rows);
+    const nodes = rowsToNodes(walk.rows ?? []);
     this.#nodes = nodes;
     const { text, truncated } = renderObservationText(nodes, this.options.budget);
     const notices = this.#notices;
