@@ -1,0 +1,89 @@
+// The package as users get it: `npm pack`, install the tarball into a fresh temporary project,
+// then import the public API and the `testing` subpath from there, at run time (ESM) and in
+// the type checker (the emitted .d.ts files).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+let project: string;
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+}
+
+before(() => {
+  project = mkdtempSync(join(tmpdir(), 'webagent-r1-pack-'));
+  run(npm, ['pack', '--silent', '--pack-destination', project], root);
+  const tarball = readdirSync(project).find((f) => f.endsWith('.tgz'));
+  assert.ok(tarball, 'npm pack produced a tarball');
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  // Dependencies come from the npm cache that installing this repository filled.
+  run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--silent', join(project, tarball), '@types/node@20', 'typescript@~6.0.3'], project);
+});
+
+after(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+test('the tarball holds the build and no sources or tests', () => {
+  const listing = run('tar', ['-tzf', join(project, readdirSync(project).find((f) => f.endsWith('.tgz'))!)], project);
+  assert.match(listing, /package\/dist\/index\.js/);
+  assert.match(listing, /package\/dist\/index\.d\.ts/);
+  assert.match(listing, /package\/dist\/testing\/index\.js/);
+  assert.match(listing, /package\/LICENSE/);
+  assert.doesNotMatch(listing, /package\/(src|test|bench)\//);
+});
+
+test('ESM imports of the package and its testing subpath work, and a scripted episode runs', () => {
+  writeFileSync(
+    join(project, 'use.mjs'),
+    `import { WebEnvironment, BrowserPool, parseAction, formatAction, isWebAgentError, OptionsError } from 'webagent-r1';
+     import { ScriptedEnvironment, scriptedShop, startDemoSite } from 'webagent-r1/testing';
+     if (typeof WebEnvironment !== 'function' || typeof BrowserPool !== 'function' || typeof startDemoSite !== 'function') throw new Error('missing exports');
+     const action = parseAction('do(action="Click", role="link", name="Blue Ceramic Mug")');
+     if (formatAction(action, 'webarena') !== 'click [link "Blue Ceramic Mug"]') throw new Error('grammar');
+     try { new WebEnvironment({ maxTurns: -1 }); } catch (e) { if (!(e instanceof OptionsError) || !isWebAgentError(e)) throw e; }
+     const env = new ScriptedEnvironment(scriptedShop());
+     const url = 'http://shop.test/';
+     const obs = await env.reset({ id: 'pack', intent: 'look', startUrl: url });
+     const r = await env.step({ type: 'answer', text: 'done' });
+     await env.close();
+     console.log(JSON.stringify({ lines: obs.text.split('\\n').length, terminated: r.terminated }));`,
+  );
+  const out = JSON.parse(run(process.execPath, ['use.mjs'], project)) as { lines: number; terminated: boolean };
+  assert.ok(out.lines > 1);
+  assert.equal(out.terminated, true);
+});
+
+test('the emitted types check in a consumer project (NodeNext, strict)', () => {
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'], lib: ['ES2023', 'DOM', 'ESNext.Disposable'] }, include: ['check.ts'] }),
+  );
+  writeFileSync(
+    join(project, 'check.ts'),
+    `import { WebEnvironment, type Action, type Environment, type Observation, type StepResult } from 'webagent-r1';
+     import { ScriptedEnvironment, scriptedShop, type DemoTask } from 'webagent-r1/testing';
+     const a: Action = { type: 'click', target: { role: 'link', name: 'Home' } };
+     async function run(env: Environment): Promise<Observation> {
+       await env.reset({ id: 'x', intent: 'y', startUrl: 'http://shop.test/' });
+       const r: StepResult = await env.step(a);
+       return r.observation;
+     }
+     void run(new ScriptedEnvironment(scriptedShop()));
+     void run(new WebEnvironment());
+     const t: Pick<DemoTask, 'expert'> = { expert: [a] };
+     // @ts-expect-error: an action type that does not exist must not type-check
+     const bad: Action = { type: 'teleport' };
+     void t; void bad;`,
+  );
+  const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');
+  run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
+});
