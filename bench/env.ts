@@ -10,16 +10,16 @@ import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { BrowserPool } from '../src/env/browser-pool.js';
 import { CHROMIUM_FLAGS, ensureChromium } from '../src/env/chromium.js';
-import { domCall, type DomObserveResult, type DomPrepareResult } from '../src/env/dom-script.js';
+import { domCall, rowsToNodes, type DomObserveResult, type DomPrepareResult } from '../src/env/dom-script.js';
 import { renderObservationText } from '../src/env/observation-text.js';
 import type { ObservationNode } from '../src/env/types.js';
-import { WebEnvironment, rowsToNodes } from '../src/env/web-environment.js';
+import { WebEnvironment } from '../src/env/web-environment.js';
 import { startDemoSite, type DemoSite } from '../src/testing/demo-site.js';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
-    cycles: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '8' },
+    cycles: { type: 'string', default: '2' },
     contexts: { type: 'string', default: '1,4,8' },
   },
 });
@@ -130,7 +130,8 @@ async function envStep(env: WebEnvironment, step: Step, nodes: readonly Observat
 // ------------------------------------------------------------------ measurement
 
 interface Phase {
-  stepsPerS: number;
+  steps: number;
+  seconds: number;
   texts: string[];
 }
 
@@ -153,9 +154,9 @@ async function runEnv(pool: BrowserPool, site: DemoSite, n: number, mix: Step[])
       }
     }),
   );
-  const elapsed = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
   await Promise.all(envs.map((e) => e.close()));
-  return { stepsPerS: (n * CYCLES * mix.length) / elapsed, texts };
+  return { steps: n * CYCLES * mix.length, seconds, texts };
 }
 
 async function runRaw(browser: import('playwright-core').Browser, site: DemoSite, n: number, mix: Step[]): Promise<Phase> {
@@ -180,16 +181,10 @@ async function runRaw(browser: import('playwright-core').Browser, site: DemoSite
       }
     }),
   );
-  const elapsed = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
   await Promise.all(contexts.map((c) => c.close()));
-  return { stepsPerS: (n * CYCLES * mix.length) / elapsed, texts };
+  return { steps: n * CYCLES * mix.length, seconds, texts };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const executablePath = await ensureChromium({ log: (l) => console.error(l) });
@@ -204,14 +199,13 @@ async function main(): Promise<void> {
     await runEnv(pool, site, 1, mix);
     await runRaw(rawBrowser, site, 1, mix);
     for (const n of CONTEXTS) {
-      const envRates: number[] = [];
-      const rawRates: number[] = [];
+      const phases = { env: [] as Phase[], raw: [] as Phase[] };
       for (let r = 0; r < ROUNDS; r++) {
-        // Alternate which goes first so drift on a shared machine hits both alike.
+        // ABBA order: drift of a shared, noisy machine hits both loops alike.
         const order = r % 2 === 0 ? (['env', 'raw'] as const) : (['raw', 'env'] as const);
         for (const which of order) {
           const phase = which === 'env' ? await runEnv(pool, site, n, mix) : await runRaw(rawBrowser, site, n, mix);
-          (which === 'env' ? envRates : rawRates).push(phase.stepsPerS);
+          phases[which].push(phase);
           if (r === 0 && which === 'raw') {
             const envTexts = (await runEnv(pool, site, 1, mix)).texts;
             if (JSON.stringify(envTexts) !== JSON.stringify(phase.texts)) {
@@ -220,17 +214,19 @@ async function main(): Promise<void> {
           }
         }
       }
-      const envMed = median(envRates);
-      const rawMed = median(rawRates);
+      // Steps per second over all rounds (total steps / total time) for each loop.
+      const rate = (ps: Phase[]): number => ps.reduce((a, p) => a + p.steps, 0) / ps.reduce((a, p) => a + p.seconds, 0);
+      const envRate = rate(phases.env);
+      const rawRate = rate(phases.raw);
       rows.push({
         contexts: n,
-        env_steps_per_s: Number(envMed.toFixed(1)),
-        raw_steps_per_s: Number(rawMed.toFixed(1)),
-        ratio: Number((envMed / rawMed).toFixed(3)),
-        rounds_env: envRates.map((x) => Number(x.toFixed(1))),
-        rounds_raw: rawRates.map((x) => Number(x.toFixed(1))),
+        env_steps_per_s: Number(envRate.toFixed(1)),
+        raw_steps_per_s: Number(rawRate.toFixed(1)),
+        ratio: Number((envRate / rawRate).toFixed(3)),
+        rounds_env: phases.env.map((p) => Number((p.steps / p.seconds).toFixed(1))),
+        rounds_raw: phases.raw.map((p) => Number((p.steps / p.seconds).toFixed(1))),
       });
-      console.error(`contexts ${n}: env ${envMed.toFixed(1)} steps/s, raw ${rawMed.toFixed(1)} steps/s`);
+      console.error(`contexts ${n}: env ${envRate.toFixed(1)} steps/s, raw ${rawRate.toFixed(1)} steps/s`);
     }
   } finally {
     await pool.close();
@@ -239,7 +235,7 @@ async function main(): Promise<void> {
   }
   const out = {
     benchmark: 'env',
-    description: 'WebEnvironment observe+act steps/s vs a plain playwright-core loop doing the same page work (demo shop, same action mix, same observation text); median of alternating rounds',
+    description: 'WebEnvironment observe+act steps/s vs a plain playwright-core loop doing the same page work (demo shop, same action mix, same observation text); total steps / total time over ABBA-alternating rounds; rounds_* are per-round rates',
     date: new Date().toISOString(),
     node: process.version,
     chromium: executablePath,

@@ -29,7 +29,8 @@ export type {
   StepInfo,
   StepResult,
 } from './env/types.js';
-export { WebEnvironment, WEB_ENVIRONMENT_DEFAULTS, type WebEnvironmentOptions } from './env/web-environment.js';
+export { WebEnvironment } from './env/web-environment.js';
+export { WEB_ENVIRONMENT_DEFAULTS, type WebEnvironmentOptions } from './env/web-environment-options.js';
 export { BrowserPool, BROWSER_POOL_DEFAULTS, type BrowserPoolOptions, type BrowserPoolStats, type ContextLease } from './env/browser-pool.js';
 export { findChromium, ensureChromium, chromiumInstallHint, CHROMIUM_FLAGS, type FindChromiumOptions, type EnsureChromiumOptions } from './env/chromium.js';
 export { parseAction, formatAction, describeGrammar, ACTION_GRAMMARS, type ActionGrammar } from './env/action-grammar.js';

@@ -3,311 +3,42 @@
 // real (trusted) mouse and keyboard input at the point the walker computed. Failed actions
 // become `lastActionError` (BrowserGym's convention); environment faults throw typed errors.
 
-import type { BrowserContext, BrowserContextOptions, CDPSession, Dialog, Download, Page, Request } from 'playwright-core';
+import type { BrowserContext, CDPSession, Dialog, Download, Page, Request, Route } from 'playwright-core';
 import {
   BrowserCrashedError,
   EnvironmentStateError,
   EpisodeAbortedError,
-  OptionsError,
   PageCrashedError,
   PageUnresponsiveError,
   StartPageError,
-  TaskError,
 } from '../errors.js';
-import { BrowserPool, type BrowserPoolOptions, type ContextLease } from './browser-pool.js';
-import { domCall, initScript, NAV_BINDING, STATE_BITS, type DomObserveResult, type DomPrepareArgs, type DomPrepareResult, type DomRow, type DomScrollResult } from './dom-script.js';
-import { renderObservationText, type ObservationBudget } from './observation-text.js';
+import { BrowserPool, type ContextLease } from './browser-pool.js';
+import {
+  allowedOriginsOf,
+  validateOptions,
+  validateTask,
+  WEB_ENVIRONMENT_DEFAULTS,
+  type ResolvedWebEnvironmentOptions,
+  type WebEnvironmentOptions,
+} from './web-environment-options.js';
+import { domCall, initScript, NAV_BINDING, rowsToNodes, type DomObserveResult, type DomPrepareArgs, type DomPrepareResult, type DomScrollResult } from './dom-script.js';
+import { PageActivity } from './page-activity.js';
+import { renderObservationText } from './observation-text.js';
 import { resolveTarget } from './targets.js';
-import type { Action, ElementState, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from './types.js';
-
-export interface WebEnvironmentOptions {
-  /** A shared pool (for many environments); when absent the environment owns one made from `browser`. */
-  readonly pool?: BrowserPool;
-  /** Options of the pool the environment creates when `pool` is absent. */
-  readonly browser?: BrowserPoolOptions;
-  /** Turn limit when the task sets none (default 15, the WebAgent-R1 training horizon). */
-  readonly maxTurns?: number;
-  /** Time one action may take, in ms (default 5,000). */
-  readonly actionTimeout?: number;
-  /** Time a navigation (start page, goto, back, a link) may take, in ms (default 15,000). */
-  readonly navigationTimeout?: number;
-  /** Time the page may take to answer an observation before it counts as hung, in ms (default 10,000). */
-  readonly observationTimeout?: number;
-  /** Longest wait for requests an action started (fetch/XHR) to finish, in ms (default 2,000). */
-  readonly settleTimeout?: number;
-  /** Document state that ends a navigation (default `load`). */
-  readonly waitUntil?: 'load' | 'domcontentloaded';
-  /** Size budget of the observation text (default 12,000 characters). */
-  readonly budget?: ObservationBudget;
-  /** Longest accessible name shown (default 100 characters). */
-  readonly maxNameLength?: number;
-  /** Longest static text line shown (default 300 characters). */
-  readonly maxTextLength?: number;
-  /** Attach a PNG screenshot of the viewport to every observation (default false). */
-  readonly screenshot?: boolean;
-  /** Viewport size (default 1280 x 720). */
-  readonly viewport?: { readonly width: number; readonly height: number };
-  /** A page opened by the agent (`target=_blank`, `window.open`) becomes the active page, or is closed (default `follow`). */
-  readonly popups?: 'follow' | 'close';
-  /** How `alert`/`confirm`/`prompt` dialogs are answered (default `accept`). `beforeunload` is always accepted. */
-  readonly dialogs?: 'accept' | 'dismiss';
-  /** List elements that have click listeners added by script as `clickable` (default true). */
-  readonly detectClickListeners?: boolean;
-  /** Extra Playwright context options (locale, storageState, userAgent, ...). */
-  readonly contextOptions?: BrowserContextOptions;
-  /** Runs after the context is made and before the start page loads (cookies, routes, site state). */
-  readonly setup?: (episode: { readonly context: BrowserContext; readonly page: Page; readonly task: EnvTask }) => Promise<void>;
-}
-
-type EnvDefaults = Required<
-  Pick<
-    WebEnvironmentOptions,
-    | 'maxTurns' | 'actionTimeout' | 'navigationTimeout' | 'observationTimeout' | 'settleTimeout' | 'waitUntil'
-    | 'maxNameLength' | 'maxTextLength' | 'screenshot' | 'viewport' | 'popups' | 'dialogs' | 'detectClickListeners'
-  >
->;
-
-export const WEB_ENVIRONMENT_DEFAULTS: Readonly<EnvDefaults> = Object.freeze({
-  maxTurns: 15,
-  actionTimeout: 5_000,
-  navigationTimeout: 15_000,
-  observationTimeout: 10_000,
-  settleTimeout: 2_000,
-  waitUntil: 'load',
-  maxNameLength: 100,
-  maxTextLength: 300,
-  screenshot: false,
-  viewport: Object.freeze({ width: 1280, height: 720 }),
-  popups: 'follow',
-  dialogs: 'accept',
-  detectClickListeners: true,
-});
-
-type Resolved = WebEnvironmentOptions & EnvDefaults;
+import type { Action, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from './types.js';
 
 /** An action failure reported to the agent, not a fault of the environment. */
 class ActionFailure extends Error {}
 
-const STATE_NAMES: ReadonlyArray<[number, (s: { -readonly [K in keyof ElementState]: ElementState[K] }) => void]> = [
-  [STATE_BITS.checked, (s) => (s.checked = true)],
-  [STATE_BITS.mixed, (s) => (s.checked = 'mixed')],
-  [STATE_BITS.selected, (s) => (s.selected = true)],
-  [STATE_BITS.disabled, (s) => (s.disabled = true)],
-  [STATE_BITS.expanded, (s) => (s.expanded = true)],
-  [STATE_BITS.collapsed, (s) => (s.expanded = false)],
-  [STATE_BITS.focused, (s) => (s.focused = true)],
-  [STATE_BITS.required, (s) => (s.required = true)],
-];
-
-/** Converts the walker's compact rows into observation nodes. */
-export function rowsToNodes(rows: readonly DomRow[]): ObservationNode[] {
-  return rows.map(([id, role, name, value, bits, level, depth, visible]) => {
-    const node: { -readonly [K in keyof ObservationNode]: ObservationNode[K] } = { role, name };
-    if (id) node.id = id;
-    if (value !== null) node.value = value;
-    if (bits) {
-      const state: { -readonly [K in keyof ElementState]: ElementState[K] } = {};
-      for (const [bit, set] of STATE_NAMES) if (bits & bit) set(state);
-      node.state = state;
-    }
-    if (level) node.level = level;
-    if (depth) node.depth = depth;
-    node.visible = visible === 1;
-    return node;
-  });
-}
-
-function positiveInt(name: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
-    throw new OptionsError(`WebEnvironment option ${name} must be a positive integer, got ${String(value)}`);
-  }
-}
-
-function validate(options: WebEnvironmentOptions): void {
-  for (const k of ['maxTurns', 'actionTimeout', 'navigationTimeout', 'observationTimeout', 'maxNameLength', 'maxTextLength'] as const) {
-    positiveInt(k, options[k]);
-  }
-  if (options.settleTimeout !== undefined && !(options.settleTimeout >= 0)) {
-    throw new OptionsError(`WebEnvironment option settleTimeout must be >= 0, got ${String(options.settleTimeout)}`);
-  }
-  if (options.popups !== undefined && options.popups !== 'follow' && options.popups !== 'close') {
-    throw new OptionsError(`WebEnvironment option popups must be 'follow' or 'close', got ${JSON.stringify(options.popups)}`);
-  }
-  if (options.dialogs !== undefined && options.dialogs !== 'accept' && options.dialogs !== 'dismiss') {
-    throw new OptionsError(`WebEnvironment option dialogs must be 'accept' or 'dismiss', got ${JSON.stringify(options.dialogs)}`);
-  }
-  if (options.waitUntil !== undefined && options.waitUntil !== 'load' && options.waitUntil !== 'domcontentloaded') {
-    throw new OptionsError(`WebEnvironment option waitUntil must be 'load' or 'domcontentloaded', got ${JSON.stringify(options.waitUntil)}`);
-  }
-  if (options.pool && options.browser) {
-    throw new OptionsError('WebEnvironment takes either pool (shared) or browser (options of its own pool), not both');
-  }
-  const b = options.budget;
-  if (b?.maxChars !== undefined) positiveInt('budget.maxChars', b.maxChars);
-  if (b?.maxTokens !== undefined) {
-    positiveInt('budget.maxTokens', b.maxTokens);
-    if (typeof b.countTokens !== 'function') throw new OptionsError('WebEnvironment option budget.maxTokens needs budget.countTokens, a function counting the tokens of a text');
-  }
-}
-
-/** Origins a task may visit, or `null` for any http(s) origin. */
-function allowedOriginsOf(task: EnvTask): Set<string> | null {
-  if (task.allowedOrigins === '*') return null;
-  const set = new Set<string>([new URL(task.startUrl).origin]);
-  for (const o of task.allowedOrigins ?? []) {
-    try {
-      set.add(new URL(o).origin);
-    } catch {
-      throw new TaskError(`task ${JSON.stringify(task.id)}: allowedOrigins entry ${JSON.stringify(o)} is not a URL (expected like "http://127.0.0.1:8080")`);
-    }
-  }
-  return set;
-}
-
-function validateTask(task: EnvTask): void {
-  if (typeof task !== 'object' || task === null) throw new TaskError('reset(task) needs a task object with id, intent and startUrl');
-  if (typeof task.id !== 'string' || task.id === '') throw new TaskError('task.id must be a non-empty string');
-  if (typeof task.intent !== 'string') throw new TaskError(`task ${JSON.stringify(task.id)}: intent must be a string`);
-  let url: URL;
-  try {
-    url = new URL(task.startUrl);
-  } catch {
-    throw new TaskError(`task ${JSON.stringify(task.id)}: startUrl ${JSON.stringify(task.startUrl)} is not an absolute URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TaskError(`task ${JSON.stringify(task.id)}: startUrl must be http(s); ${url.protocol} URLs are refused`);
-  }
-  if (task.maxTurns !== undefined && (!Number.isInteger(task.maxTurns) || task.maxTurns < 1)) {
-    throw new TaskError(`task ${JSON.stringify(task.id)}: maxTurns must be a positive integer, got ${String(task.maxTurns)}`);
-  }
-}
-
 const CLOSED_RE = /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Page crashed|has been closed/i;
 const NAV_RACE_RE = /Execution context was destroyed|Cannot find context with specified id|navigation|frame was detached|Frame has been detached/i;
-
-/** Tracks what the active page is doing: navigations of its main frame and requests in flight. */
-class PageActivity {
-  readonly inflight = new Set<Request>();
-  /** Main-frame navigation requested since the last `settle` and not yet loaded/failed. */
-  navigation: { request: Request; loaded: boolean; failed: boolean; committed: boolean } | undefined;
-  blockedUrl: string | undefined;
-  /** Requests started since `beginAction` and still running: the ones a step waits for. */
-  readonly #started = new Set<Request>();
-  #wake: (() => void) | undefined;
-
-  /** The page said (through its binding) that it set off a navigation during this action. */
-  navigationHinted = false;
-
-  hintNavigation(): void {
-    this.navigationHinted = true;
-    this.#poke();
-  }
-
-  /** Marks the start of an action: only what happens from here on is waited for. */
-  beginAction(): void {
-    this.navigationHinted = false;
-    this.navigation = undefined;
-    this.blockedUrl = undefined;
-    this.#started.clear();
-  }
-
-  /** True when the action started a navigation or requests that are still running. */
-  get busy(): boolean {
-    return this.navigation !== undefined || this.#started.size > 0;
-  }
-
-  /** Waits until a main-frame navigation has been requested, at most `ms`. */
-  async navigationStart(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!this.navigation && this.blockedUrl === undefined && Date.now() < deadline && !this.page.isClosed()) await this.#changed(deadline);
-  }
-
-  takeBlocked(): string | undefined {
-    const url = this.blockedUrl;
-    this.blockedUrl = undefined;
-    return url;
-  }
-
-  constructor(readonly page: Page) {
-    page.on('request', (r) => {
-      this.inflight.add(r);
-      this.#started.add(r);
-      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) this.navigation = { request: r, loaded: false, failed: false, committed: false };
-      this.#poke();
-    });
-    const done = (r: Request, failed: boolean): void => {
-      this.inflight.delete(r);
-      this.#started.delete(r);
-      if (failed && this.navigation?.request === r) this.navigation.failed = true;
-      this.#poke();
-    };
-    page.on('requestfinished', (r) => done(r, false));
-    page.on('requestfailed', (r) => done(r, true));
-    page.on('framenavigated', (f) => {
-      if (f === page.mainFrame() && this.navigation) this.navigation.committed = true;
-      this.#poke();
-    });
-    page.on('load', () => {
-      if (this.navigation) this.navigation.loaded = true;
-      this.#poke();
-    });
-    page.on('download', () => {
-      if (this.navigation) this.navigation.failed = true;
-      this.#poke();
-    });
-  }
-
-  #poke(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  #changed(untilMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, untilMs - Date.now()));
-      this.#wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
-
-  /**
-   * Waits until a navigation the last action started has loaded (or failed), then until the
-   * requests it started are done, each bounded. A navigation response that never commits
-   * (204, download) is given up after 1 s.
-   */
-  async settle(navigationTimeout: number, settleTimeout: number, waitUntil: 'load' | 'domcontentloaded'): Promise<boolean> {
-    const navDeadline = Date.now() + navigationTimeout;
-    let loaded = true;
-    while (this.navigation && !this.navigation.failed && Date.now() < navDeadline && !this.page.isClosed()) {
-      const nav = this.navigation;
-      if (nav.loaded) break;
-      if (nav.committed && waitUntil === 'domcontentloaded') break;
-      if (!nav.committed && !this.inflight.has(nav.request)) {
-        // Response arrived but no commit yet; give it a moment, then assume it will not commit.
-        await this.#changed(Math.min(navDeadline, Date.now() + 1_000));
-        if (!nav.committed && !nav.loaded) break;
-        continue;
-      }
-      await this.#changed(navDeadline);
-    }
-    const nav = this.navigation;
-    if (nav && !nav.failed && !nav.loaded && !(nav.committed && waitUntil === 'domcontentloaded') && Date.now() >= navDeadline) loaded = false;
-    this.navigation = undefined;
-    const deadline = Date.now() + settleTimeout;
-    while (this.#started.size > 0 && Date.now() < deadline && !this.page.isClosed()) await this.#changed(deadline);
-    return loaded;
-  }
-}
 
 /**
  * Runs web tasks in real Chromium. `reset(task)` opens a fresh context at `task.startUrl`;
  * `step(action)` acts and observes. Use with `await using` or call `close()`.
  */
 export class WebEnvironment implements Environment {
-  readonly options: Readonly<Resolved>;
+  readonly options: Readonly<ResolvedWebEnvironmentOptions>;
   readonly #pool: BrowserPool;
   readonly #ownsPool: boolean;
   #lease: ContextLease | undefined;
@@ -328,7 +59,7 @@ export class WebEnvironment implements Environment {
   readonly #sessions = new WeakMap<Page, Promise<CDPSession>>();
 
   constructor(options: WebEnvironmentOptions = {}) {
-    validate(options);
+    validateOptions(options);
     this.options = Object.freeze({ ...WEB_ENVIRONMENT_DEFAULTS, ...options });
     this.#ownsPool = options.pool === undefined;
     this.#pool = options.pool ?? new BrowserPool(options.browser);
@@ -720,7 +451,7 @@ export class WebEnvironment implements Environment {
     download.cancel().catch(() => {});
   }
 
-  #route(route: import('playwright-core').Route, request: Request): void {
+  #route(route: Route, request: Request): void {
     const url = request.url();
     let origin: string;
     try {

@@ -1,0 +1,140 @@
+// Options of WebEnvironment: what users pass, the frozen defaults, and the validation that runs
+// at construction (before any browser starts) and at reset (the task), with messages that name
+// the option or field and what to change.
+
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { OptionsError, TaskError } from '../errors.js';
+import type { BrowserPool, BrowserPoolOptions } from './browser-pool.js';
+import type { ObservationBudget } from './observation-text.js';
+import type { EnvTask } from './types.js';
+
+export interface WebEnvironmentOptions {
+  /** A shared pool (for many environments); when absent the environment owns one made from `browser`. */
+  readonly pool?: BrowserPool;
+  /** Options of the pool the environment creates when `pool` is absent. */
+  readonly browser?: BrowserPoolOptions;
+  /** Turn limit when the task sets none (default 15, the WebAgent-R1 training horizon). */
+  readonly maxTurns?: number;
+  /** Time one action may take, in ms (default 5,000). */
+  readonly actionTimeout?: number;
+  /** Time a navigation (start page, goto, back, a link) may take, in ms (default 15,000). */
+  readonly navigationTimeout?: number;
+  /** Time the page may take to answer an observation before it counts as hung, in ms (default 10,000). */
+  readonly observationTimeout?: number;
+  /** Longest wait for requests an action started (fetch/XHR) to finish, in ms (default 2,000). */
+  readonly settleTimeout?: number;
+  /** Document state that ends a navigation (default `load`). */
+  readonly waitUntil?: 'load' | 'domcontentloaded';
+  /** Size budget of the observation text (default 12,000 characters). */
+  readonly budget?: ObservationBudget;
+  /** Longest accessible name shown (default 100 characters). */
+  readonly maxNameLength?: number;
+  /** Longest static text line shown (default 300 characters). */
+  readonly maxTextLength?: number;
+  /** Attach a PNG screenshot of the viewport to every observation (default false). */
+  readonly screenshot?: boolean;
+  /** Viewport size (default 1280 x 720). */
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** A page opened by the agent (`target=_blank`, `window.open`) becomes the active page, or is closed (default `follow`). */
+  readonly popups?: 'follow' | 'close';
+  /** How `alert`/`confirm`/`prompt` dialogs are answered (default `accept`). `beforeunload` is always accepted. */
+  readonly dialogs?: 'accept' | 'dismiss';
+  /** List elements that have click listeners added by script as `clickable` (default true). */
+  readonly detectClickListeners?: boolean;
+  /** Extra Playwright context options (locale, storageState, userAgent, ...). */
+  readonly contextOptions?: BrowserContextOptions;
+  /** Runs after the context is made and before the start page loads (cookies, routes, site state). */
+  readonly setup?: (episode: { readonly context: BrowserContext; readonly page: Page; readonly task: EnvTask }) => Promise<void>;
+}
+
+type EnvDefaults = Required<
+  Pick<
+    WebEnvironmentOptions,
+    | 'maxTurns' | 'actionTimeout' | 'navigationTimeout' | 'observationTimeout' | 'settleTimeout' | 'waitUntil'
+    | 'maxNameLength' | 'maxTextLength' | 'screenshot' | 'viewport' | 'popups' | 'dialogs' | 'detectClickListeners'
+  >
+>;
+
+export const WEB_ENVIRONMENT_DEFAULTS: Readonly<EnvDefaults> = Object.freeze({
+  maxTurns: 15,
+  actionTimeout: 5_000,
+  navigationTimeout: 15_000,
+  observationTimeout: 10_000,
+  settleTimeout: 2_000,
+  waitUntil: 'load',
+  maxNameLength: 100,
+  maxTextLength: 300,
+  screenshot: false,
+  viewport: Object.freeze({ width: 1280, height: 720 }),
+  popups: 'follow',
+  dialogs: 'accept',
+  detectClickListeners: true,
+});
+
+export type ResolvedWebEnvironmentOptions = WebEnvironmentOptions & EnvDefaults;
+
+function positiveInt(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
+    throw new OptionsError(`WebEnvironment option ${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+export function validateOptions(options: WebEnvironmentOptions): void {
+  for (const k of ['maxTurns', 'actionTimeout', 'navigationTimeout', 'observationTimeout', 'maxNameLength', 'maxTextLength'] as const) {
+    positiveInt(k, options[k]);
+  }
+  if (options.settleTimeout !== undefined && !(options.settleTimeout >= 0)) {
+    throw new OptionsError(`WebEnvironment option settleTimeout must be >= 0, got ${String(options.settleTimeout)}`);
+  }
+  if (options.popups !== undefined && options.popups !== 'follow' && options.popups !== 'close') {
+    throw new OptionsError(`WebEnvironment option popups must be 'follow' or 'close', got ${JSON.stringify(options.popups)}`);
+  }
+  if (options.dialogs !== undefined && options.dialogs !== 'accept' && options.dialogs !== 'dismiss') {
+    throw new OptionsError(`WebEnvironment option dialogs must be 'accept' or 'dismiss', got ${JSON.stringify(options.dialogs)}`);
+  }
+  if (options.waitUntil !== undefined && options.waitUntil !== 'load' && options.waitUntil !== 'domcontentloaded') {
+    throw new OptionsError(`WebEnvironment option waitUntil must be 'load' or 'domcontentloaded', got ${JSON.stringify(options.waitUntil)}`);
+  }
+  if (options.pool && options.browser) {
+    throw new OptionsError('WebEnvironment takes either pool (shared) or browser (options of its own pool), not both');
+  }
+  const b = options.budget;
+  if (b?.maxChars !== undefined) positiveInt('budget.maxChars', b.maxChars);
+  if (b?.maxTokens !== undefined) {
+    positiveInt('budget.maxTokens', b.maxTokens);
+    if (typeof b.countTokens !== 'function') throw new OptionsError('WebEnvironment option budget.maxTokens needs budget.countTokens, a function counting the tokens of a text');
+  }
+}
+
+/** Origins a task may visit, or `null` for any http(s) origin. */
+export function allowedOriginsOf(task: EnvTask): Set<string> | null {
+  if (task.allowedOrigins === '*') return null;
+  const set = new Set<string>([new URL(task.startUrl).origin]);
+  for (const o of task.allowedOrigins ?? []) {
+    try {
+      set.add(new URL(o).origin);
+    } catch {
+      throw new TaskError(`task ${JSON.stringify(task.id)}: allowedOrigins entry ${JSON.stringify(o)} is not a URL (expected like "http://127.0.0.1:8080")`);
+    }
+  }
+  return set;
+}
+
+export function validateTask(task: EnvTask): void {
+  if (typeof task !== 'object' || task === null) throw new TaskError('reset(task) needs a task object with id, intent and startUrl');
+  if (typeof task.id !== 'string' || task.id === '') throw new TaskError('task.id must be a non-empty string');
+  if (typeof task.intent !== 'string') throw new TaskError(`task ${JSON.stringify(task.id)}: intent must be a string`);
+  let url: URL;
+  try {
+    url = new URL(task.startUrl);
+  } catch {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: startUrl ${JSON.stringify(task.startUrl)} is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: startUrl must be http(s); ${url.protocol} URLs are refused`);
+  }
+  if (task.maxTurns !== undefined && (!Number.isInteger(task.maxTurns) || task.maxTurns < 1)) {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: maxTurns must be a positive integer, got ${String(task.maxTurns)}`);
+  }
+}
+
