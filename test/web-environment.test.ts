@@ -385,6 +385,17 @@ describe('origins, dialogs, popups, downloads', () => {
     });
   });
 
+  test('a popup onto a disallowed origin is blocked and the opener stays active', async () => {
+    await withEnv({}, async (env) => {
+      await env.reset(task('/popups'));
+      const r = await env.step({ type: 'click', target: { role: 'link', name: 'Open other origin in new tab' } });
+      assert.match(r.observation.lastActionError ?? '', new RegExp(`navigation to ${server.otherOrigin}/target was blocked`));
+      assert.equal(r.observation.title, 'Popups');
+      const next = await env.step({ type: 'click', target: { role: 'link', name: 'Open in new tab' } });
+      assert.equal(next.observation.title, 'Target', 'the environment still acts on its pages');
+    });
+  });
+
   test('popups are closed with popups: close', async () => {
     await withEnv({ popups: 'close' }, async (env) => {
       await env.reset(task('/popups'));

@@ -86,6 +86,7 @@ export function initScript(listeners: boolean): string {
   // handler, before the input event is acknowledged), so the step can skip observing a page
   // that is about to be replaced.
   const flag = () => {
+    if (nav.pending) return; // one hint per navigation (a click and its navigate event both flag)
     nav.pending = true;
     try { const hint = window[${JSON.stringify(NAV_BINDING)}]; if (typeof hint === 'function') hint().catch(() => {}); } catch (e) {}
   };

@@ -41,6 +41,13 @@ export class PageActivity {
     while (!this.navigation && this.blockedUrl === undefined && Date.now() < deadline && !this.page.isClosed()) await this.#changed(deadline);
   }
 
+  /** Records a navigation of this page that the origin guard blocked. */
+  block(url: string): void {
+    this.blockedUrl = url;
+    if (this.navigation?.request.url() === url) this.navigation.failed = true;
+    this.#poke();
+  }
+
   takeBlocked(): string | undefined {
     const url = this.blockedUrl;
     this.blockedUrl = undefined;

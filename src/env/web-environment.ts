@@ -3,7 +3,7 @@
 // real (trusted) mouse and keyboard input at the point the walker computed. Failed actions
 // become `lastActionError` (BrowserGym's convention); environment faults throw typed errors.
 
-import type { BrowserContext, CDPSession, Dialog, Download, Page, Request, Route } from 'playwright-core';
+import type { BrowserContext, CDPSession, Dialog, Download, Page } from 'playwright-core';
 import {
   BrowserCrashedError,
   EnvironmentStateError,
@@ -57,6 +57,9 @@ export class WebEnvironment implements Environment {
   #popupsSeen = 0;
   #pagesOpened = 0;
   readonly #sessions = new WeakMap<Page, Promise<CDPSession>>();
+  readonly #activities = new WeakMap<Page, PageActivity>();
+  /** The page a followed popup was opened from, to return to if the popup must be closed. */
+  #opener: { page: Page; activity: PageActivity } | undefined;
 
   constructor(options: WebEnvironmentOptions = {}) {
     validateOptions(options);
@@ -111,10 +114,10 @@ export class WebEnvironment implements Environment {
         'adding the navigation hint',
       );
       await this.#guard(context.addInitScript(initScript(this.options.detectClickListeners)), this.options.actionTimeout, 'adding the init script');
-      if (this.#allowed) await this.#guard(context.route('**/*', (route, request) => this.#route(route, request)), this.options.actionTimeout, 'installing the origin guard');
       context.on('page', (page) => this.#onNewPage(page));
       const page = await this.#guard(context.newPage(), this.options.actionTimeout, 'opening a page');
       if (this.#page !== page) this.#adopt(page);
+      await this.#guard(this.#guardOrigins(page), this.options.actionTimeout, 'installing the origin guard');
       if (this.options.setup) await this.options.setup({ context, page, task });
       options.signal?.throwIfAborted();
       try {
@@ -355,6 +358,19 @@ export class WebEnvironment implements Environment {
       await this.#guard(page.waitForLoadState(o.waitUntil, { timeout: o.navigationTimeout }), o.navigationTimeout + 1_000, 'loading the new tab').catch((e: unknown) => {
         if (e instanceof EpisodeAbortedError) throw e;
       });
+      const opener = this.#opener;
+      const blockedInTab = this.#activity!.takeBlocked();
+      if ((blockedInTab !== undefined || !this.#originAllowed(page.url())) && opener) {
+        // A tab opened onto a disallowed origin (blocked, or loaded before the guard attached):
+        // close it and go back to its opener.
+        const url = blockedInTab ?? page.url();
+        await page.close().catch(() => {});
+        this.#page = opener.page;
+        this.#activity = opener.activity;
+        this.#notices.pop();
+        opener.activity.block(url);
+        return true;
+      }
     }
     if (activity.busy) {
       waited = true;
@@ -418,6 +434,7 @@ export class WebEnvironment implements Environment {
   #adopt(page: Page): void {
     this.#page = page;
     this.#activity = new PageActivity(page);
+    this.#activities.set(page, this.#activity);
     page.on('dialog', (d) => this.#onDialog(d));
     page.on('download', (d) => this.#onDownload(d));
     page.on('crash', () => this.#pageCrash?.abort(new PageCrashedError(`the page ${page.url()} crashed (renderer process died)`)));
@@ -435,7 +452,10 @@ export class WebEnvironment implements Environment {
       return;
     }
     this.#notices.push('a new tab was opened and is now the active page');
+    this.#opener = { page: this.#page, activity: this.#activity! };
     this.#adopt(page);
+    // The tab's first navigation may already be under way; settle() checks where it landed.
+    this.#guardOrigins(page).catch(() => {});
   }
 
   #onDialog(dialog: Dialog): void {
@@ -451,29 +471,45 @@ export class WebEnvironment implements Environment {
     download.cancel().catch(() => {});
   }
 
-  #route(route: Route, request: Request): void {
-    const url = request.url();
-    let origin: string;
-    try {
-      origin = new URL(url).origin;
-    } catch {
-      origin = '';
-    }
-    const isHttp = url.startsWith('http:') || url.startsWith('https:');
-    if (request.isNavigationRequest() && isHttp && !this.#allowed!.has(origin)) {
-      let mainFrame = false;
+  /**
+   * Blocks navigations to origins the task does not allow. Only documents are intercepted (a
+   * DevTools Fetch pattern on the page's own session), so images, scripts and XHRs never pause;
+   * Playwright's `route` would pause every request.
+   */
+  async #guardOrigins(page: Page): Promise<void> {
+    const allowed = this.#allowed;
+    if (!allowed) return;
+    const session = await this.#cdp(page);
+    const tree = await session.send('Page.getFrameTree');
+    const mainFrameId = tree.frameTree.frame.id;
+    session.on('Fetch.requestPaused', (event) => {
+      const url = event.request.url;
+      let origin = '';
       try {
-        mainFrame = request.frame() === this.#page?.mainFrame();
+        origin = new URL(url).origin;
       } catch {
-        // service-worker requests have no frame
+        // not a URL with an origin (data:, about:): not ours to police
       }
-      if (mainFrame && this.#activity) this.#activity.blockedUrl = url;
-      else this.#notices.push(`a frame's navigation to ${url} was blocked (origin not allowed)`);
-      // ERR_ABORTED, unlike other errors, does not replace the page with Chromium's error page.
-      route.abort('aborted').catch(() => {});
-      return;
+      const isHttp = url.startsWith('http:') || url.startsWith('https:');
+      if (isHttp && !allowed.has(origin)) {
+        if (event.frameId === mainFrameId) this.#activities.get(page)?.block(url);
+        else this.#notices.push(`a frame's navigation to ${url} was blocked (origin not allowed)`);
+        // ERR_ABORTED, unlike other errors, does not replace the page with Chromium's error page.
+        session.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'Aborted' }).catch(() => {});
+        return;
+      }
+      session.send('Fetch.continueRequest', { requestId: event.requestId }).catch(() => {});
+    });
+    await session.send('Fetch.enable', { patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Request' }] });
+  }
+
+  #originAllowed(url: string): boolean {
+    if (!this.#allowed || !/^https?:/.test(url)) return true;
+    try {
+      return this.#allowed.has(new URL(url).origin);
+    } catch {
+      return false;
     }
-    route.continue().catch(() => {});
   }
 
   /** Races `p` against the action timeout, a browser crash and a page crash. */

@@ -62,6 +62,7 @@ function pages(port: number): Record<string, string> {
     '/popups': page(
       'Popups',
       `<a href="/target" target="_blank">Open in new tab</a>
+       <a href="${other}/target" target="_blank">Open other origin in new tab</a>
        <button onclick="window.open('/target')">Open window</button>`,
     ),
     '/download': page('Download', '<a href="/file.bin">Get file</a> <p>after</p>'),
