@@ -204,7 +204,7 @@ export class WebEnvironment implements Environment {
       case 'hover': {
         const p = await this.#prepare({ kind: action.type, id: await this.#targetId(action.target) });
         if (!('x' in p)) break;
-        await this.#input(action.type === 'click' ? page.mouse.click(p.x, p.y) : page.mouse.move(p.x, p.y), `${action.type}ing`);
+        await this.#input(action.type === 'click' ? this.#click(page, p.x, p.y) : page.mouse.move(p.x, p.y), `${action.type}ing`);
         break;
       }
       case 'type': {
@@ -294,6 +294,18 @@ export class WebEnvironment implements Environment {
       const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       throw new ActionFailure(`${what} failed: ${msg.replace(/^page\.\w+: /, '')}`);
     }
+  }
+
+  /**
+   * A real left click at (x, y): move, press, release. The three input events are sent on the
+   * page's DevTools session without waiting for each other's acknowledgement (Chromium queues
+   * them in order), one round trip instead of the three of `page.mouse.click`.
+   */
+  async #click(page: Page, x: number, y: number): Promise<void> {
+    const session = await this.#cdp(page);
+    const event = (type: 'mouseMoved' | 'mousePressed' | 'mouseReleased') =>
+      session.send('Input.dispatchMouseEvent', { type, x, y, button: type === 'mouseMoved' ? 'none' : 'left', buttons: type === 'mousePressed' ? 1 : 0, clickCount: type === 'mouseMoved' ? 0 : 1 });
+    await Promise.all([event('mouseMoved'), event('mousePressed'), event('mouseReleased')]);
   }
 
   /** A DevTools session on `page` (Chromium only), made on first use. */
