@@ -6,7 +6,6 @@ import type { Page, Request } from 'playwright-core';
 
 /** Tracks what the active page is doing: navigations of its main frame and requests in flight. */
 export class PageActivity {
-  readonly inflight = new Set<Request>();
   /** Main-frame navigation requested since the last `settle` and not yet loaded/failed. */
   navigation: { request: Request; loaded: boolean; failed: boolean; committed: boolean } | undefined;
   blockedUrl: string | undefined;
@@ -56,13 +55,11 @@ export class PageActivity {
 
   constructor(readonly page: Page) {
     page.on('request', (r) => {
-      this.inflight.add(r);
       this.#started.add(r);
       if (r.isNavigationRequest() && r.frame() === page.mainFrame()) this.navigation = { request: r, loaded: false, failed: false, committed: false };
       this.#poke();
     });
     const done = (r: Request, failed: boolean): void => {
-      this.inflight.delete(r);
       this.#started.delete(r);
       if (failed && this.navigation?.request === r) this.navigation.failed = true;
       this.#poke();
@@ -111,7 +108,8 @@ export class PageActivity {
       const nav = this.navigation;
       if (nav.loaded) break;
       if (nav.committed && waitUntil === 'domcontentloaded') break;
-      if (!nav.committed && !this.inflight.has(nav.request)) {
+      // (The navigation request began after beginAction, so #started holds it while it runs.)
+      if (!nav.committed && !this.#started.has(nav.request)) {
         // Response arrived but no commit yet; give it a moment, then assume it will not commit.
         await this.#changed(Math.min(navDeadline, Date.now() + 1_000));
         if (!nav.committed && !nav.loaded) break;

@@ -30,6 +30,11 @@ import type { Action, ElementTarget, EnvTask, Environment, Observation, Observat
 /** An action failure reported to the agent, not a fault of the environment. */
 class ActionFailure extends Error {}
 
+/** For best-effort waits: ignore their failure unless it is an environment fault. */
+function rethrowFaults(e: unknown): void {
+  if (e instanceof EpisodeAbortedError) throw e;
+}
+
 const CLOSED_RE = /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Page crashed|has been closed/i;
 const NAV_RACE_RE = /Execution context was destroyed|Cannot find context with specified id|navigation|frame was detached|Frame has been detached/i;
 
@@ -56,6 +61,8 @@ export class WebEnvironment implements Environment {
   /** Popups the active document had opened at the last walk, and pages opened by the episode. */
   #popupsSeen = 0;
   #pagesOpened = 0;
+  /** Wakes a step waiting for a popup the page opened. */
+  #onPageOpened: (() => void) | undefined;
   readonly #sessions = new WeakMap<Page, Promise<CDPSession>>();
   readonly #activities = new WeakMap<Page, PageActivity>();
   /** The page a followed popup was opened from, to return to if the popup must be closed. */
@@ -321,9 +328,7 @@ export class WebEnvironment implements Environment {
   async #stopLoading(): Promise<void> {
     const page = this.#page;
     if (!page) return;
-    await this.#guard(this.#cdp(page).then((s) => s.send('Page.stopLoading')), this.options.actionTimeout, 'stopping the page load').catch((e: unknown) => {
-      if (e instanceof EpisodeAbortedError) throw e;
-    });
+    await this.#guard(this.#cdp(page).then((s) => s.send('Page.stopLoading')), this.options.actionTimeout, 'stopping the page load').catch(rethrowFaults);
   }
 
   #checkUrl(raw: string): void {
@@ -359,17 +364,21 @@ export class WebEnvironment implements Environment {
     if (popupPending) {
       // The page opened a tab that Playwright has not announced yet: wait for it (bounded).
       waited = true;
-      const opened = this.#pagesOpened;
-      const deadline = Date.now() + Math.min(o.navigationTimeout, 3_000);
-      while (this.#pagesOpened === opened && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, Math.min(o.navigationTimeout, 3_000));
+        function finish(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#onPageOpened = finish;
+      });
+      this.#onPageOpened = undefined;
     }
     const page = this.#page!;
     const activity = this.#activity!;
     if (page !== before) {
       waited = true;
-      await this.#guard(page.waitForLoadState(o.waitUntil, { timeout: o.navigationTimeout }), o.navigationTimeout + 1_000, 'loading the new tab').catch((e: unknown) => {
-        if (e instanceof EpisodeAbortedError) throw e;
-      });
+      await this.#guard(page.waitForLoadState(o.waitUntil, { timeout: o.navigationTimeout }), o.navigationTimeout + 1_000, 'loading the new tab').catch(rethrowFaults);
       const opener = this.#opener;
       const blockedInTab = this.#activity!.takeBlocked();
       if ((blockedInTab !== undefined || !this.#originAllowed(page.url())) && opener) {
@@ -458,6 +467,7 @@ export class WebEnvironment implements Environment {
       return;
     }
     this.#pagesOpened += 1;
+    this.#onPageOpened?.();
     if (this.options.popups === 'close') {
       this.#notices.push(`a new tab (${page.url() || 'about:blank'}) was opened and closed; popups are closed in this environment`);
       page.close().catch(() => {});
