@@ -18,7 +18,7 @@ import { startDemoSite, type DemoSite } from '../src/testing/demo-site.js';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '16' },
     cycles: { type: 'string', default: '2' },
     contexts: { type: 'string', default: '1,4,8' },
   },

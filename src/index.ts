@@ -22,6 +22,7 @@ export type {
   ElementTarget,
   ElementState,
   EnvTask,
+  EpisodeSetup,
   Environment,
   Observation,
   ObservationNode,
@@ -36,3 +37,6 @@ export { findChromium, ensureChromium, chromiumInstallHint, CHROMIUM_FLAGS, type
 export { parseAction, formatAction, describeGrammar, ACTION_GRAMMARS, type ActionGrammar } from './env/action-grammar.js';
 export { renderObservationText, formatNode, DEFAULT_MAX_OBSERVATION_CHARS, type ObservationBudget, type RenderedText } from './env/observation-text.js';
 export { resolveTarget, type TargetResolution } from './env/targets.js';
+
+export * from './tasks/index.js';
+export * from './suites/index.js';

@@ -2,6 +2,8 @@
 // typed actions out. Implemented by WebEnvironment (real Chromium) and, for unit tests,
 // by ScriptedEnvironment on the `webagent-r1/testing` subpath.
 
+import type { BrowserContext, Page } from 'playwright-core';
+
 /**
  * Which element an action acts on: the integer id shown in the observation (`[12]`), or a
  * role and accessible name exactly as the observation prints them (`link "Blue Ceramic Mug"`),
@@ -115,6 +117,19 @@ export interface EnvTask {
    * `'*'` allows any http(s) origin.
    */
   readonly allowedOrigins?: readonly string[] | '*';
+  /**
+   * Runs after the episode's browser context is made and before the start page loads, after the
+   * environment's own `setup` option: sign in, set cookies, seed the episode's site state.
+   * Environments without a browser (ScriptedEnvironment) ignore it.
+   */
+  readonly setup?: (episode: EpisodeSetup) => Promise<void>;
+}
+
+/** What a task's or environment's `setup` hook gets: the fresh context and its first page. */
+export interface EpisodeSetup {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly task: EnvTask;
 }
 
 export interface ResetOptions {

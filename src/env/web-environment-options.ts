@@ -2,11 +2,11 @@
 // at construction (before any browser starts) and at reset (the task), with messages that name
 // the option or field and what to change.
 
-import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserContextOptions } from 'playwright-core';
 import { OptionsError, TaskError } from '../errors.js';
 import type { BrowserPool, BrowserPoolOptions } from './browser-pool.js';
 import type { ObservationBudget } from './observation-text.js';
-import type { EnvTask } from './types.js';
+import type { EnvTask, EpisodeSetup } from './types.js';
 
 export interface WebEnvironmentOptions {
   /** A shared pool (for many environments); when absent the environment owns one made from `browser`. */
@@ -44,7 +44,7 @@ export interface WebEnvironmentOptions {
   /** Extra Playwright context options (locale, storageState, userAgent, ...). */
   readonly contextOptions?: BrowserContextOptions;
   /** Runs after the context is made and before the start page loads (cookies, routes, site state). */
-  readonly setup?: (episode: { readonly context: BrowserContext; readonly page: Page; readonly task: EnvTask }) => Promise<void>;
+  readonly setup?: (episode: EpisodeSetup) => Promise<void>;
 }
 
 type EnvDefaults = Required<
@@ -135,6 +135,9 @@ export function validateTask(task: EnvTask): void {
   }
   if (task.maxTurns !== undefined && (!Number.isInteger(task.maxTurns) || task.maxTurns < 1)) {
     throw new TaskError(`task ${JSON.stringify(task.id)}: maxTurns must be a positive integer, got ${String(task.maxTurns)}`);
+  }
+  if (task.setup !== undefined && typeof task.setup !== 'function') {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: setup must be a function ({context, page, task}) => Promise<void>, got ${typeof task.setup}`);
   }
 }
 

@@ -126,6 +126,7 @@ export class WebEnvironment implements Environment {
       if (this.#page !== page) this.#adopt(page);
       await this.#guard(this.#guardOrigins(page), this.options.actionTimeout, 'installing the origin guard');
       if (this.options.setup) await this.options.setup({ context, page, task });
+      if (task.setup) await task.setup({ context, page, task });
       options.signal?.throwIfAborted();
       try {
         await this.#guard(page.goto(task.startUrl, { waitUntil: this.options.waitUntil, timeout: this.options.navigationTimeout }), this.options.navigationTimeout + 1_000, 'loading the start page');

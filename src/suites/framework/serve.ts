@@ -1,0 +1,228 @@
+// Serves sites over node:http on 127.0.0.1 with per-session state. Every browser context gets a
+// `wa_sid` cookie on its first request (cookies ignore ports, so one session spans all sites of
+// a server); each site's state for that session is made on first use from the seeded world, so
+// a new episode in a new context starts from a fresh state and a reset costs one state copy.
+//
+// Internal endpoints on every site (under /__webagent/):
+//   GET  state    the session's state of this site, as JSON (what checkers read)
+//   POST setup    applies a task's setup arguments (JSON body) to the session's state
+//   GET  metrics  server-side milliseconds per route and per state creation (?clear=1 resets)
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { compileRoute, type CompiledRoute, type RouteResult, type SiteDefinition, type SiteUrls } from './site.js';
+
+const COOKIE = 'wa_sid';
+const MAX_SESSIONS = 4_000;
+const MAX_SAMPLES = 20_000;
+const MAX_BODY = 256 * 1024;
+
+interface Session {
+  readonly states: Map<string, unknown>;
+}
+
+/** Sessions shared by all sites of one server, least-recently-used evicted past MAX_SESSIONS. */
+export class SessionStore {
+  readonly #sessions = new Map<string, Session>();
+
+  get(sid: string | undefined): Session | undefined {
+    if (sid === undefined) return undefined;
+    const s = this.#sessions.get(sid);
+    if (s) {
+      this.#sessions.delete(sid);
+      this.#sessions.set(sid, s);
+    }
+    return s;
+  }
+
+  create(): { sid: string; session: Session } {
+    const sid = randomBytes(12).toString('base64url');
+    const session = { states: new Map<string, unknown>() };
+    this.#sessions.set(sid, session);
+    while (this.#sessions.size > MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
+    return { sid, session };
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+}
+
+/** Timing samples of one site (server-side milliseconds). */
+export class SiteMetrics {
+  routes: Record<string, number[]> = {};
+  resets: number[] = [];
+  add(key: string, ms: number): void {
+    const list = (this.routes[key] ??= []);
+    if (list.length < MAX_SAMPLES) list.push(ms);
+  }
+  addReset(ms: number): void {
+    if (this.resets.length < MAX_SAMPLES) this.resets.push(ms);
+  }
+  clear(): void {
+    this.routes = {};
+    this.resets = [];
+  }
+}
+
+function cookieSid(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === COOKIE) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > MAX_BODY) throw new RangeError(`request body over ${MAX_BODY} bytes`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, result: RouteResult, headers: Record<string, string>): void {
+  const base = { 'cache-control': 'no-store', ...headers };
+  if ('redirect' in result) {
+    res.writeHead(303, { ...base, location: result.redirect });
+    res.end();
+  } else if ('html' in result) {
+    res.writeHead(result.status ?? 200, { ...base, 'content-type': 'text/html; charset=utf-8' });
+    res.end(result.html);
+  } else if ('json' in result) {
+    res.writeHead(result.status ?? 200, { ...base, 'content-type': 'application/json' });
+    res.end(JSON.stringify(result.json));
+  } else {
+    res.writeHead(result.status ?? 200, { ...base, 'content-type': result.contentType ?? 'text/plain; charset=utf-8' });
+    res.end(result.text);
+  }
+}
+
+export interface ServedSite {
+  readonly name: string;
+  readonly server: Server;
+  readonly metrics: SiteMetrics;
+  port: number;
+}
+
+/**
+ * Starts one HTTP server per site on 127.0.0.1 (free ports unless `ports` gives them) sharing
+ * `store`. Returns the servers and their base URLs.
+ */
+export async function serveSites<World>(options: {
+  readonly world: World;
+  readonly sites: ReadonlyArray<SiteDefinition<World, never>>;
+  readonly store?: SessionStore;
+  readonly ports?: Readonly<Record<string, number>>;
+  readonly host?: string;
+}): Promise<{ sites: ServedSite[]; urls: Record<string, string>; close: () => Promise<void> }> {
+  const { world } = options;
+  const host = options.host ?? '127.0.0.1';
+  const store = options.store ?? new SessionStore();
+  const urls: Record<string, string> = {};
+  const served: ServedSite[] = [];
+  for (const def0 of options.sites) {
+    const def = def0 as unknown as SiteDefinition<World, unknown>;
+    const compiled: Array<CompiledRoute<World, unknown>> = def.routes.map(compileRoute);
+    const metrics = new SiteMetrics();
+    const stateKey = def.stateKey ?? def.name;
+    const stateOf = (session: Session): unknown => {
+      let s = session.states.get(stateKey);
+      if (s === undefined) {
+        const owner = (options.sites as unknown as ReadonlyArray<SiteDefinition<World, unknown>>).find((d) => d.name === stateKey) ?? def;
+        const t0 = performance.now();
+        s = owner.createState(world);
+        metrics.addReset(performance.now() - t0);
+        session.states.set(stateKey, s);
+      }
+      return s;
+    };
+    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const t0 = performance.now();
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+      const method = req.method ?? 'GET';
+      const headers: Record<string, string> = {};
+      let sid = cookieSid(req);
+      let session = store.get(sid);
+      if (!session) {
+        ({ sid, session } = store.create());
+        headers['set-cookie'] = `${COOKIE}=${sid}; Path=/; HttpOnly; SameSite=Lax`;
+      }
+      let key = `${method} (internal)`;
+      let result: RouteResult;
+      if (url.pathname.startsWith('/__webagent/')) {
+        const what = url.pathname.slice('/__webagent/'.length);
+        if (what === 'state' && method === 'GET') result = { json: stateOf(session) };
+        else if (what === 'setup' && method === 'POST') {
+          if (!def.setup) result = { json: { error: `site ${def.name} has no setup` }, status: 400 };
+          else {
+            let args: unknown;
+            try {
+              args = JSON.parse((await readBody(req)) || '{}');
+            } catch (e) {
+              args = undefined;
+              result = { json: { error: `setup body is not JSON: ${(e as Error).message}` }, status: 400 };
+            }
+            if (args !== undefined) {
+              def.setup(stateOf(session), world, args as Record<string, unknown>);
+              result = { json: { ok: true } };
+            } else result ??= { json: { error: 'bad setup body' }, status: 400 };
+          }
+        } else if (what === 'metrics' && method === 'GET') {
+          result = { json: { site: def.name, routes: metrics.routes, resets: metrics.resets, sessions: store.size } };
+          if (url.searchParams.get('clear') === '1') metrics.clear();
+        } else if (what === 'health') result = { json: { ok: true, site: def.name } };
+        else result = { json: { error: `unknown endpoint ${url.pathname}` }, status: 404 };
+        send(res, result, headers);
+        return;
+      }
+      let params: Record<string, string> | undefined;
+      const hit = compiled.find((c) => c.route.method === method && (params = c.match(url.pathname)) !== undefined);
+      const form = method === 'POST' ? new URLSearchParams(await readBody(req)) : new URLSearchParams();
+      const ctx = { req, method, url, params: params ?? {}, query: url.searchParams, form, world, urls: urls as SiteUrls, get state() {
+        return stateOf(session);
+      } };
+      if (hit) {
+        key = `${method} ${hit.route.path}`;
+        result = await hit.route.handle(ctx);
+      } else {
+        result = def.notFound ? def.notFound(ctx) : { html: `<!doctype html><title>Not found</title><h1>Page not found</h1><p>No page at ${url.pathname.replace(/[<>&"]/g, '')}.</p><p><a href="/">Home</a></p>`, status: 404 };
+      }
+      send(res, result, headers);
+      metrics.add(key, performance.now() - t0);
+    };
+    const server = createServer((req, res) => {
+      handle(req, res).catch((e: unknown) => {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (!res.headersSent) res.writeHead(msg.includes('body over') ? 413 : 500, { 'content-type': 'text/plain' });
+        res.end(`error: ${msg}`);
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.ports?.[def.name] ?? 0, host, () => resolve((server.address() as AddressInfo).port));
+    });
+    urls[def.name] = `http://${host}:${port}`;
+    served.push({ name: def.name, server, metrics, port });
+  }
+  return {
+    sites: served,
+    urls,
+    close: () =>
+      Promise.all(
+        served.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.server.closeAllConnections();
+              s.server.close(() => resolve());
+            }),
+        ),
+      ).then(() => undefined),
+  };
+}

@@ -1,0 +1,19 @@
+// Entry of the suite server's own process (started by startSuiteServer): generates the world for
+// the seed in argv, serves the five sites, reports their URLs to the parent over IPC, and exits
+// when the parent goes away.
+
+import { serveSites } from './framework/serve.js';
+import { BUNDLED_SITES } from './sites.js';
+import { createWorld } from './world.js';
+
+const seed = Number(process.argv[2] ?? '1');
+const ports = process.argv[3] ? (JSON.parse(process.argv[3]) as Record<string, number>) : undefined;
+const world = createWorld(seed);
+const served = await serveSites({ world, sites: BUNDLED_SITES, ...(ports ? { ports } : {}) });
+process.on('disconnect', () => {
+  void served.close().finally(() => process.exit(0));
+});
+process.on('message', (m: unknown) => {
+  if (typeof m === 'object' && m !== null && (m as { type?: string }).type === 'close') void served.close().finally(() => process.exit(0));
+});
+process.send?.({ type: 'ready', urls: served.urls });

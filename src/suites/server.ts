@@ -1,0 +1,143 @@
+// Starts the five bundled sites on 127.0.0.1, by default in a child process of their own, so
+// that model computation on the main thread never stalls a page load.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { OptionsError, WebAgentError } from '../errors.js';
+import { serveSites } from './framework/serve.js';
+import { SITE_NAMES, type SiteName, type SiteUrls } from './framework/site.js';
+import { BUNDLED_SITES } from './sites.js';
+import { createWorld, type World } from './world.js';
+
+/** The suite server could not start (or its process died). */
+export class SuiteServerError extends WebAgentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SUITE_SERVER', message, options);
+  }
+}
+
+export interface SuiteServerOptions {
+  /** Seed of the generated data (default 1): the same seed gives the same sites. */
+  readonly seed?: number;
+  /** Serve in this process instead of a child process (default false; for debugging). */
+  readonly inProcess?: boolean;
+  /** Fixed ports per site (default: free ports). */
+  readonly ports?: Partial<Record<SiteName, number>>;
+  /** How long the child process may take to start (default 20 s). */
+  readonly startTimeoutMs?: number;
+}
+
+/** Server-side timings of one site (milliseconds). */
+export interface SiteMetricsReport {
+  readonly site: string;
+  /** Handler time of each request, by `METHOD /route/:pattern`. */
+  readonly routes: Record<string, number[]>;
+  /** Time to make a fresh session state (the cost of a reset). */
+  readonly resets: number[];
+  readonly sessions: number;
+}
+
+export interface SuiteServer extends AsyncDisposable {
+  readonly seed: number;
+  /** Base URL of each site, like `http://127.0.0.1:41234`. */
+  readonly urls: SiteUrls;
+  /** The same seeded world the server serves (for building tasks and checking them). */
+  readonly world: World;
+  /** Process id of the server process (this process when `inProcess`). */
+  readonly pid: number;
+  /** Server-side timings of a site; `clear` resets them after reading. */
+  metrics(site: SiteName, options?: { readonly clear?: boolean }): Promise<SiteMetricsReport>;
+  /** Stops the server. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+function validate(options: SuiteServerOptions): void {
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new OptionsError(`startSuiteServer option seed must be an integer, got ${String(options.seed)}`);
+  for (const [site, port] of Object.entries(options.ports ?? {})) {
+    if (!(SITE_NAMES as readonly string[]).includes(site)) throw new OptionsError(`startSuiteServer option ports: unknown site ${JSON.stringify(site)}; sites are ${SITE_NAMES.join(', ')}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OptionsError(`startSuiteServer option ports.${site} must be a port number, got ${String(port)}`);
+  }
+}
+
+/**
+ * Starts the shop, admin, forum, code and map sites on 127.0.0.1. Every browser context gets
+ * its own fresh site state on its first request (a `wa_sid` cookie), shared by the five sites.
+ */
+export async function startSuiteServer(options: SuiteServerOptions = {}): Promise<SuiteServer> {
+  validate(options);
+  const seed = options.seed ?? 1;
+  const world = createWorld(seed);
+  let urls: SiteUrls;
+  let stop: () => Promise<void>;
+  let pid = process.pid;
+  if (options.inProcess) {
+    const served = await serveSites({ world, sites: BUNDLED_SITES, ...(options.ports ? { ports: options.ports as Record<string, number> } : {}) });
+    urls = served.urls as SiteUrls;
+    stop = served.close;
+  } else {
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const entry = fileURLToPath(new URL(`./server-process${ext}`, import.meta.url));
+    const child: ChildProcess = fork(entry, [String(seed), JSON.stringify(options.ports ?? {})], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+      process.stderr.write(d);
+    });
+    const timeout = options.startTimeoutMs ?? 20_000;
+    urls = await new Promise<SiteUrls>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new SuiteServerError(`the suite server did not start within ${timeout} ms${stderr ? `:\n${stderr}` : ''}`));
+      }, timeout);
+      child.once('message', (m: { type?: string; urls?: SiteUrls }) => {
+        clearTimeout(timer);
+        if (m.type === 'ready' && m.urls) resolve(m.urls);
+        else reject(new SuiteServerError(`unexpected first message from the suite server: ${JSON.stringify(m)}`));
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new SuiteServerError(`the suite server process exited (${signal ?? `code ${code}`}) before it was ready${stderr ? `:\n${stderr}` : ''}`));
+      });
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new SuiteServerError(`could not start the suite server process: ${e.message}`, { cause: e }));
+      });
+    });
+    pid = child.pid ?? -1;
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    // The server process must not keep the user's process alive on its own.
+    child.unref();
+    child.channel?.unref();
+    stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.send?.({ type: 'close' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    };
+  }
+  let closed: Promise<void> | undefined;
+  const server: SuiteServer = {
+    seed,
+    urls,
+    world,
+    pid,
+    async metrics(site, o = {}) {
+      const res = await fetch(`${urls[site]}/__webagent/metrics${o.clear ? '?clear=1' : ''}`);
+      if (!res.ok) throw new SuiteServerError(`metrics of ${site}: HTTP ${res.status}`);
+      return (await res.json()) as SiteMetricsReport;
+    },
+    close() {
+      closed ??= stop();
+      return closed;
+    },
+    [Symbol.asyncDispose]() {
+      return server.close();
+    },
+  };
+  return server;
+}

@@ -1,0 +1,162 @@
+// Writing and running scripted experts. An expert is a generator that reads observation text
+// (through parseObservation/findElement), yields one action with a one-sentence rationale,
+// and receives the next observation. `runExpert` drives one through an Environment and scores
+// the episode with the task's checker: that is a behaviour-cloning demonstration.
+
+import type { Page } from 'playwright-core';
+import { WebAgentError } from '../errors.js';
+import type { Action, Environment, Observation, StepResult } from '../env/types.js';
+import { runCheck } from './checkers.js';
+import { findAll, type ElementQuery } from './observation.js';
+import type { CheckResult, ExpertScript, ExpertStep, WebTask } from './types.js';
+
+/** An expert could not find what it needed on the page (a suite bug, or the page changed). */
+export class ExpertError extends WebAgentError {
+  constructor(message: string) {
+    super('EXPERT_FAILED', message);
+  }
+}
+
+function describe(q: ElementQuery): string {
+  const role = q.role === undefined ? 'element' : typeof q.role === 'string' ? q.role : q.role.join('/');
+  const name = q.name === undefined ? '' : typeof q.name === 'string' ? ` ${JSON.stringify(q.name)}` : ` matching ${String(q.name)}`;
+  return `${role}${name}${q.nth && q.nth > 1 ? ` #${q.nth}` : ''}`;
+}
+
+/** The id of the element `query` names in the observation; throws ExpertError when absent. */
+export function elementId(observation: Observation, query: ElementQuery): number {
+  const found = findAll(observation, query);
+  const line = found[(query.nth ?? 1) - 1];
+  if (line?.id === undefined) {
+    throw new ExpertError(`expert: no ${describe(query)} on ${observation.url} (${found.length} match(es)); page starts:\n${observation.text.slice(0, 600)}`);
+  }
+  return line.id;
+}
+
+/** Whether the observation shows an element matching `query`. */
+export function hasElement(observation: Observation, query: ElementQuery): boolean {
+  return findAll(observation, query).length >= (query.nth ?? 1);
+}
+
+/** Step builders: each resolves its target to the id the observation shows. */
+export const act = {
+  click(obs: Observation, query: ElementQuery, thought: string): ExpertStep {
+    return { action: { type: 'click', target: { id: elementId(obs, query) } }, thought };
+  },
+  type(obs: Observation, query: ElementQuery, text: string, thought: string, options: { readonly enter?: boolean } = {}): ExpertStep {
+    return { action: { type: 'type', target: { id: elementId(obs, query) }, text, ...(options.enter ? { pressEnter: true } : {}) }, thought };
+  },
+  select(obs: Observation, query: ElementQuery, option: string, thought: string): ExpertStep {
+    return { action: { type: 'select', target: { id: elementId(obs, query) }, option }, thought };
+  },
+  hover(obs: Observation, query: ElementQuery, thought: string): ExpertStep {
+    return { action: { type: 'hover', target: { id: elementId(obs, query) } }, thought };
+  },
+  scroll(direction: 'up' | 'down', thought: string): ExpertStep {
+    return { action: { type: 'scroll', direction }, thought };
+  },
+  goto(url: string, thought: string): ExpertStep {
+    return { action: { type: 'goto', url }, thought };
+  },
+  back(thought: string): ExpertStep {
+    return { action: { type: 'go_back' }, thought };
+  },
+  answer(text: string, thought: string): ExpertStep {
+    return { action: { type: 'answer', text }, thought };
+  },
+};
+
+/**
+ * Follows a pager until an element matching `target` is on the page: yields "next page" clicks
+ * and returns the observation that shows it. Use with `yield*`.
+ */
+export function* seek(obs: Observation, target: ElementQuery, next: ElementQuery, what: string, maxPages = 50): Generator<ExpertStep, Observation, Observation> {
+  let current = obs;
+  for (let i = 0; i < maxPages && !hasElement(current, target); i++) {
+    if (!hasElement(current, next)) throw new ExpertError(`expert: ran out of pages looking for ${describe(target)} on ${current.url}`);
+    current = yield act.click(current, next, `${what} is not on this page, so I go to the next page.`);
+  }
+  if (!hasElement(current, target)) throw new ExpertError(`expert: ${describe(target)} not found within ${maxPages} pages`);
+  return current;
+}
+
+/** One recorded turn of a demonstration. */
+export interface DemonstrationTurn {
+  /** What the expert saw before acting. */
+  readonly observation: Observation;
+  readonly action: Action;
+  readonly thought: string;
+}
+
+/** A finished demonstration with its score. */
+export interface Demonstration {
+  readonly taskId: string;
+  readonly turns: readonly DemonstrationTurn[];
+  readonly answer: string | null;
+  readonly finalUrl: string;
+  readonly terminated: boolean;
+  readonly truncated: boolean;
+  readonly result: CheckResult;
+}
+
+/** The end of an episode, as a checker needs it. */
+export interface EpisodeEnd {
+  readonly answer: string | null;
+  readonly url: string;
+  readonly page?: Page;
+}
+
+/**
+ * Scores an episode's end with the task's checker. Call it before the next `reset` (which
+ * closes the final page). A checker that throws scores 0 with the reason kept.
+ */
+export function scoreEpisode(task: WebTask, end: EpisodeEnd): Promise<CheckResult> {
+  const ctx = {
+    task,
+    answer: end.answer,
+    url: end.url,
+    ...(end.page ? { page: end.page } : {}),
+    async state<T>(): Promise<T> {
+      if (!task.readState) throw new Error(`task ${task.id} has no readState, so its site state cannot be checked`);
+      if (!end.page) throw new Error('the site state is read through the final page, and there is none');
+      return (await task.readState(end.page)) as T;
+    },
+  };
+  return runCheck(task.check, ctx);
+}
+
+export interface RunExpertOptions {
+  /** Run the task's `wrongExpert` (a plausible wrong ending) instead of its expert. */
+  readonly wrong?: boolean;
+  /** A different script than the task's own. */
+  readonly expert?: ExpertScript;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs an expert through `env` for one episode of `task` and scores it. The final page is
+ * taken from `env.page` when the environment has one (WebEnvironment).
+ */
+export async function runExpert(env: Environment, task: WebTask, options: RunExpertOptions = {}): Promise<Demonstration> {
+  const script = options.expert ?? (options.wrong ? task.wrongExpert : task.expert);
+  if (!script) throw new ExpertError(`task ${task.id} has no ${options.wrong ? 'wrongExpert' : 'expert'}`);
+  let observation = await env.reset(task, options.signal ? { signal: options.signal } : {});
+  const gen = script(task, observation);
+  const turns: DemonstrationTurn[] = [];
+  let answer: string | null = null;
+  let last: StepResult | undefined;
+  let next = gen.next(observation);
+  while (!next.done) {
+    options.signal?.throwIfAborted();
+    const { action, thought } = next.value;
+    turns.push({ observation, action, thought });
+    last = await env.step(action);
+    observation = last.observation;
+    if (action.type === 'answer') answer = action.text;
+    if (last.terminated || last.truncated) break;
+    next = gen.next(observation);
+  }
+  const page = (env as { page?: Page }).page;
+  const result = await scoreEpisode(task, { answer, url: observation.url, ...(page ? { page } : {}) });
+  return { taskId: task.id, turns, answer, finalUrl: observation.url, terminated: last?.terminated ?? false, truncated: last?.truncated ?? false, result };
+}
