@@ -149,15 +149,17 @@ export async function serveSites<World>(options: {
       const headers: Record<string, string> = {};
       let sid = cookieSid(req);
       let session = store.get(sid);
-      if (!session) {
+      const internal = url.pathname.startsWith('/__webagent/') ? url.pathname.slice('/__webagent/'.length) : undefined;
+      // Metrics and health checks are not episodes: they never open a session.
+      if (!session && internal !== 'metrics' && internal !== 'health') {
         ({ sid, session } = store.create());
         headers['set-cookie'] = `${COOKIE}=${sid}; Path=/; HttpOnly; SameSite=Lax`;
       }
       let key = `${method} (internal)`;
       let result: RouteResult;
-      if (url.pathname.startsWith('/__webagent/')) {
-        const what = url.pathname.slice('/__webagent/'.length);
-        if (what === 'state' && method === 'GET') result = { json: stateOf(session) };
+      if (internal !== undefined) {
+        const what = internal;
+        if (what === 'state' && method === 'GET') result = { json: stateOf(session!) };
         else if (what === 'setup' && method === 'POST') {
           if (!def.setup) result = { json: { error: `site ${def.name} has no setup` }, status: 400 };
           else {
@@ -169,7 +171,7 @@ export async function serveSites<World>(options: {
               result = { json: { error: `setup body is not JSON: ${(e as Error).message}` }, status: 400 };
             }
             if (args !== undefined) {
-              def.setup(stateOf(session), world, args as Record<string, unknown>);
+              def.setup(stateOf(session!), world, args as Record<string, unknown>);
               result = { json: { ok: true } };
             } else result ??= { json: { error: 'bad setup body' }, status: 400 };
           }
@@ -185,7 +187,7 @@ export async function serveSites<World>(options: {
       const hit = compiled.find((c) => c.route.method === method && (params = c.match(url.pathname)) !== undefined);
       const form = method === 'POST' ? new URLSearchParams(await readBody(req)) : new URLSearchParams();
       const ctx = { req, method, url, params: params ?? {}, query: url.searchParams, form, world, urls: urls as SiteUrls, get state() {
-        return stateOf(session);
+        return stateOf(session!);
       } };
       if (hit) {
         key = `${method} ${hit.route.path}`;
