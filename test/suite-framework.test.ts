@@ -2,6 +2,8 @@
 // the suite server in its own process, BundledSuite ids, and checkers/experts on a real page.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { BrowserPool } from '../src/env/browser-pool.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
@@ -218,5 +220,21 @@ describe('startSuiteServer and BundledSuite', () => {
     await s.close();
     await assert.rejects(fetch(`${url}/`));
     await s.close();
+  });
+});
+
+describe('examples/custom-suite.ts', () => {
+  test('defines a suite on its own site and its experts score 1, the wrong one 0', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/custom-suite.ts'], { timeout: 120_000 });
+    const rows = stdout.split('\n').filter((l) => /^\| library\./.test(l)).map((l) => l.split('|').map((c) => c.trim()));
+    assert.deepEqual(
+      rows.map((r) => [r[1], r[2], r[3]]),
+      [
+        ['library.author', 'expert', '1'],
+        ['library.borrow', 'expert', '1'],
+        ['library.borrow', 'wrong', '0'],
+        ['library.open-loans', 'expert', '1'],
+      ],
+    );
   });
 });
