@@ -78,6 +78,9 @@ describe('serveSites: sessions over HTTP', () => {
     const bad = await fetch(`${url}/__webagent/setup`, { method: 'POST', body: '{oops', headers: { cookie: c } });
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /not JSON/);
+    const notObject = await fetch(`${url}/__webagent/setup`, { method: 'POST', body: '[1]', headers: { cookie: c } });
+    assert.equal(notObject.status, 400);
+    assert.match(await notObject.text(), /must be a JSON object/);
   });
 
   test('metrics record handler time per route and state creations, and never open a session', async () => {

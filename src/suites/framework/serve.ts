@@ -103,6 +103,24 @@ function send(res: ServerResponse, result: RouteResult, headers: Record<string, 
   }
 }
 
+/** Applies a `POST /__webagent/setup` body to the session's state; bad input is a 400 naming the problem. */
+function applySetup<World>(def: SiteDefinition<World, unknown>, world: World, body: string, state: () => unknown): RouteResult {
+  if (!def.setup) return { json: { error: `site ${def.name} has no setup` }, status: 400 };
+  let args: unknown;
+  try {
+    args = JSON.parse(body || '{}');
+  } catch (e) {
+    return { json: { error: `setup body is not JSON: ${(e as Error).message}` }, status: 400 };
+  }
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return { json: { error: 'setup body must be a JSON object' }, status: 400 };
+  try {
+    def.setup(state(), world, args as Record<string, unknown>);
+  } catch (e) {
+    return { json: { error: `setup of ${def.name} failed: ${e instanceof Error ? e.message : String(e)}` }, status: 400 };
+  }
+  return { json: { ok: true } };
+}
+
 export interface ServedSite {
   readonly name: string;
   readonly server: Server;
@@ -160,22 +178,8 @@ export async function serveSites<World>(options: {
       if (internal !== undefined) {
         const what = internal;
         if (what === 'state' && method === 'GET') result = { json: stateOf(session!) };
-        else if (what === 'setup' && method === 'POST') {
-          if (!def.setup) result = { json: { error: `site ${def.name} has no setup` }, status: 400 };
-          else {
-            let args: unknown;
-            try {
-              args = JSON.parse((await readBody(req)) || '{}');
-            } catch (e) {
-              args = undefined;
-              result = { json: { error: `setup body is not JSON: ${(e as Error).message}` }, status: 400 };
-            }
-            if (args !== undefined) {
-              def.setup(stateOf(session!), world, args as Record<string, unknown>);
-              result = { json: { ok: true } };
-            } else result ??= { json: { error: 'bad setup body' }, status: 400 };
-          }
-        } else if (what === 'metrics' && method === 'GET') {
+        else if (what === 'setup' && method === 'POST') result = applySetup(def, world, await readBody(req), () => stateOf(session!));
+        else if (what === 'metrics' && method === 'GET') {
           result = { json: { site: def.name, routes: metrics.routes, resets: metrics.resets, sessions: store.size } };
           if (url.searchParams.get('clear') === '1') metrics.clear();
         } else if (what === 'health') result = { json: { ok: true, site: def.name } };
