@@ -286,17 +286,8 @@ export function issueMut(p: CodeProject, state: CodeState, iid: number): IssueSt
   return ((state.issues[p.path] ??= {})[iid] ??= now);
 }
 
-export interface IssueView {
-  readonly iid: number;
-  readonly title: string;
-  readonly description: string;
-  readonly author: string;
-  readonly age: number;
-  readonly state: IssueStatus;
-  readonly labels: readonly string[];
-  readonly assignee: string | null;
-  readonly comments: readonly CodeComment[];
-}
+/** An issue as the session sees it (base data with the session's changes applied): same fields as CodeIssue. */
+export type IssueView = CodeIssue;
 
 /** Every issue of a project as shown now, newest first. */
 export function issuesOf(project: CodeProject, state: CodeState): IssueView[] {
