@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { WebAgentError } from '../errors.js';
 import type { Action, Environment, Observation, StepResult } from '../env/types.js';
 import { runCheck } from './checkers.js';
-import { findAll, type ElementQuery } from './observation.js';
+import { findAll, pageText, type ElementQuery } from './observation.js';
 import type { CheckResult, ExpertScript, ExpertStep, WebTask } from './types.js';
 
 /** An expert could not find what it needed on the page (a suite bug, or the page changed). */
@@ -31,6 +31,18 @@ export function elementId(observation: Observation, query: ElementQuery): number
     throw new ExpertError(`expert: no ${describe(query)} on ${observation.url} (${found.length} match(es)); page starts:\n${observation.text.slice(0, 600)}`);
   }
   return line.id;
+}
+
+/**
+ * The rest of the first text line of the observation that starts with `prefix`
+ * (`textAfter(obs, 'Price:')` on "Price: $12.99" gives "$12.99"); throws ExpertError when absent.
+ */
+export function textAfter(observation: Observation, prefix: string): string {
+  const line = pageText(observation)
+    .split('\n')
+    .find((l) => l.startsWith(prefix));
+  if (line === undefined) throw new ExpertError(`expert: no line starting ${JSON.stringify(prefix)} on ${observation.url}`);
+  return line.slice(prefix.length).trim();
 }
 
 /** Whether the observation shows an element matching `query`. */

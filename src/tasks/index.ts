@@ -5,5 +5,5 @@ export { all, answerExact, answerExcludes, answerIncludes, answerNumber, any, cu
 export type { PageContentOptions, UrlMatchOptions } from './checkers.js';
 export { findAll, findElement, pageText, parseObservation } from './observation.js';
 export type { ElementQuery, ObservationLine } from './observation.js';
-export { ExpertError, act, elementId, hasElement, runExpert, scoreEpisode, seek } from './expert.js';
+export { ExpertError, act, elementId, hasElement, runExpert, scoreEpisode, seek, textAfter } from './expert.js';
 export type { Demonstration, DemonstrationTurn, EpisodeEnd, RunExpertOptions } from './expert.js';

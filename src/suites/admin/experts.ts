@@ -4,7 +4,7 @@
 
 import type { Observation } from '../../env/types.js';
 import { act, ExpertError, hasElement } from '../../tasks/expert.js';
-import { parseObservation, pageText } from '../../tasks/observation.js';
+import { parseObservation } from '../../tasks/observation.js';
 import type { ExpertStep } from '../../tasks/types.js';
 
 export type Steps<T = Observation> = Generator<ExpertStep, T, Observation>;
@@ -32,14 +32,8 @@ export function* openCustomer(obs: Observation, name: string): Steps {
   return yield act.click(obs, { role: 'link', name }, `${name} is in the results, so I open the customer page.`);
 }
 
-/** The rest of the first text line starting with `prefix` ("Order total: $45.00" -> "$45.00"). */
-export function lineAfter(obs: Observation, prefix: string): string {
-  const line = pageText(obs)
-    .split('\n')
-    .find((l) => l.startsWith(prefix));
-  if (line === undefined) throw new ExpertError(`expert: no line starting ${JSON.stringify(prefix)} on ${obs.url}`);
-  return line.slice(prefix.length).trim();
-}
+/** The rest of the first text line starting with a prefix ("Order total: $45.00" -> "$45.00"). */
+export { textAfter as lineAfter } from '../../tasks/expert.js';
 
 /** The value of the textbox (or combobox) named `name`. */
 export function fieldValue(obs: Observation, name: string): string {

@@ -4,20 +4,14 @@
 
 import type { Observation } from '../../env/types.js';
 import { act, ExpertError } from '../../tasks/expert.js';
-import { findAll, pageText, parseObservation } from '../../tasks/observation.js';
+import { findAll, parseObservation } from '../../tasks/observation.js';
 import type { ExpertStep } from '../../tasks/types.js';
 import { MODE_LABEL, type TravelMode } from './data.js';
 
 export type Steps<T = Observation> = Generator<ExpertStep, T, Observation>;
 
-/** The value of the first text line starting with `label` ("Phone: (555) ..." -> "(555) ..."). */
-export function readLine(obs: Observation, label: string): string {
-  const line = pageText(obs)
-    .split('\n')
-    .find((l) => l.startsWith(label));
-  if (line === undefined) throw new ExpertError(`expert: no "${label}" line on ${obs.url}`);
-  return line.slice(label.length).trim();
-}
+/** The value of the first text line starting with a label ("Phone: (555) ..." -> "(555) ..."). */
+export { textAfter as readLine } from '../../tasks/expert.js';
 
 /** Names of the links that end with ` {kind}` (place links of that category), in page order. */
 export function placeLinks(obs: Observation, kind?: string): string[] {

@@ -4,7 +4,7 @@
 
 import type { Observation } from '../../env/types.js';
 import { act, ExpertError, seek } from '../../tasks/expert.js';
-import { parseObservation, pageText, type ElementQuery, type ObservationLine } from '../../tasks/observation.js';
+import { parseObservation, type ElementQuery, type ObservationLine } from '../../tasks/observation.js';
 import type { ExpertStep } from '../../tasks/types.js';
 import type { ListTarget } from './pools.js';
 
@@ -16,14 +16,8 @@ export const CART: ElementQuery = { role: 'link', name: /^Cart \(\d+\)$/ };
 
 export const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The rest of the first text line starting with `prefix` ("Price: " -> "$12.99"). */
-export function readLine(obs: Observation, prefix: string): string {
-  const line = pageText(obs)
-    .split('\n')
-    .find((l) => l.startsWith(prefix));
-  if (line === undefined) throw new ExpertError(`expert: no line starting ${JSON.stringify(prefix)} on ${obs.url}`);
-  return line.slice(prefix.length).trim();
-}
+/** The rest of the first text line starting with a prefix ("Price: " -> "$12.99"). */
+export { textAfter as readLine } from '../../tasks/expert.js';
 
 /** Product links of a listing: links followed by a "$price · Rated r · stock" line. */
 export function productLinks(obs: Observation): Array<{ line: ObservationLine; meta: string }> {
