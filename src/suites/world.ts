@@ -26,3 +26,16 @@ export function createWorld(seed = 1): World {
   }
   return w;
 }
+
+const derivedValues = new WeakMap<World, Map<string, unknown>>();
+
+/**
+ * A value derived from `world` (a template's entity pool, an index) made once per world and
+ * `key`, then shared: templates instantiate many tasks from the same pools.
+ */
+export function derived<T>(world: World, key: string, make: () => T): T {
+  let m = derivedValues.get(world);
+  if (!m) derivedValues.set(world, (m = new Map()));
+  if (!m.has(key)) m.set(key, make());
+  return m.get(key) as T;
+}

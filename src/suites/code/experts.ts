@@ -7,7 +7,7 @@ import { ExpertError, act } from '../../tasks/expert.js';
 import { findElement, parseObservation } from '../../tasks/observation.js';
 import type { ExpertStep } from '../../tasks/types.js';
 import { rngFor } from '../words.js';
-import type { World } from '../world.js';
+import { derived, type World } from '../world.js';
 import { issueNow, type CodeIssue, type CodeProject, type CodeState } from './data.js';
 
 export type Steps = Generator<ExpertStep, Observation, Observation>;
@@ -15,21 +15,15 @@ export type Steps = Generator<ExpertStep, Observation, Observation>;
 /** Most instances a template draws from one split. */
 export const CAP = 150;
 
-const memo = new Map<string, unknown>();
-
 /**
  * A template's pool of entities for a split: built once per world, sorted by `build`, and when
  * longer than CAP shuffled with a fixed seed and cut, so the instances spread over all projects.
  */
 export function pool<T>(world: World, entities: 'train' | 'test', key: string, build: (projects: CodeProject[]) => T[]): T[] {
-  const k = `${world.seed}\u0001${key}\u0001${entities}`;
-  let v = memo.get(k) as T[] | undefined;
-  if (!v) {
+  return derived(world, `code:${key}:${entities}`, () => {
     const all = build(world.code.projects.filter((p) => p.split === entities));
-    v = all.length > CAP ? rngFor(world.seed, 'code-pool', key, entities).shuffle(all).slice(0, CAP) : all;
-    memo.set(k, v);
-  }
-  return v;
+    return all.length > CAP ? rngFor(world.seed, 'code-pool', key, entities).shuffle(all).slice(0, CAP) : all;
+  });
 }
 
 export interface IssueRef {

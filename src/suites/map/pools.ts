@@ -3,20 +3,13 @@
 // made once per world.
 
 import { PLACE_KINDS, entitySplit, rngFor } from '../words.js';
-import type { World } from '../world.js';
+import { derived, type World } from '../world.js';
 import { manhattan, nearest, type MapArea, type MapPlace } from './data.js';
 
 /** Most instances a template draws from one split. */
 export const CAP = 150;
 
-const memo = new WeakMap<World, Map<string, unknown>>();
-
-function cached<T>(world: World, key: string, make: () => T): T {
-  let m = memo.get(world);
-  if (!m) memo.set(world, (m = new Map()));
-  if (!m.has(key)) m.set(key, make());
-  return m.get(key) as T;
-}
+const cached = <T>(world: World, key: string, make: () => T): T => derived(world, `map:${key}`, make);
 
 /** Places of the split, sorted by name, capped. */
 export function placePool(world: World, e: 'train' | 'test', keep: (p: MapPlace) => boolean = () => true, tag = 'all'): MapPlace[] {

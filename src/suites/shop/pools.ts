@@ -3,7 +3,7 @@
 // facts templates ask about, the shopper's orders, and generated phone numbers and addresses.
 
 import { FIRST_NAMES, LAST_NAMES, MATERIALS, NATURE, STREET_KINDS, THINGS, COLORS, entitySplit, rngFor } from '../words.js';
-import type { World } from '../world.js';
+import { derived, type World } from '../world.js';
 import { categoryProducts, myOrders, orderSplit, searchProducts, sortProducts } from './catalog.js';
 import { createShopState, type ShopOrder, type ShopProduct } from './data.js';
 
@@ -38,8 +38,6 @@ interface Pools {
   phones: Record<Side, string[]>;
   addresses: Record<Side, Address[]>;
 }
-
-const cache = new WeakMap<World, Pools>();
 
 const bySide = <T>(items: readonly T[], side: (t: T) => Side): Record<Side, T[]> => ({ train: items.filter((t) => side(t) === 'train'), test: items.filter((t) => side(t) === 'test') });
 
@@ -76,12 +74,7 @@ function build(world: World): Pools {
 }
 
 export function pools(world: World): Pools {
-  let p = cache.get(world);
-  if (!p) {
-    p = build(world);
-    cache.set(world, p);
-  }
-  return p;
+  return derived(world, 'shop:pools', () => build(world));
 }
 
 /** A delivery note for an instance (secondary choice). */
