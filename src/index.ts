@@ -40,3 +40,4 @@ export { resolveTarget, type TargetResolution } from './env/targets.js';
 
 export * from './tasks/index.js';
 export * from './suites/index.js';
+export * from './policy/index.js';

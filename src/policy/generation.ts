@@ -1,0 +1,367 @@
+// GenerationEngine: batched sampling from a TransformerPolicy with a KV cache and continuous
+// batching. Requests are submitted at any time (each rollout episode submits its own turn);
+// between two decoding steps the engine prefills waiting requests into free slots and retires
+// finished ones, so a long completion never holds a short one back and a new episode never
+// waits for a whole batch to drain. (The alternative, batching whatever is pending once per
+// call, stalls every episode on the slowest sequence: the released WebAgent-R1 code's problem.)
+//
+// The cache is one [S, kvHeads, C, Dh] tensor per layer and per K/V: rows are live sequences,
+// C grows in chunks as the longest one grows; rows join by concat and leave by gather.
+
+import * as tf from '@tensorflow/tfjs';
+import { OptionsError, WebAgentError } from '../errors.js';
+import { Rng } from '../data/random.js';
+import { resolveSampling, sampleToken, type ResolvedSampling, type SamplingOptions } from './sampling.js';
+import type { LayerCache, TransformerPolicy } from './transformer.js';
+
+/** One prompt to complete, with its own sampling settings (they override the engine's). */
+export interface GenerationRequest extends SamplingOptions {
+  /** Prompt token ids. */
+  readonly promptIds: ArrayLike<number>;
+}
+
+/** A finished completion: plain data, behaviour logprobs per generated token. */
+export interface Completion {
+  readonly promptIds: Int32Array;
+  readonly tokenIds: Int32Array;
+  /** log pi(token) under the sampling temperature, one per token (see sampling.ts). */
+  readonly logprobs: Float32Array;
+  /** Decoded completion (without the stop string) when the engine has a decoder. */
+  readonly text?: string;
+  /** `stop`: a stop string or stop token ended it; `length`: maxNewTokens or the context limit. */
+  readonly finishReason: 'stop' | 'length';
+  /** The stop string or stop token id that ended it. */
+  readonly stopReason?: string | number;
+}
+
+/** Turns token ids back into text (a tokenizer). Needed for stop strings and `text`. */
+export interface TokenDecoder {
+  decode(ids: readonly number[]): string;
+}
+
+export interface GenerationEngineOptions {
+  /** Most sequences decoded together. Default 8. */
+  readonly maxBatch?: number;
+  /** Defaults for every request (each request's own fields win). */
+  readonly sampling?: SamplingOptions;
+  /** Decoder for stop strings and completion text. */
+  readonly decoder?: TokenDecoder;
+  /** false recomputes the whole sequence at every step (no KV cache): a baseline. Default true. */
+  readonly useCache?: boolean;
+}
+
+/** Counters since the engine was made (for benchmarks and progress displays). */
+export interface GenerationStats {
+  prefillTokens: number;
+  prefillMs: number;
+  decodeTokens: number;
+  decodeMs: number;
+  steps: number;
+}
+
+/** Generation failed for a reason other than the request itself (a kernel error, disposal). */
+export class GenerationError extends WebAgentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('GENERATION_FAILED', message, options);
+  }
+}
+
+interface Sequence {
+  readonly sampling: ResolvedSampling;
+  readonly prompt: Int32Array;
+  readonly tokens: number[];
+  readonly logprobs: number[];
+  readonly rng: Rng;
+  readonly resolve: (c: Completion) => void;
+  readonly reject: (e: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  finish?: { reason: 'stop' | 'length'; stop?: string | number; text?: string };
+}
+
+const CHUNK = 64; // cache capacity grows in steps of this many positions
+
+export class GenerationEngine {
+  readonly policy: TransformerPolicy;
+  readonly maxBatch: number;
+  readonly stats: GenerationStats = { prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, steps: 0 };
+  private readonly defaults: SamplingOptions | undefined;
+  private readonly decoder: TokenDecoder | undefined;
+  private readonly useCache: boolean;
+  private readonly queue: Sequence[] = [];
+  private active: Sequence[] = [];
+  private cache: LayerCache[] = [];
+  private running = false;
+  private disposed = false;
+
+  constructor(policy: TransformerPolicy, options: GenerationEngineOptions = {}) {
+    this.policy = policy;
+    this.maxBatch = options.maxBatch ?? 8;
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new OptionsError(`maxBatch must be an integer >= 1, got ${String(options.maxBatch)}`);
+    this.defaults = options.sampling;
+    resolveSampling(this.defaults);
+    this.decoder = options.decoder;
+    this.useCache = options.useCache ?? true;
+  }
+
+  /** Queues one request; resolves when its completion is finished. */
+  submit(request: GenerationRequest, options: { signal?: AbortSignal } = {}): Promise<Completion> {
+    if (this.disposed) return Promise.reject(new OptionsError('this GenerationEngine was disposed'));
+    let sampling: ResolvedSampling;
+    let prompt: Int32Array;
+    try {
+      sampling = resolveSampling(this.defaults, request);
+      prompt = this.checkPrompt(request.promptIds);
+      if (sampling.stop.length > 0 && this.decoder === undefined) throw new OptionsError('stop strings need a decoder: pass `decoder` (a tokenizer) to the GenerationEngine');
+      options.signal?.throwIfAborted();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<Completion>((resolve, reject) => {
+      this.queue.push({ sampling, prompt, tokens: [], logprobs: [], rng: new Rng(sampling.seed), resolve, reject, signal: options.signal });
+      if (!this.running) {
+        this.running = true;
+        void this.loop();
+      }
+    });
+  }
+
+  /** Completes every request (continuously batched); results in request order. */
+  generate(requests: readonly GenerationRequest[], sampling?: SamplingOptions, options: { signal?: AbortSignal } = {}): Promise<Completion[]> {
+    return Promise.all(requests.map((r) => this.submit(sampling ? { ...sampling, ...stripUndefined(r), promptIds: r.promptIds } : r, options)));
+  }
+
+  private checkPrompt(ids: ArrayLike<number>): Int32Array {
+    const { vocab_size: vocab, max_position_embeddings: maxPos } = this.policy.config;
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw new OptionsError('promptIds must be an array of token ids');
+    if (ids.length === 0) throw new OptionsError('promptIds is empty: a prompt needs at least one token (e.g. BOS)');
+    if (ids.length >= maxPos) throw new OptionsError(`prompt of ${ids.length} tokens leaves no room below max_position_embeddings (${maxPos})`);
+    const out = Int32Array.from(ids);
+    for (let i = 0; i < out.length; i++) {
+      if (!(out[i]! >= 0 && out[i]! < vocab) || out[i] !== ids[i]) throw new OptionsError(`promptIds[${i}] = ${String(ids[i])} is not a token id in [0, ${vocab})`);
+    }
+    return out;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.queue.length > 0 || this.active.length > 0) {
+        this.dropAborted();
+        if (this.queue.length > 0 && this.active.length < this.maxBatch) await this.admit();
+        if (this.active.length > 0) await this.step();
+      }
+    } catch (error) {
+      const failure = error instanceof WebAgentError ? error : new GenerationError(`generation failed: ${(error as Error).message}`, { cause: error });
+      for (const s of [...this.active, ...this.queue]) s.reject(failure);
+      this.active = [];
+      this.queue.length = 0;
+      this.freeCache();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Aborted requests: waiting ones are rejected now, live ones leave at this step boundary. */
+  private dropAborted(): void {
+    const waiting = this.queue.filter((s) => {
+      if (!s.signal?.aborted) return true;
+      s.reject(s.signal.reason);
+      return false;
+    });
+    this.queue.splice(0, this.queue.length, ...waiting);
+    let any = false;
+    for (const s of this.active) {
+      if (s.signal?.aborted && !s.finish) {
+        s.finish = { reason: 'length' };
+        any = true;
+      }
+    }
+    if (any) this.retire();
+  }
+
+  /** Prefills waiting requests into free rows and samples their first token. */
+  private async admit(): Promise<void> {
+    const batch = this.queue.splice(0, this.maxBatch - this.active.length);
+    const started = performance.now();
+    const lengths = batch.map((s) => s.prompt.length);
+    const width = Math.max(...lengths);
+    const ids = new Int32Array(batch.length * width);
+    batch.forEach((s, i) => ids.set(s.prompt, i * width));
+    const lastRows = lengths.map((n, i) => i * width + n - 1);
+    const kv: LayerCache[] = [];
+    const logits = tf.tidy(() => {
+      const hidden = this.policy.hidden(tf.tensor2d(ids, [batch.length, width], 'int32'), this.useCache ? kv : undefined);
+      const out = this.policy.head(tf.gather(hidden, lastRows));
+      if (this.useCache) for (const layer of kv) tf.keep(layer.k), tf.keep(layer.v);
+      return out;
+    });
+    if (this.useCache) this.joinCache(kv, width);
+    this.active.push(...batch);
+    const rows = (await logits.data()) as Float32Array;
+    logits.dispose();
+    this.stats.prefillTokens += lengths.reduce((a, b) => a + b, 0);
+    this.stats.prefillMs += performance.now() - started;
+    this.sampleRows(batch, rows);
+    this.retire();
+  }
+
+  /** Appends prefilled keys/values (time axis `width`) as new cache rows. */
+  private joinCache(kv: LayerCache[], width: number): void {
+    const current = this.cache[0]?.k.shape[2] ?? 0;
+    const capacity = Math.max(current, Math.min(this.policy.config.max_position_embeddings, Math.ceil((width + 1) / CHUNK) * CHUNK));
+    this.cache = kv.map((layer, i) => {
+      const grown = tf.tidy(() => {
+        const pad = (t: tf.Tensor4D): tf.Tensor4D => (t.shape[2] === capacity ? t.clone() : tf.pad(t, [[0, 0], [0, 0], [0, capacity - t.shape[2]], [0, 0]]));
+        const old = this.cache[i];
+        const k = old ? tf.concat([pad(old.k), pad(layer.k)], 0) : pad(layer.k);
+        const v = old ? tf.concat([pad(old.v), pad(layer.v)], 0) : pad(layer.v);
+        return { k, v };
+      });
+      this.cache[i]?.k.dispose();
+      this.cache[i]?.v.dispose();
+      layer.k.dispose();
+      layer.v.dispose();
+      return grown;
+    });
+  }
+
+  /** Position of each live sequence's newest token (the one fed to the next step). */
+  private positions(): number[] {
+    return this.active.map((s) => s.prompt.length + s.tokens.length - 1);
+  }
+
+  /** One decoding step for every live sequence. */
+  private async step(): Promise<void> {
+    const started = performance.now();
+    const positions = this.positions();
+    const longest = Math.max(...positions) + 1;
+    let logits: tf.Tensor2D;
+    if (this.useCache) {
+      const capacity = this.cache[0]!.k.shape[2];
+      if (longest > capacity) this.growCache(Math.min(this.policy.config.max_position_embeddings, capacity + CHUNK));
+      const tokens = tf.tensor1d(this.active.map((s) => s.tokens[s.tokens.length - 1]!), 'int32');
+      const pos = tf.tensor1d(positions, 'int32');
+      logits = this.policy.decodeStep(tokens, pos, this.cache, longest);
+      tokens.dispose();
+      pos.dispose();
+    } else {
+      const width = longest;
+      const ids = new Int32Array(this.active.length * width);
+      this.active.forEach((s, i) => {
+        ids.set(s.prompt, i * width);
+        ids.set(s.tokens, i * width + s.prompt.length);
+      });
+      logits = tf.tidy(() => {
+        const hidden = this.policy.hidden(tf.tensor2d(ids, [this.active.length, width], 'int32'));
+        return this.policy.head(tf.gather(hidden, positions.map((p, i) => i * width + p)));
+      });
+    }
+    const rows = (await logits.data()) as Float32Array;
+    logits.dispose();
+    this.stats.steps++;
+    this.stats.decodeTokens += this.active.length;
+    this.stats.decodeMs += performance.now() - started;
+    this.sampleRows(this.active, rows);
+    this.retire();
+  }
+
+  private growCache(capacity: number): void {
+    this.cache = this.cache.map((layer) => {
+      const grown = tf.tidy(() => ({
+        k: tf.pad(layer.k, [[0, 0], [0, 0], [0, capacity - layer.k.shape[2]], [0, 0]]),
+        v: tf.pad(layer.v, [[0, 0], [0, 0], [0, capacity - layer.v.shape[2]], [0, 0]]),
+      }));
+      layer.k.dispose();
+      layer.v.dispose();
+      return grown;
+    });
+  }
+
+  /** Samples one token per row and marks sequences that are done. */
+  private sampleRows(seqs: readonly Sequence[], rows: Float32Array): void {
+    const vocab = this.policy.config.vocab_size;
+    const maxPos = this.policy.config.max_position_embeddings;
+    seqs.forEach((s, i) => {
+      if (s.finish) return;
+      const { token, logprob } = sampleToken(rows.subarray(i * vocab, (i + 1) * vocab), s.sampling, s.rng);
+      s.tokens.push(token);
+      s.logprobs.push(logprob);
+      if (s.sampling.stopTokenIds.includes(token)) {
+        s.finish = { reason: 'stop', stop: token };
+      } else if (s.sampling.stop.length > 0) {
+        const text = this.decoder!.decode(s.tokens);
+        let cut = -1;
+        let which: string | undefined;
+        for (const stop of s.sampling.stop) {
+          const at = text.indexOf(stop);
+          if (at >= 0 && (cut < 0 || at < cut)) [cut, which] = [at, stop];
+        }
+        if (which !== undefined) s.finish = { reason: 'stop', stop: which, text: text.slice(0, cut) };
+      }
+      if (!s.finish && (s.tokens.length >= s.sampling.maxNewTokens || s.prompt.length + s.tokens.length >= maxPos)) {
+        s.finish = { reason: 'length' };
+      }
+    });
+  }
+
+  /** Resolves finished sequences and drops their cache rows. */
+  private retire(): void {
+    const keep: number[] = [];
+    const still: Sequence[] = [];
+    this.active.forEach((s, i) => {
+      if (!s.finish) {
+        keep.push(i);
+        still.push(s);
+        return;
+      }
+      if (s.signal?.aborted) {
+        s.reject(s.signal.reason);
+        return;
+      }
+      const text = s.finish.text ?? (this.decoder ? this.decoder.decode(s.tokens) : undefined);
+      s.resolve({
+        promptIds: s.prompt,
+        tokenIds: Int32Array.from(s.tokens),
+        logprobs: Float32Array.from(s.logprobs),
+        ...(text !== undefined ? { text } : {}),
+        finishReason: s.finish.reason,
+        ...(s.finish.stop !== undefined ? { stopReason: s.finish.stop } : {}),
+      });
+    });
+    if (still.length === this.active.length) return;
+    this.active = still;
+    if (!this.useCache) return;
+    if (still.length === 0) {
+      this.freeCache();
+      return;
+    }
+    this.cache = this.cache.map((layer) => {
+      const kept = tf.tidy(() => ({ k: tf.gather(layer.k, keep, 0), v: tf.gather(layer.v, keep, 0) }));
+      layer.k.dispose();
+      layer.v.dispose();
+      return kept;
+    });
+  }
+
+  private freeCache(): void {
+    for (const layer of this.cache) {
+      layer.k.dispose();
+      layer.v.dispose();
+    }
+    this.cache = [];
+  }
+
+  /** Rejects whatever is pending and frees the cache. The policy itself is not disposed. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const error = new OptionsError('the GenerationEngine was disposed');
+    for (const s of [...this.queue, ...this.active]) s.reject(error);
+    this.queue.length = 0;
+    this.active = [];
+    this.freeCache();
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,19 @@
+// The Policy module: backends, the tfjs TransformerPolicy (HF Llama/Qwen2), sampling with a KV
+// cache and continuous batching, and the scoring/training primitives.
+export { initBackend, backendInfo, BackendError, type BackendChoice, type BackendInfo, type BackendOptions } from './backend.js';
+export { registerWasmTrainingKernels } from './wasm-kernels.js';
+export {
+  TRANSFORMER_CONFIG_DEFAULTS, resolveTransformerConfig, configFromHuggingFace, configToHuggingFace, countParameters,
+  type TransformerConfig,
+} from './config.js';
+export { TransformerPolicy, parameterShapes, type TransformerPolicyOptions, type NamedWeight, type LayerCache } from './transformer.js';
+export {
+  GenerationEngine, GenerationError,
+  type GenerationRequest, type Completion, type TokenDecoder, type GenerationEngineOptions, type GenerationStats,
+} from './generation.js';
+export { SAMPLING_DEFAULTS, resolveSampling, sampleToken, type SamplingOptions, type ResolvedSampling } from './sampling.js';
+export {
+  packSequences, tokenLogprobs, nextTokenLoss, scoreSequences, AdamW, ADAMW_DEFAULTS,
+  type ScoredSequence, type TokenBatch, type AdamWOptions, type AdamWState, type StepResult,
+} from './training.js';
+export type { Policy } from './types.js';

@@ -1,0 +1,104 @@
+// Choosing the next token from one row of logits, on the CPU: temperature, top-k, top-p
+// (nucleus), greedy at temperature 0, seeded. The returned logprob is the behaviour logprob
+// GRPO's ratio needs: log softmax(logits / temperature) of the token over the FULL vocabulary
+// (top-k/top-p shape what is drawn, not the density the trainer recomputes; this matches TRL
+// and verl, which recompute old logprobs from temperature-scaled logits). Greedy uses T = 1.
+
+import { OptionsError } from '../errors.js';
+import type { Rng } from '../data/random.js';
+
+/** How tokens are drawn. Every field has a default in SAMPLING_DEFAULTS. */
+export interface SamplingOptions {
+  /** 0 = greedy. Default 1. */
+  readonly temperature?: number;
+  /** Nucleus mass kept, in (0, 1]. Default 1 (off). */
+  readonly topP?: number;
+  /** Keep the k most likely tokens; 0 = off. Default 0. */
+  readonly topK?: number;
+  /** Most tokens generated per request. Default 128. */
+  readonly maxNewTokens?: number;
+  /** Generation stops once the decoded completion contains one (needs a decoder). */
+  readonly stop?: readonly string[];
+  /** Generation stops after emitting one of these (for example the EOS id). */
+  readonly stopTokenIds?: readonly number[];
+  /** Seed of the request's random stream. Default 0. Same seed, same prompt: same tokens. */
+  readonly seed?: number;
+}
+
+export type ResolvedSampling = Required<SamplingOptions>;
+
+export const SAMPLING_DEFAULTS: ResolvedSampling = Object.freeze({
+  temperature: 1,
+  topP: 1,
+  topK: 0,
+  maxNewTokens: 128,
+  stop: Object.freeze([]) as readonly string[],
+  stopTokenIds: Object.freeze([]) as readonly number[],
+  seed: 0,
+});
+
+/** Fills defaults and validates, naming the bad field. */
+export function resolveSampling(...layers: Array<SamplingOptions | undefined>): ResolvedSampling {
+  const merged: ResolvedSampling = { ...SAMPLING_DEFAULTS };
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  const { temperature, topP, topK, maxNewTokens, seed } = merged;
+  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new OptionsError(`temperature must be a finite number >= 0, got ${String(temperature)}`);
+  if (!(topP > 0 && topP <= 1)) throw new OptionsError(`topP must be in (0, 1], got ${String(topP)}`);
+  if (!Number.isInteger(topK) || topK < 0) throw new OptionsError(`topK must be an integer >= 0 (0 = off), got ${String(topK)}`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new OptionsError(`maxNewTokens must be an integer >= 1, got ${String(maxNewTokens)}`);
+  if (!Number.isInteger(seed)) throw new OptionsError(`seed must be an integer, got ${String(seed)}`);
+  if (!Array.isArray(merged.stop) || merged.stop.some((s) => typeof s !== 'string' || s === '')) throw new OptionsError('stop must be an array of non-empty strings');
+  if (!Array.isArray(merged.stopTokenIds) || merged.stopTokenIds.some((t) => !Number.isInteger(t))) throw new OptionsError('stopTokenIds must be an array of integers');
+  return merged;
+}
+
+/** log(sum(exp(x / t))) over a row, stable. */
+function logSumExp(row: Float32Array, t: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp((row[i]! - max) / t);
+  return max / t + Math.log(sum);
+}
+
+/** Draws one token from `row` (one row of logits) and returns it with its logprob. */
+export function sampleToken(row: Float32Array, sampling: ResolvedSampling, rng: Rng): { token: number; logprob: number } {
+  const { temperature, topK, topP } = sampling;
+  if (temperature === 0) {
+    let best = 0;
+    for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+    return { token: best, logprob: row[best]! - logSumExp(row, 1) };
+  }
+  const logZ = logSumExp(row, temperature);
+  let candidates: number[];
+  if ((topK > 0 && topK < row.length) || topP < 1) {
+    const order = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]!);
+    candidates = topK > 0 ? order.slice(0, topK) : order;
+    if (topP < 1) {
+      const mass = candidates.reduce((sum, i) => sum + Math.exp(row[i]! / temperature - logZ), 0);
+      let kept = 0;
+      let n = 0;
+      while (n < candidates.length && kept < topP * mass) kept += Math.exp(row[candidates[n++]!]! / temperature - logZ);
+      candidates = candidates.slice(0, Math.max(1, n));
+    }
+  } else {
+    candidates = Array.from(row.keys());
+  }
+  const weights = candidates.map((i) => Math.exp(row[i]! / temperature - logZ));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let u = rng.next() * total;
+  let chosen = candidates[candidates.length - 1]!;
+  for (let j = 0; j < candidates.length; j++) {
+    u -= weights[j]!;
+    if (u < 0) {
+      chosen = candidates[j]!;
+      break;
+    }
+  }
+  return { token: chosen, logprob: row[chosen]! / temperature - logZ };
+}

@@ -1,0 +1,244 @@
+// Scoring and training primitives for TransformerPolicy: packing token sequences with loss
+// masks, per-token logprobs of completions (differentiable, or as plain data under any model,
+// e.g. the frozen reference), the masked next-token loss of behaviour cloning, and AdamW with
+// decoupled weight decay (Loshchilov & Hutter) and global-norm clipping, as torch.optim.AdamW
+// and torch.nn.utils.clip_grad_norm_ define them.
+
+import * as tf from '@tensorflow/tfjs';
+import { OptionsError } from '../errors.js';
+import type { TransformerPolicy } from './transformer.js';
+
+/** A sequence to score or train on. */
+export interface ScoredSequence {
+  /** All token ids: prompt then completion. */
+  readonly ids: ArrayLike<number>;
+  /**
+   * Which tokens carry loss / are scored: 1 per trained token (the model's own tokens), 0 for
+   * context (prompt, observations). Same length as `ids`; token 0 is never scored (nothing
+   * predicts it). Shorthand: `completionStart`.
+   */
+  readonly lossMask?: ArrayLike<number>;
+  /** Tokens from this index on are scored (used when `lossMask` is absent). */
+  readonly completionStart?: number;
+}
+
+/**
+ * Sequences right-padded into one [batch, width] block, with the flat row (b * width + p) of
+ * every position whose next token is scored, and that token.
+ */
+export interface TokenBatch {
+  readonly ids: Int32Array;
+  readonly batch: number;
+  readonly width: number;
+  /** Flat index of the predicting position, one per scored token. */
+  readonly rows: Int32Array;
+  /** The scored token (the one at row + 1). */
+  readonly targets: Int32Array;
+  /** For each sequence, the [start, end) range of its scored tokens in rows/targets. */
+  readonly spans: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Packs sequences for scoring or training. Errors name the sequence and what is wrong. */
+export function packSequences(sequences: readonly ScoredSequence[], vocabSize?: number): TokenBatch {
+  if (sequences.length === 0) throw new OptionsError('packSequences needs at least one sequence');
+  const width = Math.max(...sequences.map((s) => s.ids.length));
+  const ids = new Int32Array(sequences.length * width);
+  const rows: number[] = [];
+  const targets: number[] = [];
+  const spans: Array<[number, number]> = [];
+  sequences.forEach((seq, b) => {
+    const n = seq.ids.length;
+    if (n < 2) throw new OptionsError(`sequence ${b} has ${n} token(s); scoring needs at least 2`);
+    if (seq.lossMask !== undefined && seq.lossMask.length !== n) throw new OptionsError(`sequence ${b}: lossMask has ${seq.lossMask.length} entries for ${n} ids`);
+    const start = seq.completionStart ?? 1;
+    if (seq.lossMask === undefined && !(Number.isInteger(start) && start >= 1 && start <= n)) {
+      throw new OptionsError(`sequence ${b}: completionStart must be an integer in [1, ${n}], got ${String(seq.completionStart)}`);
+    }
+    const first = rows.length;
+    for (let i = 0; i < n; i++) {
+      const id = seq.ids[i]!;
+      if (!Number.isInteger(id) || id < 0 || (vocabSize !== undefined && id >= vocabSize)) throw new OptionsError(`sequence ${b}: ids[${i}] = ${id} is not a token id${vocabSize ? ` in [0, ${vocabSize})` : ''}`);
+      ids[b * width + i] = id;
+      const scored = seq.lossMask !== undefined ? seq.lossMask[i] !== 0 : i >= start;
+      if (i >= 1 && scored) {
+        rows.push(b * width + i - 1);
+        targets.push(id);
+      }
+    }
+    spans.push([first, rows.length]);
+  });
+  return { ids, batch: sequences.length, width, rows: Int32Array.from(rows), targets: Int32Array.from(targets), spans };
+}
+
+/**
+ * log pi(target) for every scored token of the batch, [N]. Differentiable: call inside a
+ * gradient function or tf.tidy. `temperature` divides the logits (as when sampling).
+ */
+export function tokenLogprobs(policy: TransformerPolicy, batch: TokenBatch, temperature = 1): tf.Tensor1D {
+  const vocab = policy.config.vocab_size;
+  const hidden = policy.hidden(tf.tensor2d(batch.ids, [batch.batch, batch.width], 'int32'));
+  let logits = policy.head(tf.gather(hidden, tf.tensor1d(batch.rows, 'int32'))); // [N, V]
+  if (temperature !== 1) logits = tf.div(logits, temperature);
+  const flat = Int32Array.from(batch.targets, (t, i) => i * vocab + t);
+  const picked = tf.gather(logits.reshape([-1]), tf.tensor1d(flat, 'int32'));
+  return tf.sub(picked, tf.logSumExp(logits, -1));
+}
+
+/** Mean negative log-likelihood over the scored tokens (behaviour cloning's loss). */
+export function nextTokenLoss(policy: TransformerPolicy, batch: TokenBatch): tf.Scalar {
+  if (batch.rows.length === 0) throw new OptionsError('the batch has no scored tokens: every loss mask is 0');
+  return tf.neg(tf.mean(tokenLogprobs(policy, batch)));
+}
+
+/**
+ * Per-token logprobs of each sequence's scored tokens under `policy` (trained or frozen), as
+ * plain arrays in sequence order. No gradients are kept.
+ */
+export async function scoreSequences(policy: TransformerPolicy, sequences: readonly ScoredSequence[], temperature = 1): Promise<Float32Array[]> {
+  const batch = packSequences(sequences, policy.config.vocab_size);
+  const lp = tf.tidy(() => tokenLogprobs(policy, batch, temperature));
+  const data = (await lp.data()) as Float32Array;
+  lp.dispose();
+  return batch.spans.map(([a, b]) => data.slice(a, b));
+}
+
+export interface AdamWOptions {
+  /** Default 1e-3. */
+  readonly learningRate?: number;
+  /** Default 0.9. */
+  readonly beta1?: number;
+  /** Default 0.999. */
+  readonly beta2?: number;
+  /** Default 1e-8. */
+  readonly epsilon?: number;
+  /** Decoupled weight decay (p -= lr * wd * p), applied to every parameter as torch does. Default 0.01. */
+  readonly weightDecay?: number;
+  /** Clip the global gradient norm to this; 0 = off. Default 1. */
+  readonly maxGradNorm?: number;
+}
+
+export const ADAMW_DEFAULTS: Required<AdamWOptions> = Object.freeze({
+  learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, maxGradNorm: 1,
+});
+
+/** What one optimizer step reports. */
+export interface StepResult {
+  readonly loss: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+}
+
+/** Optimizer state for checkpoints: moments by parameter name, plus the step count. */
+export interface AdamWState {
+  readonly step: number;
+  readonly m: Map<string, Float32Array>;
+  readonly v: Map<string, Float32Array>;
+}
+
+/** AdamW over named variables (a TransformerPolicy's `parameters`). */
+export class AdamW {
+  readonly options: Required<AdamWOptions>;
+  private readonly vars: ReadonlyMap<string, tf.Variable>;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private t = 0;
+  learningRate: number;
+
+  constructor(variables: ReadonlyMap<string, tf.Variable>, options: AdamWOptions = {}) {
+    this.options = { ...ADAMW_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    const o = this.options;
+    if (!(o.learningRate > 0)) throw new OptionsError(`learningRate must be > 0, got ${String(o.learningRate)}`);
+    if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1)) throw new OptionsError(`beta1 and beta2 must be in [0, 1), got ${o.beta1}, ${o.beta2}`);
+    if (!(o.epsilon > 0)) throw new OptionsError(`epsilon must be > 0, got ${String(o.epsilon)}`);
+    if (!(o.weightDecay >= 0)) throw new OptionsError(`weightDecay must be >= 0, got ${String(o.weightDecay)}`);
+    if (!(o.maxGradNorm >= 0)) throw new OptionsError(`maxGradNorm must be >= 0 (0 = off), got ${String(o.maxGradNorm)}`);
+    this.learningRate = o.learningRate;
+    this.vars = variables;
+    for (const [name, variable] of variables) {
+      if (!variable.trainable) throw new OptionsError(`parameter "${name}" is not trainable (a frozen model cannot be optimized)`);
+      this.m.set(name, tf.variable(tf.zerosLike(variable), false));
+      this.v.set(name, tf.variable(tf.zerosLike(variable), false));
+    }
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  /**
+   * One step: gradients of `loss` (a synchronous tensor function) w.r.t. every parameter,
+   * clipped by global norm, then the AdamW update. Resolves with plain numbers.
+   */
+  async minimize(loss: () => tf.Scalar): Promise<StepResult> {
+    const names = [...this.vars.keys()];
+    const list = names.map((n) => this.vars.get(n)!);
+    const { value, grads } = tf.variableGrads(loss, list);
+    const byName = new Map(names.map((n, i) => [n, grads[list[i]!.name]!]));
+    const norm = this.apply(byName);
+    tf.dispose(grads);
+    const [l, g] = await Promise.all([value.data(), norm.data()]);
+    value.dispose();
+    norm.dispose();
+    return { loss: l[0]!, gradNorm: g[0]! };
+  }
+
+  /** Applies gradients by parameter name (missing = zero). Returns the pre-clip norm (caller disposes). */
+  apply(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
+    const { beta1, beta2, epsilon, weightDecay, maxGradNorm } = this.options;
+    const lr = this.learningRate;
+    this.t++;
+    const t = this.t;
+    return tf.tidy(() => {
+      const present = [...grads.entries()].filter(([name]) => this.vars.has(name));
+      const norm = tf.sqrt(tf.addN(present.map(([, g]) => tf.sum(tf.square(g))))) as tf.Scalar;
+      const coef = maxGradNorm > 0 ? tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+      const bias1 = 1 - Math.pow(beta1, t);
+      const bias2 = 1 - Math.pow(beta2, t);
+      for (const [name, g0] of present) {
+        const p = this.vars.get(name)!;
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        const g = tf.mul(g0, coef);
+        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        m.assign(m1);
+        v.assign(v1);
+        // p <- p (1 - lr wd) - lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections folded in.
+        const update = tf.div(m1, tf.add(tf.sqrt(v1), epsilon * Math.sqrt(bias2)));
+        p.assign(tf.sub(weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p, tf.mul(update, (lr * Math.sqrt(bias2)) / bias1)));
+      }
+      return norm;
+    });
+  }
+
+  /** The optimizer state as plain data (for checkpoints). */
+  async state(): Promise<AdamWState> {
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const [name, t] of this.m) m.set(name, new Float32Array((await t.data()) as Float32Array));
+    for (const [name, t] of this.v) v.set(name, new Float32Array((await t.data()) as Float32Array));
+    return { step: this.t, m, v };
+  }
+
+  /** Restores `state()`; every parameter must be present with the right size. */
+  loadState(state: AdamWState): void {
+    for (const [name, variable] of this.m) {
+      const m = state.m.get(name);
+      const v = state.v.get(name);
+      if (!m || !v || m.length !== variable.size || v.length !== variable.size) throw new OptionsError(`optimizer state for "${name}" is missing or has the wrong size (expected ${variable.size} values)`);
+    }
+    tf.tidy(() => {
+      for (const [name, variable] of this.m) {
+        variable.assign(tf.tensor(state.m.get(name)!, variable.shape));
+        this.v.get(name)!.assign(tf.tensor(state.v.get(name)!, variable.shape));
+      }
+    });
+    this.t = state.step;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}

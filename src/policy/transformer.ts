@@ -1,0 +1,406 @@
+// TransformerPolicy: a decoder-only LM in tfjs with Hugging Face Llama/Qwen2 semantics (RMSNorm,
+// RoPE in the rotate_half convention, grouped-query attention, SwiGLU, optional q/k/v bias) and
+// HF weight names. Forward passes here; sampling in generation.ts; losses in training.ts.
+//
+// Layout choices for speed on wasm (PLATFORM.md): activations are 2D [B*T, C] for every
+// projection (one fast matmul each), linear weights are stored [in, out] (HF stores [out, in];
+// export/import transpose), attention stays rank 4, and rotate_half is one [Dh, Dh] matmul.
+
+import * as tf from '@tensorflow/tfjs';
+import { OptionsError } from '../errors.js';
+import { countParameters, resolveTransformerConfig, type TransformerConfig } from './config.js';
+import { GenerationEngine, type Completion, type GenerationEngineOptions, type GenerationRequest } from './generation.js';
+import type { SamplingOptions } from './sampling.js';
+import type { Policy } from './types.js';
+
+/** A weight in Hugging Face layout (linears [out, in]), as checkpoints store it. */
+export interface NamedWeight {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+export interface TransformerPolicyOptions {
+  /** Model shape; missing fields take TRANSFORMER_CONFIG_DEFAULTS. */
+  readonly config?: Partial<TransformerConfig>;
+  /** Seed of the initial weights. Default 0. */
+  readonly seed?: number;
+  /** Std of the normal init of matrices (HF `initializer_range`). Default 0.02. */
+  readonly initStd?: number;
+  /** False makes a frozen model (a reference model): its variables take no gradients. */
+  readonly trainable?: boolean;
+}
+
+/** Per-layer keys and values kept for decoding: [slots, kvHeads, capacity, headDim] each. */
+export interface LayerCache {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+const LINEARS = ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const;
+const MLP = ['gate_proj', 'up_proj', 'down_proj'] as const;
+// Added to masked attention scores: large enough that exp() underflows to 0 in float32.
+const MASK = 1e9;
+let instances = 0;
+
+/** The HF name of every parameter of a config, with its HF shape, in checkpoint order. */
+export function parameterShapes(config: TransformerConfig): Map<string, number[]> {
+  const d = config.hidden_size;
+  const dh = d / config.num_attention_heads;
+  const q = config.num_attention_heads * dh;
+  const kv = config.num_key_value_heads * dh;
+  const shapes = new Map<string, number[]>([['model.embed_tokens.weight', [config.vocab_size, d]]]);
+  for (let i = 0; i < config.num_hidden_layers; i++) {
+    const p = `model.layers.${i}`;
+    shapes.set(`${p}.self_attn.q_proj.weight`, [q, d]);
+    shapes.set(`${p}.self_attn.k_proj.weight`, [kv, d]);
+    shapes.set(`${p}.self_attn.v_proj.weight`, [kv, d]);
+    if (config.attention_bias) {
+      shapes.set(`${p}.self_attn.q_proj.bias`, [q]);
+      shapes.set(`${p}.self_attn.k_proj.bias`, [kv]);
+      shapes.set(`${p}.self_attn.v_proj.bias`, [kv]);
+    }
+    shapes.set(`${p}.self_attn.o_proj.weight`, [d, q]);
+    shapes.set(`${p}.mlp.gate_proj.weight`, [config.intermediate_size, d]);
+    shapes.set(`${p}.mlp.up_proj.weight`, [config.intermediate_size, d]);
+    shapes.set(`${p}.mlp.down_proj.weight`, [d, config.intermediate_size]);
+    shapes.set(`${p}.input_layernorm.weight`, [d]);
+    shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
+  }
+  shapes.set('model.norm.weight', [d]);
+  if (!config.tie_word_embeddings) shapes.set('lm_head.weight', [config.vocab_size, d]);
+  return shapes;
+}
+
+/** Linear weights are stored transposed ([in, out]) for the fast matmul path. */
+function isLinearWeight(name: string): boolean {
+  return name.endsWith('_proj.weight') || name === 'lm_head.weight';
+}
+
+export class TransformerPolicy implements Policy {
+  readonly config: TransformerConfig;
+  /** Parameters by Hugging Face name. Linear weights are stored [in, out] (HF's transpose). */
+  readonly parameters: ReadonlyMap<string, tf.Variable>;
+  readonly trainable: boolean;
+  readonly numParameters: number;
+  private readonly headDim: number;
+  private readonly ropeCos: tf.Tensor2D; // [maxPos, Dh]
+  private readonly ropeSin: tf.Tensor2D; // [maxPos, Dh]
+  private readonly rotateHalf: tf.Tensor2D; // [Dh, Dh]: x @ R = rotate_half(x)
+  private readonly causal = new Map<number, tf.Tensor2D>(); // T -> [T, T] additive mask
+  private disposed = false;
+  private engine: GenerationEngine | undefined;
+
+  constructor(options: TransformerPolicyOptions = {}) {
+    this.config = resolveTransformerConfig(options.config);
+    this.trainable = options.trainable ?? true;
+    const initStd = options.initStd ?? 0.02;
+    if (!(initStd > 0)) throw new OptionsError(`initStd must be > 0, got ${String(initStd)}`);
+    const seed = options.seed ?? 0;
+    const c = this.config;
+    this.headDim = c.hidden_size / c.num_attention_heads;
+    this.numParameters = countParameters(c);
+    const uid = `wa_policy_${instances++}`;
+    const params = new Map<string, tf.Variable>();
+    let index = 0;
+    for (const [name, shape] of parameterShapes(c)) {
+      const stored = isLinearWeight(name) ? [shape[1]!, shape[0]!] : shape;
+      const init = tf.tidy(() => {
+        if (name.endsWith('layernorm.weight') || name === 'model.norm.weight') return tf.ones(stored);
+        if (name.endsWith('.bias')) return tf.zeros(stored);
+        return tf.randomNormal(stored, 0, initStd, 'float32', seed * 1000 + index);
+      });
+      params.set(name, tf.variable(init, this.trainable, `${uid}/${name}`));
+      init.dispose();
+      index++;
+    }
+    this.parameters = params;
+    const dh = this.headDim;
+    [this.ropeCos, this.ropeSin, this.rotateHalf] = ropeTables(c.max_position_embeddings, dh, c.rope_theta);
+  }
+
+  /** Parameter by HF name (stored layout). Throws a typed error for an unknown name. */
+  param(name: string): tf.Variable {
+    const p = this.parameters.get(name);
+    if (p === undefined) throw new OptionsError(`no parameter named "${name}" in this model`);
+    return p;
+  }
+
+  /** Trainable variables in a stable order (for optimizers and gradient lists). */
+  variables(): tf.Variable[] {
+    return [...this.parameters.values()];
+  }
+
+  private causalMask(t: number): tf.Tensor2D {
+    let mask = this.causal.get(t);
+    if (mask === undefined) {
+      mask = tf.tidy(() => tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([t, t]), -1, 0), 1), MASK) as tf.Tensor2D);
+      this.causal.set(t, tf.keep(mask));
+    }
+    return mask;
+  }
+
+  private rmsNorm(x: tf.Tensor2D, weight: string): tf.Tensor2D {
+    const variance = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, this.config.rms_norm_eps))), this.param(weight));
+  }
+
+  private linear(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    const y = tf.matMul(x, this.param(`${name}.weight`)) as tf.Tensor2D;
+    const bias = this.parameters.get(`${name}.bias`);
+    return bias === undefined ? y : tf.add<tf.Tensor2D>(y, bias);
+  }
+
+  /** RoPE on [B, T, heads, Dh] with cos/sin broadcastable to it ([1|B, T, 1, Dh]). */
+  private rope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor4D {
+    const [b, t, h, dh] = x.shape;
+    const rotated = tf.matMul(tf.reshape(x, [b * t * h, dh]), this.rotateHalf).reshape([b, t, h, dh]);
+    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+  }
+
+  /** [B, T, Hkv, Dh] keys/values as [B, H, T, Dh]: heads of one group share a kv head. */
+  private expandKv(x: tf.Tensor4D): tf.Tensor4D {
+    const groups = this.config.num_attention_heads / this.config.num_key_value_heads;
+    if (groups === 1) return x;
+    const index = Array.from({ length: this.config.num_attention_heads }, (_, h) => Math.floor(h / groups));
+    return tf.gather(x, index, 1);
+  }
+
+  /**
+   * cos/sin for positions: `start..start+t-1` for all rows, or per row from a [B, T] int32
+   * tensor. Shapes [1|B, T, 1, Dh].
+   */
+  private ropeAt(t: number, positions?: tf.Tensor2D): [tf.Tensor4D, tf.Tensor4D] {
+    const dh = this.headDim;
+    if (positions === undefined) {
+      return [this.ropeCos.slice([0, 0], [t, dh]).reshape([1, t, 1, dh]), this.ropeSin.slice([0, 0], [t, dh]).reshape([1, t, 1, dh])];
+    }
+    const [b] = positions.shape;
+    const flat = positions.reshape([-1]);
+    return [tf.gather(this.ropeCos, flat).reshape([b, t, 1, dh]), tf.gather(this.ropeSin, flat).reshape([b, t, 1, dh])];
+  }
+
+  /**
+   * One decoder layer on x [B*T, d]. `attend` gets q [B, H, T, Dh] (scaled by 1/sqrt(Dh)) and
+   * the new k, v [B, Hkv, T, Dh] and returns attention output [B, H, T, Dh].
+   */
+  private layer(
+    i: number, x: tf.Tensor2D, b: number, t: number, cos: tf.Tensor4D, sin: tf.Tensor4D,
+    attend: (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor4D,
+  ): tf.Tensor2D {
+    const c = this.config;
+    const p = `model.layers.${i}`;
+    const dh = this.headDim;
+    const h = this.rmsNorm(x, `${p}.input_layernorm.weight`);
+    const scale = 1 / Math.sqrt(dh);
+    const q = this.rope(this.linear(h, `${p}.self_attn.q_proj`).reshape([b, t, c.num_attention_heads, dh]), cos, sin).mul(scale) as tf.Tensor4D;
+    const k = this.rope(this.linear(h, `${p}.self_attn.k_proj`).reshape([b, t, c.num_key_value_heads, dh]), cos, sin);
+    const v = this.linear(h, `${p}.self_attn.v_proj`).reshape([b, t, c.num_key_value_heads, dh]);
+    const out = attend(q.transpose([0, 2, 1, 3]), k.transpose([0, 2, 1, 3]), v.transpose([0, 2, 1, 3]));
+    const merged = out.transpose([0, 2, 1, 3]).reshape([b * t, c.num_attention_heads * dh]) as tf.Tensor2D;
+    const x1 = tf.add<tf.Tensor2D>(x, this.linear(merged, `${p}.self_attn.o_proj`));
+    const h2 = this.rmsNorm(x1, `${p}.post_attention_layernorm.weight`);
+    const gate = this.linear(h2, `${p}.mlp.gate_proj`);
+    const up = this.linear(h2, `${p}.mlp.up_proj`);
+    const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D;
+    return tf.add(x1, this.linear(act, `${p}.mlp.down_proj`));
+  }
+
+  private embed(ids: tf.Tensor2D): tf.Tensor2D {
+    const [b, t] = ids.shape;
+    return tf.gather(this.param('model.embed_tokens.weight'), ids.reshape([b * t])) as tf.Tensor2D;
+  }
+
+  /** Causal full-sequence attention (training and prefill). Sequences start at position 0. */
+  private fullAttention(t: number): (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor4D {
+    const mask = this.causalMask(t);
+    return (q, k, v) => {
+      const scores = tf.add(tf.matMul(q, this.expandKv(k), false, true), mask); // [B, H, T, T]
+      return tf.matMul(tf.softmax(scores), this.expandKv(v)) as tf.Tensor4D; // [B, H, T, Dh]
+    };
+  }
+
+  /**
+   * Final hidden states [B*T, d] (after the last norm) of right-padded sequences starting at
+   * position 0. Synchronous tensor code: call inside tf.tidy or a gradient function.
+   */
+  hidden(ids: tf.Tensor2D, kvOut?: LayerCache[]): tf.Tensor2D {
+    this.assertUsable();
+    const [b, t] = ids.shape;
+    if (t > this.config.max_position_embeddings) {
+      throw new OptionsError(`sequence of ${t} tokens exceeds max_position_embeddings (${this.config.max_position_embeddings})`);
+    }
+    const [cos, sin] = this.ropeAt(t);
+    const attend = this.fullAttention(t);
+    let x = this.embed(ids);
+    for (let i = 0; i < this.config.num_hidden_layers; i++) {
+      x = this.layer(i, x, b, t, cos, sin, (q, k, v) => {
+        if (kvOut) kvOut[i] = { k, v };
+        return attend(q, k, v);
+      });
+    }
+    return this.rmsNorm(x, 'model.norm.weight');
+  }
+
+  /** Logits [N, V] of final hidden states [N, d]. */
+  head(hidden: tf.Tensor2D): tf.Tensor2D {
+    if (this.config.tie_word_embeddings) return tf.matMul(hidden, this.param('model.embed_tokens.weight'), false, true);
+    return tf.matMul(hidden, this.param('lm_head.weight'));
+  }
+
+  /** Logits [B, T, V] for ids [B, T]. Caller owns the result (use inside tf.tidy). */
+  logits(ids: tf.Tensor2D): tf.Tensor3D {
+    const [b, t] = ids.shape;
+    return this.head(this.hidden(ids)).reshape([b, t, this.config.vocab_size]);
+  }
+
+  /**
+   * One decoding step for `s` cache slots: token [S] at position [S] (int32) attends to the
+   * slot's cached keys/values at positions < position, plus itself. Updates `cache` in place
+   * (old tensors disposed) and returns logits [S, V]. `length` bounds the cache positions read
+   * (the longest live sequence after this step, at most the capacity).
+   */
+  decodeStep(tokens: tf.Tensor1D, positions: tf.Tensor1D, cache: LayerCache[], length: number): tf.Tensor2D {
+    this.assertUsable();
+    const [s] = tokens.shape;
+    const capacity = cache[0]!.k.shape[2];
+    const dh = this.headDim;
+    const newCache: LayerCache[] = [];
+    const logits = tf.tidy(() => {
+      const pos = positions.reshape([s, 1]) as tf.Tensor2D;
+      const [cos, sin] = this.ropeAt(1, pos);
+      const slots = tf.range(0, capacity, 1, 'int32');
+      const write = tf.equal(slots.reshape([1, capacity]), pos).cast('float32'); // [S, C]
+      const writeMask = write.reshape([s, 1, capacity, 1]);
+      const keepMask = tf.sub(1, writeMask);
+      // Attend to positions <= own position, only the first `length` slots.
+      const visible = tf.lessEqual(slots.reshape([1, capacity]), pos).cast('float32');
+      const bias = tf.mul(tf.sub(visible, 1), MASK).slice([0, 0], [s, length]).reshape([s, 1, 1, length]);
+      let x = this.embed(tokens.reshape([s, 1]));
+      for (let i = 0; i < this.config.num_hidden_layers; i++) {
+        x = this.layer(i, x, s, 1, cos, sin, (q, k, v) => {
+          const old = cache[i]!;
+          const kAll = tf.add(tf.mul(old.k, keepMask), tf.mul(k, writeMask)) as tf.Tensor4D;
+          const vAll = tf.add(tf.mul(old.v, keepMask), tf.mul(v, writeMask)) as tf.Tensor4D;
+          newCache[i] = { k: tf.keep(kAll), v: tf.keep(vAll) };
+          const kUsed = length === capacity ? kAll : kAll.slice([0, 0, 0, 0], [s, -1, length, dh]);
+          const vUsed = length === capacity ? vAll : vAll.slice([0, 0, 0, 0], [s, -1, length, dh]);
+          const scores = tf.add(tf.matMul(q, this.expandKv(kUsed), false, true), bias); // [S, H, 1, L]
+          return tf.matMul(tf.softmax(scores), this.expandKv(vUsed)) as tf.Tensor4D;
+        });
+      }
+      return this.head(this.rmsNorm(x, 'model.norm.weight'));
+    });
+    for (let i = 0; i < cache.length; i++) {
+      cache[i]!.k.dispose();
+      cache[i]!.v.dispose();
+      cache[i] = newCache[i]!;
+    }
+    return logits;
+  }
+
+  /**
+   * Samples completions through a GenerationEngine made on first use (KV cache, continuous
+   * batching; `engineOptions` configures it). Concurrent calls share its batches.
+   */
+  generate(requests: readonly GenerationRequest[], sampling?: SamplingOptions, options: { signal?: AbortSignal } = {}): Promise<Completion[]> {
+    this.assertUsable();
+    this.engine ??= new GenerationEngine(this, this.engineOptions);
+    return this.engine.generate(requests, sampling, options);
+  }
+
+  /** Options of the engine `generate` makes (set before the first call). */
+  engineOptions: GenerationEngineOptions = {};
+
+  /** Weights in Hugging Face layout and names (linears [out, in]), for checkpoints. */
+  async exportWeights(): Promise<Map<string, NamedWeight>> {
+    this.assertUsable();
+    const out = new Map<string, NamedWeight>();
+    for (const [name, variable] of this.parameters) {
+      const hf = isLinearWeight(name) ? tf.transpose(variable) : variable;
+      const data = (await hf.data()) as Float32Array;
+      out.set(name, { shape: hf.shape, data: new Float32Array(data) });
+      if (hf !== variable) hf.dispose();
+    }
+    return out;
+  }
+
+  /**
+   * Loads weights in HF layout. Every parameter must be present with its HF shape; extra
+   * names (for example rotary buffers) are ignored. Errors name the tensor and both shapes.
+   */
+  importWeights(weights: ReadonlyMap<string, NamedWeight>): void {
+    this.assertUsable();
+    const shapes = parameterShapes(this.config);
+    for (const [name, shape] of shapes) {
+      const w = weights.get(name);
+      if (w === undefined) throw new OptionsError(`weight "${name}" is missing (expected shape [${shape.join(', ')}])`);
+      if (w.shape.length !== shape.length || w.shape.some((n, i) => n !== shape[i])) {
+        throw new OptionsError(`weight "${name}" has shape [${w.shape.join(', ')}], the config needs [${shape.join(', ')}]`);
+      }
+      if (w.data.length !== shape.reduce((a, n) => a * n, 1)) throw new OptionsError(`weight "${name}" holds ${w.data.length} values for shape [${shape.join(', ')}]`);
+    }
+    for (const [name, shape] of shapes) {
+      const w = weights.get(name)!;
+      tf.tidy(() => {
+        const t = tf.tensor(w.data, shape, 'float32');
+        this.param(name).assign(isLinearWeight(name) ? tf.transpose(t) : t);
+      });
+    }
+  }
+
+  /** A copy with the same weights (e.g. the frozen reference model: `trainable: false`). */
+  clone(options: { trainable?: boolean } = {}): TransformerPolicy {
+    this.assertUsable();
+    const copy = new TransformerPolicy({ config: this.config, trainable: options.trainable ?? this.trainable });
+    for (const [name, variable] of this.parameters) copy.param(name).assign(variable);
+    return copy;
+  }
+
+  /** Copies another model's weights (same config) into this one, e.g. to refresh a reference. */
+  copyFrom(other: TransformerPolicy): void {
+    this.assertUsable();
+    for (const [name, variable] of other.parameters) this.param(name).assign(variable);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new OptionsError('this TransformerPolicy was disposed');
+  }
+
+  /** Frees every tensor the model owns. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.engine?.dispose();
+    for (const v of this.parameters.values()) v.dispose();
+    for (const m of this.causal.values()) m.dispose();
+    this.causal.clear();
+    this.ropeCos.dispose();
+    this.ropeSin.dispose();
+    this.rotateHalf.dispose();
+  }
+}
+
+/** cos/sin tables [maxPos, Dh] (HF: frequencies duplicated) and the rotate_half matrix. */
+function ropeTables(maxPos: number, dh: number, theta: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+  const half = dh / 2;
+  const cos = new Float32Array(maxPos * dh);
+  const sin = new Float32Array(maxPos * dh);
+  for (let p = 0; p < maxPos; p++) {
+    for (let j = 0; j < dh; j++) {
+      const angle = p / Math.pow(theta, (2 * (j % half)) / dh);
+      cos[p * dh + j] = Math.cos(angle);
+      sin[p * dh + j] = Math.sin(angle);
+    }
+  }
+  // rotate_half(x) = cat(-x[half:], x[:half]): (x @ R)[j] = -x[j + half] (j < half), x[j - half] (j >= half).
+  const rot = new Float32Array(dh * dh);
+  for (let j = 0; j < half; j++) {
+    rot[(j + half) * dh + j] = -1;
+    rot[j * dh + j + half] = 1;
+  }
+  return [tf.tensor2d(cos, [maxPos, dh]), tf.tensor2d(sin, [maxPos, dh]), tf.tensor2d(rot, [dh, dh])];
+}
