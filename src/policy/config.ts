@@ -86,6 +86,9 @@ export function configFromHuggingFace(json: Record<string, unknown>): Transforme
   if (json.rope_scaling !== undefined && json.rope_scaling !== null) {
     throw new OptionsError('config.json rope_scaling is not supported (plain RoPE only); remove it or use a model without it');
   }
+  if (json.use_sliding_window === true) {
+    throw new OptionsError('config.json use_sliding_window is not supported (full causal attention only); set it to false');
+  }
   if (json.hidden_act !== undefined && json.hidden_act !== 'silu') {
     throw new OptionsError(`config.json hidden_act "${String(json.hidden_act)}" is not supported (SwiGLU with silu only)`);
   }

@@ -145,6 +145,9 @@ export class GenerationEngine {
   private async loop(): Promise<void> {
     try {
       while (this.queue.length > 0 || this.active.length > 0) {
+        // Reading wasm results resolves as a microtask: yield a macrotask per step so timers,
+        // browser I/O and new submissions run between decoding steps.
+        await new Promise((resolve) => setImmediate(resolve));
         this.dropAborted();
         if (this.queue.length > 0 && this.active.length < this.maxBatch) await this.admit();
         if (this.active.length > 0) await this.step();

@@ -40,6 +40,7 @@ const LINEARS = ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const;
 const MLP = ['gate_proj', 'up_proj', 'down_proj'] as const;
 // Added to masked attention scores: large enough that exp() underflows to 0 in float32.
 const MASK = 1e9;
+const MASK_CACHE = 8; // causal masks kept, by width (least recently used dropped)
 let instances = 0;
 
 /** The HF name of every parameter of a config, with its HF shape, in checkpoint order. */
@@ -135,6 +136,15 @@ export class TransformerPolicy implements Policy {
     if (mask === undefined) {
       mask = tf.tidy(() => tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([t, t]), -1, 0), 1), MASK) as tf.Tensor2D);
       this.causal.set(t, tf.keep(mask));
+      // Keep the few most recent widths only: batches of many widths must not pile up masks.
+      if (this.causal.size > MASK_CACHE) {
+        const [oldest, old] = this.causal.entries().next().value as [number, tf.Tensor2D];
+        this.causal.delete(oldest);
+        old.dispose();
+      }
+    } else {
+      this.causal.delete(t);
+      this.causal.set(t, mask);
     }
     return mask;
   }

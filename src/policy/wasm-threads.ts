@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 /** The part of the Emscripten module tfjs's BackendWasm expects (see backend_wasm.js `init`). */
 interface EmscriptenModule {
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => unknown;
-  PThread?: { terminateAllThreads?: () => void };
+  PThread?: { runningWorkers: Array<{ unref(): void }> };
   tfjs?: Record<string, unknown>;
 }
 type ModuleFactory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
@@ -102,6 +102,12 @@ export async function useThreadedWasm(threads: number, { timeoutMs = 30_000 } = 
   const module = await instantiateThreaded(threads, timeoutMs);
   tf.removeBackend('wasm');
   // BackendWasm's constructor calls initWithThreadsCount(threads) and records the count.
-  tf.registerBackend('wasm', () => new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]), 2);
+  tf.registerBackend('wasm', () => {
+    const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
+    // The constructor started the pool's pthreads; Emscripten keeps their workers ref'd, which
+    // would keep Node alive forever. They only serve the main thread, so let Node exit.
+    for (const worker of module.PThread?.runningWorkers ?? []) worker.unref();
+    return backend;
+  }, 2);
   return threads;
 }
