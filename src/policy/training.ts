@@ -79,9 +79,31 @@ export function tokenLogprobs(policy: TransformerPolicy, batch: TokenBatch, temp
   const hidden = policy.hidden(tf.tensor2d(batch.ids, [batch.batch, batch.width], 'int32'));
   let logits = policy.head(tf.gather(hidden, tf.tensor1d(batch.rows, 'int32'))); // [N, V]
   if (temperature !== 1) logits = tf.div(logits, temperature);
-  const flat = Int32Array.from(batch.targets, (t, i) => i * vocab + t);
-  const picked = tf.gather(logits.reshape([-1]), tf.tensor1d(flat, 'int32'));
-  return tf.sub(picked, tf.logSumExp(logits, -1));
+  return targetLogprobs(logits, batch.targets, vocab);
+}
+
+/**
+ * log softmax(logits)[target] per row, [N], with the closed-form gradient
+ * d/dlogits = dy * (onehot(target) - softmax(logits)): five ops on [N, V] instead of the
+ * autodiff of logSumExp (whose max-gradient alone is an Equal over [N, V]).
+ */
+function targetLogprobs(logits: tf.Tensor2D, targets: Int32Array, vocab: number): tf.Tensor1D {
+  // Index tensors are made where they are used: a tensor captured from the forward pass may be
+  // disposed (by a caller's tf.tidy) before the backward pass runs.
+  const fn = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor } => {
+    const z = x as tf.Tensor2D;
+    const lse = tf.logSumExp(z, -1, true); // [N, 1]
+    save([z, lse]);
+    return {
+      value: tf.sub(tf.gather(z.reshape([-1]), tf.tensor1d(Int32Array.from(targets, (t, i) => i * vocab + t), 'int32')), lse.reshape([-1])),
+      gradFunc: (dy, saved) => {
+        const [zs, l] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const probs = tf.exp(tf.sub(zs, l));
+        return tf.mul(tf.sub(tf.oneHot(tf.tensor1d(targets, 'int32'), vocab), probs), (dy as tf.Tensor1D).reshape([-1, 1]));
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return fn(logits) as tf.Tensor1D;
 }
 
 /** Mean negative log-likelihood over the scored tokens (behaviour cloning's loss). */
