@@ -192,9 +192,9 @@ export class GenerationEngine {
     const lastRows = lengths.map((n, i) => i * width + n - 1);
     const kv: LayerCache[] = [];
     const logits = tf.tidy(() => {
-      const hidden = this.policy.hidden(tf.tensor2d(ids, [batch.length, width], 'int32'), this.useCache ? kv : undefined);
-      const out = this.policy.head(tf.gather(hidden, lastRows));
-      if (this.useCache) for (const layer of kv) tf.keep(layer.k), tf.keep(layer.v);
+      const hidden = this.policy.hidden(tf.tensor2d(ids, [batch.length, width], 'int32'), this.useCache ? kv : undefined, true);
+      const out = this.policy.head(tf.gather(hidden, lastRows), true);
+      if (this.useCache) for (const layer of kv) tf.keep(layer.k), tf.keep(layer.vt);
       return out;
     });
     if (this.useCache) this.joinCache(kv, width);
@@ -213,16 +213,15 @@ export class GenerationEngine {
     const capacity = Math.max(current, Math.min(this.policy.config.max_position_embeddings, Math.ceil((width + 1) / CHUNK) * CHUNK));
     this.cache = kv.map((layer, i) => {
       const grown = tf.tidy(() => {
-        const pad = (t: tf.Tensor4D): tf.Tensor4D => (t.shape[2] === capacity ? t.clone() : tf.pad(t, [[0, 0], [0, 0], [0, capacity - t.shape[2]], [0, 0]]));
         const old = this.cache[i];
-        const k = old ? tf.concat([pad(old.k), pad(layer.k)], 0) : pad(layer.k);
-        const v = old ? tf.concat([pad(old.v), pad(layer.v)], 0) : pad(layer.v);
-        return { k, v };
+        const k = old ? tf.concat([padTime(old.k, capacity, 2), padTime(layer.k, capacity, 2)], 0) : padTime(layer.k, capacity, 2);
+        const vt = old ? tf.concat([padTime(old.vt, capacity, 3), padTime(layer.vt, capacity, 3)], 0) : padTime(layer.vt, capacity, 3);
+        return { k, vt };
       });
       this.cache[i]?.k.dispose();
-      this.cache[i]?.v.dispose();
+      this.cache[i]?.vt.dispose();
       layer.k.dispose();
-      layer.v.dispose();
+      layer.vt.dispose();
       return grown;
     });
   }
@@ -243,7 +242,7 @@ export class GenerationEngine {
       if (longest > capacity) this.growCache(Math.min(this.policy.config.max_position_embeddings, capacity + CHUNK));
       const tokens = tf.tensor1d(this.active.map((s) => s.tokens[s.tokens.length - 1]!), 'int32');
       const pos = tf.tensor1d(positions, 'int32');
-      logits = this.policy.decodeStep(tokens, pos, this.cache, longest);
+      logits = this.policy.decodeStep(tokens, pos, this.cache);
       tokens.dispose();
       pos.dispose();
     } else {
@@ -254,8 +253,8 @@ export class GenerationEngine {
         ids.set(s.tokens, i * width + s.prompt.length);
       });
       logits = tf.tidy(() => {
-        const hidden = this.policy.hidden(tf.tensor2d(ids, [this.active.length, width], 'int32'));
-        return this.policy.head(tf.gather(hidden, positions.map((p, i) => i * width + p)));
+        const hidden = this.policy.hidden(tf.tensor2d(ids, [this.active.length, width], 'int32'), undefined, true);
+        return this.policy.head(tf.gather(hidden, positions.map((p, i) => i * width + p)), true);
       });
     }
     const rows = (await logits.data()) as Float32Array;
@@ -269,12 +268,9 @@ export class GenerationEngine {
 
   private growCache(capacity: number): void {
     this.cache = this.cache.map((layer) => {
-      const grown = tf.tidy(() => ({
-        k: tf.pad(layer.k, [[0, 0], [0, 0], [0, capacity - layer.k.shape[2]], [0, 0]]),
-        v: tf.pad(layer.v, [[0, 0], [0, 0], [0, capacity - layer.v.shape[2]], [0, 0]]),
-      }));
+      const grown = tf.tidy(() => ({ k: padTime(layer.k, capacity, 2), vt: padTime(layer.vt, capacity, 3) }));
       layer.k.dispose();
-      layer.v.dispose();
+      layer.vt.dispose();
       return grown;
     });
   }
@@ -338,9 +334,9 @@ export class GenerationEngine {
       return;
     }
     this.cache = this.cache.map((layer) => {
-      const kept = tf.tidy(() => ({ k: tf.gather(layer.k, keep, 0), v: tf.gather(layer.v, keep, 0) }));
+      const kept = tf.tidy(() => ({ k: tf.gather(layer.k, keep, 0), vt: tf.gather(layer.vt, keep, 0) }));
       layer.k.dispose();
-      layer.v.dispose();
+      layer.vt.dispose();
       return kept;
     });
   }
@@ -348,7 +344,7 @@ export class GenerationEngine {
   private freeCache(): void {
     for (const layer of this.cache) {
       layer.k.dispose();
-      layer.v.dispose();
+      layer.vt.dispose();
     }
     this.cache = [];
   }
@@ -363,6 +359,15 @@ export class GenerationEngine {
     this.active = [];
     this.freeCache();
   }
+}
+
+/** Zero-pads the time axis (2 for keys, 3 for transposed values) to `capacity`; a new tensor. */
+function padTime(t: tf.Tensor4D, capacity: number, axis: 2 | 3): tf.Tensor4D {
+  const extra = capacity - t.shape[axis];
+  if (extra === 0) return t.clone();
+  const pads: Array<[number, number]> = [[0, 0], [0, 0], [0, 0], [0, 0]];
+  pads[axis] = [0, extra];
+  return tf.pad(t, pads);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

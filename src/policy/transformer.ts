@@ -30,10 +30,10 @@ export interface TransformerPolicyOptions {
   readonly trainable?: boolean;
 }
 
-/** Per-layer keys and values kept for decoding: [slots, kvHeads, capacity, headDim] each. */
+/** Per-layer decoding cache: keys [slots, kvHeads, capacity, Dh], values transposed [slots, kvHeads, Dh, capacity]. */
 export interface LayerCache {
   k: tf.Tensor4D;
-  v: tf.Tensor4D;
+  vt: tf.Tensor4D;
 }
 
 const LINEARS = ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const;
@@ -89,6 +89,8 @@ export class TransformerPolicy implements Policy {
   private readonly rotateHalf: tf.Tensor2D; // [Dh, Dh]: x @ R = rotate_half(x)
   private readonly causal = new Map<number, tf.Tensor2D>(); // T -> [T, T] additive mask
   private disposed = false;
+  /** Inference-only copies (fused projections, transposed tied head) keyed by their sources' dataIds. */
+  private readonly inferenceCache = new Map<string, { sources: unknown[]; value: { weight: tf.Tensor2D; bias: tf.Tensor1D | undefined } }>();
   private engine: GenerationEngine | undefined;
 
   constructor(options: TransformerPolicyOptions = {}) {
@@ -155,9 +157,44 @@ export class TransformerPolicy implements Policy {
   }
 
   private linear(x: tf.Tensor2D, name: string): tf.Tensor2D {
-    const y = tf.matMul(x, this.param(`${name}.weight`)) as tf.Tensor2D;
-    const bias = this.parameters.get(`${name}.bias`);
-    return bias === undefined ? y : tf.add<tf.Tensor2D>(y, bias);
+    return tf.matMul(x, this.param(`${name}.weight`)) as tf.Tensor2D;
+  }
+
+  /**
+   * Several projections of one input as one matmul ([in, sum of outs]): fewer, wider products
+   * run nearer XNNPACK's peak, and the backward pass transposes the input once, not per
+   * projection. While training the concatenation is rebuilt each pass (gradients flow to the
+   * HF-named variables through it); for inference it is cached until a weight changes.
+   */
+  private fused(names: readonly string[], inference: boolean): { weight: tf.Tensor2D; bias: tf.Tensor1D | undefined } {
+    const vars = names.map((n) => this.param(`${n}.weight`));
+    const biases = names.map((n) => this.parameters.get(`${n}.bias`));
+    const build = (): { weight: tf.Tensor2D; bias: tf.Tensor1D | undefined } => ({
+      weight: (vars.length === 1 ? vars[0]! : tf.concat(vars, 1)) as tf.Tensor2D,
+      bias: biases.every((b) => b !== undefined) ? ((biases.length === 1 ? biases[0]! : tf.concat(biases as tf.Variable[], 0)) as tf.Tensor1D) : undefined,
+    });
+    if (!inference) return build();
+    const key = names.join('+');
+    const sources = [...vars, ...biases].map((v) => v?.dataId);
+    const hit = this.inferenceCache.get(key);
+    if (hit && hit.sources.length === sources.length && hit.sources.every((d, i) => d === sources[i])) return hit.value;
+    if (hit) tf.dispose([hit.value.weight, ...(hit.value.bias ? [hit.value.bias] : [])]);
+    const value = tf.tidy(() => {
+      const v = build();
+      // Copies, never the variables themselves: the cache owns and disposes what it holds.
+      return { weight: v.weight.clone(), bias: v.bias?.clone() };
+    });
+    tf.keep(value.weight);
+    if (value.bias) tf.keep(value.bias);
+    this.inferenceCache.set(key, { sources, value });
+    return value;
+  }
+
+  /** x @ fused weights (+ bias), split back into the projections' widths. */
+  private project(x: tf.Tensor2D, names: readonly string[], widths: readonly number[], inference: boolean): tf.Tensor2D[] {
+    const { weight, bias } = this.fused(names, inference);
+    const y = bias ? tf.add<tf.Tensor2D>(tf.matMul(x, weight), bias) : (tf.matMul(x, weight) as tf.Tensor2D);
+    return widths.length === 1 ? [y] : tf.split(y, [...widths], 1);
   }
 
   /** RoPE on [B, T, heads, Dh] with cos/sin broadcastable to it ([1|B, T, 1, Dh]). */
@@ -190,28 +227,26 @@ export class TransformerPolicy implements Policy {
   }
 
   /**
-   * One decoder layer on x [B*T, d]. `attend` gets q [B, H, T, Dh] (scaled by 1/sqrt(Dh)) and
-   * the new k, v [B, Hkv, T, Dh] and returns attention output [B, H, T, Dh].
+   * One decoder layer on x [B*T, d]. `attend` gets q [B, T, H, Dh] (scaled by 1/sqrt(Dh)) and
+   * the new k, v [B, T, Hkv, Dh] and returns attention output [B*T, H*Dh].
    */
   private layer(
-    i: number, x: tf.Tensor2D, b: number, t: number, cos: tf.Tensor4D, sin: tf.Tensor4D,
-    attend: (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor4D,
+    i: number, x: tf.Tensor2D, b: number, t: number, cos: tf.Tensor4D, sin: tf.Tensor4D, inference: boolean,
+    attend: (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor2D,
   ): tf.Tensor2D {
     const c = this.config;
     const p = `model.layers.${i}`;
     const dh = this.headDim;
+    const kvWidth = c.num_key_value_heads * dh;
     const h = this.rmsNorm(x, `${p}.input_layernorm.weight`);
-    const scale = 1 / Math.sqrt(dh);
-    const q = this.rope(this.linear(h, `${p}.self_attn.q_proj`).reshape([b, t, c.num_attention_heads, dh]), cos, sin).mul(scale) as tf.Tensor4D;
-    const k = this.rope(this.linear(h, `${p}.self_attn.k_proj`).reshape([b, t, c.num_key_value_heads, dh]), cos, sin);
-    const v = this.linear(h, `${p}.self_attn.v_proj`).reshape([b, t, c.num_key_value_heads, dh]);
-    const out = attend(q.transpose([0, 2, 1, 3]), k.transpose([0, 2, 1, 3]), v.transpose([0, 2, 1, 3]));
-    const merged = out.transpose([0, 2, 1, 3]).reshape([b * t, c.num_attention_heads * dh]) as tf.Tensor2D;
-    const x1 = tf.add<tf.Tensor2D>(x, this.linear(merged, `${p}.self_attn.o_proj`));
+    const [q0, k0, v0] = this.project(h, [`${p}.self_attn.q_proj`, `${p}.self_attn.k_proj`, `${p}.self_attn.v_proj`], [c.num_attention_heads * dh, kvWidth, kvWidth], inference);
+    const q = this.rope(q0!.reshape([b, t, c.num_attention_heads, dh]), cos, sin).mul(1 / Math.sqrt(dh)) as tf.Tensor4D;
+    const k = this.rope(k0!.reshape([b, t, c.num_key_value_heads, dh]), cos, sin);
+    const v = v0!.reshape([b, t, c.num_key_value_heads, dh]) as tf.Tensor4D;
+    const x1 = tf.add<tf.Tensor2D>(x, this.linear(attend(q, k, v), `${p}.self_attn.o_proj`));
     const h2 = this.rmsNorm(x1, `${p}.post_attention_layernorm.weight`);
-    const gate = this.linear(h2, `${p}.mlp.gate_proj`);
-    const up = this.linear(h2, `${p}.mlp.up_proj`);
-    const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D;
+    const [gate, up] = this.project(h2, [`${p}.mlp.gate_proj`, `${p}.mlp.up_proj`], [c.intermediate_size, c.intermediate_size], inference);
+    const act = tf.mul(tf.mul(gate!, tf.sigmoid(gate!)), up!) as tf.Tensor2D;
     return tf.add(x1, this.linear(act, `${p}.mlp.down_proj`));
   }
 
@@ -220,41 +255,56 @@ export class TransformerPolicy implements Policy {
     return tf.gather(this.param('model.embed_tokens.weight'), ids.reshape([b * t])) as tf.Tensor2D;
   }
 
-  /** Causal full-sequence attention (training and prefill). Sequences start at position 0. */
-  private fullAttention(t: number): (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor4D {
-    const mask = this.causalMask(t);
-    return (q, k, v) => {
-      const scores = tf.add(tf.matMul(q, this.expandKv(k), false, true), mask); // [B, H, T, T]
-      return tf.matMul(tf.softmax(scores), this.expandKv(v)) as tf.Tensor4D; // [B, H, T, Dh]
-    };
+  /**
+   * Causal full-sequence attention (training and prefill). Sequences start at position 0.
+   * q [B, T, H, Dh], k/v [B, T, Hkv, Dh] -> [B*T, H*Dh]; rank-4 tensors throughout.
+   */
+  private fullAttention(b: number, t: number, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor2D {
+    const qh = q.transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, Dh]
+    const kh = this.expandKv(k.transpose([0, 2, 1, 3]));
+    const vh = this.expandKv(v.transpose([0, 2, 1, 3]));
+    const scores = tf.add(tf.matMul(qh, kh, false, true), this.causalMask(t)); // [B, H, T, T]
+    const out = tf.matMul(tf.softmax(scores), vh); // [B, H, T, Dh]
+    return out.transpose([0, 2, 1, 3]).reshape([b * t, this.config.hidden_size]) as tf.Tensor2D;
   }
 
   /**
    * Final hidden states [B*T, d] (after the last norm) of right-padded sequences starting at
    * position 0. Synchronous tensor code: call inside tf.tidy or a gradient function.
+   * `kvOut` receives each layer's keys [B, Hkv, T, Dh] and transposed values [B, Hkv, Dh, T]
+   * (for the decoding cache); `inference` uses cached fused weights (no gradients flow).
    */
-  hidden(ids: tf.Tensor2D, kvOut?: LayerCache[]): tf.Tensor2D {
+  hidden(ids: tf.Tensor2D, kvOut?: LayerCache[], inference = false): tf.Tensor2D {
     this.assertUsable();
     const [b, t] = ids.shape;
     if (t > this.config.max_position_embeddings) {
       throw new OptionsError(`sequence of ${t} tokens exceeds max_position_embeddings (${this.config.max_position_embeddings})`);
     }
     const [cos, sin] = this.ropeAt(t);
-    const attend = this.fullAttention(t);
     let x = this.embed(ids);
     for (let i = 0; i < this.config.num_hidden_layers; i++) {
-      x = this.layer(i, x, b, t, cos, sin, (q, k, v) => {
-        if (kvOut) kvOut[i] = { k, v };
-        return attend(q, k, v);
+      x = this.layer(i, x, b, t, cos, sin, inference, (q, k, v) => {
+        if (kvOut) kvOut[i] = { k: k.transpose([0, 2, 1, 3]) as tf.Tensor4D, vt: v.transpose([0, 2, 3, 1]) as tf.Tensor4D };
+        return this.fullAttention(b, t, q, k, v);
       });
     }
     return this.rmsNorm(x, 'model.norm.weight');
   }
 
-  /** Logits [N, V] of final hidden states [N, d]. */
-  head(hidden: tf.Tensor2D): tf.Tensor2D {
-    if (this.config.tie_word_embeddings) return tf.matMul(hidden, this.param('model.embed_tokens.weight'), false, true);
-    return tf.matMul(hidden, this.param('lm_head.weight'));
+  /**
+   * Logits [N, V] of final hidden states [N, d]. `inference` multiplies by a cached [d, V]
+   * copy of a tied embedding (an untransposed product: XNNPACK keeps its packed weights).
+   */
+  head(hidden: tf.Tensor2D, inference = false): tf.Tensor2D {
+    if (!this.config.tie_word_embeddings) return tf.matMul(hidden, this.param('lm_head.weight'));
+    const embed = this.param('model.embed_tokens.weight');
+    if (!inference) return tf.matMul(hidden, embed, false, true);
+    const hit = this.inferenceCache.get('head');
+    if (hit && hit.sources[0] === embed.dataId) return tf.matMul(hidden, hit.value.weight);
+    if (hit) hit.value.weight.dispose();
+    const weight = tf.keep(tf.transpose(embed) as tf.Tensor2D);
+    this.inferenceCache.set('head', { sources: [embed.dataId], value: { weight, bias: undefined } });
+    return tf.matMul(hidden, weight);
   }
 
   /** Logits [B, T, V] for ids [B, T]. Caller owns the result (use inside tf.tidy). */
@@ -266,43 +316,46 @@ export class TransformerPolicy implements Policy {
   /**
    * One decoding step for `s` cache slots: token [S] at position [S] (int32) attends to the
    * slot's cached keys/values at positions < position, plus itself. Updates `cache` in place
-   * (old tensors disposed) and returns logits [S, V]. `length` bounds the cache positions read
-   * (the longest live sequence after this step, at most the capacity).
+   * (old tensors disposed) and returns logits [S, V].
+   *
+   * With one query per row, attention is two broadcast products reduced over the last axis
+   * (q * K summed over Dh; p * V^T summed over positions): element-wise kernels, where a
+   * batched matmul would make one XNNPACK operator per (row, head).
    */
-  decodeStep(tokens: tf.Tensor1D, positions: tf.Tensor1D, cache: LayerCache[], length: number): tf.Tensor2D {
+  decodeStep(tokens: tf.Tensor1D, positions: tf.Tensor1D, cache: LayerCache[]): tf.Tensor2D {
     this.assertUsable();
     const [s] = tokens.shape;
     const capacity = cache[0]!.k.shape[2];
+    const c = this.config;
     const dh = this.headDim;
     const newCache: LayerCache[] = [];
     const logits = tf.tidy(() => {
       const pos = positions.reshape([s, 1]) as tf.Tensor2D;
       const [cos, sin] = this.ropeAt(1, pos);
-      const slots = tf.range(0, capacity, 1, 'int32');
-      const write = tf.equal(slots.reshape([1, capacity]), pos).cast('float32'); // [S, C]
-      const writeMask = write.reshape([s, 1, capacity, 1]);
-      const keepMask = tf.sub(1, writeMask);
-      // Attend to positions <= own position, only the first `length` slots.
-      const visible = tf.lessEqual(slots.reshape([1, capacity]), pos).cast('float32');
-      const bias = tf.mul(tf.sub(visible, 1), MASK).slice([0, 0], [s, length]).reshape([s, 1, 1, length]);
+      const slots = tf.range(0, capacity, 1, 'int32').reshape([1, capacity]);
+      const write = tf.equal(slots, pos).cast('float32'); // [S, C]: 1 at this step's position
+      const keep = tf.sub(1, write);
+      // Positions after the row's own are empty or stale: masked.
+      const bias = tf.mul(tf.sub(tf.lessEqual(slots, pos).cast('float32'), 1), MASK).reshape([s, 1, capacity]);
       let x = this.embed(tokens.reshape([s, 1]));
-      for (let i = 0; i < this.config.num_hidden_layers; i++) {
-        x = this.layer(i, x, s, 1, cos, sin, (q, k, v) => {
+      for (let i = 0; i < c.num_hidden_layers; i++) {
+        x = this.layer(i, x, s, 1, cos, sin, true, (q, k, v) => {
           const old = cache[i]!;
-          const kAll = tf.add(tf.mul(old.k, keepMask), tf.mul(k, writeMask)) as tf.Tensor4D;
-          const vAll = tf.add(tf.mul(old.v, keepMask), tf.mul(v, writeMask)) as tf.Tensor4D;
-          newCache[i] = { k: tf.keep(kAll), v: tf.keep(vAll) };
-          const kUsed = length === capacity ? kAll : kAll.slice([0, 0, 0, 0], [s, -1, length, dh]);
-          const vUsed = length === capacity ? vAll : vAll.slice([0, 0, 0, 0], [s, -1, length, dh]);
-          const scores = tf.add(tf.matMul(q, this.expandKv(kUsed), false, true), bias); // [S, H, 1, L]
-          return tf.matMul(tf.softmax(scores), this.expandKv(vUsed)) as tf.Tensor4D;
+          // k, v: [S, 1, Hkv, Dh] -> [S, Hkv, 1, Dh] and [S, Hkv, Dh, 1] (a reshape when T = 1).
+          const kNew = tf.add(tf.mul(old.k, keep.reshape([s, 1, capacity, 1])), tf.mul(k.reshape([s, c.num_key_value_heads, 1, dh]), write.reshape([s, 1, capacity, 1]))) as tf.Tensor4D;
+          const vtNew = tf.add(tf.mul(old.vt, keep.reshape([s, 1, 1, capacity])), tf.mul(v.reshape([s, c.num_key_value_heads, dh, 1]), write.reshape([s, 1, 1, capacity]))) as tf.Tensor4D;
+          newCache[i] = { k: tf.keep(kNew), vt: tf.keep(vtNew) };
+          const qh = q.reshape([s, c.num_attention_heads, 1, dh]);
+          const scores = tf.add(tf.sum(tf.mul(qh, this.expandKv(kNew)), -1), bias); // [S, H, C]
+          const probs = tf.softmax(scores).reshape([s, c.num_attention_heads, 1, capacity]);
+          return tf.sum(tf.mul(probs, this.expandKv(vtNew)), -1).reshape([s, c.hidden_size]) as tf.Tensor2D; // [S, H*Dh]
         });
       }
-      return this.head(this.rmsNorm(x, 'model.norm.weight'));
+      return this.head(this.rmsNorm(x, 'model.norm.weight'), true);
     });
     for (let i = 0; i < cache.length; i++) {
       cache[i]!.k.dispose();
-      cache[i]!.v.dispose();
+      cache[i]!.vt.dispose();
       cache[i] = newCache[i]!;
     }
     return logits;
@@ -387,6 +440,8 @@ export class TransformerPolicy implements Policy {
     this.engine?.dispose();
     for (const v of this.parameters.values()) v.dispose();
     for (const m of this.causal.values()) m.dispose();
+    for (const { value } of this.inferenceCache.values()) tf.dispose([value.weight, ...(value.bias ? [value.bias] : [])]);
+    this.inferenceCache.clear();
     this.causal.clear();
     this.ropeCos.dispose();
     this.ropeSin.dispose();
