@@ -194,7 +194,7 @@ export class GenerationEngine {
     const logits = tf.tidy(() => {
       const hidden = this.policy.hidden(tf.tensor2d(ids, [batch.length, width], 'int32'), this.useCache ? kv : undefined, true);
       const out = this.policy.head(tf.gather(hidden, lastRows), true);
-      if (this.useCache) for (const layer of kv) tf.keep(layer.k), tf.keep(layer.vt);
+      if (this.useCache) for (const layer of kv) [layer.k, layer.vt].forEach((t) => tf.keep(t));
       return out;
     });
     if (this.useCache) this.joinCache(kv, width);

@@ -36,8 +36,6 @@ export interface LayerCache {
   vt: tf.Tensor4D;
 }
 
-const LINEARS = ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const;
-const MLP = ['gate_proj', 'up_proj', 'down_proj'] as const;
 // Added to masked attention scores: large enough that exp() underflows to 0 in float32.
 const MASK = 1e9;
 const MASK_CACHE = 8; // causal masks kept, by width (least recently used dropped)
