@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     const torch = args['no-torch'] ? null : await runTorchTrain({
       hidden: config.hidden_size!, layers: config.num_hidden_layers!, heads: config.num_attention_heads!, kvHeads: config.num_key_value_heads!,
       intermediate: config.intermediate_size!, vocab: config.vocab_size!, seq: SEQ, batch: BATCH, completion: COMPLETION, tie: true,
-      steps: Math.max(steps, 5), warmup: Math.max(warmup, 2),
+      steps: Math.max(steps, 10), warmup: Math.max(warmup, 3), // at least what torch needs to settle (allocator warm-up)
     }, { log: (m) => console.error(m) });
     const torchTps = torch?.train_tokens_per_s ?? null;
     rows.push({

@@ -16,4 +16,5 @@ export {
   packSequences, tokenLogprobs, nextTokenLoss, scoreSequences, AdamW, ADAMW_DEFAULTS,
   type ScoredSequence, type TokenBatch, type AdamWOptions, type AdamWState, type StepResult,
 } from './training.js';
+export { DataParallelTrainer, DataParallelError, type DataParallelOptions } from './data-parallel.js';
 export type { Policy } from './types.js';
