@@ -65,11 +65,14 @@ test('ESM imports of the package and its testing subpath work, and a scripted ep
 test('the emitted types check in a consumer project (NodeNext, strict)', () => {
   writeFileSync(
     join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'], lib: ['ES2023', 'DOM', 'ESNext.Disposable'] }, include: ['check.ts'] }),
+    // skipLibCheck: @tensorflow/tfjs's own .d.ts files do not check under strict (missing
+    // EmscriptenModule and Long globals, a LayersModel/InferenceModel mismatch); every tfjs user needs it.
+    // Our declarations are still what check.ts type-checks against.
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, skipLibCheck: true, noEmit: true, types: ['node'], lib: ['ES2023', 'DOM', 'ESNext.Disposable'] }, include: ['check.ts'] }),
   );
   writeFileSync(
     join(project, 'check.ts'),
-    `import { WebEnvironment, type Action, type Environment, type Observation, type StepResult } from 'webagent-r1';
+    `import { WebEnvironment, TransformerPolicy, type Action, type Environment, type Observation, type StepResult, type Completion } from 'webagent-r1';
      import { ScriptedEnvironment, scriptedShop, type DemoTask } from 'webagent-r1/testing';
      const a: Action = { type: 'click', target: { role: 'link', name: 'Home' } };
      async function run(env: Environment): Promise<Observation> {
@@ -82,7 +85,9 @@ test('the emitted types check in a consumer project (NodeNext, strict)', () => {
      const t: Pick<DemoTask, 'expert'> = { expert: [a] };
      // @ts-expect-error: an action type that does not exist must not type-check
      const bad: Action = { type: 'teleport' };
-     void t; void bad;`,
+     const policy = new TransformerPolicy({ config: { vocab_size: 32, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2 } });
+     const done: Promise<Completion[]> = policy.generate([{ promptIds: [1, 2] }], { maxNewTokens: 2 });
+     void t; void bad; void done;`,
   );
   const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');
   run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { OptionsError, WebAgentError } from '../errors.js';
 import type { BackendChoice } from './backend.js';
-import { ADAMW_DEFAULTS, packSequences, type AdamWOptions, type ScoredSequence, type StepResult } from './training.js';
+import { ADAMW_DEFAULTS, packSequences, type AdamWOptions, type ScoredSequence, type OptimizerStepResult } from './training.js';
 import type { TransformerPolicy } from './transformer.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './data-parallel-worker.js';
 
@@ -125,7 +125,7 @@ export class DataParallelTrainer {
    * nextTokenLoss on all of them in one batch). Sequences are dealt to replicas to balance
    * their token counts.
    */
-  async step(sequences: readonly ScoredSequence[]): Promise<StepResult> {
+  async step(sequences: readonly ScoredSequence[]): Promise<OptimizerStepResult> {
     const started = performance.now();
     if (this.closed) throw new OptionsError('this DataParallelTrainer was closed');
     const totalTokens = packSequences(sequences, this.vocabSize).rows.length;

@@ -14,7 +14,7 @@ export {
 export { SAMPLING_DEFAULTS, resolveSampling, sampleToken, type SamplingOptions, type ResolvedSampling } from './sampling.js';
 export {
   packSequences, tokenLogprobs, nextTokenLoss, scoreSequences, AdamW, ADAMW_DEFAULTS,
-  type ScoredSequence, type TokenBatch, type AdamWOptions, type AdamWState, type StepResult,
+  type ScoredSequence, type TokenBatch, type AdamWOptions, type AdamWState, type OptimizerStepResult,
 } from './training.js';
 export { DataParallelTrainer, DataParallelError, type DataParallelOptions } from './data-parallel.js';
 export type { Policy } from './types.js';

@@ -144,7 +144,7 @@ export const ADAMW_DEFAULTS: Required<AdamWOptions> = Object.freeze({
 });
 
 /** What one optimizer step reports. */
-export interface StepResult {
+export interface OptimizerStepResult {
   readonly loss: number;
   /** Global gradient norm before clipping. */
   readonly gradNorm: number;
@@ -191,7 +191,7 @@ export class AdamW {
    * One step: gradients of `loss` (a synchronous tensor function) w.r.t. every parameter,
    * clipped by global norm, then the AdamW update. Resolves with plain numbers.
    */
-  async minimize(loss: () => tf.Scalar): Promise<StepResult> {
+  async minimize(loss: () => tf.Scalar): Promise<OptimizerStepResult> {
     const names = [...this.vars.keys()];
     const list = names.map((n) => this.vars.get(n)!);
     const { value, grads } = tf.variableGrads(loss, list);
