@@ -7,6 +7,7 @@
 
 import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import workerThreads from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -55,6 +56,15 @@ async function instantiateThreaded(threads: number, timeoutMs: number): Promise<
   const realCpus = os.cpus;
   const cpus = realCpus();
   os.cpus = () => Array.from({ length: 2 * threads }, (_, i) => cpus[i % cpus.length]!);
+  // Emscripten starts its pthread workers (all of them, during start-up) with `new Worker(file)`,
+  // which inherits the process's execArgv: `node -e`/`--input-type` would make them fail. They
+  // run a plain CommonJS script and need no flags.
+  const RealWorker = workerThreads.Worker;
+  (workerThreads as { Worker: typeof RealWorker }).Worker = class extends RealWorker {
+    constructor(file: string | URL, options: workerThreads.WorkerOptions = {}) {
+      super(file, { ...options, execArgv: [] });
+    }
+  };
   // Emscripten installs process-wide uncaughtException/unhandledRejection handlers that
   // rethrow from inside its minified file (so every later crash prints a 60 kB line). Node's
   // defaults already fail on both; the added handlers are removed once the module is up.
@@ -83,6 +93,7 @@ async function instantiateThreaded(threads: number, timeoutMs: number): Promise<
   } finally {
     clearTimeout(timer);
     os.cpus = realCpus;
+    (workerThreads as { Worker: typeof RealWorker }).Worker = RealWorker;
     for (const listener of process.listeners('uncaughtException')) {
       if (!before.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
     }
