@@ -295,4 +295,13 @@ describe('validation, abort, leaks', () => {
     await new Promise((r) => setTimeout(r, 50)); // let a step in flight finish
     assert.equal(tf.memory().numTensors, start);
   });
+
+  test('a failing prefill rejects the requests it held instead of leaving them pending', async () => {
+    const doomed = new TransformerPolicy({ config: CONFIG, seed: 3 });
+    const engine = new GenerationEngine(doomed, { sampling: { maxNewTokens: 4 } });
+    const pending = [engine.submit(req([1, 2])), engine.submit(req([3]))];
+    doomed.dispose(); // before the engine's first step: its prefill throws
+    for (const p of pending) await assert.rejects(p, /disposed/);
+    engine.dispose();
+  });
 });

@@ -184,6 +184,16 @@ export class GenerationEngine {
   /** Prefills waiting requests into free rows and samples their first token. */
   private async admit(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch - this.active.length);
+    try {
+      await this.prefill(batch);
+    } catch (error) {
+      // Rows that never reached `active` would otherwise never settle.
+      for (const s of batch) if (!this.active.includes(s)) s.reject(error);
+      throw error;
+    }
+  }
+
+  private async prefill(batch: Sequence[]): Promise<void> {
     const started = performance.now();
     const lengths = batch.map((s) => s.prompt.length);
     const width = Math.max(...lengths);
