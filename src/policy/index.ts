@@ -18,3 +18,12 @@ export {
 } from './training.js';
 export { DataParallelTrainer, DataParallelError, type DataParallelOptions } from './data-parallel.js';
 export type { Policy } from './types.js';
+export * from './tokenizer.js';
+export {
+  readSafetensorsHeader, readSafetensors, writeSafetensors, SafetensorsError,
+  type SafetensorsEntry, type SafetensorsHeader, type SafetensorsTensor,
+} from './safetensors.js';
+export {
+  saveCheckpoint, loadCheckpoint, CheckpointError,
+  type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
+} from './checkpoint.js';

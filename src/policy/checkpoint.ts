@@ -1,0 +1,181 @@
+// Hugging Face checkpoint folders for TransformerPolicy: `config.json`, `model.safetensors` (or
+// shards `model-0000x-of-0000y.safetensors` listed by `model.safetensors.index.json`, as
+// transformers' save_pretrained writes them), `generation_config.json`, tokenizer files.
+
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WebAgentError } from '../errors.js';
+import { configFromHuggingFace, configToHuggingFace, type TransformerConfig } from './config.js';
+import { readSafetensors, readSafetensorsHeader, writeSafetensors, type SafetensorsHeader } from './safetensors.js';
+import { parameterShapes, TransformerPolicy, type NamedWeight } from './transformer.js';
+
+/** A checkpoint folder is missing a file or holds weights that do not fit its config. */
+export class CheckpointError extends WebAgentError {
+  /** The tensor at fault, when there is one. */
+  readonly tensor: string | undefined;
+  constructor(message: string, options: { tensor?: string; cause?: unknown } = {}) {
+    super('INVALID_CHECKPOINT', message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.tensor = options.tensor;
+  }
+}
+
+export interface SaveCheckpointOptions {
+  /** `tokenizer.json` and `tokenizer_config.json` contents, written beside the weights. */
+  readonly tokenizer?: { readonly json: Record<string, unknown>; readonly config: Record<string, unknown> };
+  /** Fields of `generation_config.json` (override the bos/eos ids found in the tokenizer). */
+  readonly generationConfig?: Record<string, unknown>;
+}
+
+export interface LoadCheckpointOptions {
+  /** False loads a frozen model (e.g. the RL reference model). Default true. */
+  readonly trainable?: boolean;
+}
+
+export interface LoadedCheckpoint {
+  readonly policy: TransformerPolicy;
+  readonly config: TransformerConfig;
+  /** The folder, when it holds a `tokenizer.json` (pass it to the tokenizer loader). */
+  readonly tokenizerDir: string | undefined;
+}
+
+const WEIGHTS = 'model.safetensors';
+const INDEX = 'model.safetensors.index.json';
+/** Buffers some checkpoints carry that are recomputed here, never parameters. */
+const IGNORED = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}
+
+async function readJson(dir: string, file: string, expected: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, file), 'utf8');
+  } catch (cause) {
+    throw new CheckpointError(`${file} not found in ${dir}: expected ${expected}`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new CheckpointError(`${path.join(dir, file)} is not valid JSON (expected ${expected})`, { cause });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CheckpointError(`${path.join(dir, file)} must hold a JSON object (${expected})`);
+  return json as Record<string, unknown>;
+}
+
+/** The id of a special token named in tokenizer_config.json (string or AddedToken object), via tokenizer.json's added_tokens. */
+function specialTokenId(tokenizer: SaveCheckpointOptions['tokenizer'], key: 'bos_token' | 'eos_token'): number | undefined {
+  if (tokenizer === undefined) return undefined;
+  const raw = tokenizer.config[key];
+  const content = typeof raw === 'string' ? raw : (raw as { content?: unknown } | null | undefined)?.content;
+  if (typeof content !== 'string') return undefined;
+  const added = tokenizer.json.added_tokens;
+  if (!Array.isArray(added)) return undefined;
+  const hit = (added as { id?: unknown; content?: unknown }[]).find((t) => t.content === content);
+  return typeof hit?.id === 'number' ? hit.id : undefined;
+}
+
+/**
+ * Saves a Hugging Face folder transformers and this package both load: `config.json`,
+ * `model.safetensors` (F32, `__metadata__` {format: pt}), `generation_config.json`, and the
+ * tokenizer files when given. Each weights file is written to a temp name and renamed.
+ */
+export async function saveCheckpoint(dir: string, policy: TransformerPolicy, options: SaveCheckpointOptions = {}): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const bos = specialTokenId(options.tokenizer, 'bos_token');
+  const eos = specialTokenId(options.tokenizer, 'eos_token');
+  const ids = { ...(bos === undefined ? {} : { bos_token_id: bos }), ...(eos === undefined ? {} : { eos_token_id: eos }) };
+  // A stale index beside a new model.safetensors would leave two sets of weights in one folder.
+  if (await exists(path.join(dir, INDEX))) throw new CheckpointError(`${path.join(dir, INDEX)} exists from an earlier sharded save; remove it (and its shards) before saving here`);
+  const weights = await policy.exportWeights();
+  await writeSafetensors(path.join(dir, WEIGHTS), weights, { format: 'pt' });
+  await writeFile(path.join(dir, 'config.json'), `${JSON.stringify({ ...configToHuggingFace(policy.config), ...ids }, null, 2)}\n`);
+  await writeFile(path.join(dir, 'generation_config.json'), `${JSON.stringify({ _from_model_config: true, ...ids, ...options.generationConfig }, null, 2)}\n`);
+  if (options.tokenizer !== undefined) {
+    await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(options.tokenizer.json));
+    await writeFile(path.join(dir, 'tokenizer_config.json'), `${JSON.stringify(options.tokenizer.config, null, 2)}\n`);
+  }
+}
+
+/** Which file holds each tensor: `model.safetensors`, or the shards of the index's weight_map. */
+async function weightFiles(dir: string): Promise<Map<string, string[]>> {
+  if (await exists(path.join(dir, WEIGHTS))) return new Map([[WEIGHTS, []]]);
+  if (!(await exists(path.join(dir, INDEX)))) {
+    const bin = await exists(path.join(dir, 'pytorch_model.bin'));
+    throw new CheckpointError(`${WEIGHTS} not found in ${dir}: expected it, or ${INDEX} with its model-0000x-of-0000y.safetensors shards`
+      + (bin ? ' (pytorch_model.bin is not read: convert it to safetensors)' : ''));
+  }
+  const index = await readJson(dir, INDEX, 'a safetensors index {"metadata": {...}, "weight_map": {tensor: file}}');
+  const map = index.weight_map;
+  if (typeof map !== 'object' || map === null) throw new CheckpointError(`${path.join(dir, INDEX)} has no "weight_map" object (tensor name -> shard file)`);
+  const files = new Map<string, string[]>();
+  for (const [name, file] of Object.entries(map as Record<string, unknown>)) {
+    if (typeof file !== 'string' || file.includes('/') || file.includes('\\')) throw new CheckpointError(`${INDEX}: weight_map["${name}"] must be a file name in the folder`, { tensor: name });
+    const list = files.get(file) ?? [];
+    list.push(name);
+    files.set(file, list);
+  }
+  return files;
+}
+
+/**
+ * Loads a Hugging Face Llama / Qwen2 checkpoint folder into a TransformerPolicy. Every header is
+ * checked against the config (names, shapes, dtypes) before any tensor data is read; then each
+ * file's needed tensors are read one by one (F32, F16 or BF16). `lm_head.weight` of a tied model
+ * and rotary `inv_freq` buffers are skipped; any other unknown name is an error.
+ */
+export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
+  const config = configFromHuggingFace(await readJson(dir, 'config.json', 'the model\'s Hugging Face config (model_type llama or qwen2)'));
+  const expected = parameterShapes(config);
+  const files = await weightFiles(dir);
+  const headers = new Map<string, SafetensorsHeader>();
+  const found = new Map<string, string>(); // tensor -> file
+  for (const [file, listed] of files) {
+    const full = path.join(dir, file);
+    if (!(await exists(full))) throw new CheckpointError(`${file} not found in ${dir}: ${INDEX} lists it as the shard holding "${listed[0] ?? '?'}"`, { tensor: listed[0] });
+    const header = await readSafetensorsHeader(full);
+    headers.set(file, header);
+    for (const name of listed) {
+      if (!header.tensors.has(name)) throw new CheckpointError(`${file}: tensor "${name}" is missing, though ${INDEX} maps it to this file`, { tensor: name });
+    }
+    for (const name of header.tensors.keys()) {
+      const other = found.get(name);
+      if (other !== undefined) throw new CheckpointError(`tensor "${name}" is in both ${other} and ${file}`, { tensor: name });
+      found.set(name, file);
+    }
+  }
+  for (const [name, file] of found) {
+    const entry = headers.get(file)!.tensors.get(name)!;
+    const shape = expected.get(name);
+    if (shape === undefined) {
+      if (IGNORED.test(name) || (name === 'lm_head.weight' && config.tie_word_embeddings)) continue;
+      throw new CheckpointError(`${file}: tensor "${name}" (shape [${entry.shape.join(', ')}]) is not a parameter of this ${config.attention_bias ? 'Qwen2' : 'Llama'} config`, { tensor: name });
+    }
+    if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i])) {
+      throw new CheckpointError(`${file}: tensor "${name}" has shape [${entry.shape.join(', ')}], the config needs [${shape.join(', ')}]`, { tensor: name });
+    }
+    if (!['F32', 'F16', 'BF16'].includes(entry.dtype)) {
+      throw new CheckpointError(`${file}: tensor "${name}" has dtype ${entry.dtype}; only F32, F16 and BF16 can be loaded`, { tensor: name });
+    }
+  }
+  for (const [name, shape] of expected) {
+    if (!found.has(name)) throw new CheckpointError(`tensor "${name}" (shape [${shape.join(', ')}]) is missing from the checkpoint in ${dir}`, { tensor: name });
+  }
+
+  const weights = new Map<string, NamedWeight>();
+  for (const file of headers.keys()) {
+    const names = [...expected.keys()].filter((n) => found.get(n) === file);
+    const { tensors } = await readSafetensors(path.join(dir, file), { names });
+    for (const [name, t] of tensors) weights.set(name, { shape: t.shape, data: t.data });
+  }
+  const policy = new TransformerPolicy({ config, trainable: options.trainable ?? true });
+  try {
+    policy.importWeights(weights);
+  } catch (error) {
+    policy.dispose();
+    throw error;
+  }
+  const tokenizerDir = (await exists(path.join(dir, 'tokenizer.json'))) ? dir : undefined;
+  return { policy, config, tokenizerDir };
+}

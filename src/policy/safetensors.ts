@@ -1,0 +1,292 @@
+// A reader and writer of the safetensors format (huggingface/safetensors: 8-byte little-endian u64
+// header length N, N bytes of JSON header, raw little-endian tensor data). Hand-written: there is
+// no maintained safetensors package for Node (PLATFORM.md). Reads F32, F16 and BF16 into
+// Float32Array with positioned reads, one tensor at a time (a multi-GB file is never held in
+// memory, and no byte is read twice); writes F32 through a temp file renamed into place.
+
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { WebAgentError } from '../errors.js';
+
+/** A safetensors file is malformed or holds something this reader cannot decode. */
+export class SafetensorsError extends WebAgentError {
+  /** The tensor at fault, when there is one. */
+  readonly tensor: string | undefined;
+  constructor(message: string, options: { tensor?: string; cause?: unknown } = {}) {
+    super('INVALID_SAFETENSORS', message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.tensor = options.tensor;
+  }
+}
+
+/** One tensor entry of a header. `dataOffsets` are relative to the end of the header. */
+export interface SafetensorsEntry {
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly dataOffsets: readonly [number, number];
+}
+
+export interface SafetensorsHeader {
+  readonly tensors: ReadonlyMap<string, SafetensorsEntry>;
+  /** `__metadata__` (string to string), `{}` when absent. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Byte position of the data section (8 + header length). */
+  readonly dataStart: number;
+  readonly fileSize: number;
+}
+
+/** A decoded tensor. `dtype` is the dtype stored in the file; `data` is always float32. */
+export interface SafetensorsTensor {
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Bytes per element of the safetensors dtypes (for validating offsets of any dtype). */
+const DTYPE_BYTES: Readonly<Record<string, number>> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1,
+  I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+};
+const READABLE = new Set(['F32', 'F16', 'BF16']);
+// The reference implementation refuses headers over 100 MB; a bigger one is a corrupt length.
+const MAX_HEADER = 100_000_000;
+// Half-precision tensors are read and converted in chunks of this many bytes (no full raw copy).
+const CHUNK_BYTES = 1 << 22;
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+async function readFully(handle: FileHandle, target: Uint8Array, position: number, file: string): Promise<void> {
+  let done = 0;
+  while (done < target.byteLength) {
+    const { bytesRead } = await handle.read(target, done, target.byteLength - done, position + done);
+    if (bytesRead === 0) throw new SafetensorsError(`${file}: unexpected end of file at byte ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Parses and validates the header of an open file (two small reads). */
+async function readHeaderFrom(handle: FileHandle, file: string): Promise<SafetensorsHeader> {
+  const fileSize = (await handle.stat()).size;
+  const name = path.basename(file);
+  if (fileSize < 8) throw new SafetensorsError(`${name}: ${fileSize} bytes is too short for a safetensors file (needs an 8-byte header length)`);
+  const lengthBytes = new Uint8Array(8);
+  await readFully(handle, lengthBytes, 0, name);
+  const length = new DataView(lengthBytes.buffer).getBigUint64(0, true);
+  if (length > BigInt(fileSize - 8) || length > BigInt(MAX_HEADER)) {
+    throw new SafetensorsError(`${name}: header length ${length} is beyond the file size ${fileSize} (or over 100 MB): not a safetensors file, or truncated`);
+  }
+  const n = Number(length);
+  const headerBytes = new Uint8Array(n);
+  await readFully(handle, headerBytes, 8, name);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(headerBytes));
+  } catch (cause) {
+    throw new SafetensorsError(`${name}: the header is not valid JSON`, { cause });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SafetensorsError(`${name}: the header is not a JSON object`);
+  const dataStart = 8 + n;
+  const dataSize = fileSize - dataStart;
+  const metadata: Record<string, string> = {};
+  const tensors = new Map<string, SafetensorsEntry>();
+  for (const [key, value] of Object.entries(json as Record<string, unknown>)) {
+    if (key === '__metadata__') {
+      if (typeof value !== 'object' || value === null) throw new SafetensorsError(`${name}: __metadata__ must be an object of strings`);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw new SafetensorsError(`${name}: __metadata__.${k} must be a string, got ${typeof v}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    const offsets = entry?.data_offsets;
+    if (typeof entry?.dtype !== 'string' || !Array.isArray(entry.shape) || !entry.shape.every(isCount)
+      || !Array.isArray(offsets) || offsets.length !== 2 || !isCount(offsets[0]) || !isCount(offsets[1])) {
+      throw new SafetensorsError(`${name}: tensor "${key}" needs {dtype: string, shape: int[], data_offsets: [begin, end]}`, { tensor: key });
+    }
+    const [begin, end] = offsets as [number, number];
+    if (begin > end || end > dataSize) {
+      throw new SafetensorsError(`${name}: tensor "${key}" data_offsets [${begin}, ${end}] are out of range (data section is ${dataSize} bytes)`, { tensor: key });
+    }
+    const shape = entry.shape as number[];
+    const bytes = DTYPE_BYTES[entry.dtype];
+    const count = shape.reduce((a, d) => a * d, 1);
+    if (bytes !== undefined && count * bytes !== end - begin) {
+      throw new SafetensorsError(
+        `${name}: tensor "${key}" (${entry.dtype}, shape [${shape.join(', ')}]) needs ${count * bytes} bytes, its data_offsets span ${end - begin}`, { tensor: key });
+    }
+    tensors.set(key, { dtype: entry.dtype, shape, dataOffsets: [begin, end] });
+  }
+  const sorted = [...tensors].sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0]);
+  for (let i = 1; i < sorted.length; i++) {
+    const [prevName, prev] = sorted[i - 1]!;
+    const [curName, cur] = sorted[i]!;
+    if (cur.dataOffsets[0] < prev.dataOffsets[1]) {
+      throw new SafetensorsError(`${name}: tensors "${prevName}" and "${curName}" overlap (bytes [${prev.dataOffsets.join(', ')}] and [${cur.dataOffsets.join(', ')}])`, { tensor: curName });
+    }
+  }
+  return { tensors, metadata, dataStart, fileSize };
+}
+
+/** Reads only the header: names, dtypes, shapes, offsets and `__metadata__`. */
+export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
+  const handle = await open(file, 'r');
+  try {
+    return await readHeaderFrom(handle, file);
+  } finally {
+    await handle.close();
+  }
+}
+
+let halfTable: Float32Array | undefined;
+/** IEEE 754 binary16 -> float32 for all 65536 bit patterns (subnormals, inf and NaN included). */
+function halfToFloatTable(): Float32Array {
+  if (halfTable) return halfTable;
+  halfTable = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const mantissa = h & 0x3ff;
+    let value: number;
+    if (exponent === 0) value = mantissa * 2 ** -24; // zero and subnormals: m / 1024 * 2^-14
+    else if (exponent === 31) value = mantissa === 0 ? Infinity : NaN;
+    else value = (1 + mantissa / 1024) * 2 ** (exponent - 15);
+    halfTable[h] = sign * value;
+  }
+  return halfTable;
+}
+
+/** Decodes little-endian F16/BF16 bytes into out[at...]. */
+function decodeHalf(dtype: string, raw: Uint8Array, out: Float32Array, at: number): void {
+  const n = raw.byteLength >> 1;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (dtype === 'F16') {
+    const table = halfToFloatTable();
+    for (let i = 0; i < n; i++) out[at + i] = table[view.getUint16(2 * i, true)]!;
+  } else {
+    // bfloat16 is the top half of a float32: shifting the bits back is exact for every value.
+    const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    for (let i = 0; i < n; i++) bits[at + i] = view.getUint16(2 * i, true) << 16;
+  }
+}
+
+async function readTensor(handle: FileHandle, header: SafetensorsHeader, name: string, file: string): Promise<SafetensorsTensor> {
+  const entry = header.tensors.get(name)!;
+  if (!READABLE.has(entry.dtype)) {
+    throw new SafetensorsError(`${path.basename(file)}: tensor "${name}" has dtype ${entry.dtype}; only F32, F16 and BF16 can be read`, { tensor: name });
+  }
+  const [begin, end] = entry.dataOffsets;
+  const position = header.dataStart + begin;
+  const count = entry.shape.reduce((a, d) => a * d, 1);
+  if (entry.dtype === 'F32') {
+    const data = new Float32Array(count);
+    await readFully(handle, new Uint8Array(data.buffer), position, file);
+    if (!LITTLE_ENDIAN) {
+      const view = new DataView(data.buffer);
+      for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+    }
+    return { dtype: entry.dtype, shape: entry.shape, data };
+  }
+  const data = new Float32Array(count);
+  const chunk = new Uint8Array(Math.min(CHUNK_BYTES, end - begin));
+  for (let offset = 0; offset < end - begin; offset += chunk.byteLength) {
+    const part = chunk.subarray(0, Math.min(chunk.byteLength, end - begin - offset));
+    await readFully(handle, part, position + offset, file);
+    decodeHalf(entry.dtype, part, data, offset >> 1);
+  }
+  return { dtype: entry.dtype, shape: entry.shape, data };
+}
+
+/**
+ * Reads a safetensors file's tensors (all, or `names` only) as float32. The header is read with
+ * a small positioned read, then each tensor's byte range into its own buffer.
+ */
+export async function readSafetensors(file: string, options: { names?: Iterable<string> } = {}): Promise<{
+  tensors: Map<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+}> {
+  const handle = await open(file, 'r');
+  try {
+    const header = await readHeaderFrom(handle, file);
+    const names = options.names === undefined ? [...header.tensors.keys()] : [...options.names];
+    for (const name of names) {
+      if (!header.tensors.has(name)) throw new SafetensorsError(`${path.basename(file)}: no tensor named "${name}"`, { tensor: name });
+    }
+    const tensors = new Map<string, SafetensorsTensor>();
+    for (const name of names) tensors.set(name, await readTensor(handle, header, name, file));
+    return { tensors, metadata: { ...header.metadata } };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeFully(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Writes float32 tensors as a safetensors file (insertion order; header space-padded to 8
+ * bytes). Streams each tensor's bytes into a temp file beside `file`, then renames it, so a
+ * crash never leaves a half-written file under the final name.
+ */
+export async function writeSafetensors(
+  file: string,
+  tensors: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>,
+  metadata?: Readonly<Record<string, string>>,
+): Promise<void> {
+  const header: Record<string, unknown> = {};
+  if (metadata !== undefined) {
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new SafetensorsError(`metadata.${k} must be a string (safetensors __metadata__ is string to string)`);
+    }
+    header.__metadata__ = metadata;
+  }
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    if (name === '__metadata__') throw new SafetensorsError('a tensor cannot be named "__metadata__"', { tensor: name });
+    if (!t.shape.every(isCount)) throw new SafetensorsError(`tensor "${name}" has an invalid shape ${JSON.stringify(t.shape)}`, { tensor: name });
+    const count = t.shape.reduce((a, d) => a * d, 1);
+    if (t.data.length !== count) {
+      throw new SafetensorsError(`tensor "${name}" holds ${t.data.length} values, its shape [${t.shape.join(', ')}] needs ${count}`, { tensor: name });
+    }
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
+    offset += 4 * count;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = Buffer.from(json, 'utf8');
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(headerBytes.byteLength));
+
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(temp, 'w');
+  try {
+    await writeFully(handle, prefix);
+    await writeFully(handle, headerBytes);
+    for (const [, t] of tensors) {
+      let bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      if (!LITTLE_ENDIAN) {
+        bytes = new Uint8Array(t.data.byteLength);
+        const view = new DataView(bytes.buffer);
+        t.data.forEach((v, i) => view.setFloat32(4 * i, v, true));
+      }
+      await writeFully(handle, bytes);
+    }
+    await handle.sync();
+    await handle.close();
+    await rename(temp, file);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,367 @@
+// Tests for the safetensors reader/writer (src/policy/safetensors.ts) and Hugging Face checkpoint
+// folders (src/policy/checkpoint.ts): hand-written F32/F16/BF16 bytes against known values,
+// positioned reads of only the requested byte ranges, a tiny Qwen2 checkpoint sharded exactly as
+// transformers' save_pretrained writes it (BF16 + F32 shards, index, inv_freq buffer), save/load
+// round trips with identical logits, and errors that name the tensor, file and both shapes.
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { isWebAgentError } from '../src/errors.js';
+import { initBackend } from '../src/policy/backend.js';
+import { loadCheckpoint, saveCheckpoint, CheckpointError } from '../src/policy/checkpoint.js';
+import type { TransformerConfig } from '../src/policy/config.js';
+import { readSafetensors, readSafetensorsHeader, SafetensorsError, writeSafetensors } from '../src/policy/safetensors.js';
+import { TransformerPolicy, type NamedWeight } from '../src/policy/transformer.js';
+import { maxRelDiff } from './helpers/reference-lm.js';
+
+const TINY: Partial<TransformerConfig> = {
+  vocab_size: 50, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
+  intermediate_size: 24, max_position_embeddings: 64, rms_norm_eps: 1e-6,
+};
+const QWEN2: Partial<TransformerConfig> = { ...TINY, tie_word_embeddings: false, attention_bias: true, rope_theta: 1_000_000 };
+const LLAMA: Partial<TransformerConfig> = { ...TINY, tie_word_embeddings: true, attention_bias: false, rope_theta: 10_000 };
+const IDS = [3, 14, 15, 9, 26, 5, 35, 8, 9, 7, 49, 0];
+
+let root = '';
+let counter = 0;
+const freshDir = (): string => path.join(root, `c${counter++}`);
+
+before(async () => {
+  await initBackend({ backend: 'wasm', log: () => {} });
+  root = await mkdtemp(path.join(os.tmpdir(), 'webagent-ckpt-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+interface RawTensor { dtype: string; shape: number[]; bytes: Uint8Array }
+
+/** A safetensors file as the reference implementation writes one: `__metadata__` first, header space-padded to 8 bytes. */
+function rawSafetensors(tensors: ReadonlyMap<string, RawTensor>, metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.byteLength] };
+    offset += t.bytes.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(new TextEncoder().encode(json), 8);
+  let at = 8 + json.length;
+  for (const t of tensors.values()) {
+    out.set(t.bytes, at);
+    at += t.bytes.byteLength;
+  }
+  return out;
+}
+
+function words(values: readonly number[], size: 2 | 4): Uint8Array {
+  const bytes = new Uint8Array(values.length * size);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => (size === 2 ? view.setUint16(2 * i, v, true) : view.setUint32(4 * i, v, true)));
+  return bytes;
+}
+
+/** float32 -> bfloat16 bits, round to nearest even (what torch's .to(torch.bfloat16) does). */
+function toBf16Bits(data: Float32Array): number[] {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  return Array.from(bits, (u) => ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff);
+}
+const fromBf16Bits = (bits: readonly number[]): Float32Array => new Float32Array(new Uint32Array(bits.map((b) => b << 16)).buffer);
+const f32Bytes = (data: Float32Array): Uint8Array => new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+
+async function logitsOf(model: TransformerPolicy, ids: readonly number[]): Promise<Float32Array> {
+  const out = tf.tidy(() => model.logits(tf.tensor2d([...ids], [1, ids.length], 'int32')));
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
+}
+
+/** A model with random weights everywhere (the init zeroes biases and sets norms to 1). */
+async function randomModel(config: Partial<TransformerConfig>, seed: number): Promise<TransformerPolicy> {
+  const model = new TransformerPolicy({ config, seed, initStd: 0.2 });
+  const weights = await model.exportWeights();
+  let k = 0;
+  for (const [name, w] of weights) {
+    if (!name.endsWith('.bias') && !name.includes('norm')) continue;
+    weights.set(name, { shape: w.shape, data: w.data.map((_, i) => (name.includes('norm') ? 1 : 0) + 0.3 * Math.sin(1.7 * i + 0.9 * ++k)) });
+  }
+  model.importWeights(weights);
+  return model;
+}
+
+async function rejectsNaming(promise: Promise<unknown>, ...parts: string[]): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isWebAgentError(error), `not a WebAgentError: ${String(error)}`);
+    for (const part of parts) assert.ok(error.message.includes(part), `"${error.message}" does not mention ${part}`);
+    return true;
+  });
+}
+
+describe('safetensors', () => {
+  test('F32, F16 and BF16 decode to known values; __metadata__ is kept', async () => {
+    const file = freshDir() + '.safetensors';
+    const tensors = new Map<string, RawTensor>([
+      // 1.0, -2.5, 65504 (f16 max), 2^-24 (smallest subnormal), 1023 * 2^-24 (largest subnormal), -0, inf, -inf, nan
+      ['half', { dtype: 'F16', shape: [9], bytes: words([0x3c00, 0xc100, 0x7bff, 0x0001, 0x03ff, 0x8000, 0x7c00, 0xfc00, 0x7e00], 2) }],
+      // 1.0, -2.5, 65280 (65504 rounded to bf16), 2^-133 (smallest subnormal), bf16 max, inf, nan
+      ['brain', { dtype: 'BF16', shape: [7], bytes: words([0x3f80, 0xc020, 0x477f, 0x0001, 0x7f7f, 0x7f80, 0x7fc0], 2) }],
+      // 1.0, -2.5, 65504, 2^-149 (smallest subnormal), inf, nan
+      ['single', { dtype: 'F32', shape: [2, 3], bytes: words([0x3f800000, 0xc0200000, 0x477fe000, 0x00000001, 0x7f800000, 0x7fc00000], 4) }],
+    ]);
+    await writeFile(file, rawSafetensors(tensors, { format: 'pt', note: 'kept' }));
+    const { tensors: out, metadata } = await readSafetensors(file);
+    assert.deepEqual(metadata, { format: 'pt', note: 'kept' });
+    assert.deepEqual(Array.from(out.get('half')!.data), [1, -2.5, 65504, 2 ** -24, 1023 * 2 ** -24, -0, Infinity, -Infinity, NaN]);
+    assert.ok(Object.is(out.get('half')!.data[5], -0));
+    assert.deepEqual(Array.from(out.get('brain')!.data), [1, -2.5, 65280, 2 ** -133, 3.3895313892515355e38, Infinity, NaN]);
+    assert.deepEqual(Array.from(out.get('single')!.data), [1, -2.5, 65504, 2 ** -149, Infinity, NaN]);
+    assert.deepEqual(out.get('single')!.shape, [2, 3]);
+    assert.equal(out.get('brain')!.dtype, 'BF16');
+  });
+
+  test('F16 and BF16 tensors larger than the 4 MB read chunk decode across chunk boundaries', async () => {
+    const file = freshDir() + '.safetensors';
+    const n = 3_000_001; // 6 MB at 2 bytes: two chunks and an odd tail
+    const ints = Array.from({ length: n }, (_, i) => (i * 7) % 2049); // integers 0..2048 are exact in f16 and bf16 up to 256
+    const f16 = ints.map((k) => (k === 0 ? 0 : ((Math.floor(Math.log2(k)) + 15) << 10) | ((k / 2 ** Math.floor(Math.log2(k)) - 1) * 1024)));
+    const small = ints.map((k) => k % 256);
+    const bf16 = toBf16Bits(Float32Array.from(small));
+    await writeFile(file, rawSafetensors(new Map([
+      ['h', { dtype: 'F16', shape: [n], bytes: words(f16, 2) }],
+      ['b', { dtype: 'BF16', shape: [n], bytes: words(bf16, 2) }],
+    ])));
+    const { tensors } = await readSafetensors(file);
+    assert.deepEqual(tensors.get('h')!.data, Float32Array.from(ints));
+    assert.deepEqual(tensors.get('b')!.data, Float32Array.from(small));
+  });
+
+  test('write/read round trip; a names subset reads only its byte ranges, each byte once', async () => {
+    const file = freshDir() + '.safetensors';
+    const tensors = new Map<string, NamedWeight>();
+    for (const [i, name] of ['a', 'b', 'c', 'd'].entries()) {
+      tensors.set(name, { shape: [10, 100], data: Float32Array.from({ length: 1000 }, (_, j) => Math.sin(i * 1000 + j)) });
+    }
+    tensors.set('scalar', { shape: [], data: new Float32Array([7]) });
+    await writeSafetensors(file, tensors, { format: 'pt' });
+    const size = (await readFile(file)).byteLength;
+    const header = await readSafetensorsHeader(file);
+    assert.equal(header.dataStart % 8, 0, 'header padded to 8 bytes');
+    assert.equal(size, header.dataStart + 4 * 4001);
+
+    // Record every positioned read the reader makes.
+    const probe = await open(file, 'r');
+    const proto = Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const original = proto.read;
+    const reads: { length: number; position: number }[] = [];
+    proto.read = function (this: unknown, ...args: unknown[]) {
+      reads.push({ length: args[2] as number, position: args[3] as number });
+      return original.apply(this, args);
+    };
+    let subset, all;
+    try {
+      subset = await readSafetensors(file, { names: ['c'] });
+      const subsetReads = reads.splice(0);
+      const c = header.tensors.get('c')!;
+      assert.deepEqual(subsetReads, [
+        { length: 8, position: 0 },
+        { length: header.dataStart - 8, position: 8 },
+        { length: 4000, position: header.dataStart + c.dataOffsets[0] },
+      ]);
+      all = await readSafetensors(file);
+      assert.equal(reads.reduce((a, r) => a + r.length, 0), size, 'every byte read exactly once');
+      assert.ok(Math.max(...reads.map((r) => r.length)) <= 4000, 'no read larger than one tensor');
+    } finally {
+      proto.read = original;
+    }
+    assert.deepEqual([...subset.tensors.keys()], ['c']);
+    assert.deepEqual(subset.tensors.get('c')!.data, tensors.get('c')!.data);
+    for (const [name, t] of tensors) {
+      assert.deepEqual(all.tensors.get(name)!.data, t.data);
+      assert.deepEqual(all.tensors.get(name)!.shape, t.shape);
+    }
+    assert.deepEqual(all.metadata, { format: 'pt' });
+    // The write went through a temp file: nothing else is left beside it.
+    assert.ok(!(await readdir(root)).some((f) => f.includes('.tmp-')));
+  });
+
+  test('malformed files give typed errors naming the tensor', async () => {
+    const base = freshDir();
+    const good = rawSafetensors(new Map([['w', { dtype: 'F32', shape: [2], bytes: words([0, 0], 4) }]]));
+    const long = Uint8Array.from(good);
+    new DataView(long.buffer).setBigUint64(0, 1n << 40n, true);
+    await writeFile(`${base}-len`, long);
+    await rejectsNaming(readSafetensors(`${base}-len`), 'beyond the file size');
+    const header = (entries: Record<string, unknown>, dataBytes: number): Uint8Array => {
+      let json = JSON.stringify(entries);
+      json += ' '.repeat((8 - (json.length % 8)) % 8);
+      const out = new Uint8Array(8 + json.length + dataBytes);
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+      out.set(new TextEncoder().encode(json), 8);
+      return out;
+    };
+    await writeFile(`${base}-range`, header({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8));
+    await rejectsNaming(readSafetensors(`${base}-range`), '"w"', 'out of range');
+    await writeFile(`${base}-overlap`, header({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12));
+    await rejectsNaming(readSafetensors(`${base}-overlap`), '"a"', '"b"', 'overlap');
+    await writeFile(`${base}-count`, header({ w: { dtype: 'F16', shape: [3], data_offsets: [0, 8] } }, 8));
+    await rejectsNaming(readSafetensors(`${base}-count`), '"w"', 'needs 6 bytes', 'span 8');
+    await writeFile(`${base}-dtype`, header({ ids: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, 8));
+    await rejectsNaming(readSafetensors(`${base}-dtype`), '"ids"', 'I64');
+    await writeFile(`${base}-trunc`, good);
+    await truncate(`${base}-trunc`, good.byteLength - 4);
+    await rejectsNaming(readSafetensors(`${base}-trunc`), '"w"', 'out of range');
+    await assert.rejects(writeSafetensors(`${base}-bad`, new Map([['w', { shape: [3], data: new Float32Array(2) }]])), SafetensorsError);
+  });
+});
+
+describe('Hugging Face checkpoints', () => {
+  test('a sharded Qwen2 checkpoint as transformers writes it (BF16 + F32 shards) gives the source model\'s logits', async () => {
+    const dir = freshDir();
+    await mkdir(dir);
+    const source = await randomModel(QWEN2, 5);
+    const weights = await source.exportWeights();
+    // Shard 1: embeddings and layer 0 in bfloat16; shard 2: the rest in float32, plus an old-style inv_freq buffer.
+    const inFirst = (name: string): boolean => name === 'model.embed_tokens.weight' || name.startsWith('model.layers.0.');
+    const shards = [new Map<string, RawTensor>(), new Map<string, RawTensor>()];
+    const rounded = new Map<string, NamedWeight>();
+    for (const name of [...weights.keys()].sort()) {
+      const w = weights.get(name)!;
+      if (inFirst(name)) {
+        const bits = toBf16Bits(w.data);
+        shards[0]!.set(name, { dtype: 'BF16', shape: [...w.shape], bytes: words(bits, 2) });
+        rounded.set(name, { shape: w.shape, data: fromBf16Bits(bits) });
+      } else {
+        shards[1]!.set(name, { dtype: 'F32', shape: [...w.shape], bytes: f32Bytes(w.data) });
+        rounded.set(name, w);
+      }
+    }
+    shards[1]!.set('model.layers.1.self_attn.rotary_emb.inv_freq', { dtype: 'F32', shape: [2], bytes: f32Bytes(new Float32Array([1, 1e-3])) });
+    const weightMap: Record<string, string> = {};
+    let totalSize = 0;
+    for (const [i, shard] of shards.entries()) {
+      const file = `model-0000${i + 1}-of-00002.safetensors`;
+      await writeFile(path.join(dir, file), rawSafetensors(shard, { format: 'pt' }));
+      for (const [name, t] of shard) {
+        weightMap[name] = file;
+        totalSize += t.bytes.byteLength;
+      }
+    }
+    await writeFile(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2));
+    await writeFile(path.join(dir, 'config.json'), JSON.stringify({
+      architectures: ['Qwen2ForCausalLM'], attention_dropout: 0.0, bos_token_id: 48, eos_token_id: 49, hidden_act: 'silu',
+      hidden_size: 16, initializer_range: 0.02, intermediate_size: 24, max_position_embeddings: 64, max_window_layers: 2,
+      model_type: 'qwen2', num_attention_heads: 4, num_hidden_layers: 2, num_key_value_heads: 2, rms_norm_eps: 1e-6,
+      rope_scaling: null, rope_theta: 1000000.0, sliding_window: null, tie_word_embeddings: false, torch_dtype: 'bfloat16',
+      transformers_version: '4.45.2', use_cache: true, use_sliding_window: false, vocab_size: 50,
+    }, null, 2));
+
+    const reference = new TransformerPolicy({ config: QWEN2 });
+    reference.importWeights(rounded);
+    const { policy, config, tokenizerDir } = await loadCheckpoint(dir);
+    try {
+      assert.equal(config.attention_bias, true);
+      assert.equal(config.rope_theta, 1_000_000);
+      assert.equal(tokenizerDir, undefined);
+      const got = await logitsOf(policy, IDS);
+      const want = await logitsOf(reference, IDS);
+      assert.ok(maxRelDiff(got, want) < 1e-4, `loaded vs bf16-rounded source: ${maxRelDiff(got, want)}`);
+      assert.ok(Math.max(...want.map(Math.abs)) > 1, 'logits too small to show errors');
+      // The bf16 shard really was bf16: the loaded model is close to, but not exactly, the float32 source.
+      const exact = await logitsOf(source, IDS);
+      const drift = maxRelDiff(got, exact);
+      assert.ok(drift > 0 && drift < 0.1, `drift from the float32 source ${drift}`);
+    } finally {
+      policy.dispose();
+      reference.dispose();
+      source.dispose();
+    }
+  });
+
+  test('save -> load round trip gives identical logits, tokenizer files and generation config (tied Llama)', async () => {
+    const dir = freshDir();
+    const model = await randomModel(LLAMA, 9);
+    const tokenizer = {
+      json: { version: '1.0', added_tokens: [{ id: 48, content: '<s>', special: true }, { id: 49, content: '</s>', special: true }], model: { type: 'BPE' } },
+      config: { bos_token: '<s>', eos_token: { content: '</s>', special: true }, model_max_length: 64 },
+    };
+    try {
+      await saveCheckpoint(dir, model, { tokenizer, generationConfig: { max_new_tokens: 32 } });
+      const gen = JSON.parse(await readFile(path.join(dir, 'generation_config.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(gen.bos_token_id, 48);
+      assert.equal(gen.eos_token_id, 49);
+      assert.equal(gen.max_new_tokens, 32);
+      assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')), tokenizer.json);
+      assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'tokenizer_config.json'), 'utf8')), tokenizer.config);
+      const hf = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(hf.model_type, 'llama');
+      assert.equal(hf.tie_word_embeddings, true);
+      const header = await readSafetensorsHeader(path.join(dir, 'model.safetensors'));
+      assert.deepEqual(header.metadata, { format: 'pt' });
+      assert.ok(!header.tensors.has('lm_head.weight'));
+
+      const { policy, tokenizerDir } = await loadCheckpoint(dir, { trainable: false });
+      try {
+        assert.equal(tokenizerDir, dir);
+        assert.equal(policy.trainable, false);
+        assert.deepEqual(await logitsOf(policy, IDS), await logitsOf(model, IDS));
+      } finally {
+        policy.dispose();
+      }
+      // A tied checkpoint that also stores lm_head.weight (some exports do) still loads.
+      const weights = await model.exportWeights();
+      weights.set('lm_head.weight', weights.get('model.embed_tokens.weight')!);
+      await writeSafetensors(path.join(dir, 'model.safetensors'), weights);
+      const again = await loadCheckpoint(dir);
+      try {
+        assert.deepEqual(await logitsOf(again.policy, IDS), await logitsOf(model, IDS));
+      } finally {
+        again.policy.dispose();
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('wrong shapes, missing or unknown tensors, unknown dtypes and missing files name what is wrong', async () => {
+    const dir = freshDir();
+    const model = await randomModel(QWEN2, 2);
+    const before = tf.memory().numTensors;
+    try {
+      await rejectsNaming(loadCheckpoint(dir), 'config.json', 'model_type');
+      await saveCheckpoint(dir, model);
+      const good = await model.exportWeights();
+      const file = path.join(dir, 'model.safetensors');
+      const withWeights = async (edit: (w: Map<string, NamedWeight>) => void): Promise<void> => {
+        const w = new Map(good);
+        edit(w);
+        await writeSafetensors(file, w);
+      };
+      await withWeights((w) => w.set('model.layers.1.self_attn.k_proj.weight', { shape: [16, 8], data: new Float32Array(128) }));
+      await rejectsNaming(loadCheckpoint(dir), 'model.layers.1.self_attn.k_proj.weight', '[16, 8]', '[8, 16]', 'model.safetensors');
+      await withWeights((w) => w.delete('model.layers.0.self_attn.q_proj.bias'));
+      await rejectsNaming(loadCheckpoint(dir), 'model.layers.0.self_attn.q_proj.bias', '[16]', 'missing');
+      await withWeights((w) => w.set('model.layers.0.self_attn.q_norm.weight', { shape: [4], data: new Float32Array(4) }));
+      await rejectsNaming(loadCheckpoint(dir), 'model.layers.0.self_attn.q_norm.weight', 'not a parameter');
+      const raw = new Map<string, RawTensor>([...good].map(([name, w]) => [name, { dtype: 'F32', shape: [...w.shape], bytes: f32Bytes(w.data) }]));
+      raw.set('model.norm.weight', { dtype: 'F64', shape: [16], bytes: new Uint8Array(128) });
+      await writeFile(file, rawSafetensors(raw));
+      await rejectsNaming(loadCheckpoint(dir), 'model.norm.weight', 'F64');
+      await rm(file);
+      await rejectsNaming(loadCheckpoint(dir), 'model.safetensors', 'model.safetensors.index.json');
+      await writeFile(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: { 'model.norm.weight': 'model-00001-of-00001.safetensors' } }));
+      await rejectsNaming(loadCheckpoint(dir), 'model-00001-of-00001.safetensors', 'model.norm.weight');
+      await assert.rejects(saveCheckpoint(dir, model), CheckpointError, 'a stale index is refused');
+      assert.equal(tf.memory().numTensors, before, 'failed loads leak no tensors');
+    } finally {
+      model.dispose();
+    }
+  });
+});
