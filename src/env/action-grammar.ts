@@ -322,14 +322,22 @@ export function formatAction(action: Action, grammar: ActionGrammar = 'webagent-
   return grammar === 'webarena' ? formatWA(action) : formatR1(action);
 }
 
-const EXAMPLES: readonly [ValidAction, string][] = [
-  [{ type: 'click', target: { id: 12 } }, 'click element [12]'],
-  [{ type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug' } }, 'click an element by its role and name as shown'],
-  [{ type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug', nth: 2 } }, 'the 2nd of several elements with that role and name'],
-  [{ type: 'hover', target: { id: 12 } }, 'hover over element [12]'],
-  [{ type: 'type', target: { id: 3 }, text: 'blue mug' }, 'type text into element [3]'],
-  [{ type: 'type', target: { id: 3 }, text: 'blue mug', pressEnter: true }, 'type text into element [3], then press Enter'],
-  [{ type: 'select', target: { id: 7 }, option: 'Red' }, 'choose option "Red" of dropdown [7]'],
+/** How actions name elements in a prompt: by observation id, by role + name, or either. */
+export type TargetStyle = 'id' | 'name' | 'both';
+
+// Example targets: an id form and the equivalent role + name form, with how each reads in prose.
+type Example = readonly [(t: ElementTarget) => ValidAction, { role: string; name: string }, number, (label: string) => string];
+const LINK = { role: 'link', name: 'Blue Ceramic Mug' };
+const BOX = { role: 'textbox', name: 'Search' };
+const MENU = { role: 'combobox', name: 'Color' };
+const ID_EXAMPLES: readonly Example[] = [
+  [(t) => ({ type: 'click', target: t }), LINK, 12, (l) => `click ${l}`],
+  [(t) => ({ type: 'hover', target: t }), LINK, 12, (l) => `hover over ${l}`],
+  [(t) => ({ type: 'type', target: t, text: 'blue mug' }), BOX, 3, (l) => `type text into ${l}`],
+  [(t) => ({ type: 'type', target: t, text: 'blue mug', pressEnter: true }), BOX, 3, (l) => `type text into ${l}, then press Enter`],
+  [(t) => ({ type: 'select', target: t, option: 'Red' }), MENU, 7, (l) => `choose option "Red" of ${l}`],
+];
+const PLAIN_EXAMPLES: readonly [ValidAction, string][] = [
   [{ type: 'scroll', direction: 'up' }, 'scroll the page up'],
   [{ type: 'scroll', direction: 'down' }, 'scroll the page down'],
   [{ type: 'press', key: 'Enter' }, 'press Enter'],
@@ -340,24 +348,48 @@ const EXAMPLES: readonly [ValidAction, string][] = [
   [{ type: 'answer', text: 'the answer' }, 'finish the task with this answer'],
 ];
 
-const HELP: Record<ActionGrammar, readonly [string, string, string]> = {
+function examples(targets: TargetStyle): [ValidAction, string][] {
+  const out: [ValidAction, string][] = [];
+  for (const [make, ref, id, describe] of ID_EXAMPLES) {
+    if (targets !== 'name') out.push([make({ id }), describe(`element [${id}]`)]);
+    if (targets !== 'id') out.push([make(ref), describe(`the ${ref.role} named "${ref.name}"`)]);
+  }
+  if (targets !== 'id') out.push([{ type: 'click', target: { ...LINK, nth: 2 } }, 'the 2nd of several elements with that role and name']);
+  return [...out, ...PLAIN_EXAMPLES];
+}
+
+const HELP: Record<ActionGrammar, readonly [string, Record<TargetStyle, string>, string]> = {
   'webagent-r1': [
     'Write exactly one action per turn as a call with keyword arguments in double quotes:',
-    'Elements are element="<id>" as shown in the page, or role="..." name="..." with an optional nth="2".',
+    {
+      both: 'Elements are element="<id>" as shown in the page, or role="..." name="..." with an optional nth="2".',
+      id: 'Elements are element="<id>" with the id shown in brackets in the page.',
+      name: 'Elements are role="..." name="..." exactly as the page shows them, with nth="2" for the 2nd of several.',
+    },
     'Inside values write \\" for a quote, \\\\ for a backslash and \\n for a new line.',
   ],
   webarena: [
     'Write exactly one action per turn as a lower-case verb followed by bracketed arguments:',
-    'Elements are [<id>] as shown in the page, or [role "name"] with an optional ordinal: [link "Blue Ceramic Mug" 2].',
+    {
+      both: 'Elements are [<id>] as shown in the page, or [role "name"] with an optional ordinal: [link "Blue Ceramic Mug" 2].',
+      id: 'Elements are [<id>] with the id shown in brackets in the page.',
+      name: 'Elements are [role "name"] exactly as the page shows them, with an ordinal for the 2nd of several: [link "Blue Ceramic Mug" 2].',
+    },
     'The last argument of type is 1 to press Enter after typing, 0 not to. Use stop [] to finish without an answer.',
   ],
 };
 
-/** Multi-line help text listing every action form of `grammar` with an example, for system prompts. */
-export function describeGrammar(grammar: ActionGrammar): string {
+/**
+ * Multi-line help text listing every action form of `grammar` with an example, for system
+ * prompts. `targets` picks which element references it teaches (default both).
+ */
+export function describeGrammar(grammar: ActionGrammar, options: { targets?: TargetStyle } = {}): string {
   checkGrammar(grammar);
-  const lines = EXAMPLES.map(([a]) => formatAction(a, grammar));
+  const targets = options.targets ?? 'both';
+  if (!['id', 'name', 'both'].includes(targets)) throw new OptionsError(`targets must be "id", "name" or "both", got ${quote(String(targets))}`);
+  const list = examples(targets);
+  const lines = list.map(([a]) => formatAction(a, grammar));
   const width = Math.max(...lines.map((l) => l.length));
-  const [head, ...notes] = HELP[grammar];
-  return [head, ...lines.map((l, i) => `  ${l.padEnd(width)}  ${EXAMPLES[i]![1]}`), ...notes].join('\n');
+  const [head, elements, escapes] = HELP[grammar];
+  return [head, ...lines.map((l, i) => `  ${l.padEnd(width)}  ${list[i]![1]}`), elements[targets], escapes].join('\n');
 }

@@ -35,12 +35,22 @@ export function quote(text: string): string {
   return JSON.stringify(text);
 }
 
+/** How lines are written. */
+export interface NodeFormat {
+  /**
+   * Show actionable elements' ids (`[12] link "Mug"`). Default true; false writes
+   * `link "Mug"`, for agents that target elements by role and name.
+   */
+  readonly ids?: boolean;
+}
+
 /** One observation line: `[12] link "Blue Ceramic Mug"`, `## Reviews`, or plain text. */
-export function formatNode(node: ObservationNode): string {
+export function formatNode(node: ObservationNode, format: NodeFormat = {}): string {
   const indent = node.depth ? '  '.repeat(node.depth) : '';
   if (node.id !== undefined) {
     const value = node.value !== undefined && node.value !== '' ? ` value=${quote(node.value)}` : '';
-    return `${indent}[${node.id}] ${node.role} ${quote(node.name)}${value}${stateText(node.state)}`;
+    const id = format.ids === false ? '' : `[${node.id}] `;
+    return `${indent}${id}${node.role} ${quote(node.name)}${value}${stateText(node.state)}`;
   }
   if (node.role === 'heading') return `${indent}${'#'.repeat(node.level ?? 2)} ${node.name}`;
   if (node.role === 'text') return `${indent}${node.name}`;
@@ -57,8 +67,8 @@ export interface RenderedText {
  * that starts at the first line in the viewport, grows downwards and upwards alternately while
  * it fits, and marks what was cut with a line that says how many lines and where.
  */
-export function renderObservationText(nodes: readonly ObservationNode[], budget: ObservationBudget = {}): RenderedText {
-  const lines = nodes.map(formatNode);
+export function renderObservationText(nodes: readonly ObservationNode[], budget: ObservationBudget = {}, format: NodeFormat = {}): RenderedText {
+  const lines = nodes.map((node) => formatNode(node, format));
   const maxChars = budget.maxChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
   const { maxTokens, countTokens } = budget;
   const full = lines.join('\n');

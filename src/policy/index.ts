@@ -27,3 +27,13 @@ export {
   saveCheckpoint, loadCheckpoint, CheckpointError,
   type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
 } from './checkpoint.js';
+export {
+  ChatTemplate, ChatTemplateError, LocalChatPolicy, CHATML_TEMPLATE, PLAIN_TEMPLATE,
+  type ChatRole, type ChatMessage, type ChatRequest, type ChatReply, type ChatPolicy, type ChatTemplateOptions, type LocalChatPolicyOptions,
+} from './chat.js';
+export {
+  AgentPrompt, PromptBudgetError, COMPRESSED_OBSERVATION,
+  type AgentPromptOptions, type AgentState, type AgentHistoryTurn, type PromptObservation, type PromptTemplate,
+  type BuiltPrompt, type EncodedTurn, type ParsedReply,
+} from './agent-prompt.js';
+export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from './agent.js';

@@ -1,0 +1,366 @@
+// AgentPrompt: the model input of a web agent in WebAgent-R1's format (REFERENCE.md §1), and
+// the parser of its replies. A system prompt lists the action grammar and the reply format
+// (`<think>..</think><answer>action</answer>`, or the bare action); every turn is a user
+// message `Round k` + the page (the first also carries `Task Instruction: ...`) and the
+// assistant's reply. Dynamic context compression keeps every earlier reply (thoughts and
+// actions) but replaces every earlier page with a placeholder. A token budget cuts the current
+// page first, and only then drops the oldest rounds. The same object turns a state and a reply
+// into a training sample whose trainable tokens are exactly the reply the model wrote.
+
+import { describeGrammar, formatAction, parseAction, type ActionGrammar } from '../env/action-grammar.js';
+import { DEFAULT_MAX_OBSERVATION_CHARS, renderObservationText } from '../env/observation-text.js';
+import type { Action, Observation, ObservationNode } from '../env/types.js';
+import { OptionsError, WebAgentError } from '../errors.js';
+import { CHATML_TEMPLATE, ChatTemplate, ChatTemplateError, PLAIN_TEMPLATE, type ChatMessage } from './chat.js';
+import type { HfTokenizer } from './tokenizer.js';
+
+/** The placeholder of an earlier page, as in the released WebAgent-R1 code. */
+export const COMPRESSED_OBSERVATION = '** Simplified html **';
+
+/** What a prompt needs of an observation: its text, and optionally the rest of `Observation`. */
+export type PromptObservation = Pick<Observation, 'text'> & Partial<Pick<Observation, 'url' | 'title' | 'lastActionError' | 'notices' | 'nodes'>>;
+
+/** One earlier round: the page the agent saw and the reply it wrote. */
+export interface AgentHistoryTurn {
+  readonly observation: PromptObservation;
+  /** The model's whole reply (thoughts and action) as it wrote it. */
+  readonly reply: string;
+}
+
+/** Everything a prompt is built from. `history` is in order; the current round is history.length + 1. */
+export interface AgentState {
+  readonly intent: string;
+  readonly history?: readonly AgentHistoryTurn[];
+  readonly observation: PromptObservation;
+}
+
+export type PromptTemplate = 'tokenizer' | 'chatml' | 'plain';
+
+export interface AgentPromptOptions {
+  /** Action syntax the model writes. Default `webagent-r1` (`do(action="Click", ...)`). */
+  readonly grammar?: ActionGrammar;
+  /**
+   * How actions name elements: `id` (`element="12"`, pages show `[12]`; for large pretrained
+   * models, as in the paper) or `name` (role + accessible name, pages show no ids; what small
+   * models trained from scratch learn, see PLATFORM.md). Default `name` with the plain
+   * template, else `id`.
+   */
+  readonly targets?: 'id' | 'name';
+  /** Ask for `<think>..</think><answer>..</answer>` (default true); false asks for the bare action. */
+  readonly think?: boolean;
+  /**
+   * `tokenizer`: the tokenizer's own chat template (Hugging Face models; the default when the
+   * tokenizer has one), `chatml` (the default otherwise), `plain` (no role headers, fewest
+   * tokens: for small models trained from scratch), or a parsed ChatTemplate.
+   */
+  readonly template?: PromptTemplate | ChatTemplate;
+  /** Needed for token budgets and for `encode`. */
+  readonly tokenizer?: HfTokenizer;
+  /** Replaces the system prompt; `false` writes none. Default: the WebAgent-R1 system prompt, none with the plain template. */
+  readonly systemPrompt?: string | false;
+  /** Replace earlier pages with the placeholder. Default true. */
+  readonly compress?: boolean;
+  /** Default `** Simplified html **`. */
+  readonly placeholder?: string;
+  /** Show the page's URL and title above its text. Default true. */
+  readonly showUrl?: boolean;
+  /** Characters of page text when it is re-rendered from nodes (name targets, budgets). Default 12,000. */
+  readonly maxObservationChars?: number;
+  /** Most prompt tokens (needs `tokenizer`). The current page is cut first, then the oldest rounds dropped. */
+  readonly maxPromptTokens?: number;
+  /** Page tokens kept before older rounds are dropped instead. Default min(256, maxPromptTokens / 4). */
+  readonly minObservationTokens?: number;
+}
+
+/** The prompt for one turn. */
+export interface BuiltPrompt {
+  readonly messages: ChatMessage[];
+  /** The rendered prompt, ending where the reply starts. */
+  readonly text: string;
+  /** Its token ids, when the prompt has a tokenizer. */
+  readonly promptIds?: number[];
+  /** The current page was cut to fit (by the character limit or the token budget). */
+  readonly observationTruncated: boolean;
+  /** Earlier rounds left out to fit the token budget (oldest first, never round 1). */
+  readonly omittedRounds: number;
+}
+
+/** One turn as a training sample: context tokens, then the model's tokens. */
+export interface EncodedTurn {
+  readonly promptIds: number[];
+  /** The reply as the template writes it, through the end-of-turn token: the trainable part. */
+  readonly completionIds: number[];
+  readonly completionText: string;
+  /** promptIds then completionIds. */
+  readonly ids: Int32Array;
+  /** 1 on completion tokens (trained), 0 on context tokens. */
+  readonly lossMask: Uint8Array;
+}
+
+/** A reply split into its parts. `action` is `invalid` (with a reason) when none could be read. */
+export interface ParsedReply {
+  readonly action: Action;
+  readonly thought?: string;
+  /** The action text as written (inside <answer> when the reply uses tags). */
+  readonly actionText: string;
+}
+
+/** The system prompt, the intent and the history leave too few tokens for the page. */
+export class PromptBudgetError extends WebAgentError {
+  constructor(message: string) {
+    super('PROMPT_TOO_LONG', message);
+  }
+}
+
+const END_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|endoftext|>', '<|end|>'];
+
+function systemPromptFor(grammar: ActionGrammar, targets: 'id' | 'name', think: boolean, placeholder: string): string {
+  const lines = targets === 'id'
+    ? 'actionable elements are written [id] role "name", with their value and state'
+    : 'actionable elements are written role "name", with their value and state';
+  return [
+    'You are a web agent. You complete the task you are given in a web browser, one action per round.',
+    `Each round shows the current page as text, one line per element or block of text; ${lines}.`,
+    `Pages of earlier rounds are replaced by "${placeholder}"; your earlier replies are kept.`,
+    '',
+    describeGrammar(grammar, { targets }),
+    '',
+    think
+      ? 'First think step by step inside <think> and </think>, then write exactly one action inside <answer> and </answer>.'
+      : 'Reply with exactly one action and nothing else.',
+  ].join('\n');
+}
+
+/** Lines of a page without its node structure, as nodes, so budgets can cut them the same way. */
+function textNodes(text: string): ObservationNode[] {
+  return text.split('\n').map((line) => ({ role: 'text', name: line, visible: true }));
+}
+
+export class AgentPrompt {
+  readonly grammar: ActionGrammar;
+  readonly targets: 'id' | 'name';
+  readonly think: boolean;
+  readonly template: ChatTemplate;
+  readonly tokenizer: HfTokenizer | undefined;
+  readonly systemPrompt: string | undefined;
+  readonly compress: boolean;
+  readonly placeholder: string;
+  readonly showUrl: boolean;
+  readonly maxObservationChars: number;
+  readonly maxPromptTokens: number | undefined;
+  readonly minObservationTokens: number;
+  private readonly lineTokens = new Map<string, number>();
+
+  constructor(options: AgentPromptOptions = {}) {
+    const known = new Set(['grammar', 'targets', 'think', 'template', 'tokenizer', 'systemPrompt', 'compress', 'placeholder', 'showUrl', 'maxObservationChars', 'maxPromptTokens', 'minObservationTokens']);
+    for (const key of Object.keys(options)) if (!known.has(key)) throw new OptionsError(`AgentPrompt: unknown option "${key}"; known options are ${[...known].join(', ')}`);
+    this.grammar = options.grammar ?? 'webagent-r1';
+    describeGrammar(this.grammar); // validates the grammar name
+    this.tokenizer = options.tokenizer;
+    const template = options.template ?? (this.tokenizer?.chatTemplate !== undefined ? 'tokenizer' : 'chatml');
+    if (template instanceof ChatTemplate) this.template = template;
+    else if (template === 'tokenizer') {
+      if (this.tokenizer === undefined) throw new OptionsError('AgentPrompt: template "tokenizer" needs the `tokenizer` option');
+      this.template = ChatTemplate.fromTokenizer(this.tokenizer);
+    } else if (template === 'chatml') this.template = new ChatTemplate(CHATML_TEMPLATE);
+    else if (template === 'plain') this.template = new ChatTemplate(PLAIN_TEMPLATE);
+    else throw new OptionsError(`AgentPrompt: template must be "tokenizer", "chatml", "plain" or a ChatTemplate, got ${JSON.stringify(template)}`);
+    const plain = template === 'plain';
+    this.targets = options.targets ?? (plain ? 'name' : 'id');
+    if (this.targets !== 'id' && this.targets !== 'name') throw new OptionsError(`AgentPrompt: targets must be "id" or "name", got ${JSON.stringify(this.targets)}`);
+    this.think = options.think ?? true;
+    this.compress = options.compress ?? true;
+    this.placeholder = options.placeholder ?? COMPRESSED_OBSERVATION;
+    this.showUrl = options.showUrl ?? true;
+    this.maxObservationChars = options.maxObservationChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
+    if (!(this.maxObservationChars > 0)) throw new OptionsError(`AgentPrompt: maxObservationChars must be > 0, got ${String(options.maxObservationChars)}`);
+    const system = options.systemPrompt ?? (plain ? false : undefined);
+    this.systemPrompt = system === false ? undefined : system ?? systemPromptFor(this.grammar, this.targets, this.think, this.placeholder);
+    this.maxPromptTokens = options.maxPromptTokens;
+    if (this.maxPromptTokens !== undefined) {
+      if (!Number.isInteger(this.maxPromptTokens) || this.maxPromptTokens < 1) throw new OptionsError(`AgentPrompt: maxPromptTokens must be an integer >= 1, got ${String(this.maxPromptTokens)}`);
+      if (this.tokenizer === undefined) throw new OptionsError('AgentPrompt: maxPromptTokens needs the `tokenizer` option to count tokens');
+    }
+    this.minObservationTokens = options.minObservationTokens ?? Math.min(256, Math.floor((this.maxPromptTokens ?? 1024) / 4));
+  }
+
+  /** The page as the prompt shows it, cut to `maxTokens` when given. */
+  pageText(observation: PromptObservation, maxTokens?: number): { text: string; truncated: boolean } {
+    const nodes = observation.nodes !== undefined && observation.nodes.length > 0 ? observation.nodes : undefined;
+    if (maxTokens === undefined) {
+      if (this.targets === 'id' || nodes === undefined) {
+        const text = this.targets === 'id' ? observation.text : observation.text.replace(/^(\s*)\[\d+\] /gm, '$1');
+        return { text, truncated: false };
+      }
+      return renderObservationText(nodes, { maxChars: this.maxObservationChars }, { ids: false });
+    }
+    const countTokens = (text: string): number => this.countLines(text);
+    const source = nodes ?? textNodes(observation.text);
+    return renderObservationText(source, { maxChars: this.maxObservationChars, maxTokens, countTokens }, { ids: this.targets === 'id' });
+  }
+
+  /** The user message of round `round` (1-based). `page` undefined = compressed. */
+  private userMessage(round: number, intent: string, observation: PromptObservation, page: string | undefined): string {
+    const parts = [`Round ${round}`];
+    if (round === 1) parts.push(`Task Instruction: ${intent}`);
+    const about: string[] = [];
+    if (observation.lastActionError) about.push(`Last action failed: ${observation.lastActionError}`);
+    for (const notice of observation.notices ?? []) about.push(`Notice: ${notice}`);
+    if (page === undefined) about.push(this.placeholder);
+    else {
+      if (this.showUrl && observation.url) about.push(`URL: ${observation.url}`);
+      if (this.showUrl && observation.title) about.push(`Title: ${observation.title}`);
+      about.push(page);
+    }
+    parts.push(about.join('\n'));
+    return parts.join('\n\n');
+  }
+
+  private assemble(state: AgentState, page: string, omitted: number): ChatMessage[] {
+    const history = state.history ?? [];
+    const messages: ChatMessage[] = [];
+    if (this.systemPrompt !== undefined) messages.push({ role: 'system', content: this.systemPrompt });
+    history.forEach((turn, i) => {
+      if (i > 0 && i <= omitted) return; // round 1 (the task) always stays
+      const shown = this.compress ? undefined : this.pageText(turn.observation).text;
+      messages.push({ role: 'user', content: this.userMessage(i + 1, state.intent, turn.observation, shown) });
+      messages.push({ role: 'assistant', content: turn.reply });
+    });
+    messages.push({ role: 'user', content: this.userMessage(history.length + 1, state.intent, state.observation, page) });
+    return messages;
+  }
+
+  /** The chat messages of the current turn, without any token budget. */
+  messages(state: AgentState): ChatMessage[] {
+    checkState(state);
+    return this.assemble(state, this.pageText(state.observation).text, 0);
+  }
+
+  /** The prompt of the current turn, within `maxPromptTokens` when set. */
+  build(state: AgentState): BuiltPrompt {
+    checkState(state);
+    const full = this.pageText(state.observation);
+    const messages = this.assemble(state, full.text, 0);
+    const text = this.template.render(messages, { addGenerationPrompt: true });
+    if (this.tokenizer === undefined) return { messages, text, observationTruncated: full.truncated, omittedRounds: 0 };
+    const promptIds = this.encodeText(text);
+    const max = this.maxPromptTokens;
+    if (max === undefined || promptIds.length <= max) return { messages, text, promptIds, observationTruncated: full.truncated, omittedRounds: 0 };
+
+    // Over budget: cut the page first; drop the oldest rounds only when the page would fall below its floor.
+    const earlier = state.history?.length ?? 0;
+    for (let omitted = 0; omitted <= Math.max(0, earlier - 1); omitted++) {
+      const rest = this.encodeText(this.template.render(this.assemble(state, '', omitted), { addGenerationPrompt: true })).length;
+      let room = max - rest;
+      if (room < this.minObservationTokens && omitted < earlier - 1) continue;
+      // Per-line counts approximate the joined text's; shrink until the real count fits.
+      for (let attempt = 0; attempt < 6 && room > 0; attempt++) {
+        const page = this.pageText(state.observation, room);
+        const msgs = this.assemble(state, page.text, omitted);
+        const t = this.template.render(msgs, { addGenerationPrompt: true });
+        const ids = this.encodeText(t);
+        if (ids.length <= max) return { messages: msgs, text: t, promptIds: ids, observationTruncated: true, omittedRounds: omitted };
+        room -= ids.length - max;
+      }
+    }
+    throw new PromptBudgetError(`AgentPrompt: maxPromptTokens ${max} leaves no room for the page: the system prompt, the task and round 1 alone take more; raise maxPromptTokens or shorten the system prompt`);
+  }
+
+  /**
+   * The training sample of a turn: the prompt (context, as `build` makes it) and `reply` as
+   * the template writes an assistant message, through its end-of-turn token (trainable).
+   */
+  encode(state: AgentState, reply: string): EncodedTurn {
+    if (typeof reply !== 'string') throw new OptionsError('AgentPrompt.encode: reply must be a string');
+    const built = this.build(state);
+    const full = this.template.render([...built.messages, { role: 'assistant', content: reply }]);
+    if (!full.startsWith(built.text)) {
+      throw new ChatTemplateError('the chat template writes the conversation differently once the reply is added (the prompt is not a prefix), so prompt and reply tokens cannot be separated');
+    }
+    let completionText = full.slice(built.text.length);
+    const end = this.endOfTurn(completionText);
+    if (end !== undefined) completionText = completionText.slice(0, end);
+    const promptIds = built.promptIds ?? this.encodeText(built.text);
+    const completionIds = this.encodeText(completionText);
+    const ids = Int32Array.from([...promptIds, ...completionIds]);
+    const lossMask = new Uint8Array(ids.length);
+    lossMask.fill(1, promptIds.length);
+    return { promptIds, completionIds, completionText, ids, lossMask };
+  }
+
+  /** Reads the action from a reply. Never throws: no action gives `invalid` with the reason. */
+  parseReply(reply: string): ParsedReply {
+    const text = typeof reply === 'string' ? reply : String(reply);
+    const thinkMatch = /<think>([\s\S]*?)(<\/think>|$)/.exec(text);
+    const thought = thinkMatch?.[1]?.trim();
+    const answers = [...text.matchAll(/<answer>([\s\S]*?)<\/answer>/g)];
+    let actionText: string;
+    if (answers.length > 0) actionText = answers[answers.length - 1]![1]!.trim();
+    else if (this.think) {
+      const open = /<answer>([\s\S]*)$/.exec(text); // an unclosed answer, as when a stop string cut it
+      if (open === null) {
+        return { action: { type: 'invalid', text, reason: 'the reply has no <answer>...</answer>: write exactly one action inside <answer> and </answer>' }, ...(thought ? { thought } : {}), actionText: '' };
+      }
+      actionText = open[1]!.trim();
+    } else actionText = text.replace(/<think>[\s\S]*?(<\/think>|$)/, '').trim();
+    return { action: parseAction(actionText, this.grammar), ...(thought ? { thought } : {}), actionText };
+  }
+
+  /** A reply in this prompt's format, for expert demonstrations: `<think>..</think><answer>..</answer>` or the bare action. */
+  formatReply(action: Action, thought?: string): string {
+    const written = formatAction(action, this.grammar);
+    if (!this.think) return written;
+    return `<think>${thought ?? ''}</think><answer>${written}</answer>`;
+  }
+
+  private encodeText(text: string): number[] {
+    if (this.tokenizer === undefined) throw new OptionsError('AgentPrompt: counting or encoding tokens needs the `tokenizer` option');
+    // Templates write BOS themselves where the model wants it, as transformers' apply_chat_template does.
+    return this.tokenizer.encode(text, { addSpecialTokens: false });
+  }
+
+  /** Tokens of a page window, from cached per-line counts plus one per line break. */
+  private countLines(text: string): number {
+    let total = 0;
+    const lines = text.split('\n');
+    for (const line of lines) {
+      let n = this.lineTokens.get(line);
+      if (n === undefined) {
+        n = this.encodeText(line).length;
+        if (this.lineTokens.size > 50_000) this.lineTokens.clear();
+        this.lineTokens.set(line, n);
+      }
+      total += n;
+    }
+    return total + lines.length - 1;
+  }
+
+  /** Index just past the first end-of-turn token in `text`, if any. */
+  private endOfTurn(text: string): number | undefined {
+    let best: number | undefined;
+    const names = new Set(END_TOKENS);
+    const eos = this.tokenizer?.eosTokenId === undefined ? undefined : this.tokenizer.idToToken(this.tokenizer.eosTokenId);
+    if (eos !== undefined) names.add(eos);
+    for (const token of names) {
+      const at = text.indexOf(token);
+      if (at >= 0 && (best === undefined || at + token.length < best)) best = at + token.length;
+    }
+    return best;
+  }
+}
+
+function checkState(state: AgentState): void {
+  if (typeof state !== 'object' || state === null) throw new OptionsError('AgentPrompt: state must be {intent, history?, observation}');
+  if (typeof state.intent !== 'string') throw new OptionsError('AgentPrompt: state.intent must be a string (the task instruction)');
+  if (typeof state.observation !== 'object' || state.observation === null || typeof state.observation.text !== 'string') {
+    throw new OptionsError('AgentPrompt: state.observation must be an Observation (at least {text})');
+  }
+  if (state.history !== undefined) {
+    if (!Array.isArray(state.history)) throw new OptionsError('AgentPrompt: state.history must be an array of {observation, reply}');
+    state.history.forEach((turn: AgentHistoryTurn, i) => {
+      if (typeof turn?.reply !== 'string' || typeof turn.observation?.text !== 'string') {
+        throw new OptionsError(`AgentPrompt: state.history[${i}] must be {observation: {text, ...}, reply: string}`);
+      }
+    });
+  }
+}

@@ -1,0 +1,116 @@
+// Agent: a ChatPolicy (local model or remote endpoint) and an AgentPrompt, acting one turn at a
+// time: state in, Action out. `Agent.fromPretrained(dir)` is the one call that turns a Hugging
+// Face checkpoint folder (Qwen2 / Llama: config.json, safetensors, tokenizer files) into an agent.
+
+import { OptionsError } from '../errors.js';
+import type { Action } from '../env/types.js';
+import { AgentPrompt, type AgentPromptOptions, type AgentState, type BuiltPrompt } from './agent-prompt.js';
+import { initBackend, type BackendOptions } from './backend.js';
+import { LocalChatPolicy, type ChatPolicy } from './chat.js';
+import { loadCheckpoint } from './checkpoint.js';
+import type { Completion } from './generation.js';
+import type { SamplingOptions } from './sampling.js';
+import { HfTokenizer } from './tokenizer.js';
+
+export interface AgentOptions {
+  readonly policy: ChatPolicy;
+  /** An AgentPrompt, or options for one. With a LocalChatPolicy the prompt gets its tokenizer and template. */
+  readonly prompt?: AgentPrompt | AgentPromptOptions;
+  /** Sampling defaults for every turn (a call's own options win). Default: temperature 0, 512 new tokens. */
+  readonly sampling?: SamplingOptions;
+}
+
+/** One turn the agent took. */
+export interface AgentStep {
+  readonly action: Action;
+  /** The whole reply, to keep in the history. */
+  readonly reply: string;
+  readonly thought?: string;
+  readonly prompt: BuiltPrompt;
+  /** Token ids and behaviour logprobs, when the policy runs locally. */
+  readonly completion?: Completion;
+  readonly finishReason: 'stop' | 'length';
+}
+
+export interface FromPretrainedOptions extends Omit<AgentPromptOptions, 'tokenizer'> {
+  /** Sampling defaults (default: greedy, 512 new tokens). */
+  readonly sampling?: SamplingOptions;
+  /** Backend options for tfjs, started if no backend is yet. */
+  readonly backend?: BackendOptions;
+}
+
+const DEFAULT_SAMPLING: SamplingOptions = { temperature: 0, maxNewTokens: 512 };
+
+export class Agent {
+  readonly policy: ChatPolicy;
+  readonly prompt: AgentPrompt;
+  readonly sampling: SamplingOptions;
+
+  constructor(options: AgentOptions) {
+    if (typeof options?.policy?.chat !== 'function') throw new OptionsError('Agent: `policy` must be a ChatPolicy (LocalChatPolicy, RemotePolicy, ...)');
+    this.policy = options.policy;
+    const local = options.policy instanceof LocalChatPolicy ? options.policy : undefined;
+    if (options.prompt instanceof AgentPrompt) this.prompt = options.prompt;
+    else {
+      const given = options.prompt ?? {};
+      this.prompt = new AgentPrompt({
+        ...(local ? { tokenizer: local.tokenizer, template: local.template } : {}),
+        ...given,
+      });
+    }
+    if (local !== undefined && this.prompt.template !== local.template && this.prompt.template.source !== local.template.source) {
+      throw new OptionsError('Agent: the prompt and the LocalChatPolicy use different chat templates; give both the same one');
+    }
+    this.sampling = { ...DEFAULT_SAMPLING, ...options.sampling };
+  }
+
+  /**
+   * Loads a Hugging Face checkpoint folder (for example Qwen2.5-0.5B-Instruct) from disk with
+   * its tokenizer and chat template: nothing is downloaded. Starts the tfjs backend if needed.
+   */
+  static async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<Agent> {
+    const { sampling, backend, ...promptOptions } = options;
+    await initBackend(backend);
+    const { policy, tokenizerDir } = await loadCheckpoint(dir, { trainable: false });
+    try {
+      if (tokenizerDir === undefined) throw new OptionsError(`Agent.fromPretrained: ${dir} has no tokenizer.json; copy the model's tokenizer files beside its weights`);
+      const tokenizer = await HfTokenizer.fromFiles(tokenizerDir);
+      const chat = new LocalChatPolicy({ policy, tokenizer, name: dir });
+      return new Agent({ policy: chat, prompt: { ...promptOptions, tokenizer, template: promptOptions.template ?? chat.template }, ...(sampling ? { sampling } : {}) });
+    } catch (error) {
+      policy.dispose();
+      throw error;
+    }
+  }
+
+  /** One turn: builds the prompt, asks the policy, parses the reply (an unreadable one is an `invalid` action). */
+  async act(state: AgentState, options: { sampling?: SamplingOptions; signal?: AbortSignal } = {}): Promise<AgentStep> {
+    const [step] = await this.actBatch([state], options);
+    return step!;
+  }
+
+  /** Several turns (of different episodes) in one policy call, so a local model batches them. */
+  async actBatch(states: readonly AgentState[], options: { sampling?: SamplingOptions; signal?: AbortSignal } = {}): Promise<AgentStep[]> {
+    const prompts = states.map((state) => this.prompt.build(state));
+    const replies = await this.policy.chat(prompts.map((p) => ({ messages: p.messages })), { ...this.sampling, ...options.sampling }, options.signal ? { signal: options.signal } : {});
+    return replies.map((reply, i) => {
+      const parsed = this.prompt.parseReply(reply.text);
+      return {
+        action: parsed.action,
+        reply: reply.text,
+        ...(parsed.thought !== undefined ? { thought: parsed.thought } : {}),
+        prompt: prompts[i]!,
+        ...(reply.completion ? { completion: reply.completion } : {}),
+        finishReason: reply.finishReason,
+      };
+    });
+  }
+
+  /** Frees the local model's weights, when the agent owns a LocalChatPolicy over a TransformerPolicy. */
+  dispose(): void {
+    if (this.policy instanceof LocalChatPolicy) {
+      const inner = this.policy.policy as { dispose?: () => void };
+      inner.dispose?.();
+    }
+  }
+}

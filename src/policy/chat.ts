@@ -1,0 +1,219 @@
+// The chat level of the Policy module: messages in, text out. `ChatPolicy` is what agents,
+// evaluation and the OpenAI-compatible server talk to; it is implemented by LocalChatPolicy (a
+// token-level Policy such as TransformerPolicy, plus a tokenizer and a chat template: it also
+// returns the token-level record RL needs) and by RemotePolicy (an HTTP endpoint: text only).
+// Chat templates are Hugging Face Jinja templates run by @huggingface/jinja.
+
+import { Template } from '@huggingface/jinja';
+import { OptionsError, WebAgentError } from '../errors.js';
+import type { Completion, GenerationEngineOptions } from './generation.js';
+import type { SamplingOptions } from './sampling.js';
+import type { HfTokenizer } from './tokenizer.js';
+import type { Policy } from './types.js';
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  readonly role: ChatRole;
+  readonly content: string;
+}
+
+/** One conversation to continue with an assistant message, with its own sampling settings. */
+export interface ChatRequest extends SamplingOptions {
+  readonly messages: readonly ChatMessage[];
+}
+
+/** The assistant message a ChatPolicy wrote. */
+export interface ChatReply {
+  /** The reply text, without the end-of-turn token or the stop string that ended it. */
+  readonly text: string;
+  /** `stop`: an end-of-turn token or stop string ended it; `length`: the token limit did. */
+  readonly finishReason: 'stop' | 'length';
+  /**
+   * The token-level record (prompt ids, completion ids including the end-of-turn token,
+   * behaviour logprobs) when the policy runs locally; absent for remote policies.
+   */
+  readonly completion?: Completion;
+  /** Token counts, when known. */
+  readonly usage?: { readonly promptTokens: number; readonly completionTokens: number };
+}
+
+/**
+ * A policy that continues chats: local (LocalChatPolicy) or remote (RemotePolicy). Every
+ * request gets one reply, in request order; `sampling` fills fields a request leaves unset.
+ */
+export interface ChatPolicy {
+  /** A name for logs and the server's model list. */
+  readonly name: string;
+  chat(requests: readonly ChatRequest[], sampling?: SamplingOptions, options?: { signal?: AbortSignal }): Promise<ChatReply[]>;
+}
+
+/** A chat template failed to render, or does not render a conversation as a prefix-extension. */
+export class ChatTemplateError extends WebAgentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CHAT_TEMPLATE', message, options);
+  }
+}
+
+/**
+ * ChatML (`<|im_start|>role\n...<|im_end|>\n`), the Qwen family's layout: the default template
+ * for from-scratch tokenizers (trainBpeTokenizer with `<|im_start|>` and `<|im_end|>` as specials).
+ */
+export const CHATML_TEMPLATE = [
+  "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endfor %}",
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
+].join('');
+
+/**
+ * A plain layout for small models trained from scratch: no role headers, fewest tokens. System
+ * text and user turns are written as they are, each followed by a new line; an assistant turn
+ * is its text and `<|im_end|>`, then a new line.
+ */
+export const PLAIN_TEMPLATE = [
+  "{%- for message in messages %}{%- if message.role == 'assistant' %}{{- message.content + '<|im_end|>\\n' }}",
+  "{%- else %}{{- message.content + '\\n' }}{%- endif %}{%- endfor %}",
+].join('');
+
+export interface ChatTemplateOptions {
+  /** Variables templates read besides `messages` and `add_generation_prompt` (bos_token, ...). */
+  readonly variables?: Readonly<Record<string, unknown>>;
+}
+
+/** A parsed Jinja chat template. Parse once, render per turn. */
+export class ChatTemplate {
+  private readonly template: Template;
+  private readonly variables: Readonly<Record<string, unknown>>;
+
+  constructor(readonly source: string, options: ChatTemplateOptions = {}) {
+    if (typeof source !== 'string' || source.trim() === '') throw new OptionsError('a chat template must be a non-empty Jinja string');
+    try {
+      this.template = new Template(source);
+    } catch (cause) {
+      throw new ChatTemplateError(`the chat template does not parse: ${(cause as Error).message}`, { cause });
+    }
+    this.variables = options.variables ?? {};
+  }
+
+  /** The template of a Hugging Face tokenizer (its `chat_template`), with its special token names. */
+  static fromTokenizer(tokenizer: HfTokenizer): ChatTemplate {
+    if (tokenizer.chatTemplate === undefined) {
+      throw new OptionsError('this tokenizer has no chat_template in tokenizer_config.json; pass a template (CHATML_TEMPLATE or PLAIN_TEMPLATE) explicitly');
+    }
+    const name = (key: string): string | undefined => {
+      const v = tokenizer.config[key];
+      if (typeof v === 'string') return v;
+      if (typeof v === 'object' && v !== null && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+      return undefined;
+    };
+    return new ChatTemplate(tokenizer.chatTemplate, {
+      variables: { bos_token: name('bos_token') ?? '', eos_token: name('eos_token') ?? '', pad_token: name('pad_token') ?? '' },
+    });
+  }
+
+  /** Renders the conversation; with `addGenerationPrompt`, ends where the assistant's reply starts. */
+  render(messages: readonly ChatMessage[], options: { addGenerationPrompt?: boolean; variables?: Readonly<Record<string, unknown>> } = {}): string {
+    try {
+      return this.template.render({
+        ...this.variables,
+        ...options.variables,
+        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        add_generation_prompt: options.addGenerationPrompt ?? false,
+      });
+    } catch (cause) {
+      throw new ChatTemplateError(`the chat template failed to render ${messages.length} messages: ${(cause as Error).message}`, { cause });
+    }
+  }
+}
+
+function checkMessages(messages: unknown, where: string): asserts messages is readonly ChatMessage[] {
+  if (!Array.isArray(messages) || messages.length === 0) throw new OptionsError(`${where}: messages must be a non-empty array of {role, content}`);
+  messages.forEach((m: unknown, i) => {
+    const msg = m as Partial<ChatMessage> | null;
+    if (typeof msg !== 'object' || msg === null || !['system', 'user', 'assistant'].includes(msg.role as string) || typeof msg.content !== 'string') {
+      throw new OptionsError(`${where}: messages[${i}] must be {role: "system" | "user" | "assistant", content: string}`);
+    }
+  });
+}
+
+export interface LocalChatPolicyOptions {
+  /** A token-level policy, usually a TransformerPolicy. */
+  readonly policy: Policy;
+  readonly tokenizer: HfTokenizer;
+  /** Default: the tokenizer's own chat template; a string is parsed as Jinja. */
+  readonly template?: ChatTemplate | string;
+  /**
+   * Tokens that end the assistant's turn. Default: the tokenizer's eos token and, when the
+   * tokenizer has them, `<|im_end|>`, `<|eot_id|>` and `<|endoftext|>`.
+   */
+  readonly endTokens?: readonly string[];
+  readonly name?: string;
+}
+
+const END_TOKEN_CANDIDATES = ['<|im_end|>', '<|eot_id|>', '<|endoftext|>', '<|end|>'];
+
+/**
+ * A token-level Policy as a ChatPolicy: renders messages with the chat template, tokenizes,
+ * samples until an end-of-turn token, decodes. Replies carry the token-level record.
+ */
+export class LocalChatPolicy implements ChatPolicy {
+  readonly name: string;
+  readonly policy: Policy;
+  readonly tokenizer: HfTokenizer;
+  readonly template: ChatTemplate;
+  /** Ids that end the assistant's turn (generation stops after one; it stays in the record). */
+  readonly endTokenIds: readonly number[];
+
+  constructor(options: LocalChatPolicyOptions) {
+    this.policy = options.policy;
+    this.tokenizer = options.tokenizer;
+    this.template = options.template instanceof ChatTemplate ? options.template
+      : options.template !== undefined ? new ChatTemplate(options.template) : ChatTemplate.fromTokenizer(options.tokenizer);
+    this.name = options.name ?? 'local';
+    const names = options.endTokens ?? END_TOKEN_CANDIDATES;
+    const ids = new Set<number>();
+    if (options.endTokens === undefined && options.tokenizer.eosTokenId !== undefined) ids.add(options.tokenizer.eosTokenId);
+    for (const token of names) {
+      const id = options.tokenizer.tokenToId(token);
+      if (id === undefined && options.endTokens !== undefined) throw new OptionsError(`end token ${JSON.stringify(token)} is not in the tokenizer's vocabulary`);
+      if (id !== undefined) ids.add(id);
+    }
+    if (ids.size === 0) throw new OptionsError('the tokenizer has no end-of-turn token (eos_token, <|im_end|>, <|eot_id|>, <|endoftext|>): pass endTokens');
+    this.endTokenIds = [...ids];
+    // Stop strings need the engine to decode; give a TransformerPolicy's engine this tokenizer
+    // unless it was configured with a decoder already (it is made on first generate).
+    const engineOwner = this.policy as Partial<{ engineOptions: GenerationEngineOptions }>;
+    if (engineOwner.engineOptions !== undefined && engineOwner.engineOptions.decoder === undefined) {
+      engineOwner.engineOptions = { ...engineOwner.engineOptions, decoder: this.tokenizer };
+    }
+  }
+
+  /** The prompt token ids for a conversation, ending where the assistant's reply starts. */
+  encodePrompt(messages: readonly ChatMessage[]): number[] {
+    checkMessages(messages, 'LocalChatPolicy');
+    // Templates write BOS themselves where the model wants it, as transformers' apply_chat_template does.
+    return this.tokenizer.encode(this.template.render(messages, { addGenerationPrompt: true }), { addSpecialTokens: false });
+  }
+
+  async chat(requests: readonly ChatRequest[], sampling?: SamplingOptions, options: { signal?: AbortSignal } = {}): Promise<ChatReply[]> {
+    const tokenRequests = requests.map((r) => {
+      const { messages, ...rest } = r;
+      const stopTokenIds = [...new Set([...this.endTokenIds, ...(r.stopTokenIds ?? sampling?.stopTokenIds ?? [])])];
+      return { ...rest, promptIds: this.encodePrompt(messages), stopTokenIds };
+    });
+    const completions = await this.policy.generate(tokenRequests, sampling, options);
+    return completions.map((completion) => this.reply(completion));
+  }
+
+  private reply(completion: Completion): ChatReply {
+    const ids = [...completion.tokenIds];
+    if (ids.length > 0 && this.endTokenIds.includes(ids[ids.length - 1]!)) ids.pop();
+    let text = this.tokenizer.decode(ids, { skipSpecialTokens: false });
+    if (completion.text !== undefined && typeof completion.stopReason === 'string') text = completion.text; // a stop string cut it
+    return {
+      text,
+      finishReason: completion.finishReason,
+      completion,
+      usage: { promptTokens: completion.promptIds.length, completionTokens: completion.tokenIds.length },
+    };
+  }
+}
