@@ -268,4 +268,19 @@ describe('describeGrammar', () => {
       for (const ex of examples) assert.notEqual(parseAction(ex, grammar).type, 'invalid', ex);
     }
   });
+
+  test('targets: id teaches ids only, name teaches role + name only; every example parses', () => {
+    for (const grammar of ACTION_GRAMMARS) {
+      for (const targets of ['id', 'name'] as const) {
+        const text = describeGrammar(grammar, { targets });
+        const examples = text.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim().split(/ {2,}/)[0]!);
+        const actions = examples.map((ex) => parseAction(ex, grammar));
+        for (const [i, a] of actions.entries()) assert.notEqual(a.type, 'invalid', examples[i]);
+        const targeted = actions.filter((a) => 'target' in a).map((a) => (a as { target: object }).target);
+        assert.ok(targeted.length >= 5);
+        for (const t of targeted) assert.equal('id' in t, targets === 'id', `${grammar}/${targets}: ${JSON.stringify(t)}`);
+      }
+    }
+    assert.throws(() => describeGrammar('webarena', { targets: 'xpath' as never }), OptionsError);
+  });
 });
