@@ -36,7 +36,7 @@ export { BrowserPool, BROWSER_POOL_DEFAULTS, type BrowserPoolOptions, type Brows
 export { findChromium, ensureChromium, chromiumInstallHint, CHROMIUM_FLAGS, type FindChromiumOptions, type EnsureChromiumOptions } from './env/chromium.js';
 export { parseAction, formatAction, describeGrammar, ACTION_GRAMMARS, type ActionGrammar, type TargetStyle } from './env/action-grammar.js';
 export { renderObservationText, formatNode, DEFAULT_MAX_OBSERVATION_CHARS, type ObservationBudget, type RenderedText, type NodeFormat } from './env/observation-text.js';
-export { resolveTarget, type TargetResolution } from './env/targets.js';
+export { resolveTarget, nameTargetOf, withNameTarget, type TargetResolution } from './env/targets.js';
 
 export * from './tasks/index.js';
 export * from './suites/index.js';

@@ -3,6 +3,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACTION_GRAMMARS, describeGrammar, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
+import { nameTargetOf, resolveTarget, withNameTarget } from '../src/env/targets.js';
+import type { ObservationNode } from '../src/env/types.js';
 import type { Action } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
 
@@ -282,5 +284,25 @@ describe('describeGrammar', () => {
       }
     }
     assert.throws(() => describeGrammar('webarena', { targets: 'xpath' as never }), OptionsError);
+  });
+});
+
+describe('nameTargetOf / withNameTarget', () => {
+  const nodes: ObservationNode[] = [
+    { id: 1, role: 'link', name: 'Home' },
+    { id: 2, role: 'button', name: 'Add to cart' },
+    { role: 'text', name: 'Add to cart' },
+    { id: 3, role: 'button', name: 'Add to cart' },
+    { id: 4, role: 'link', name: 'Add to cart' },
+  ];
+  test('gives the reference that resolves back to the same element, with nth only when needed', () => {
+    assert.deepEqual(nameTargetOf(nodes, 1), { role: 'link', name: 'Home' });
+    assert.deepEqual(nameTargetOf(nodes, 2), { role: 'button', name: 'Add to cart', nth: 1 });
+    assert.deepEqual(nameTargetOf(nodes, 3), { role: 'button', name: 'Add to cart', nth: 2 });
+    assert.deepEqual(nameTargetOf(nodes, 4), { role: 'link', name: 'Add to cart' });
+    assert.equal(nameTargetOf(nodes, 9), undefined);
+    for (const id of [1, 2, 3, 4]) assert.equal((resolveTarget(nodes, nameTargetOf(nodes, id)!) as { id: number }).id, id);
+    assert.deepEqual(withNameTarget({ type: 'type', target: { id: 3 }, text: 'x' }, nodes), { type: 'type', target: { role: 'button', name: 'Add to cart', nth: 2 }, text: 'x' });
+    assert.deepEqual(withNameTarget({ type: 'scroll', direction: 'down' }, nodes), { type: 'scroll', direction: 'down' });
   });
 });

@@ -3,7 +3,7 @@
 // and ScriptedEnvironment so a policy sees the same errors in both.
 
 import { quote } from './observation-text.js';
-import type { ElementTarget, ObservationNode } from './types.js';
+import type { Action, ElementTarget, ObservationNode } from './types.js';
 
 export type TargetResolution = { readonly id: number; readonly node: ObservationNode } | { readonly error: string };
 
@@ -62,4 +62,26 @@ export function resolveTarget(nodes: readonly ObservationNode[], target: Element
   }
   const node = matches[0]!;
   return { id: node.id!, node };
+}
+
+/**
+ * The role + name reference (with `nth` when several elements share both) of the element `id`
+ * names, so that `resolveTarget` finds that same element. For turning id-based actions (experts,
+ * large-model demonstrations) into the role + name form small policies write. Undefined when
+ * the id is not on the page.
+ */
+export function nameTargetOf(nodes: readonly ObservationNode[], id: number): ElementTarget | undefined {
+  const node = nodes.find((n) => n.id === id);
+  if (node === undefined) return undefined;
+  const name = node.name.replace(/\s+/g, ' ').trim();
+  const matches = nodes.filter((n) => n.id !== undefined && n.role === node.role && n.name === name);
+  const nth = matches.indexOf(node) + 1;
+  return matches.length > 1 ? { role: node.role, name, nth } : { role: node.role, name };
+}
+
+/** `action` with an id target rewritten as a role + name reference on `nodes` (other actions unchanged). */
+export function withNameTarget<A extends Action>(action: A, nodes: readonly ObservationNode[]): A {
+  if (!('target' in action) || !('id' in action.target)) return action;
+  const target = nameTargetOf(nodes, action.target.id);
+  return target === undefined ? action : { ...action, target };
 }
