@@ -37,3 +37,5 @@ export {
   type BuiltPrompt, type EncodedTurn, type ParsedReply,
 } from './agent-prompt.js';
 export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from './agent.js';
+export { RemotePolicy, RemotePolicyError, REMOTE_POLICY_DEFAULTS, type RemotePolicyOptions, type RemoteRetryInfo } from './remote.js';
+export { servePolicy, SERVE_POLICY_DEFAULTS, type ServePolicyOptions, type PolicyServer } from './serve.js';

@@ -1,0 +1,74 @@
+// A pretrained Hugging Face model as a web agent: loads a Qwen2 / Llama checkpoint folder from
+// disk (for example Qwen2.5-0.5B-Instruct: config.json, model.safetensors, tokenizer.json,
+// tokenizer_config.json; nothing is downloaded), prompts it in WebAgent-R1's format on the
+// bundled demo shop's tasks in real Chromium, and prints each action and the 0/1 reward.
+// With --remote it evaluates an OpenAI-compatible endpoint (vLLM, an API model) instead.
+//
+//   npx tsx examples/pretrained-agent.ts /path/to/Qwen2.5-0.5B-Instruct [--episodes 2] [--turns 8]
+//   OPENAI_API_KEY=... npx tsx examples/pretrained-agent.ts --remote https://api.openai.com/v1 --model gpt-4o
+
+import { parseArgs } from 'node:util';
+import { Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, formatAction, type AgentHistoryTurn } from '../src/index.js';
+import { demoTasks, readDemoState, startDemoSite } from '../src/testing/index.js';
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    episodes: { type: 'string', default: '2' },
+    turns: { type: 'string', default: '8' },
+    remote: { type: 'string' },
+    model: { type: 'string' },
+    think: { type: 'boolean', default: true },
+    chromium: { type: 'string' },
+  },
+});
+const episodes = Number(args.episodes);
+const maxTurns = Number(args.turns);
+if (positionals.length !== 1 && args.remote === undefined) {
+  console.error('usage: examples/pretrained-agent.ts <model folder> | --remote <base URL> --model <name>');
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const agent = args.remote !== undefined
+    ? new Agent({ policy: new RemotePolicy({ baseURL: args.remote, model: args.model ?? 'default' }), prompt: { think: args.think } })
+    : await Agent.fromPretrained(positionals[0]!, { think: args.think, sampling: { temperature: 0, maxNewTokens: 256 } });
+  try {
+    const executablePath = await ensureChromium({ ...(args.chromium ? { executablePath: args.chromium } : {}) });
+    await using site = await startDemoSite();
+    await using pool = new BrowserPool({ executablePath });
+    await using env = new WebEnvironment({ pool, maxTurns });
+    const tasks = demoTasks(site);
+    let solved = 0;
+    for (let e = 0; e < episodes; e++) {
+      const task = tasks[e % tasks.length]!;
+      console.log(`=== ${task.intent}`);
+      let observation = await env.reset(task);
+      const history: AgentHistoryTurn[] = [];
+      let answer: string | undefined;
+      for (let turn = 1; turn <= maxTurns; turn++) {
+        const started = Date.now();
+        const step = await agent.act({ intent: task.intent, history, observation });
+        console.log(`  Round ${turn} (${((Date.now() - started) / 1000).toFixed(1)} s): ${formatAction(step.action)}`);
+        history.push({ observation, reply: step.reply });
+        const result = await env.step(step.action);
+        observation = result.observation;
+        if (result.terminated || result.truncated) {
+          answer = result.info.answer;
+          break;
+        }
+      }
+      const reward = task.check(await readDemoState(site, env.page, answer)) ? 1 : 0;
+      solved += reward;
+      console.log(`  reward ${reward}\n`);
+    }
+    console.log(`success ${solved}/${episodes}`);
+  } finally {
+    agent.dispose();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
