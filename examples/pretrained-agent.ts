@@ -49,7 +49,10 @@ async function main(): Promise<void> {
       for (let turn = 1; turn <= maxTurns; turn++) {
         const started = Date.now();
         const step = await agent.act({ intent: task.intent, history, observation });
-        console.log(`  Round ${turn} (${((Date.now() - started) / 1000).toFixed(1)} s): ${formatAction(step.action)}`);
+        const shown = step.action.type === 'invalid'
+          ? `no valid action (${step.action.reason}); reply ${JSON.stringify(step.reply.slice(0, 80))}`
+          : formatAction(step.action);
+        console.log(`  Round ${turn} (${((Date.now() - started) / 1000).toFixed(1)} s): ${shown}`);
         history.push({ observation, reply: step.reply });
         const result = await env.step(step.action);
         observation = result.observation;
