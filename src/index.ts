@@ -41,3 +41,5 @@ export { resolveTarget, nameTargetOf, withNameTarget, type TargetResolution } fr
 export * from './tasks/index.js';
 export * from './suites/index.js';
 export * from './policy/index.js';
+export * from './data/index.js';
+export * from './rl/index.js';

@@ -1,0 +1,10 @@
+// The data module: trajectories as plain typed arrays, the RolloutBuffer (groups, advantages,
+// token-weighted samples, minibatches) and JSONL / chat-record files.
+export {
+  validateTrajectory, trajectoryToJson, trajectoryFromJson,
+  type Trajectory, type Turn, type ActionRecord, type TurnMessage,
+} from './trajectory.js';
+export {
+  RolloutBuffer, ADVANTAGE_DEFAULTS, JsonlFormatError, saveJsonl, loadJsonl, appendJsonl, toChatRecords,
+  type AdvantageOptions, type SampleOptions, type AdvantageResult, type TrainingSample, type MinibatchOptions, type LoadJsonlOptions, type ChatRecord,
+} from './rollout-buffer.js';

@@ -1,0 +1,6 @@
+// The RL module: the rollout engine and the M-GRPO loss (trainers build on these).
+export { runRollouts, runEpisode, RolloutError, type EpisodeJob, type RolloutOptions } from './rollout.js';
+export {
+  grpoTokenLoss, grpoTokenStats, tokenArrays, GRPO_LOSS_DEFAULTS,
+  type GrpoLossOptions, type GrpoTokenInputs, type GrpoStatsInputs, type GrpoTokenStats, type TokenSample, type TokenArrays,
+} from './grpo-loss.js';

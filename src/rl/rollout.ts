@@ -1,0 +1,185 @@
+// The rollout engine: runs many episodes at once (tasks x generations), each in its own
+// Environment (with WebEnvironment: its own browser context and a fresh site state), each
+// awaiting its own policy call. A local policy's GenerationEngine batches all pending calls into
+// one forward pass and lets sequences join and leave between decoding steps (continuous
+// batching), so a slow page or a long reply never stalls the other episodes; the released
+// WebAgent-R1 code instead waited for every episode at every turn. An episode whose browser or
+// page crashed (EpisodeAbortedError) is re-run from the start and never recorded half-done.
+
+import type { Page } from 'playwright-core';
+import { hashString } from '../data/random.js';
+import type { Trajectory, Turn } from '../data/trajectory.js';
+import type { Environment, Observation } from '../env/types.js';
+import { EpisodeAbortedError, OptionsError, WebAgentError, isWebAgentError } from '../errors.js';
+import type { Agent } from '../policy/agent.js';
+import type { AgentHistoryTurn } from '../policy/agent-prompt.js';
+import type { SamplingOptions } from '../policy/sampling.js';
+import { scoreEpisode } from '../tasks/expert.js';
+import type { CheckResult, WebTask } from '../tasks/types.js';
+
+/** One episode to run: a task, the group its rollouts share, and the seed of its sampling. */
+export interface EpisodeJob {
+  readonly task: WebTask;
+  readonly groupId: string;
+  readonly seed: number;
+}
+
+export interface RolloutOptions {
+  readonly agent: Agent;
+  /** Makes one environment per concurrent episode slot (for example `new WebEnvironment({ pool })` over a shared pool). */
+  readonly makeEnvironment: () => Environment | Promise<Environment>;
+  /** Episodes run at once. Default 8. */
+  readonly concurrency?: number;
+  /** Turn limit when the task has none. Default 10. */
+  readonly maxTurns?: number;
+  /** Sampling for every turn (temperature, maxNewTokens...); each turn's seed is derived from the job's. */
+  readonly sampling?: SamplingOptions;
+  /** Wall-time limit of one episode; it then ends truncated with what it has. Default 120 s. */
+  readonly episodeTimeoutMs?: number;
+  /** Re-runs of an episode whose browser crashed. Default 2. */
+  readonly maxRetries?: number;
+  /** Scores an episode's end. Default: the task's checker via `scoreEpisode`. */
+  readonly score?: (task: WebTask, end: { answer: string | null; url: string; page?: Page }) => Promise<CheckResult>;
+  /** Called with each finished trajectory, in completion order. */
+  readonly onTrajectory?: (trajectory: Trajectory, job: EpisodeJob) => void;
+  /** Called when an episode is re-run after a crash. */
+  readonly onRetry?: (job: EpisodeJob, attempt: number, error: EpisodeAbortedError) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** An episode failed for a reason that re-running does not fix (a policy error, a checker bug). */
+export class RolloutError extends WebAgentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ROLLOUT_FAILED', message, options);
+  }
+}
+
+function summary(observation: Observation): Turn['observation'] {
+  return { url: observation.url, title: observation.title, error: observation.lastActionError };
+}
+
+function pageOf(env: Environment): Page | undefined {
+  try {
+    return (env as { page?: Page }).page;
+  } catch {
+    return undefined; // environments without a live page (ScriptedEnvironment) or none open
+  }
+}
+
+/** Runs one episode of `job` in `env` with `agent`; throws EpisodeAbortedError on a crash. */
+export async function runEpisode(env: Environment, job: EpisodeJob, options: Omit<RolloutOptions, 'makeEnvironment' | 'concurrency' | 'onTrajectory' | 'onRetry'>): Promise<Trajectory> {
+  const started = Date.now();
+  const maxTurns = job.task.maxTurns ?? options.maxTurns ?? 10;
+  const timeout = AbortSignal.timeout(options.episodeTimeoutMs ?? 120_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let observation = await env.reset(job.task, { signal });
+  const history: AgentHistoryTurn[] = [];
+  const turns: Turn[] = [];
+  let answer: string | null = null;
+  let terminated = false;
+  let truncated = false;
+  let invalidActions = 0;
+  for (let t = 0; t < maxTurns; t++) {
+    if (timeout.aborted) {
+      truncated = true;
+      break;
+    }
+    options.signal?.throwIfAborted();
+    const seed = hashString(`${job.seed}\u0001${t}`);
+    let step;
+    try {
+      step = await options.agent.act({ intent: job.task.intent, history, observation }, { sampling: { ...options.sampling, seed }, signal });
+    } catch (error) {
+      if (timeout.aborted && !options.signal?.aborted) {
+        truncated = true;
+        break;
+      }
+      throw error;
+    }
+    const c = step.completion;
+    turns.push({
+      promptIds: c ? Int32Array.from(c.promptIds) : new Int32Array(0),
+      completionIds: c ? Int32Array.from(c.tokenIds) : new Int32Array(0),
+      logprobs: c ? Float32Array.from(c.logprobs) : new Float32Array(0),
+      text: step.reply,
+      action: step.action as Turn['action'],
+      observation: summary(observation),
+      prompt: step.prompt.messages,
+    });
+    if (step.action.type === 'invalid') invalidActions += 1;
+    history.push({ observation, reply: step.reply });
+    const result = await env.step(step.action);
+    observation = result.observation;
+    if (result.terminated) {
+      terminated = true;
+      answer = result.info.answer ?? null;
+      break;
+    }
+    if (result.truncated) {
+      truncated = true;
+      break;
+    }
+  }
+  if (!terminated) truncated = true;
+  const page = pageOf(env);
+  const end = { answer, url: observation.url, ...(page ? { page } : {}) };
+  const check = await (options.score ? options.score(job.task, end) : scoreEpisode(job.task, end));
+  const template = job.task.meta?.template;
+  return {
+    taskId: job.task.id,
+    groupId: job.groupId,
+    site: job.task.site,
+    ...(typeof template === 'string' ? { template } : {}),
+    turns,
+    reward: check.score,
+    ...(answer !== null ? { answer } : {}),
+    stats: { turns: turns.length, invalidActions, elapsedMs: Date.now() - started, terminated, truncated },
+  };
+}
+
+/**
+ * Runs every job with at most `concurrency` episodes at once and returns the trajectories in
+ * job order. Crashed episodes are re-run (up to `maxRetries`); any other failure rejects after
+ * the running episodes have ended, and every environment is closed in all cases.
+ */
+export async function runRollouts(jobs: readonly EpisodeJob[], options: RolloutOptions): Promise<Trajectory[]> {
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new OptionsError(`concurrency must be an integer >= 1, got ${String(options.concurrency)}`);
+  const maxRetries = options.maxRetries ?? 2;
+  const results: Array<Trajectory | undefined> = new Array<Trajectory | undefined>(jobs.length);
+  let next = 0;
+  let failure: unknown;
+  const slot = async (): Promise<void> => {
+    let env: Environment | undefined;
+    try {
+      while (failure === undefined && next < jobs.length) {
+        const index = next++;
+        const job = jobs[index]!;
+        for (let attempt = 0; ; attempt++) {
+          env ??= await options.makeEnvironment();
+          try {
+            const trajectory = await runEpisode(env, job, options);
+            results[index] = trajectory;
+            options.onTrajectory?.(trajectory, job);
+            break;
+          } catch (error) {
+            const retryable = error instanceof EpisodeAbortedError || (isWebAgentError(error) && (error as { retryable?: boolean }).retryable === true);
+            if (!retryable || options.signal?.aborted) throw error;
+            if (attempt >= maxRetries) throw new RolloutError(`episode of task ${job.task.id} crashed ${attempt + 1} times; last: ${(error as Error).message}`, { cause: error });
+            options.onRetry?.(job, attempt + 1, error as EpisodeAbortedError);
+            // A fresh environment for the re-run: the crashed one may hold a dead context.
+            await env.close().catch(() => undefined);
+            env = undefined;
+          }
+        }
+      }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      await env?.close().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, slot));
+  if (failure !== undefined) throw failure;
+  return results as Trajectory[];
+}

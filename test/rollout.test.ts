@@ -1,0 +1,151 @@
+// Tests for the rollout engine (src/rl/rollout.ts) on the browser-free ScriptedEnvironment: episodes
+// run concurrently and independently (a slow policy call does not hold the others), trajectories
+// come back in job order with rewards from the task's checker, turn records carry the prompt, the
+// reply and the parsed action, crashed episodes are re-run and recorded once, and a local
+// TransformerPolicy's token records (prompt ids, completion ids, logprobs) land in the turns.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { Trajectory } from '../src/data/trajectory.js';
+import { OptionsError } from '../src/errors.js';
+import { Agent } from '../src/policy/agent.js';
+import { initBackend } from '../src/policy/backend.js';
+import { CHATML_TEMPLATE, LocalChatPolicy, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
+import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
+import { TransformerPolicy } from '../src/policy/transformer.js';
+import { runRollouts, RolloutError, type EpisodeJob } from '../src/rl/rollout.js';
+import { answerIncludes } from '../src/tasks/checkers.js';
+import type { WebTask } from '../src/tasks/types.js';
+import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, type ShopState } from '../src/testing/index.js';
+
+const TASK: WebTask = {
+  id: 'shop/mug-price', intent: 'What does the Blue Ceramic Mug cost?', startUrl: SCRIPTED_SHOP_URL, site: 'shop',
+  check: answerIncludes(['12']), meta: { template: 'price' }, maxTurns: 4,
+};
+
+/** Replies by the first turn's sampling seed: even opens the product and then answers right, odd answers wrong at once. */
+class SeededPolicy implements ChatPolicy {
+  readonly name = 'seeded';
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(private readonly delayMs: (seed: number) => number = () => 0) {}
+  async chat(requests: readonly ChatRequest[], sampling?: { seed?: number }): Promise<ChatReply[]> {
+    const seed = requests[0]!.seed ?? sampling?.seed ?? 0;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((r) => setTimeout(r, this.delayMs(seed)));
+    this.inFlight -= 1;
+    return requests.map((r) => {
+      const round = r.messages.filter((m) => m.role === 'user').length;
+      const good = seed % 2 === 0;
+      const text = round === 1 && good
+        ? '<think>open the mug</think><answer>do(action="Click", role="link", name="Blue Ceramic Mug")</answer>'
+        : `<think>done</think><answer>exit(message="${round > 1 ? '$12.00' : '$99'}")</answer>`;
+      return { text, finishReason: 'stop' as const };
+    });
+  }
+}
+
+const env = (extra = {}): ScriptedEnvironment<ShopState> => new ScriptedEnvironment(scriptedShop(extra));
+const jobs = (n: number, seedOf: (i: number) => number): EpisodeJob[] => Array.from({ length: n }, (_, i) => ({ task: TASK, groupId: `g${Math.floor(i / 4)}`, seed: seedOf(i) }));
+
+describe('runRollouts', () => {
+  test('runs episodes concurrently and returns scored trajectories in job order', async () => {
+    const policy = new SeededPolicy();
+    const agent = new Agent({ policy, prompt: { targets: 'name' } });
+    const made: ScriptedEnvironment<ShopState>[] = [];
+    const seen: string[] = [];
+    const result = await runRollouts(jobs(8, (i) => i), {
+      agent, concurrency: 4, makeEnvironment: () => { const e = env(); made.push(e); return e; },
+      onTrajectory: (t) => seen.push(t.taskId),
+    });
+    assert.equal(result.length, 8);
+    assert.equal(seen.length, 8);
+    assert.equal(made.length, 4, 'one environment per concurrent slot, reused across episodes');
+    for (const t of result) {
+      assert.equal(t.taskId, TASK.id);
+      assert.equal(t.site, 'shop');
+      assert.equal(t.template, 'price');
+      assert.ok(t.reward === 0 || t.reward === 1);
+      assert.equal(t.stats.terminated, true);
+      assert.equal(t.stats.turns, t.turns.length);
+      const last = t.turns.at(-1)!;
+      assert.equal(last.action.type, 'answer');
+      assert.equal(t.reward, last.action.text === '$12.00' ? 1 : 0);
+      assert.ok(last.prompt!.some((m) => m.role === 'system'));
+      if (t.turns.length === 2) {
+        assert.deepEqual(t.turns[0]!.action, { type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug' } });
+        assert.equal(t.turns[1]!.observation.url, `${SCRIPTED_SHOP_URL}product/mug`);
+      }
+    }
+    assert.deepEqual(result.map((t) => t.groupId), ['g0', 'g0', 'g0', 'g0', 'g1', 'g1', 'g1', 'g1']);
+    assert.ok(result.some((t) => t.reward === 1) && result.some((t) => t.reward === 0), 'seeds give both outcomes');
+    assert.ok(policy.maxInFlight > 1 && policy.maxInFlight <= 4, `max in flight ${policy.maxInFlight}`);
+  });
+
+  test('a slow policy call does not stall the other episodes', async () => {
+    const order: number[] = [];
+    const policy = new SeededPolicy((seed) => (seed % 7 === 0 ? 300 : 5));
+    const agent = new Agent({ policy, prompt: { targets: 'name' } });
+    const started = Date.now();
+    await runRollouts(jobs(6, (i) => i), {
+      agent, concurrency: 6, makeEnvironment: () => env(),
+      onTrajectory: () => order.push(Date.now() - started),
+    });
+    assert.equal(order.length, 6);
+    // Not lock-step: some episodes finished long before the slowest one.
+    assert.ok(order[0]! < 150 && order.at(-1)! >= 290, `finish times ${order.join(', ')}`);
+  });
+
+  test('a crashed episode is re-run and recorded once; repeated crashes fail with RolloutError', async () => {
+    let crashes = 0;
+    const retries: number[] = [];
+    const agent = new Agent({ policy: new SeededPolicy(), prompt: { targets: 'name' } });
+    const result = await runRollouts(jobs(3, () => 2), {
+      agent, concurrency: 1,
+      makeEnvironment: () => env({ failOn: ({ action }: { action: { type: string } | null }) => action?.type === 'answer' && crashes++ === 0 }),
+      onRetry: (_job, attempt) => retries.push(attempt),
+    });
+    assert.equal(result.length, 3);
+    assert.deepEqual(retries, [1]);
+    for (const t of result) assert.equal(t.turns.filter((x) => x.action.type === 'answer').length, 1);
+    await assert.rejects(
+      runRollouts(jobs(1, () => 2), { agent, maxRetries: 1, makeEnvironment: () => env({ failOn: () => true }) }),
+      (e: unknown) => e instanceof RolloutError && /crashed 2 times/.test(e.message),
+    );
+    await assert.rejects(runRollouts([], { agent, concurrency: 0, makeEnvironment: () => env() }), OptionsError);
+  });
+});
+
+describe('runRollouts with a local TransformerPolicy', () => {
+  let tokenizer: HfTokenizer;
+  before(async () => {
+    await initBackend({ backend: 'wasm', log: () => {} });
+    const corpus = Array(30).fill(['Round Task Instruction What does the Blue Ceramic Mug cost? link "Blue Ceramic Mug" do(action="Click", role="link", name="Home") exit(message="12")']).flat() as string[];
+    tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(corpus, { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));
+  });
+
+  test('turns carry the exact prompt ids, completion ids and behaviour logprobs', async () => {
+    const model = new TransformerPolicy({ config: { vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 32, max_position_embeddings: 4096 }, seed: 1 });
+    try {
+      const policy = new LocalChatPolicy({ policy: model, tokenizer, template: CHATML_TEMPLATE });
+      const agent = new Agent({ policy, prompt: { targets: 'name', template: policy.template, tokenizer }, sampling: { maxNewTokens: 8, temperature: 1 } });
+      const result: Trajectory[] = await runRollouts(jobs(4, (i) => 100 + i), { agent, concurrency: 4, maxTurns: 2, makeEnvironment: () => env() });
+      for (const t of result) {
+        assert.ok(t.turns.length >= 1);
+        for (const turn of t.turns) {
+          assert.ok(turn.promptIds.length > 50);
+          assert.ok(turn.completionIds.length >= 1 && turn.completionIds.length <= 8);
+          assert.equal(turn.logprobs.length, turn.completionIds.length);
+          assert.ok([...turn.logprobs].every((x) => x <= 0 && Number.isFinite(x)));
+          assert.deepEqual([...turn.promptIds], tokenizer.encode(policy.template.render(turn.prompt!, { addGenerationPrompt: true }), { addSpecialTokens: false }));
+        }
+      }
+      // Same seeds, same trajectories.
+      const again = await runRollouts(jobs(4, (i) => 100 + i), { agent, concurrency: 2, maxTurns: 2, makeEnvironment: () => env() });
+      assert.deepEqual(again.map((t) => t.turns.map((x) => [...x.completionIds])), result.map((t) => t.turns.map((x) => [...x.completionIds])));
+    } finally {
+      model.dispose();
+    }
+  });
+});
