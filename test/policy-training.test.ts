@@ -289,6 +289,19 @@ describe('training end to end', () => {
     }
   });
 
+  test('an AdamW made and disposed leaves no tensor behind (its moments, not their zero sources)', () => {
+    const model = new TransformerPolicy({ config: CONFIG, seed: 15 });
+    try {
+      const start = tf.memory().numTensors;
+      const opt = new AdamW(model.parameters);
+      assert.equal(tf.memory().numTensors, start + 2 * model.parameters.size);
+      opt.dispose();
+      assert.equal(tf.memory().numTensors, start);
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('scoring batches of many different widths does not keep a tensor per width', async () => {
     const model = new TransformerPolicy({ config: CONFIG, seed: 14 });
     try {

@@ -233,26 +233,35 @@ export class RolloutBuffer {
    * dropped or cut. Every sample appears exactly once. Does not depend on the buffer's contents.
    */
   minibatches(samples: readonly TrainingSample[], options: MinibatchOptions): TrainingSample[][] {
-    const { maxTokens, rng } = options;
-    if (!(Number.isFinite(maxTokens) && maxTokens > 0)) throw new OptionsError(`maxTokens must be a number > 0 (padded tokens per minibatch), got ${String(maxTokens)}`);
-    const order = rng ? rng.shuffle(samples) : [...samples];
-    const batches: TrainingSample[][] = [];
-    let current: TrainingSample[] = [];
-    let longest = 0;
-    for (const s of order) {
-      const width = Math.max(longest, s.ids.length);
-      if (current.length > 0 && (current.length + 1) * width > maxTokens) {
-        batches.push(current);
-        current = [s];
-        longest = s.ids.length;
-      } else {
-        current.push(s);
-        longest = width;
-      }
-    }
-    if (current.length > 0) batches.push(current);
-    return batches;
+    return packByTokens(samples, options);
   }
+}
+
+/**
+ * Packs any token sequences into minibatches whose padded size (count × longest `ids` length)
+ * is at most `maxTokens`, optionally shuffled by `rng` first, greedily in order. A sequence
+ * longer than the budget goes alone. Every item appears exactly once.
+ */
+export function packByTokens<T extends { readonly ids: ArrayLike<number> }>(items: readonly T[], options: MinibatchOptions): T[][] {
+  const { maxTokens, rng } = options;
+  if (!(Number.isFinite(maxTokens) && maxTokens > 0)) throw new OptionsError(`maxTokens must be a number > 0 (padded tokens per minibatch), got ${String(maxTokens)}`);
+  const order = rng ? rng.shuffle(items) : [...items];
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let longest = 0;
+  for (const s of order) {
+    const width = Math.max(longest, s.ids.length);
+    if (current.length > 0 && (current.length + 1) * width > maxTokens) {
+      batches.push(current);
+      current = [s];
+      longest = s.ids.length;
+    } else {
+      current.push(s);
+      longest = width;
+    }
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /** A JSONL file has a malformed or invalid record; `line` is 1-based. */

@@ -178,9 +178,14 @@ export class AdamW {
     this.vars = variables;
     for (const [name, variable] of variables) {
       if (!variable.trainable) throw new OptionsError(`parameter "${name}" is not trainable (a frozen model cannot be optimized)`);
-      this.m.set(name, tf.variable(tf.zerosLike(variable), false));
-      this.v.set(name, tf.variable(tf.zerosLike(variable), false));
     }
+    // tidy disposes the zero tensors the moments are made from (variables survive a tidy).
+    tf.tidy(() => {
+      for (const [name, variable] of variables) {
+        this.m.set(name, tf.variable(tf.zerosLike(variable), false));
+        this.v.set(name, tf.variable(tf.zerosLike(variable), false));
+      }
+    });
   }
 
   get step(): number {

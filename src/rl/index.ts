@@ -4,3 +4,7 @@ export {
   grpoTokenLoss, grpoTokenStats, tokenArrays, GRPO_LOSS_DEFAULTS,
   type GrpoLossOptions, type GrpoTokenInputs, type GrpoStatsInputs, type GrpoTokenStats, type TokenSample, type TokenArrays,
 } from './grpo-loss.js';
+export {
+  BehaviorCloning, demonstrationSamples,
+  type BehaviorCloningOptions, type BehaviorCloningEvents, type BehaviorCloningResult, type ExpertDemonstration,
+} from './behavior-cloning.js';

@@ -1,0 +1,203 @@
+// BehaviorCloning: the warm-up stage of WebAgent-R1 (REFERENCE.md §1): supervised fine-tuning
+// on expert turns, each encoded with the same AgentPrompt (history compression, grammar, target
+// style, think format) the policy sees when it acts, with the loss on the assistant's tokens only
+// (system, pages and earlier rounds are context). Validation loss and a periodic held-out
+// evaluation hook; typed events; stops cleanly on an AbortSignal between steps.
+
+import { EventEmitter } from 'eventemitter3';
+import * as tf from '@tensorflow/tfjs';
+import { packByTokens } from '../data/rollout-buffer.js';
+import { Rng } from '../data/random.js';
+import { withNameTarget } from '../env/targets.js';
+import type { Action, Observation } from '../env/types.js';
+import { OptionsError } from '../errors.js';
+import type { AgentHistoryTurn, AgentPrompt, EncodedTurn } from '../policy/agent-prompt.js';
+import { DataParallelTrainer } from '../policy/data-parallel.js';
+import { AdamW, nextTokenLoss, packSequences, type AdamWOptions, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
+import type { TransformerPolicy } from '../policy/transformer.js';
+
+/** An expert episode: the task's intent and, per turn, what the expert saw, did and why. */
+export interface ExpertDemonstration {
+  readonly intent: string;
+  readonly turns: readonly { readonly observation: Observation; readonly action: Action; readonly thought?: string }[];
+}
+
+/**
+ * The training samples of a demonstration: one per turn, with the exact prompt the policy
+ * would see at that turn (earlier replies in the policy's own format, earlier pages compressed).
+ * With role + name targets, the expert's id targets are rewritten as the names on its page.
+ */
+export function demonstrationSamples(prompt: AgentPrompt, demo: ExpertDemonstration): EncodedTurn[] {
+  const history: AgentHistoryTurn[] = [];
+  const out: EncodedTurn[] = [];
+  for (const turn of demo.turns) {
+    const action = prompt.targets === 'name' ? withNameTarget(turn.action, turn.observation.nodes) : turn.action;
+    const reply = prompt.formatReply(action, turn.thought);
+    out.push(prompt.encode({ intent: demo.intent, history, observation: turn.observation }, reply));
+    history.push({ observation: turn.observation, reply });
+  }
+  return out;
+}
+
+export interface BehaviorCloningOptions {
+  readonly policy: TransformerPolicy;
+  /** Training sequences with loss masks (for example from `demonstrationSamples`). */
+  readonly train: readonly ScoredSequence[];
+  readonly validation?: readonly ScoredSequence[];
+  /** Passes over `train`. Default 1. */
+  readonly epochs?: number;
+  /** Stop after this many steps (default: when the epochs are done). */
+  readonly maxSteps?: number;
+  /** Padded tokens per optimizer step (count × longest sequence). Default 4096. */
+  readonly batchTokens?: number;
+  /** AdamW settings. Default learning rate 1e-3, weight decay 0.01, max grad norm 1. */
+  readonly optimizer?: AdamWOptions;
+  /** Seed of the sample order. Default 0. */
+  readonly seed?: number;
+  /** Steps between validation losses (default: at the end of each epoch only). */
+  readonly validateEvery?: number;
+  /** A held-out evaluation run every `every` steps and at the end (for example success on a test split). */
+  readonly evaluate?: { readonly every: number; readonly run: (step: number) => Promise<Record<string, number>> };
+  /** Data-parallel replicas in worker threads (both cores on wasm). Default 1: train in this thread. */
+  readonly workers?: number;
+}
+
+export interface BehaviorCloningEvents {
+  step: (e: { step: number; epoch: number; loss: number; gradNorm: number; tokens: number; seconds: number }) => void;
+  validation: (e: { step: number; loss: number }) => void;
+  evaluation: (e: { step: number; metrics: Record<string, number> }) => void;
+}
+
+export interface BehaviorCloningResult {
+  readonly steps: number;
+  /** Mean training loss of the last epoch's steps. */
+  readonly trainLoss: number;
+  readonly validationLoss?: number;
+  /** Supervised (assistant) tokens trained on. */
+  readonly tokens: number;
+  readonly seconds: number;
+  /** True when the signal stopped training early. */
+  readonly aborted: boolean;
+}
+
+function scoredTokens(s: ScoredSequence): number {
+  if (s.lossMask) {
+    let n = 0;
+    for (let i = 1; i < s.lossMask.length; i++) n += s.lossMask[i]! ? 1 : 0;
+    return n;
+  }
+  return Math.max(0, s.ids.length - Math.max(1, s.completionStart ?? 1));
+}
+
+export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
+  readonly options: BehaviorCloningOptions;
+
+  constructor(options: BehaviorCloningOptions) {
+    super();
+    if (options.train.length === 0) throw new OptionsError('BehaviorCloning: `train` has no sequences');
+    const positive = (name: string, v: number | undefined): void => {
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`BehaviorCloning: ${name} must be an integer > 0, got ${String(v)}`);
+    };
+    positive('epochs', options.epochs);
+    positive('maxSteps', options.maxSteps);
+    positive('batchTokens', options.batchTokens);
+    positive('validateEvery', options.validateEvery);
+    positive('workers', options.workers);
+    const limit = options.policy.config.max_position_embeddings;
+    for (const [set, list] of [['train', options.train], ['validation', options.validation ?? []]] as const) {
+      list.forEach((s, i) => {
+        if (s.ids.length > limit) throw new OptionsError(`BehaviorCloning: ${set}[${i}] has ${s.ids.length} tokens, more than the model's max_position_embeddings (${limit}); set the AgentPrompt's maxPromptTokens`);
+        if (scoredTokens(s) === 0) throw new OptionsError(`BehaviorCloning: ${set}[${i}] has no trained tokens (its loss mask is all 0)`);
+      });
+    }
+    this.options = options;
+  }
+
+  /** Mean next-token loss over every supervised token of `sequences` under the current weights. */
+  async loss(sequences: readonly ScoredSequence[], batchTokens = this.options.batchTokens ?? 4096): Promise<number> {
+    let sum = 0;
+    let count = 0;
+    for (const batch of packByTokens(sequences, { maxTokens: batchTokens })) {
+      const packed = packSequences(batch, this.options.policy.config.vocab_size);
+      const l = tf.tidy(() => nextTokenLoss(this.options.policy, packed));
+      sum += (await l.data())[0]! * packed.rows.length;
+      count += packed.rows.length;
+      l.dispose();
+    }
+    return sum / count;
+  }
+
+  async train(options: { signal?: AbortSignal } = {}): Promise<BehaviorCloningResult> {
+    const o = this.options;
+    const { policy } = o;
+    const started = performance.now();
+    const rng = new Rng(o.seed ?? 0);
+    const epochs = o.epochs ?? 1;
+    const workers = o.workers ?? 1;
+    const adamw = { learningRate: 1e-3, weightDecay: 0.01, maxGradNorm: 1, ...o.optimizer };
+    const parallel = workers > 1 ? await DataParallelTrainer.create(policy, { workers, adamw }) : undefined;
+    const optimizer = parallel ? undefined : new AdamW(policy.parameters, adamw);
+    let step = 0;
+    let tokens = 0;
+    let epochLoss = 0;
+    let epochTokens = 0;
+    let validationLoss: number | undefined;
+    let aborted = false;
+    const sync = async (): Promise<void> => {
+      if (parallel) await parallel.syncTo(policy);
+    };
+    const validate = async (): Promise<void> => {
+      if (!o.validation?.length) return;
+      await sync();
+      validationLoss = await this.loss(o.validation);
+      this.emit('validation', { step, loss: validationLoss });
+    };
+    const evaluate = async (): Promise<void> => {
+      if (!o.evaluate) return;
+      await sync();
+      this.emit('evaluation', { step, metrics: await o.evaluate.run(step) });
+    };
+    try {
+      outer: for (let epoch = 0; epoch < epochs; epoch++) {
+        epochLoss = 0;
+        epochTokens = 0;
+        for (const batch of packByTokens(o.train, { maxTokens: o.batchTokens ?? 4096, rng })) {
+          if (options.signal?.aborted) {
+            aborted = true;
+            break outer;
+          }
+          const n = batch.reduce((a, s) => a + scoredTokens(s), 0);
+          let result: OptimizerStepResult;
+          if (parallel) result = await parallel.step(batch);
+          else {
+            const packed = packSequences(batch, policy.config.vocab_size);
+            result = await optimizer!.minimize(() => nextTokenLoss(policy, packed));
+          }
+          step += 1;
+          tokens += n;
+          epochLoss += result.loss * n;
+          epochTokens += n;
+          this.emit('step', { step, epoch, loss: result.loss, gradNorm: result.gradNorm, tokens, seconds: (performance.now() - started) / 1000 });
+          if (o.validateEvery && step % o.validateEvery === 0) await validate();
+          if (o.evaluate && step % o.evaluate.every === 0) await evaluate();
+          if (o.maxSteps && step >= o.maxSteps) break outer;
+        }
+        if (!o.validateEvery) await validate();
+      }
+      if (o.validateEvery && step % o.validateEvery !== 0) await validate();
+      if (o.evaluate && step % o.evaluate.every !== 0 && !aborted) await evaluate();
+      await sync();
+    } finally {
+      optimizer?.dispose();
+      await parallel?.close();
+    }
+    return {
+      steps: step,
+      trainLoss: epochTokens > 0 ? epochLoss / epochTokens : NaN,
+      ...(validationLoss !== undefined ? { validationLoss } : {}),
+      tokens,
+      seconds: (performance.now() - started) / 1000,
+      aborted,
+    };
+  }
+}

@@ -1,0 +1,153 @@
+// Tests for BehaviorCloning (src/rl/behavior-cloning.ts): demonstrations become one sample per
+// turn with the acting-time prompt (compressed history, the policy's own reply format, role+name
+// targets rewritten from the expert's ids), only assistant tokens are trained, the loss falls on
+// a tiny model, validation and evaluation hooks fire, maxSteps and abort stop it, no tensor leaks,
+// and data-parallel replicas train the same way.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import type { Observation } from '../src/env/types.js';
+import { OptionsError } from '../src/errors.js';
+import { AgentPrompt } from '../src/policy/agent-prompt.js';
+import { initBackend } from '../src/policy/backend.js';
+import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
+import { TransformerPolicy } from '../src/policy/transformer.js';
+import { BehaviorCloning, demonstrationSamples, type ExpertDemonstration } from '../src/rl/behavior-cloning.js';
+import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
+
+let tokenizer: HfTokenizer;
+let demos: ExpertDemonstration[];
+
+/** Expert episodes on the scripted shop: open a product, answer its price. */
+async function recordDemos(): Promise<ExpertDemonstration[]> {
+  const env = new ScriptedEnvironment(scriptedShop());
+  const out: ExpertDemonstration[] = [];
+  for (const product of SCRIPTED_SHOP_PRODUCTS) {
+    const intent = `What does the ${product.name} cost?`;
+    const first: Observation = await env.reset({ id: product.slug, intent, startUrl: SCRIPTED_SHOP_URL });
+    const link = first.nodes.find((n) => n.role === 'link' && n.name === product.name)!;
+    const second = (await env.step({ type: 'click', target: { id: link.id! } })).observation;
+    out.push({
+      intent,
+      turns: [
+        { observation: first, action: { type: 'click', target: { id: link.id! } }, thought: `open the ${product.name}` },
+        { observation: second, action: { type: 'answer', text: product.price }, thought: 'the price is shown' },
+      ],
+    });
+  }
+  await env.close();
+  return out;
+}
+
+before(async () => {
+  await initBackend({ backend: 'wasm', log: () => {} });
+  demos = await recordDemos();
+  const corpus = demos.flatMap((d) => [d.intent, ...d.turns.map((t) => t.observation.text)]);
+  tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(20).fill([...corpus, 'Round Task Instruction do(action="Click", role="link", name="x") exit(message="$1.00") <think></think><answer></answer>']).flat(), {
+    vocabSize: 400, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'],
+  }));
+});
+
+const tiny = (): TransformerPolicy => new TransformerPolicy({
+  config: { vocab_size: tokenizer.vocabSize, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64, max_position_embeddings: 1024 },
+  seed: 5,
+});
+
+describe('demonstrationSamples', () => {
+  test('one sample per turn with the acting-time prompt; name targets rewritten from ids; only the reply is trained', () => {
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
+    const demo = demos[0]!;
+    const samples = demonstrationSamples(prompt, demo);
+    assert.equal(samples.length, 2);
+    assert.equal(samples[0]!.completionText, '<think>open the Blue Ceramic Mug</think><answer>do(action="Click", role="link", name="Blue Ceramic Mug")</answer><|im_end|>');
+    assert.equal(samples[1]!.completionText, '<think>the price is shown</think><answer>exit(message="$12.00")</answer><|im_end|>');
+    const context1 = tokenizer.decode(samples[1]!.promptIds);
+    assert.ok(context1.includes(`Round 1\n\nTask Instruction: ${demo.intent}\n\n** Simplified html **`), context1);
+    assert.ok(context1.includes('<answer>do(action="Click", role="link", name="Blue Ceramic Mug")</answer><|im_end|>'), 'the earlier reply is in the prompt');
+    assert.ok(context1.includes('Round 2'));
+    for (const s of samples) {
+      assert.equal(s.lossMask.reduce((a, b) => a + b, 0), s.completionIds.length);
+      assert.equal(tokenizer.decode([...s.ids].filter((_, i) => s.lossMask[i] === 1)), s.completionText);
+    }
+    const ids = new AgentPrompt({ tokenizer, template: 'chatml', systemPrompt: false, targets: 'id' });
+    assert.match(demonstrationSamples(ids, demo)[0]!.completionText, /do\(action="Click", element="\d+"\)/);
+  });
+});
+
+describe('BehaviorCloning', () => {
+  test('the loss on expert replies falls; validation and evaluation fire', async () => {
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
+    const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
+    const policy = tiny();
+    try {
+      const bc = new BehaviorCloning({
+        policy, train, validation: train.slice(0, 2), epochs: 40, batchTokens: 2048, optimizer: { learningRate: 3e-3 }, validateEvery: 20,
+        evaluate: { every: 30, run: (step) => Promise.resolve({ step }) },
+      });
+      const before = await bc.loss(train);
+      const steps: number[] = [];
+      const validations: number[] = [];
+      const evaluations: number[] = [];
+      bc.on('step', (e) => steps.push(e.loss));
+      bc.on('validation', (e) => validations.push(e.step));
+      bc.on('evaluation', (e) => evaluations.push(e.metrics.step!));
+      const result = await bc.train();
+      const after = await bc.loss(train);
+      assert.ok(after < before * 0.5, `loss ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+      assert.equal(result.steps, steps.length);
+      assert.ok(result.tokens > 0 && result.validationLoss !== undefined && Math.abs(result.validationLoss - (await bc.loss(train.slice(0, 2)))) < 1e-4);
+      assert.ok(validations.length >= 2 && validations.every((s) => s % 20 === 0 || s === result.steps));
+      assert.ok(evaluations.includes(30) && evaluations.at(-1) === result.steps);
+    } finally {
+      policy.dispose();
+    }
+  });
+
+  test('maxSteps and abort stop training; no tensor leaks; bad options are OptionsErrors', async () => {
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
+    const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
+    const policy = tiny();
+    try {
+      const r = await new BehaviorCloning({ policy, train, epochs: 100, maxSteps: 3, batchTokens: 600 }).train();
+      assert.equal(r.steps, 3);
+      // The same run again (same batch widths, so the same cached causal masks): no tensor left behind.
+      const tensors = tf.memory().numTensors;
+      await new BehaviorCloning({ policy, train, epochs: 100, maxSteps: 3, batchTokens: 600 }).train();
+      assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind by training');
+      const controller = new AbortController();
+      const bc = new BehaviorCloning({ policy, train, epochs: 100, batchTokens: 600 });
+      bc.on('step', (e) => { if (e.step === 2) controller.abort(); });
+      const aborted = await bc.train({ signal: controller.signal });
+      assert.equal(aborted.aborted, true);
+      assert.equal(aborted.steps, 2);
+      assert.throws(() => new BehaviorCloning({ policy, train: [] }), /no sequences/);
+      assert.throws(() => new BehaviorCloning({ policy, train, epochs: 0 }), OptionsError);
+      assert.throws(() => new BehaviorCloning({ policy, train: [{ ids: new Array(2000).fill(1), completionStart: 1 }] }), /max_position_embeddings/);
+      assert.throws(() => new BehaviorCloning({ policy, train: [{ ids: [1, 2, 3], lossMask: [0, 0, 0] }] }), /no trained tokens/);
+    } finally {
+      policy.dispose();
+    }
+  });
+
+  test('two data-parallel replicas train like one thread', async () => {
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
+    const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
+    const a = tiny();
+    const b = tiny();
+    try {
+      const ra = await new BehaviorCloning({ policy: a, train, epochs: 2, batchTokens: 2048, seed: 1 }).train();
+      const rb = await new BehaviorCloning({ policy: b, train, epochs: 2, batchTokens: 2048, seed: 1, workers: 2 }).train();
+      assert.equal(ra.steps, rb.steps);
+      assert.ok(Math.abs(ra.trainLoss - rb.trainLoss) < 1e-3, `${ra.trainLoss} vs ${rb.trainLoss}`);
+      const wa = await a.exportWeights();
+      const wb = await b.exportWeights();
+      let maxDiff = 0;
+      for (const [name, w] of wa) w.data.forEach((x, i) => { maxDiff = Math.max(maxDiff, Math.abs(x - wb.get(name)!.data[i]!)); });
+      assert.ok(maxDiff < 1e-3, `weights differ by ${maxDiff}`);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+});
