@@ -8,3 +8,7 @@ export {
   BehaviorCloning, demonstrationSamples,
   type BehaviorCloningOptions, type BehaviorCloningEvents, type BehaviorCloningResult, type ExpertDemonstration,
 } from './behavior-cloning.js';
+export {
+  MultiTurnGRPO,
+  type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics, type GrpoProgress,
+} from './grpo.js';

@@ -1,0 +1,291 @@
+// MultiTurnGRPO: WebAgent-R1's online RL stage (REFERENCE.md §1). Each iteration samples
+// `tasksPerIteration` tasks, runs `numGenerations` episodes of each in fresh environments at once
+// (runRollouts: every episode awaits its own policy call; the local GenerationEngine batches them
+// continuously), scores them with the tasks' binary checkers, computes group-relative advantages,
+// and takes ONE optimizer step on the clipped surrogate with the k3 KL to a frozen reference,
+// accumulated over token-budgeted minibatches. Every turn is its own sample holding the exact
+// prompt the policy acted on and the behaviour logprobs recorded while sampling (DESIGN.md), so
+// the ratio is exact; new logprobs are computed at the sampling temperature, as the old ones were.
+
+import { EventEmitter } from 'eventemitter3';
+import * as tf from '@tensorflow/tfjs';
+import { hashString, Rng } from '../data/random.js';
+import { packByTokens, RolloutBuffer, type TrainingSample } from '../data/rollout-buffer.js';
+import type { Trajectory } from '../data/trajectory.js';
+import type { Environment } from '../env/types.js';
+import { OptionsError } from '../errors.js';
+import { Agent } from '../policy/agent.js';
+import type { AgentPrompt } from '../policy/agent-prompt.js';
+import { LocalChatPolicy } from '../policy/chat.js';
+import type { HfTokenizer } from '../policy/tokenizer.js';
+import { AdamW, packSequences, scoreSequences, tokenLogprobs, type AdamWOptions } from '../policy/training.js';
+import type { TransformerPolicy } from '../policy/transformer.js';
+import type { WebTask } from '../tasks/types.js';
+import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
+import { runRollouts, type RolloutOptions } from './rollout.js';
+
+export interface MultiTurnGRPOOptions {
+  /** Trained in place. */
+  readonly policy: TransformerPolicy;
+  readonly tokenizer: HfTokenizer;
+  /** The prompt the policy acts with (its template is also the LocalChatPolicy's). */
+  readonly prompt: AgentPrompt;
+  /** Training tasks, visited in a seeded shuffled cycle. */
+  readonly tasks: readonly WebTask[];
+  /** One environment per concurrent episode (a WebEnvironment over a shared BrowserPool, ...). */
+  readonly makeEnvironment: () => Environment | Promise<Environment>;
+  /** Rollouts per task: the GRPO group size G. Default 4 (paper's code). */
+  readonly numGenerations?: number;
+  /** Tasks per iteration. Default 4. */
+  readonly tasksPerIteration?: number;
+  /** Iterations (one optimizer step each). Default 10. */
+  readonly numIterations?: number;
+  /** Turn limit of an episode (tasks' own limits win). Default 10. */
+  readonly maxTurns?: number;
+  /** A horizon that grows during training: `start` turns at iteration 0, `end` from `over` iterations on. */
+  readonly turnCurriculum?: { readonly start: number; readonly end: number; readonly over: number };
+  /** Sampling temperature. Default 1. */
+  readonly temperature?: number;
+  /** Most tokens per reply. Default 128. */
+  readonly maxNewTokens?: number;
+  /** Episodes run at once. Default numGenerations × tasksPerIteration. */
+  readonly concurrency?: number;
+  readonly epsilon?: number;
+  readonly epsilonHigh?: number;
+  /** KL coefficient to the frozen reference (k3). Default 0.001 (paper's code); 0 skips the reference. */
+  readonly beta?: number;
+  /** `sequence` (paper, default) or `token` (released code) normalisation. */
+  readonly lossType?: 'sequence' | 'token';
+  readonly scaleRewards?: 'group' | 'batch' | 'none';
+  /** Leave out groups whose rewards are all equal. Default false. */
+  readonly dropZeroStd?: boolean;
+  /** Default 1e-6 (paper's code); small models from scratch need far more (1e-4 .. 1e-3). */
+  readonly learningRate?: number;
+  /** Decoupled weight decay. Default 0. */
+  readonly weightDecay?: number;
+  /** Global-norm clip. Default 1. (The paper's code uses 0.01.) */
+  readonly maxGradNorm?: number;
+  /** Adam betas. Default (0.9, 0.99) as the paper's code. */
+  readonly betas?: readonly [number, number];
+  /** Padded tokens per minibatch of the update (gradients are accumulated). Default 4096. */
+  readonly batchTokens?: number;
+  readonly seed?: number;
+  /** Wall-time limit of one episode. Default 120 s. */
+  readonly episodeTimeoutMs?: number;
+  /** Scores an episode's end. Default: the task's checker (binary task success). */
+  readonly score?: RolloutOptions['score'];
+}
+
+/** What one iteration measured (TRL's names where they exist). */
+export interface IterationMetrics {
+  readonly iteration: number;
+  readonly reward_mean: number;
+  readonly reward_std: number;
+  readonly frac_reward_zero_std: number;
+  readonly kl: number;
+  readonly clip_ratio: number;
+  /** Mean of -log π_old(token) over sampled tokens: a Monte Carlo estimate of the policy's entropy. */
+  readonly entropy: number;
+  readonly loss: number;
+  readonly grad_norm: number;
+  readonly turns_mean: number;
+  readonly invalid_action_rate: number;
+  readonly max_turns: number;
+  readonly completion_tokens: number;
+  readonly rollout_s: number;
+  readonly update_s: number;
+}
+
+export interface MultiTurnGRPOEvents {
+  'episode-end': (e: { iteration: number; trajectory: Trajectory }) => void;
+  'iteration-end': (e: IterationMetrics) => void;
+}
+
+/** Where training stands; enough to resume the same run. */
+export interface GrpoProgress {
+  iteration: number;
+  /** Position in the current shuffled pass over the tasks, and the pass number. */
+  taskCursor: number;
+  taskPass: number;
+}
+
+export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
+  readonly options: MultiTurnGRPOOptions;
+  readonly progress: GrpoProgress = { iteration: 0, taskCursor: 0, taskPass: 0 };
+  readonly optimizer: AdamW;
+  /** The frozen reference (a copy of the policy at the start), when beta > 0. */
+  readonly reference: TransformerPolicy | undefined;
+  private readonly agent: Agent;
+
+  constructor(options: MultiTurnGRPOOptions) {
+    super();
+    if (options.tasks.length === 0) throw new OptionsError('MultiTurnGRPO: `tasks` is empty');
+    if (options.prompt.tokenizer === undefined) throw new OptionsError('MultiTurnGRPO: the prompt needs its `tokenizer` (to count and encode tokens)');
+    for (const key of ['numGenerations', 'tasksPerIteration', 'numIterations', 'maxTurns', 'maxNewTokens', 'concurrency', 'batchTokens'] as const) {
+      const v = options[key];
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`MultiTurnGRPO: ${key} must be an integer > 0, got ${String(v)}`);
+    }
+    if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
+    const c = options.turnCurriculum;
+    if (c && !(Number.isInteger(c.start) && Number.isInteger(c.end) && c.start >= 1 && c.end >= c.start && c.over >= 1)) {
+      throw new OptionsError('MultiTurnGRPO: turnCurriculum must be {start >= 1, end >= start, over >= 1} (integers)');
+    }
+    this.options = options;
+    const [beta1, beta2] = options.betas ?? [0.9, 0.99];
+    const adamw: AdamWOptions = { learningRate: options.learningRate ?? 1e-6, weightDecay: options.weightDecay ?? 0, maxGradNorm: options.maxGradNorm ?? 1, beta1, beta2 };
+    this.optimizer = new AdamW(options.policy.parameters, adamw);
+    this.reference = (options.beta ?? 0.001) > 0 ? options.policy.clone({ trainable: false }) : undefined;
+    const chat = new LocalChatPolicy({ policy: options.policy, tokenizer: options.tokenizer, template: options.prompt.template });
+    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128 } });
+  }
+
+  /** The turn limit at `iteration` (the curriculum's, else `maxTurns`). */
+  horizon(iteration: number): number {
+    const c = this.options.turnCurriculum;
+    if (!c) return this.options.maxTurns ?? 10;
+    return Math.round(c.start + (c.end - c.start) * Math.min(1, iteration / c.over));
+  }
+
+  /** The next `n` tasks of the seeded shuffled cycle over the training tasks. */
+  private nextTasks(n: number): WebTask[] {
+    const { tasks } = this.options;
+    const out: WebTask[] = [];
+    while (out.length < n) {
+      const order = new Rng(hashString(`${this.options.seed ?? 0}\u0001tasks\u0001${this.progress.taskPass}`)).shuffle(tasks);
+      out.push(order[this.progress.taskCursor]!);
+      this.progress.taskCursor += 1;
+      if (this.progress.taskCursor >= tasks.length) {
+        this.progress.taskCursor = 0;
+        this.progress.taskPass += 1;
+      }
+    }
+    return out;
+  }
+
+  /** Runs the remaining iterations; resolves with every iteration's metrics. Stops between iterations on abort. */
+  async train(options: { signal?: AbortSignal } = {}): Promise<IterationMetrics[]> {
+    const all: IterationMetrics[] = [];
+    const total = this.options.numIterations ?? 10;
+    while (this.progress.iteration < total) {
+      if (options.signal?.aborted) break;
+      all.push(await this.iteration(options.signal));
+    }
+    return all;
+  }
+
+  /** One iteration: rollouts, advantages, one optimizer step. */
+  async iteration(signal?: AbortSignal): Promise<IterationMetrics> {
+    const o = this.options;
+    const iteration = this.progress.iteration;
+    const G = o.numGenerations ?? 4;
+    const tasks = this.nextTasks(o.tasksPerIteration ?? 4);
+    const seed = o.seed ?? 0;
+    const jobs = tasks.flatMap((task, k) => Array.from({ length: G }, (_, g) => ({
+      task, groupId: `${iteration}:${k}:${task.id}`, seed: hashString(`${seed}\u0001${iteration}\u0001${k}\u0001${g}`),
+    })));
+    const maxTurns = this.horizon(iteration);
+    const rolloutStart = performance.now();
+    const trajectories = await runRollouts(jobs, {
+      agent: this.agent, makeEnvironment: o.makeEnvironment, concurrency: o.concurrency ?? jobs.length, maxTurns,
+      ...(o.episodeTimeoutMs !== undefined ? { episodeTimeoutMs: o.episodeTimeoutMs } : {}),
+      ...(o.score ? { score: o.score } : {}),
+      ...(signal ? { signal } : {}),
+      onTrajectory: (trajectory) => this.emit('episode-end', { iteration, trajectory }),
+    });
+    const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
+
+    const updateStart = performance.now();
+    const buffer = new RolloutBuffer();
+    buffer.add(...trajectories);
+    const sampleOptions = { lossType: o.lossType ?? 'sequence', scaleRewards: o.scaleRewards ?? 'group', dropZeroStd: o.dropZeroStd ?? false } as const;
+    const { metrics } = buffer.advantages(sampleOptions);
+    const samples = buffer.samples(sampleOptions);
+    const step = samples.length > 0 ? await this.update(samples) : { loss: 0, gradNorm: 0, kl: 0, clip: 0 };
+    this.progress.iteration += 1;
+
+    const turns = trajectories.flatMap((t) => t.turns);
+    let tokens = 0;
+    let nll = 0;
+    for (const turn of turns) {
+      tokens += turn.logprobs.length;
+      for (const lp of turn.logprobs) nll -= lp;
+    }
+    const result: IterationMetrics = {
+      iteration,
+      reward_mean: metrics.reward_mean,
+      reward_std: metrics.reward_std,
+      frac_reward_zero_std: metrics.frac_reward_zero_std,
+      kl: step.kl,
+      clip_ratio: step.clip,
+      entropy: tokens > 0 ? nll / tokens : 0,
+      loss: step.loss,
+      grad_norm: step.gradNorm,
+      turns_mean: turns.length / Math.max(1, trajectories.length),
+      invalid_action_rate: turns.length > 0 ? turns.filter((t) => t.action.type === 'invalid').length / turns.length : 0,
+      max_turns: maxTurns,
+      completion_tokens: tokens,
+      rollout_s: rolloutSeconds,
+      update_s: (performance.now() - updateStart) / 1000,
+    };
+    this.emit('iteration-end', result);
+    return result;
+  }
+
+  /** One optimizer step on the whole batch: gradients summed over minibatches (weights sum to 1 over the batch). */
+  private async update(samples: TrainingSample[]): Promise<{ loss: number; gradNorm: number; kl: number; clip: number }> {
+    const o = this.options;
+    const { policy } = o;
+    const temperature = o.temperature ?? 1;
+    const beta = this.reference ? (o.beta ?? 0.001) : 0;
+    const lossOptions = { epsilon: o.epsilon ?? 0.2, epsilonHigh: o.epsilonHigh ?? o.epsilon ?? 0.2, beta };
+    const names = [...policy.parameters.keys()];
+    const vars = names.map((n) => policy.parameters.get(n)!);
+    const sum = new Map<string, tf.Tensor>();
+    let loss = 0;
+    let klSum = 0;
+    let clipSum = 0;
+    let weightSum = 0;
+    try {
+      for (const batch of packByTokens(samples, { maxTokens: o.batchTokens ?? 4096 })) {
+        const ref = this.reference ? await scoreSequences(this.reference, batch, temperature) : undefined;
+        const arrays = tokenArrays(batch, ref);
+        const packed = packSequences(batch, policy.config.vocab_size);
+        let kept: tf.Tensor1D | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const logprobs = tokenLogprobs(policy, packed, temperature);
+          kept = tf.keep(logprobs.clone());
+          return grpoTokenLoss({ logprobs, ...arrays, ...lossOptions });
+        }, vars);
+        for (const [i, name] of names.entries()) {
+          const g = grads[vars[i]!.name];
+          if (!g) continue;
+          const prev = sum.get(name);
+          sum.set(name, prev ? tf.tidy(() => tf.add(prev, g)) : tf.keep(g.clone()));
+          prev?.dispose();
+        }
+        tf.dispose(grads);
+        loss += (await value.data())[0]!;
+        value.dispose();
+        const newLogprobs = (await kept!.data()) as Float32Array;
+        kept!.dispose();
+        const stats = grpoTokenStats({ logprobs: newLogprobs, ...arrays, ...lossOptions });
+        const w = arrays.weights.reduce((a, b) => a + b, 0);
+        weightSum += w;
+        clipSum += stats.clip_ratio * w;
+        klSum += (stats.kl ?? 0) * w;
+      }
+      const norm = this.optimizer.apply(sum);
+      const gradNorm = (await norm.data())[0]!;
+      norm.dispose();
+      return { loss, gradNorm, kl: weightSum > 0 ? klSum / weightSum : 0, clip: weightSum > 0 ? clipSum / weightSum : 0 };
+    } finally {
+      for (const g of sum.values()) g.dispose();
+    }
+  }
+
+  /** Frees the optimizer and the reference model (the policy stays the caller's). */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.reference?.dispose();
+  }
+}

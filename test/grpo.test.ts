@@ -1,0 +1,149 @@
+// Tests for MultiTurnGRPO (src/rl/grpo.ts) on the browser-free ScriptedEnvironment with a tiny
+// from-scratch model: an iteration runs G rollouts per task, reports finite metrics, changes the
+// parameters when rewards differ within a group and leaves them when they do not (no signal, no
+// KL at the start), leaks no tensor, is deterministic for a seed, samples tasks in a seeded cycle,
+// and follows the turn curriculum.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { OptionsError } from '../src/errors.js';
+import { AgentPrompt } from '../src/policy/agent-prompt.js';
+import { initBackend } from '../src/policy/backend.js';
+import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
+import { TransformerPolicy } from '../src/policy/transformer.js';
+import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
+import { answerIncludes } from '../src/tasks/checkers.js';
+import type { CheckResult, WebTask } from '../src/tasks/types.js';
+import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_PRODUCTS, SCRIPTED_SHOP_URL } from '../src/testing/index.js';
+
+const TASKS: WebTask[] = SCRIPTED_SHOP_PRODUCTS.map((p) => ({
+  id: `price/${p.slug}`, intent: `What does the ${p.name} cost?`, startUrl: SCRIPTED_SHOP_URL, site: 'shop',
+  check: answerIncludes([p.price]), meta: { template: 'price' },
+}));
+
+let tokenizer: HfTokenizer;
+let prompt: AgentPrompt;
+
+before(async () => {
+  await initBackend({ backend: 'wasm', log: () => {} });
+  const corpus = [...TASKS.map((t) => t.intent), 'Round Task Instruction link "Blue Ceramic Mug" do(action="Click", role="link", name="Home") exit(message="$12.00") <think></think><answer></answer>'];
+  tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(20).fill(corpus).flat(), { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));
+  prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, maxPromptTokens: 480 });
+});
+
+const tiny = (seed = 3): TransformerPolicy => new TransformerPolicy({
+  config: { vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 32, max_position_embeddings: 512 },
+  seed,
+});
+
+/** Rewards alternate 1, 0, 1, 0 in completion order (concurrency 1 makes the order fixed), so groups have signal. */
+function alternating(): () => Promise<CheckResult> {
+  let calls = 0;
+  return () => Promise.resolve(calls++ % 2 === 0 ? { score: 1, reason: 'even' } : { score: 0, reason: 'odd' });
+}
+
+function options(policy: TransformerPolicy, extra: Partial<MultiTurnGRPOOptions> = {}): MultiTurnGRPOOptions {
+  return {
+    policy, tokenizer, prompt, tasks: TASKS, makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
+    numGenerations: 4, tasksPerIteration: 2, numIterations: 2, maxTurns: 2, maxNewTokens: 6, concurrency: 1,
+    learningRate: 1e-2, beta: 0.04, seed: 7, score: alternating(), ...extra,
+  };
+}
+
+async function weights(policy: TransformerPolicy): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, v] of policy.parameters) out.set(name, new Float32Array((await v.data()) as Float32Array));
+  return out;
+}
+
+function maxDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  let d = 0;
+  for (const [name, x] of a) x.forEach((v, i) => { d = Math.max(d, Math.abs(v - b.get(name)![i]!)); });
+  return d;
+}
+
+describe('MultiTurnGRPO', () => {
+  test('an iteration: G rollouts per task, finite metrics, parameters move when a group has signal', async () => {
+    const policy = tiny();
+    const grpo = new MultiTurnGRPO(options(policy));
+    try {
+      const before = await weights(policy);
+      const episodes: string[] = [];
+      grpo.on('episode-end', (e) => episodes.push(e.trajectory.groupId));
+      const m = await grpo.iteration();
+      assert.equal(episodes.length, 8);
+      assert.equal(new Set(episodes).size, 2);
+      assert.equal(m.iteration, 0);
+      assert.equal(m.reward_mean, 0.5);
+      assert.equal(m.frac_reward_zero_std, 0);
+      for (const [k, v] of Object.entries(m)) assert.ok(Number.isFinite(v), `${k} = ${v}`);
+      assert.ok(m.entropy > 0 && m.completion_tokens > 0 && m.turns_mean >= 1 && m.turns_mean <= 2);
+      assert.ok(m.kl < 1e-6, `KL to a reference equal to the policy is 0 at the first step, got ${m.kl}`);
+      assert.ok(Math.abs(m.clip_ratio) < 1e-9, 'ratio is 1 at the only update of fresh rollouts');
+      assert.ok(m.grad_norm > 0);
+      assert.ok(maxDiff(before, await weights(policy)) > 1e-4, 'the parameters changed');
+      assert.equal(grpo.progress.iteration, 1);
+    } finally {
+      grpo.dispose();
+      policy.dispose();
+    }
+  });
+
+  test('no signal (every reward equal) and no KL yet: the parameters stay', async () => {
+    const policy = tiny();
+    const grpo = new MultiTurnGRPO(options(policy, { score: () => Promise.resolve({ score: 0, reason: 'no' }) }));
+    try {
+      const before = await weights(policy);
+      const m = await grpo.iteration();
+      assert.equal(m.frac_reward_zero_std, 1);
+      assert.ok(maxDiff(before, await weights(policy)) < 1e-7);
+    } finally {
+      grpo.dispose();
+      policy.dispose();
+    }
+  });
+
+  test('same seed, same run: metrics and weights agree; iterations leak no tensor', async () => {
+    const runs: { metrics: number[][]; w: Map<string, Float32Array> }[] = [];
+    for (let r = 0; r < 2; r++) {
+      const policy = tiny(11);
+      const grpo = new MultiTurnGRPO(options(policy, { numIterations: 3 }));
+      try {
+        const metrics: number[][] = [];
+        let tensors = -1;
+        grpo.on('iteration-end', (m) => {
+          metrics.push([m.reward_mean, m.loss, m.grad_norm, m.kl, m.entropy, m.completion_tokens]);
+          policy.clearCaches();
+          grpo.reference?.clearCaches();
+          if (m.iteration === 1) tensors = tf.memory().numTensors;
+          if (m.iteration === 2) assert.equal(tf.memory().numTensors, tensors, 'an iteration leaves no tensor behind');
+        });
+        await grpo.train();
+        runs.push({ metrics, w: await weights(policy) });
+      } finally {
+        grpo.dispose();
+        policy.dispose();
+      }
+    }
+    assert.deepEqual(runs[0]!.metrics, runs[1]!.metrics);
+    assert.equal(maxDiff(runs[0]!.w, runs[1]!.w), 0);
+  });
+
+  test('tasks come in a seeded shuffled cycle; the turn curriculum grows the horizon; bad options throw', () => {
+    const policy = tiny();
+    const grpo = new MultiTurnGRPO(options(policy, { turnCurriculum: { start: 2, end: 8, over: 3 } }));
+    try {
+      assert.deepEqual([0, 1, 2, 3, 9].map((i) => grpo.horizon(i)), [2, 4, 6, 8, 8]);
+      const seen = (grpo as unknown as { nextTasks(n: number): WebTask[] }).nextTasks(TASKS.length * 2).map((t) => t.id);
+      assert.deepEqual([...seen.slice(0, TASKS.length)].sort(), TASKS.map((t) => t.id).sort());
+      assert.deepEqual([...seen.slice(TASKS.length)].sort(), TASKS.map((t) => t.id).sort());
+      assert.throws(() => new MultiTurnGRPO(options(policy, { numGenerations: 1 })), /numGenerations must be >= 2/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { tasks: [] })), OptionsError);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { turnCurriculum: { start: 0, end: 2, over: 1 } })), /turnCurriculum/);
+    } finally {
+      grpo.dispose();
+      policy.dispose();
+    }
+  });
+});
