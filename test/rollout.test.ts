@@ -13,10 +13,11 @@ import { initBackend } from '../src/policy/backend.js';
 import { CHATML_TEMPLATE, LocalChatPolicy, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
+import { evaluate } from '../src/rl/evaluate.js';
 import { runRollouts, RolloutError, type EpisodeJob } from '../src/rl/rollout.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
 import type { WebTask } from '../src/tasks/types.js';
-import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, type ShopState } from '../src/testing/index.js';
+import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_PRODUCTS, SCRIPTED_SHOP_URL, type ShopState } from '../src/testing/index.js';
 
 const TASK: WebTask = {
   id: 'shop/mug-price', intent: 'What does the Blue Ceramic Mug cost?', startUrl: SCRIPTED_SHOP_URL, site: 'shop',
@@ -147,5 +148,26 @@ describe('runRollouts with a local TransformerPolicy', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('evaluate', () => {
+  test('success overall, per site and per template, pass@k and mean turns for any ChatPolicy', async () => {
+    const tasks: WebTask[] = SCRIPTED_SHOP_PRODUCTS.map((p) => ({
+      id: `price/${p.slug}`, intent: `What does the ${p.name} cost?`, startUrl: SCRIPTED_SHOP_URL, site: p.slug === 'mug' ? 'mugs' : 'shop',
+      check: answerIncludes([p.price]), meta: { template: p.slug === 'mug' ? 'mug-price' : 'price' },
+    }));
+    // Answers "$12.00" to everything: right for the mug only.
+    const policy: ChatPolicy = { name: 'mug', chat: (reqs) => Promise.resolve(reqs.map(() => ({ text: '<answer>exit(message="$12.00")</answer>', finishReason: 'stop' as const }))) };
+    const report = await evaluate(tasks, { agent: new Agent({ policy }), makeEnvironment: () => env(), attempts: 2, concurrency: 3 });
+    assert.equal(report.episodes, tasks.length * 2);
+    assert.equal(report.tasks, tasks.length);
+    assert.equal(report.success, 1 / tasks.length);
+    assert.equal(report.passAtK, 1 / tasks.length);
+    assert.equal(report.meanTurns, 1);
+    assert.equal(report.invalidActionRate, 0);
+    assert.deepEqual(report.perSite, { mugs: { success: 1, episodes: 2 }, shop: { success: 0, episodes: (tasks.length - 1) * 2 } });
+    assert.deepEqual(report.perTemplate, { 'mug-price': { success: 1, episodes: 2 }, price: { success: 0, episodes: (tasks.length - 1) * 2 } });
+    await assert.rejects(evaluate([], { agent: new Agent({ policy }), makeEnvironment: () => env() }), OptionsError);
   });
 });

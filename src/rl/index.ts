@@ -12,3 +12,4 @@ export {
   MultiTurnGRPO,
   type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics, type GrpoProgress,
 } from './grpo.js';
+export { evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';

@@ -1,0 +1,103 @@
+// Evaluation: success rate of any Agent (a trained or untrained local model, a remote API model)
+// on a set of tasks, overall, per site and per template, pass@k, mean turns. Episodes run through
+// the same rollout engine as training, so they are concurrent and crash-safe.
+
+import type { Trajectory } from '../data/trajectory.js';
+import type { Environment } from '../env/types.js';
+import { OptionsError } from '../errors.js';
+import type { Agent } from '../policy/agent.js';
+import type { SamplingOptions } from '../policy/sampling.js';
+import type { WebTask } from '../tasks/types.js';
+import { runRollouts, type RolloutOptions } from './rollout.js';
+
+export interface EvaluateOptions {
+  readonly agent: Agent;
+  readonly makeEnvironment: () => Environment | Promise<Environment>;
+  /** Attempts per task. Default 1 (greedy decoding makes more pointless; sample with a temperature for pass@k). */
+  readonly attempts?: number;
+  /** Default: greedy (temperature 0). */
+  readonly sampling?: SamplingOptions;
+  readonly maxTurns?: number;
+  readonly concurrency?: number;
+  readonly seed?: number;
+  readonly score?: RolloutOptions['score'];
+  readonly onTrajectory?: RolloutOptions['onTrajectory'];
+  readonly signal?: AbortSignal;
+}
+
+/** Success over a group of episodes. */
+export interface SuccessRate {
+  readonly success: number;
+  readonly episodes: number;
+}
+
+export interface EvaluationReport {
+  /** Mean reward over every episode (pass@1 estimated from all attempts). */
+  readonly success: number;
+  readonly episodes: number;
+  readonly tasks: number;
+  /** Fraction of tasks solved at least once in `attempts` tries. */
+  readonly passAtK: number;
+  readonly attempts: number;
+  readonly meanTurns: number;
+  readonly invalidActionRate: number;
+  readonly perSite: Readonly<Record<string, SuccessRate>>;
+  readonly perTemplate: Readonly<Record<string, SuccessRate>>;
+  readonly trajectories: readonly Trajectory[];
+}
+
+function tally(map: Map<string, { sum: number; n: number }>, key: string, reward: number): void {
+  const entry = map.get(key) ?? { sum: 0, n: 0 };
+  entry.sum += reward;
+  entry.n += 1;
+  map.set(key, entry);
+}
+
+function rates(map: Map<string, { sum: number; n: number }>): Record<string, SuccessRate> {
+  return Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, { success: v.sum / v.n, episodes: v.n }]));
+}
+
+/** Runs every task `attempts` times with `agent` and reports success rates. */
+export async function evaluate(tasks: readonly WebTask[], options: EvaluateOptions): Promise<EvaluationReport> {
+  const attempts = options.attempts ?? 1;
+  if (!Number.isInteger(attempts) || attempts < 1) throw new OptionsError(`attempts must be an integer >= 1, got ${String(options.attempts)}`);
+  if (tasks.length === 0) throw new OptionsError('evaluate: no tasks');
+  const seed = options.seed ?? 0;
+  const jobs = tasks.flatMap((task) => Array.from({ length: attempts }, (_, a) => ({ task, groupId: task.id, seed: seed * 1_000_003 + a })));
+  const trajectories = await runRollouts(jobs, {
+    agent: options.agent,
+    makeEnvironment: options.makeEnvironment,
+    sampling: { temperature: 0, ...options.sampling },
+    ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.score ? { score: options.score } : {}),
+    ...(options.onTrajectory ? { onTrajectory: options.onTrajectory } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const perSite = new Map<string, { sum: number; n: number }>();
+  const perTemplate = new Map<string, { sum: number; n: number }>();
+  const solved = new Set<string>();
+  let rewardSum = 0;
+  let turns = 0;
+  let invalid = 0;
+  for (const t of trajectories) {
+    rewardSum += t.reward;
+    turns += t.stats.turns;
+    invalid += t.stats.invalidActions;
+    if (t.reward > 0) solved.add(t.taskId);
+    tally(perSite, t.site ?? 'unknown', t.reward);
+    tally(perTemplate, t.template ?? 'unknown', t.reward);
+  }
+  return {
+    success: rewardSum / trajectories.length,
+    episodes: trajectories.length,
+    tasks: tasks.length,
+    passAtK: solved.size / new Set(tasks.map((t) => t.id)).size,
+    attempts,
+    meanTurns: turns / trajectories.length,
+    invalidActionRate: turns > 0 ? invalid / turns : 0,
+    perSite: rates(perSite),
+    perTemplate: rates(perTemplate),
+    trajectories,
+  };
+}
