@@ -264,6 +264,11 @@ describe('Agent', () => {
     await assert.rejects(Agent.fromPretrained(path.join(dir, 'missing')), /config\.json not found/);
   });
 
+  test('a model too large for wasm memory is refused up front with what to do', () => {
+    assert.throws(() => new TransformerPolicy({ config: { vocab_size: 151936, hidden_size: 896, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864 } }),
+      (e: unknown) => e instanceof OptionsError && /wasm backend's 4 GB/.test(e.message) && /WEBAGENT_BACKEND=cpu/.test(e.message));
+  });
+
   test('the template of a LocalChatPolicy must match the prompt\'s', () => {
     assert.throws(() => new ChatTemplate(''), OptionsError);
     assert.ok(new ChatTemplate(CHATML_TEMPLATE).render([{ role: 'user', content: 'hi' }], { addGenerationPrompt: true }).endsWith('<|im_start|>assistant\n'));

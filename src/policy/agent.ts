@@ -2,15 +2,19 @@
 // time: state in, Action out. `Agent.fromPretrained(dir)` is the one call that turns a Hugging
 // Face checkpoint folder (Qwen2 / Llama: config.json, safetensors, tokenizer files) into an agent.
 
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { OptionsError } from '../errors.js';
 import type { Action } from '../env/types.js';
 import { AgentPrompt, type AgentPromptOptions, type AgentState, type BuiltPrompt } from './agent-prompt.js';
-import { initBackend, type BackendOptions } from './backend.js';
+import { backendInfo, initBackend, type BackendOptions } from './backend.js';
+import { configFromHuggingFace, countParameters } from './config.js';
 import { LocalChatPolicy, type ChatPolicy } from './chat.js';
 import { loadCheckpoint } from './checkpoint.js';
 import type { Completion } from './generation.js';
 import type { SamplingOptions } from './sampling.js';
 import { HfTokenizer } from './tokenizer.js';
+import { WASM_MAX_WEIGHT_BYTES } from './transformer.js';
 
 export interface AgentOptions {
   readonly policy: ChatPolicy;
@@ -41,6 +45,33 @@ export interface FromPretrainedOptions extends Omit<AgentPromptOptions, 'tokeniz
 
 const DEFAULT_SAMPLING: SamplingOptions = { temperature: 0, maxNewTokens: 512 };
 
+/**
+ * Starts the tfjs backend for a checkpoint unless one is running: the usual order, except that a
+ * model too large for wasm's memory (see WASM_MAX_WEIGHT_BYTES) skips wasm for native TF or cpu.
+ */
+async function startBackendFor(dir: string, options: BackendOptions | undefined): Promise<void> {
+  if (backendInfo() !== undefined) return;
+  const explicit = options?.backend ?? process.env.WEBAGENT_BACKEND;
+  let bytes = 0;
+  try {
+    bytes = countParameters(configFromHuggingFace(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>)) * 4;
+  } catch {
+    // loadCheckpoint reports a missing or bad config.json with the full explanation.
+  }
+  if ((explicit !== undefined && explicit !== 'auto') || bytes <= WASM_MAX_WEIGHT_BYTES) {
+    await initBackend(options);
+    return;
+  }
+  for (const backend of ['node-gpu', 'node', 'cpu'] as const) {
+    try {
+      await initBackend({ ...options, backend });
+      return;
+    } catch (error) {
+      if (backend === 'cpu') throw error;
+    }
+  }
+}
+
 export class Agent {
   readonly policy: ChatPolicy;
   readonly prompt: AgentPrompt;
@@ -70,7 +101,7 @@ export class Agent {
    */
   static async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<Agent> {
     const { sampling, backend, ...promptOptions } = options;
-    await initBackend(backend);
+    await startBackendFor(dir, backend);
     const { policy, tokenizerDir } = await loadCheckpoint(dir, { trainable: false });
     try {
       if (tokenizerDir === undefined) throw new OptionsError(`Agent.fromPretrained: ${dir} has no tokenizer.json; copy the model's tokenizer files beside its weights`);

@@ -19,6 +19,21 @@ export interface NamedWeight {
   readonly data: Float32Array;
 }
 
+/**
+ * wasm memory ends at 4 GB, and XNNPACK keeps a packed copy of every weight matrix it multiplies
+ * by: float32 weights over about 1.6 GB cannot run there (they fail with out-of-memory deep in
+ * XNNPACK, which then hangs). Checked up front so the error says what to do.
+ */
+export const WASM_MAX_WEIGHT_BYTES = 1.6e9;
+
+function assertFitsBackend(config: TransformerConfig): void {
+  const bytes = countParameters(config) * 4;
+  if (tf.getBackend() === 'wasm' && bytes > WASM_MAX_WEIGHT_BYTES) {
+    throw new OptionsError(`this model has ${(bytes / 1e9).toFixed(2)} GB of float32 weights: with XNNPACK's packed copies that exceeds the wasm backend's 4 GB memory; `
+      + 'use the cpu backend (WEBAGENT_BACKEND=cpu, or initBackend({ backend: "cpu" }) before anything else) or install @tensorflow/tfjs-node');
+  }
+}
+
 export interface TransformerPolicyOptions {
   /** Model shape; missing fields take TRANSFORMER_CONFIG_DEFAULTS. */
   readonly config?: Partial<TransformerConfig>;
@@ -101,6 +116,7 @@ export class TransformerPolicy implements Policy {
   constructor(options: TransformerPolicyOptions = {}) {
     this.config = resolveTransformerConfig(options.config);
     this.trainable = options.trainable ?? true;
+    assertFitsBackend(this.config);
     this.cacheFusedWeights = options.cacheFusedWeights ?? countParameters(this.config) <= 100e6;
     const initStd = options.initStd ?? 0.02;
     if (!(initStd > 0)) throw new OptionsError(`initStd must be > 0, got ${String(initStd)}`);
