@@ -5,6 +5,9 @@
 // and follows the turn curriculum.
 
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../src/errors.js';
@@ -128,6 +131,44 @@ describe('MultiTurnGRPO', () => {
     }
     assert.deepEqual(runs[0]!.metrics, runs[1]!.metrics);
     assert.equal(maxDiff(runs[0]!.w, runs[1]!.w), 0);
+  });
+
+  test('4 iterations straight equal 2, save, a fresh trainer restoring, then 2 more', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'webagent-grpo-'));
+    try {
+      const straight = tiny(21);
+      const a = new MultiTurnGRPO(options(straight, { numIterations: 4 }));
+      await a.train();
+      const expected = await weights(straight);
+      a.dispose();
+      straight.dispose();
+
+      const first = tiny(21);
+      const b = new MultiTurnGRPO(options(first, { numIterations: 2, checkpoint: { dir, every: 1 } }));
+      const saved: number[] = [];
+      b.on('checkpoint', (e) => saved.push(e.iteration));
+      await b.train();
+      assert.deepEqual(saved, [1, 2]);
+      b.dispose();
+      first.dispose();
+
+      const resumed = tiny(99); // different initial weights: everything must come from the checkpoint
+      const c = new MultiTurnGRPO(options(resumed, { numIterations: 4 }));
+      await c.restore(dir);
+      assert.equal(c.progress.iteration, 2);
+      await c.train();
+      assert.equal(maxDiff(expected, await weights(resumed)), 0);
+      c.dispose();
+      resumed.dispose();
+      const other = tiny(1);
+      const d = new MultiTurnGRPO(options(other, { seed: 8 }));
+      await assert.rejects(d.restore(dir), /seed 7/);
+      await assert.rejects(d.restore(path.join(dir, 'nope')), /trainer.json/);
+      d.dispose();
+      other.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('tasks come in a seeded shuffled cycle; the turn curriculum grows the horizon; bad options throw', () => {

@@ -7,6 +7,8 @@
 // prompt the policy acted on and the behaviour logprobs recorded while sampling (DESIGN.md), so
 // the ratio is exact; new logprobs are computed at the sampling temperature, as the old ones were.
 
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../data/random.js';
@@ -17,12 +19,16 @@ import { OptionsError } from '../errors.js';
 import { Agent } from '../policy/agent.js';
 import type { AgentPrompt } from '../policy/agent-prompt.js';
 import { LocalChatPolicy } from '../policy/chat.js';
+import { saveCheckpoint } from '../policy/checkpoint.js';
+import { readSafetensors, writeSafetensors } from '../policy/safetensors.js';
 import type { HfTokenizer } from '../policy/tokenizer.js';
 import { AdamW, packSequences, scoreSequences, tokenLogprobs, type AdamWOptions } from '../policy/training.js';
 import type { TransformerPolicy } from '../policy/transformer.js';
 import type { WebTask } from '../tasks/types.js';
 import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
 import { runRollouts, type RolloutOptions } from './rollout.js';
+
+const CHECKPOINT_FORMAT = 'webagent-r1/multi-turn-grpo@1';
 
 export interface MultiTurnGRPOOptions {
   /** Trained in place. */
@@ -72,6 +78,8 @@ export interface MultiTurnGRPOOptions {
   readonly seed?: number;
   /** Wall-time limit of one episode. Default 120 s. */
   readonly episodeTimeoutMs?: number;
+  /** Save the run (see `save`) into `dir` every `every` iterations and after the last. */
+  readonly checkpoint?: { readonly dir: string; readonly every: number };
   /** Scores an episode's end. Default: the task's checker (binary task success). */
   readonly score?: RolloutOptions['score'];
 }
@@ -99,6 +107,7 @@ export interface IterationMetrics {
 export interface MultiTurnGRPOEvents {
   'episode-end': (e: { iteration: number; trajectory: Trajectory }) => void;
   'iteration-end': (e: IterationMetrics) => void;
+  checkpoint: (e: { iteration: number; dir: string }) => void;
 }
 
 /** Where training stands; enough to resume the same run. */
@@ -166,9 +175,15 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   async train(options: { signal?: AbortSignal } = {}): Promise<IterationMetrics[]> {
     const all: IterationMetrics[] = [];
     const total = this.options.numIterations ?? 10;
+    const ck = this.options.checkpoint;
     while (this.progress.iteration < total) {
       if (options.signal?.aborted) break;
       all.push(await this.iteration(options.signal));
+      const done = this.progress.iteration;
+      if (ck && (done % ck.every === 0 || done === total)) {
+        await this.save(ck.dir);
+        this.emit('checkpoint', { iteration: done, dir: ck.dir });
+      }
     }
     return all;
   }
@@ -281,6 +296,84 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     } finally {
       for (const g of sum.values()) g.dispose();
     }
+  }
+
+  /**
+   * Writes everything needed to continue this run into `dir`, atomically (a sibling temp folder
+   * renamed into place): the policy as a Hugging Face folder (`policy/`, with the tokenizer),
+   * the reference weights, the optimizer moments (`optimizer.safetensors`) and `trainer.json`
+   * (iteration, task-sampler position, optimizer step, seed). Rollout seeds derive from the seed
+   * and the iteration, so nothing else is needed to resume as if uninterrupted.
+   */
+  async save(dir: string): Promise<void> {
+    const target = path.resolve(dir);
+    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    try {
+      const { policy, tokenizer } = this.options;
+      await saveCheckpoint(path.join(tmp, 'policy'), policy, { tokenizer: { json: tokenizer.json, config: tokenizer.config } });
+      if (this.reference) await writeSafetensors(path.join(tmp, 'reference.safetensors'), await this.reference.exportWeights(), { format: 'pt' });
+      const state = await this.optimizer.state();
+      const moments = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+      for (const [name, variable] of policy.parameters) {
+        moments.set(`m/${name}`, { shape: variable.shape, data: state.m.get(name)! });
+        moments.set(`v/${name}`, { shape: variable.shape, data: state.v.get(name)! });
+      }
+      await writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments);
+      const trainer = { format: CHECKPOINT_FORMAT, progress: this.progress, optimizerStep: state.step, seed: this.options.seed ?? 0, savedAt: new Date().toISOString() };
+      await writeFile(path.join(tmp, 'trainer.json'), `${JSON.stringify(trainer, null, 2)}\n`);
+      const old = `${target}.old-${process.pid}-${Date.now()}`;
+      const had = await rename(target, old).then(() => true, (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return false;
+        throw e;
+      });
+      await rename(tmp, target);
+      if (had) await rm(old, { recursive: true, force: true });
+    } catch (error) {
+      await rm(tmp, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Continues the run saved in `dir`: loads the policy's and the reference's weights, the
+   * optimizer moments and the progress into this trainer (made with the same options).
+   */
+  async restore(dir: string): Promise<void> {
+    let trainer: { format?: unknown; progress?: GrpoProgress; optimizerStep?: number; seed?: number };
+    try {
+      trainer = JSON.parse(await readFile(path.join(dir, 'trainer.json'), 'utf8')) as typeof trainer;
+    } catch (cause) {
+      throw new OptionsError(`MultiTurnGRPO.restore: ${dir} has no readable trainer.json (${(cause as Error).message}); pass a folder written by save()`);
+    }
+    if (trainer.format !== CHECKPOINT_FORMAT || !trainer.progress || typeof trainer.optimizerStep !== 'number') {
+      throw new OptionsError(`MultiTurnGRPO.restore: ${path.join(dir, 'trainer.json')} is not a ${CHECKPOINT_FORMAT} file`);
+    }
+    if ((trainer.seed ?? 0) !== (this.options.seed ?? 0)) {
+      throw new OptionsError(`MultiTurnGRPO.restore: the checkpoint was made with seed ${trainer.seed}, this trainer has seed ${this.options.seed ?? 0}`);
+    }
+    const { policy } = this.options;
+    const weights = await readSafetensors(path.join(dir, 'policy', 'model.safetensors'));
+    policy.importWeights(new Map([...weights.tensors].map(([name, t]) => [name, { shape: t.shape, data: t.data }])));
+    if (this.reference) {
+      const ref = await readSafetensors(path.join(dir, 'reference.safetensors')).catch((cause: unknown) => {
+        throw new OptionsError(`MultiTurnGRPO.restore: ${dir} has no reference weights (saved with beta = 0?): ${(cause as Error).message}`);
+      });
+      this.reference.importWeights(new Map([...ref.tensors].map(([name, t]) => [name, { shape: t.shape, data: t.data }])));
+    }
+    const { tensors } = await readSafetensors(path.join(dir, 'optimizer.safetensors'));
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const name of policy.parameters.keys()) {
+      const mt = tensors.get(`m/${name}`);
+      const vt = tensors.get(`v/${name}`);
+      if (!mt || !vt) throw new OptionsError(`MultiTurnGRPO.restore: optimizer.safetensors lacks the moments of "${name}"`);
+      m.set(name, mt.data);
+      v.set(name, vt.data);
+    }
+    this.optimizer.loadState({ step: trainer.optimizerStep, m, v });
+    Object.assign(this.progress, trainer.progress);
   }
 
   /** Frees the optimizer and the reference model (the policy stays the caller's). */
