@@ -4,7 +4,7 @@
 // bundled demo shop's tasks in real Chromium, and prints each action and the 0/1 reward.
 // With --remote it evaluates an OpenAI-compatible endpoint (vLLM, an API model) instead.
 //
-//   npx tsx examples/pretrained-agent.ts /path/to/Qwen2.5-0.5B-Instruct [--episodes 2] [--turns 8]
+//   npx tsx examples/pretrained-agent.ts /path/to/Qwen2.5-0.5B-Instruct [--episodes 2] [--turns 8] [--max-new-tokens 256] [--bare]
 //   OPENAI_API_KEY=... npx tsx examples/pretrained-agent.ts --remote https://api.openai.com/v1 --model gpt-4o
 
 import { parseArgs } from 'node:util';
@@ -18,7 +18,8 @@ const { values: args, positionals } = parseArgs({
     turns: { type: 'string', default: '8' },
     remote: { type: 'string' },
     model: { type: 'string' },
-    think: { type: 'boolean', default: true },
+    bare: { type: 'boolean', default: false }, // ask for the bare action, no <think>/<answer>
+    'max-new-tokens': { type: 'string', default: '256' },
     chromium: { type: 'string' },
   },
 });
@@ -31,8 +32,8 @@ if (positionals.length !== 1 && args.remote === undefined) {
 
 async function main(): Promise<void> {
   const agent = args.remote !== undefined
-    ? new Agent({ policy: new RemotePolicy({ baseURL: args.remote, model: args.model ?? 'default' }), prompt: { think: args.think } })
-    : await Agent.fromPretrained(positionals[0]!, { think: args.think, sampling: { temperature: 0, maxNewTokens: 256 } });
+    ? new Agent({ policy: new RemotePolicy({ baseURL: args.remote, model: args.model ?? 'default' }), prompt: { think: !args.bare } })
+    : await Agent.fromPretrained(positionals[0]!, { think: !args.bare, sampling: { temperature: 0, maxNewTokens: Number(args['max-new-tokens']) } });
   try {
     const executablePath = await ensureChromium({ ...(args.chromium ? { executablePath: args.chromium } : {}) });
     await using site = await startDemoSite();
