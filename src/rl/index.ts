@@ -13,3 +13,4 @@ export {
   type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics, type GrpoProgress,
 } from './grpo.js';
 export { evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
+export { attachProgress, progressBar, type ProgressOptions } from './progress.js';

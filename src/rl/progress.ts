@@ -1,0 +1,68 @@
+// A progress bar with ETA for long runs, over the trainers' typed events (cli-progress draws it).
+// On a terminal it redraws one line; elsewhere (CI logs, files) it prints a line every `every`
+// units so logs stay short. Returns a detach function that stops drawing and removes listeners.
+
+import { SingleBar } from 'cli-progress';
+import type { BehaviorCloning } from './behavior-cloning.js';
+import type { MultiTurnGRPO } from './grpo.js';
+
+export interface ProgressOptions {
+  /** Shown before the bar. */
+  readonly label?: string;
+  /** Default process.stderr. */
+  readonly stream?: NodeJS.WriteStream;
+  /** Without a terminal: print every `every` units (default: every 10% of the total). */
+  readonly every?: number;
+}
+
+function format(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** A bar of `total` units; `update(done, info)` moves it. */
+export function progressBar(total: number, options: ProgressOptions = {}): { update(done: number, info?: string): void; stop(): void } {
+  const stream = options.stream ?? process.stderr;
+  const label = options.label ?? '';
+  const started = performance.now();
+  if (stream.isTTY) {
+    const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} | {eta_formatted} left | {info}`, hideCursor: true, stream, etaBuffer: 20 });
+    bar.start(total, 0, { info: '' });
+    return { update: (done, info = '') => bar.update(done, { info }), stop: () => bar.stop() };
+  }
+  const every = options.every ?? Math.max(1, Math.ceil(total / 10));
+  let last = 0;
+  return {
+    update(done, info = '') {
+      if (done - last < every && done !== total) return;
+      last = done;
+      const elapsed = (performance.now() - started) / 1000;
+      const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
+      stream.write(`${label} ${done}/${total} (${Math.round((100 * done) / total)}%) ${format(elapsed)} elapsed, ${format(eta)} left${info ? ` | ${info}` : ''}\n`);
+    },
+    stop() {},
+  };
+}
+
+/** Draws a trainer's progress: steps of BehaviorCloning (give the step total), iterations of MultiTurnGRPO. */
+export function attachProgress(trainer: BehaviorCloning | MultiTurnGRPO, total: number, options: ProgressOptions = {}): () => void {
+  const bar = progressBar(total, options);
+  if ('progress' in trainer) {
+    const grpo = trainer;
+    const onIteration = (m: { iteration: number; reward_mean: number; kl: number }): void =>
+      bar.update(m.iteration + 1, `reward ${m.reward_mean.toFixed(3)} kl ${m.kl.toExponential(1)}`);
+    grpo.on('iteration-end', onIteration);
+    return () => {
+      grpo.off('iteration-end', onIteration);
+      bar.stop();
+    };
+  }
+  const bc = trainer;
+  const onStep = (e: { step: number; loss: number }): void => bar.update(Math.min(e.step, total), `loss ${e.loss.toFixed(3)}`);
+  bc.on('step', onStep);
+  return () => {
+    bc.off('step', onStep);
+    bar.stop();
+  };
+}

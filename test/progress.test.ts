@@ -1,0 +1,36 @@
+// Tests for the progress display (src/rl/progress.ts) without a terminal: lines every 10% with
+// elapsed time and ETA, and listeners removed on detach.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EventEmitter } from 'eventemitter3';
+import type { MultiTurnGRPO } from '../src/rl/grpo.js';
+import { attachProgress, progressBar } from '../src/rl/progress.js';
+
+function sink(): { stream: NodeJS.WriteStream; lines: string[] } {
+  const lines: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => { lines.push(s); return true; } } as unknown as NodeJS.WriteStream;
+  return { stream, lines };
+}
+
+test('without a terminal: a line per 10% with elapsed and ETA, and the last one always', () => {
+  const { stream, lines } = sink();
+  const bar = progressBar(25, { label: 'bc', stream });
+  for (let i = 1; i <= 25; i++) bar.update(i, `loss ${i}`);
+  bar.stop();
+  assert.equal(lines.length, 9); // every 3 units (ceil(25/10)) from 3 to 24, then 25
+  assert.match(lines[0]!, /^bc 3\/25 \(12%\) \d+s elapsed, \d+s left \| loss 3\n$/);
+  assert.match(lines.at(-1)!, /^bc 25\/25 \(100%\) .* 0s left \| loss 25\n$/);
+});
+
+test('attachProgress follows MultiTurnGRPO iterations and detaches', () => {
+  const { stream, lines } = sink();
+  const trainer = Object.assign(new EventEmitter(), { progress: { iteration: 0 } }) as unknown as MultiTurnGRPO;
+  const detach = attachProgress(trainer, 2, { label: 'grpo', stream, every: 1 });
+  trainer.emit('iteration-end', { iteration: 0, reward_mean: 0.25, kl: 0.001 } as never);
+  assert.match(lines[0]!, /^grpo 1\/2 \(50%\) .*reward 0\.250 kl 1\.0e-3\n$/);
+  detach();
+  trainer.emit('iteration-end', { iteration: 1, reward_mean: 0.5, kl: 0 } as never);
+  assert.equal(lines.length, 1);
+  assert.equal((trainer as unknown as EventEmitter).listenerCount('iteration-end'), 0);
+});
