@@ -174,6 +174,14 @@ describe('AgentPrompt token budget', () => {
     assert.ok(built.text.includes(history[11]!.reply));
     assert.ok(!built.text.includes(history[1]!.reply));
     assert.throws(() => new AgentPrompt({ tokenizer, template: 'chatml', maxPromptTokens: 20 }).build(longState), PromptBudgetError);
+    // A page that is one very long line, and a history of long garbage replies with long errors:
+    // still a prompt within budget (the line is cut, rounds dropped), never an error.
+    const garbage = Array.from({ length: 8 }, (_, i) => ({ observation: obs('x', { lastActionError: `unparseable ${'q'.repeat(400)}` }), reply: `zz${i} ${'mug '.repeat(60)}` }));
+    const huge: AgentState = { intent: STATE.intent, history: garbage, observation: obs(`Blue ${'ceramic '.repeat(800)}`, { lastActionError: 'e'.repeat(2000) }) };
+    const tight = new AgentPrompt({ tokenizer, template: 'plain', maxPromptTokens: 300 }).build(huge);
+    assert.ok(tight.promptIds!.length <= 300, `${tight.promptIds!.length} tokens`);
+    assert.ok(!tight.text.includes('e'.repeat(301)), 'errors are clipped');
+    assert.match(tight.text, /Round 9\n\nTask Instruction: Add the blue mug to the cart/);
   });
 });
 

@@ -81,7 +81,10 @@ export interface BuiltPrompt {
   readonly promptIds?: number[];
   /** The current page was cut to fit (by the character limit or the token budget). */
   readonly observationTruncated: boolean;
-  /** Earlier rounds left out to fit the token budget (oldest first, never round 1). */
+  /**
+   * Earlier rounds left out to fit the token budget: oldest first, keeping round 1 (the task);
+   * in the last resort all of them, the task then written into the current round.
+   */
   readonly omittedRounds: number;
 }
 
@@ -113,6 +116,10 @@ export class PromptBudgetError extends WebAgentError {
 }
 
 const END_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|endoftext|>', '<|end|>'];
+const PAGE_OMITTED = '(the page is not shown: the prompt is over its token budget)';
+/** Longest error or notice text shown, in characters. */
+const MAX_NOTE_CHARS = 300;
+const clip = (text: string): string => (text.length > MAX_NOTE_CHARS ? `${text.slice(0, MAX_NOTE_CHARS)}…` : text);
 
 function systemPromptFor(grammar: ActionGrammar, targets: 'id' | 'name', think: boolean, placeholder: string): string {
   const lines = targets === 'id'
@@ -196,16 +203,19 @@ export class AgentPrompt {
     }
     const countTokens = (text: string): number => this.countLines(text);
     const source = nodes ?? textNodes(observation.text);
-    return renderObservationText(source, { maxChars: this.maxObservationChars, maxTokens, countTokens }, { ids: this.targets === 'id' });
+    // Characters too, so one long line cannot keep the page over a small token budget (a token
+    // is rarely under 2 characters of page text).
+    const maxChars = Math.min(this.maxObservationChars, Math.max(160, maxTokens * 2));
+    return renderObservationText(source, { maxChars, maxTokens, countTokens }, { ids: this.targets === 'id' });
   }
 
   /** The user message of round `round` (1-based). `page` undefined = compressed. */
-  private userMessage(round: number, intent: string, observation: PromptObservation, page: string | undefined): string {
+  private userMessage(round: number, intent: string, observation: PromptObservation, page: string | undefined, withTask = round === 1): string {
     const parts = [`Round ${round}`];
-    if (round === 1) parts.push(`Task Instruction: ${intent}`);
+    if (withTask) parts.push(`Task Instruction: ${intent}`);
     const about: string[] = [];
-    if (observation.lastActionError) about.push(`Last action failed: ${observation.lastActionError}`);
-    for (const notice of observation.notices ?? []) about.push(`Notice: ${notice}`);
+    if (observation.lastActionError) about.push(`Last action failed: ${clip(observation.lastActionError)}`);
+    for (const notice of observation.notices ?? []) about.push(`Notice: ${clip(notice)}`);
     if (page === undefined) about.push(this.placeholder);
     else {
       if (this.showUrl && observation.url) about.push(`URL: ${observation.url}`);
@@ -263,7 +273,17 @@ export class AgentPrompt {
         room -= ids.length - max;
       }
     }
-    throw new PromptBudgetError(`AgentPrompt: maxPromptTokens ${max} leaves no room for the page: the system prompt, the task and round 1 alone take more; raise maxPromptTokens or shorten the system prompt`);
+    // Last resort, so a history of long garbage replies never stops a run: the task and this
+    // round's header only (every earlier round, the page and most of the error left out).
+    const msgs: ChatMessage[] = [];
+    if (this.systemPrompt !== undefined) msgs.push({ role: 'system', content: this.systemPrompt });
+    const error = state.observation.lastActionError;
+    const bare = { ...state.observation, lastActionError: error ? error.slice(0, 80) : null, notices: [] };
+    msgs.push({ role: 'user', content: this.userMessage(earlier + 1, state.intent, bare, PAGE_OMITTED, true) });
+    const t = this.template.render(msgs, { addGenerationPrompt: true });
+    const ids = this.encodeText(t);
+    if (ids.length <= max) return { messages: msgs, text: t, promptIds: ids, observationTruncated: true, omittedRounds: earlier };
+    throw new PromptBudgetError(`AgentPrompt: maxPromptTokens ${max} leaves no room for the page: the system prompt, the task and round 1 alone take ${ids.length} tokens; raise maxPromptTokens or shorten the system prompt`);
   }
 
   /**
