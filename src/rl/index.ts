@@ -14,3 +14,7 @@ export {
 } from './grpo.js';
 export { evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
 export { attachProgress, progressBar, type ProgressOptions } from './progress.js';
+export {
+  collectDemonstrations, saveDemonstrations, loadDemonstrations,
+  type CollectedDemonstration, type CollectedTurn, type CollectDemonstrationsOptions, type CollectDemonstrationsResult,
+} from './demonstrations.js';
