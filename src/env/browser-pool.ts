@@ -3,6 +3,7 @@
 // protocol or CDP, spread round-robin. Hands out one BrowserContext per episode, notices when a
 // browser dies, relaunches it, and fails the episodes that were on it with a typed error.
 
+import { setMaxListeners } from 'node:events';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import { BrowserCrashedError, BrowserLaunchError, EnvironmentStateError, OptionsError } from '../errors.js';
 import { CHROMIUM_FLAGS, chromiumInstallHint, findChromium } from './chromium.js';
@@ -38,6 +39,17 @@ export const BROWSER_POOL_DEFAULTS: Readonly<PoolDefaults> = Object.freeze({
   launchTimeout: 30_000,
   closeTimeout: 5_000,
 });
+
+/**
+ * The abort controller of one browser: every episode on that browser listens to it (plus one
+ * listener per guarded action), so many concurrent episodes legitimately exceed Node's default
+ * 10-listener warning threshold; the listeners are removed when each action settles.
+ */
+function crashController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 /** A browser context lent to one episode. `signal` aborts if the browser dies under it. */
 export interface ContextLease {
@@ -94,7 +106,7 @@ export class BrowserPool implements AsyncDisposable {
     }
     this.options = Object.freeze({ ...BROWSER_POOL_DEFAULTS, ...options });
     const endpoints = options.endpoints ?? Array.from({ length: this.options.size }, () => undefined);
-    this.#slots = endpoints.map((endpoint) => ({ endpoint, browser: undefined, launching: undefined, contexts: 0, crash: new AbortController() }));
+    this.#slots = endpoints.map((endpoint) => ({ endpoint, browser: undefined, launching: undefined, contexts: 0, crash: crashController() }));
   }
 
   get stats(): BrowserPoolStats {
@@ -188,7 +200,7 @@ export class BrowserPool implements AsyncDisposable {
       throw new EnvironmentStateError('BrowserPool was closed while a browser was starting');
     }
     slot.browser = browser;
-    slot.crash = new AbortController();
+    slot.crash = crashController();
     const crash = slot.crash;
     browser.on('disconnected', () => {
       if (slot.browser === browser) slot.browser = undefined;
