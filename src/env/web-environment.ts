@@ -11,6 +11,7 @@ import {
   PageCrashedError,
   PageUnresponsiveError,
   StartPageError,
+  WebAgentError,
 } from '../errors.js';
 import { BrowserPool, type ContextLease } from './browser-pool.js';
 import {
@@ -137,6 +138,11 @@ export class WebEnvironment implements Environment {
       return await this.#observe(null);
     } catch (error) {
       await this.#endEpisode();
+      // A timeout while preparing the context (an overloaded or hung browser) is a fault of the
+      // environment, not of the task: typed as retryable so rollouts re-run the episode.
+      if (!(error instanceof WebAgentError) && error instanceof Error && error.message.startsWith('timed out after')) {
+        throw new PageUnresponsiveError(`task ${JSON.stringify(task.id)}: ${error.message} during reset; the browser is overloaded or hung, and the episode can be re-run`, { cause: error });
+      }
       throw error;
     }
   }
