@@ -278,18 +278,17 @@ export class JsonlFormatError extends WebAgentError {
 const lineOf = (t: Trajectory): string => `${JSON.stringify(trajectoryToJson(t))}\n`;
 
 /**
- * Writes trajectories to `path`, one JSON object per line (typed arrays as number arrays),
- * atomically: a temporary file in the same directory, fsync, then rename over `path`.
+ * Writes `lines` (each ending in a new line) to `path` atomically: a temporary file in the same
+ * directory, fsync, then rename over `path`, so a crash never leaves half a file under its name.
  */
-export async function saveJsonl(path: string, trajectories: readonly Trajectory[]): Promise<void> {
-  trajectories.forEach((t, i) => validateTrajectory(t, `saveJsonl: trajectory ${i}`));
+export async function writeLinesAtomic(path: string, lines: Iterable<string>): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
   const fh = await open(tmp, 'wx');
   let ok = false;
   try {
     let chunk = '';
-    for (const t of trajectories) {
-      chunk += lineOf(t);
+    for (const line of lines) {
+      chunk += line;
       if (chunk.length > 1 << 20) {
         await fh.write(chunk);
         chunk = '';
@@ -308,6 +307,15 @@ export async function saveJsonl(path: string, trajectories: readonly Trajectory[
     await rm(tmp, { force: true });
     throw error;
   }
+}
+
+/**
+ * Writes trajectories to `path`, one JSON object per line (typed arrays as number arrays),
+ * atomically (see writeLinesAtomic).
+ */
+export async function saveJsonl(path: string, trajectories: readonly Trajectory[]): Promise<void> {
+  trajectories.forEach((t, i) => validateTrajectory(t, `saveJsonl: trajectory ${i}`));
+  await writeLinesAtomic(path, trajectories.map(lineOf));
 }
 
 export interface LoadJsonlOptions {

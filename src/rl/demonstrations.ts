@@ -5,10 +5,9 @@
 // JSONL file format for them (one demonstration per line, screenshots dropped), written atomically
 // like rollout-buffer.ts's `saveJsonl`, read back with every record validated.
 
-import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { writeLinesAtomic } from '../data/rollout-buffer.js';
 import type { Action, Environment, Observation } from '../env/types.js';
 import { EpisodeAbortedError, OptionsError, isWebAgentError } from '../errors.js';
 import { runExpert } from '../tasks/expert.js';
@@ -242,31 +241,7 @@ export async function saveDemonstrations(path: string, demos: readonly Collected
     });
     return record;
   });
-  const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  const fh = await open(tmp, 'wx');
-  let ok = false;
-  try {
-    let chunk = '';
-    for (const r of records) {
-      chunk += `${JSON.stringify(r)}\n`;
-      if (chunk.length > 1 << 20) {
-        await fh.write(chunk);
-        chunk = '';
-      }
-    }
-    if (chunk) await fh.write(chunk);
-    await fh.sync();
-    ok = true;
-  } finally {
-    await fh.close();
-    if (!ok) await rm(tmp, { force: true });
-  }
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeLinesAtomic(path, records.map((r) => `${JSON.stringify(r)}\n`));
 }
 
 /**
