@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize, tie_word_embeddings: true }, seed: settings.seed });
   const agentOf = (p: TransformerPolicy): Agent => new Agent({ policy: new LocalChatPolicy({ policy: p, tokenizer, template: prompt.template }), prompt, sampling: { maxNewTokens: settings.max_new_tokens } });
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>
-    evaluate(tasks, { agent: agentOf(p), makeEnvironment, concurrency: 8, maxTurns: settings.max_turns });
+    evaluate(tasks, { agent: agentOf(p), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
 
   const untrained = await evalOn(policy, test);
   console.log(`untrained ${successOf(untrained)} at ${seconds()} s`);

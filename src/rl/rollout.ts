@@ -47,6 +47,9 @@ export interface RolloutOptions {
   readonly signal?: AbortSignal;
 }
 
+/** First wait before re-running a crashed episode; doubled at each further attempt. */
+const RETRY_DELAY_MS = 500;
+
 /** An episode failed for a reason that re-running does not fix (a policy error, a checker bug). */
 export class RolloutError extends WebAgentError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -167,9 +170,11 @@ export async function runRollouts(jobs: readonly EpisodeJob[], options: RolloutO
             if (!retryable || options.signal?.aborted) throw error;
             if (attempt >= maxRetries) throw new RolloutError(`episode of task ${job.task.id} crashed ${attempt + 1} times; last: ${(error as Error).message}`, { cause: error });
             options.onRetry?.(job, attempt + 1, error as EpisodeAbortedError);
-            // A fresh environment for the re-run: the crashed one may hold a dead context.
+            // A fresh environment for the re-run: the crashed one may hold a dead context. Wait
+            // a little longer each time: an overloaded browser needs the load to drop.
             await env.close().catch(() => undefined);
             env = undefined;
+            await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * 2 ** attempt));
           }
         }
       }
