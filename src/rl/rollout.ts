@@ -79,24 +79,17 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
   const history: AgentHistoryTurn[] = [];
   const turns: Turn[] = [];
   let answer: string | null = null;
-  let terminated = false;
-  let truncated = false;
+  let terminated = false; // answered; otherwise the episode ends truncated (turn or time limit)
   let invalidActions = 0;
   for (let t = 0; t < maxTurns; t++) {
-    if (timeout.aborted) {
-      truncated = true;
-      break;
-    }
+    if (timeout.aborted) break;
     options.signal?.throwIfAborted();
     const seed = hashString(`${job.seed}\u0001${t}`);
     let step;
     try {
       step = await options.agent.act({ intent: job.task.intent, history, observation }, { sampling: { ...options.sampling, seed }, signal });
     } catch (error) {
-      if (timeout.aborted && !options.signal?.aborted) {
-        truncated = true;
-        break;
-      }
+      if (timeout.aborted && !options.signal?.aborted) break;
       throw error;
     }
     const c = step.completion;
@@ -118,12 +111,8 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
       answer = result.info.answer ?? null;
       break;
     }
-    if (result.truncated) {
-      truncated = true;
-      break;
-    }
+    if (result.truncated) break;
   }
-  if (!terminated) truncated = true;
   const page = pageOf(env);
   const end = { answer, url: observation.url, ...(page ? { page } : {}) };
   const check = await (options.score ? options.score(job.task, end) : scoreEpisode(job.task, end));
@@ -136,7 +125,7 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
     turns,
     reward: check.score,
     ...(answer !== null ? { answer } : {}),
-    stats: { turns: turns.length, invalidActions, elapsedMs: Date.now() - started, terminated, truncated },
+    stats: { turns: turns.length, invalidActions, elapsedMs: Date.now() - started, terminated, truncated: !terminated },
   };
 }
 
