@@ -207,8 +207,9 @@ export class LocalChatPolicy implements ChatPolicy {
   private reply(completion: Completion): ChatReply {
     const ids = [...completion.tokenIds];
     if (ids.length > 0 && this.endTokenIds.includes(ids[ids.length - 1]!)) ids.pop();
-    let text = this.tokenizer.decode(ids, { skipSpecialTokens: false });
-    if (completion.text !== undefined && typeof completion.stopReason === 'string') text = completion.text; // a stop string cut it
+    // A stop string cut it: the engine's text is the decoded completion without the stop string.
+    const cutByString = completion.text !== undefined && typeof completion.stopReason === 'string';
+    const text = cutByString ? completion.text! : this.tokenizer.decode(ids, { skipSpecialTokens: false });
     return {
       text,
       finishReason: completion.finishReason,
