@@ -11,7 +11,7 @@ import { describeGrammar, formatAction, parseAction, type ActionGrammar } from '
 import { DEFAULT_MAX_OBSERVATION_CHARS, renderObservationText } from '../env/observation-text.js';
 import type { Action, Observation, ObservationNode } from '../env/types.js';
 import { OptionsError, WebAgentError } from '../errors.js';
-import { CHATML_TEMPLATE, ChatTemplate, ChatTemplateError, PLAIN_TEMPLATE, type ChatMessage } from './chat.js';
+import { CHATML_TEMPLATE, ChatTemplate, ChatTemplateError, END_OF_TURN_TOKENS, PLAIN_TEMPLATE, type ChatMessage } from './chat.js';
 import type { HfTokenizer } from './tokenizer.js';
 
 /** The placeholder of an earlier page, as in the released WebAgent-R1 code. */
@@ -115,7 +115,6 @@ export class PromptBudgetError extends WebAgentError {
   }
 }
 
-const END_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|endoftext|>', '<|end|>'];
 const PAGE_OMITTED = '(the page is not shown: the prompt is over its token budget)';
 /** Longest error or notice text shown, in characters. */
 const MAX_NOTE_CHARS = 300;
@@ -358,7 +357,7 @@ export class AgentPrompt {
   /** Index just past the first end-of-turn token in `text`, if any. */
   private endOfTurn(text: string): number | undefined {
     let best: number | undefined;
-    const names = new Set(END_TOKENS);
+    const names = new Set(END_OF_TURN_TOKENS);
     const eos = this.tokenizer?.eosTokenId === undefined ? undefined : this.tokenizer.idToToken(this.tokenizer.eosTokenId);
     if (eos !== undefined) names.add(eos);
     for (const token of names) {

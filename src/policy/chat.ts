@@ -8,7 +8,7 @@ import { Template } from '@huggingface/jinja';
 import { OptionsError, WebAgentError } from '../errors.js';
 import type { Completion, GenerationEngineOptions } from './generation.js';
 import type { SamplingOptions } from './sampling.js';
-import type { HfTokenizer } from './tokenizer.js';
+import { configToken, type HfTokenizer } from './tokenizer.js';
 import type { Policy } from './types.js';
 
 export type ChatRole = 'system' | 'user' | 'assistant';
@@ -99,12 +99,7 @@ export class ChatTemplate {
     if (tokenizer.chatTemplate === undefined) {
       throw new OptionsError('this tokenizer has no chat_template in tokenizer_config.json; pass a template (CHATML_TEMPLATE or PLAIN_TEMPLATE) explicitly');
     }
-    const name = (key: string): string | undefined => {
-      const v = tokenizer.config[key];
-      if (typeof v === 'string') return v;
-      if (typeof v === 'object' && v !== null && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
-      return undefined;
-    };
+    const name = (key: string): string | undefined => configToken(tokenizer.config[key]);
     return new ChatTemplate(tokenizer.chatTemplate, {
       variables: { bos_token: name('bos_token') ?? '', eos_token: name('eos_token') ?? '', pad_token: name('pad_token') ?? '' },
     });
@@ -149,7 +144,8 @@ export interface LocalChatPolicyOptions {
   readonly name?: string;
 }
 
-const END_TOKEN_CANDIDATES = ['<|im_end|>', '<|eot_id|>', '<|endoftext|>', '<|end|>'];
+/** Tokens that end an assistant turn in the common chat formats (ChatML, Llama 3, GPT-2 style, Phi). */
+export const END_OF_TURN_TOKENS: readonly string[] = ['<|im_end|>', '<|eot_id|>', '<|endoftext|>', '<|end|>'];
 
 /**
  * A token-level Policy as a ChatPolicy: renders messages with the chat template, tokenizes,
@@ -169,7 +165,7 @@ export class LocalChatPolicy implements ChatPolicy {
     this.template = options.template instanceof ChatTemplate ? options.template
       : options.template !== undefined ? new ChatTemplate(options.template) : ChatTemplate.fromTokenizer(options.tokenizer);
     this.name = options.name ?? 'local';
-    const names = options.endTokens ?? END_TOKEN_CANDIDATES;
+    const names = options.endTokens ?? END_OF_TURN_TOKENS;
     const ids = new Set<number>();
     if (options.endTokens === undefined && options.tokenizer.eosTokenId !== undefined) ids.add(options.tokenizer.eosTokenId);
     for (const token of names) {

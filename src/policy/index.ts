@@ -28,7 +28,7 @@ export {
   type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
 } from './checkpoint.js';
 export {
-  ChatTemplate, ChatTemplateError, LocalChatPolicy, CHATML_TEMPLATE, PLAIN_TEMPLATE,
+  ChatTemplate, ChatTemplateError, LocalChatPolicy, CHATML_TEMPLATE, PLAIN_TEMPLATE, END_OF_TURN_TOKENS,
   type ChatRole, type ChatMessage, type ChatRequest, type ChatReply, type ChatPolicy, type ChatTemplateOptions, type LocalChatPolicyOptions,
 } from './chat.js';
 export {

@@ -81,7 +81,7 @@ async function readJson(path: string, optional: boolean): Promise<unknown> {
 }
 
 /** A token name from tokenizer_config.json: `"<|im_end|>"` or `{ "content": "<|im_end|>", ... }`. */
-function configToken(value: unknown): string | undefined {
+export function configToken(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (isObject(value) && typeof value.content === 'string') return value.content;
   return undefined;

@@ -355,12 +355,12 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     }
     const { policy } = this.options;
     const weights = await readSafetensors(path.join(dir, 'policy', 'model.safetensors'));
-    policy.importWeights(new Map([...weights.tensors].map(([name, t]) => [name, { shape: t.shape, data: t.data }])));
+    policy.importWeights(weights.tensors);
     if (this.reference) {
       const ref = await readSafetensors(path.join(dir, 'reference.safetensors')).catch((cause: unknown) => {
         throw new OptionsError(`MultiTurnGRPO.restore: ${dir} has no reference weights (saved with beta = 0?): ${(cause as Error).message}`);
       });
-      this.reference.importWeights(new Map([...ref.tensors].map(([name, t]) => [name, { shape: t.shape, data: t.data }])));
+      this.reference.importWeights(ref.tensors);
     }
     const { tensors } = await readSafetensors(path.join(dir, 'optimizer.safetensors'));
     const m = new Map<string, Float32Array>();
