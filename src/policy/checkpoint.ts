@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WebAgentError } from '../errors.js';
 import { configFromHuggingFace, configToHuggingFace, type TransformerConfig } from './config.js';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors, type SafetensorsHeader } from './safetensors.js';
+import { configToken } from './tokenizer.js';
 import { parameterShapes, TransformerPolicy, type NamedWeight } from './transformer.js';
 
 /** A checkpoint folder is missing a file or holds weights that do not fit its config. */
@@ -67,9 +68,8 @@ async function readJson(dir: string, file: string, expected: string): Promise<Re
 /** The id of a special token named in tokenizer_config.json (string or AddedToken object), via tokenizer.json's added_tokens. */
 function specialTokenId(tokenizer: SaveCheckpointOptions['tokenizer'], key: 'bos_token' | 'eos_token'): number | undefined {
   if (tokenizer === undefined) return undefined;
-  const raw = tokenizer.config[key];
-  const content = typeof raw === 'string' ? raw : (raw as { content?: unknown } | null | undefined)?.content;
-  if (typeof content !== 'string') return undefined;
+  const content = configToken(tokenizer.config[key]);
+  if (content === undefined) return undefined;
   const added = tokenizer.json.added_tokens;
   if (!Array.isArray(added)) return undefined;
   const hit = (added as { id?: unknown; content?: unknown }[]).find((t) => t.content === content);
