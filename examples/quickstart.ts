@@ -1,88 +1,132 @@
-// Quickstart: a scripted agent does the bundled demo shop's tasks in real Chromium. Each turn the
-// agent writes its action as text in WebAgent-R1's grammar; the text is parsed back into an
-// action, executed, and the episode is scored 0/1 by the task's rule-based checker.
-// (Later releases make this train a policy; the loop is the same.)
+// Quickstart: train a web agent from scratch on the bundled sites, WebAgent-R1's recipe end to end,
+// in about 15 minutes on a 2-core machine without a GPU:
 //
-//   npm run quickstart -- [--chromium /path/to/chrome] [--episodes 5] [--quiet]
+//   1. expert demonstrations: the bundled experts solve `train` tasks in real Chromium;
+//   2. the default small policy (createSmallPolicy): a BPE tokenizer trained on their text and a
+//      ~1 M-parameter transformer;
+//   3. behavior cloning on the demonstrations (a time budget, both cores);
+//   4. multi-turn GRPO from online rollouts in Chromium, binary rewards from the task checkers;
+//   5. greedy evaluation on the `test` split (same templates, entities never seen in training)
+//      before training, after BC and after GRPO; a table; the checkpoint saved as a Hugging Face
+//      folder that `Agent.fromPretrained` loads.
+//
+//   npm run quickstart -- [--templates a,b,c] [--demos-per-template 16] [--test-per-template 3]
+//                         [--bc-minutes 6] [--grpo-iterations 4] [--out checkpoints/quickstart]
+//                         [--chromium /path/to/chrome] [--seed 1]
 
 import { parseArgs } from 'node:util';
-import { BrowserPool, WebEnvironment, ensureChromium, formatAction, parseAction, type Action } from '../src/index.js';
-import { demoTasks, readDemoState, startDemoSite, type DemoTask } from '../src/testing/index.js';
+import {
+  BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, WebEnvironment, attachProgress, collectDemonstrations, createSmallPolicy,
+  ensureChromium, evaluate, initBackend, progressBar, saveCheckpoint, startSuiteServer, STARTER_TEMPLATES, type EvaluationReport, type WebTask,
+} from '../src/index.js';
+
 
 const { values: args } = parseArgs({
   options: {
+    templates: { type: 'string', default: STARTER_TEMPLATES.join(',') },
+    'demos-per-template': { type: 'string', default: '16' },
+    'test-per-template': { type: 'string', default: '3' },
+    'bc-minutes': { type: 'string', default: '6' },
+    'grpo-iterations': { type: 'string', default: '4' },
+    'max-turns': { type: 'string', default: '6' },
+    out: { type: 'string', default: 'checkpoints/quickstart' },
     chromium: { type: 'string' },
-    episodes: { type: 'string', default: '5' },
-    quiet: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '1' },
   },
 });
-const episodes = Number(args.episodes);
-if (!Number.isInteger(episodes) || episodes < 1) {
-  console.error(`--episodes must be a positive integer, got ${JSON.stringify(args.episodes)}`);
-  process.exit(2);
-}
 
-/**
- * The scripted agent's replies: the task's expert solution written as text. With `fumble` it
- * first writes an unparseable reply, to show how a bad model output becomes an error the agent
- * reads in its next observation (the turn still counts).
- */
-function scriptedReplies(task: DemoTask, fumble: boolean): string[] {
-  return [...(fumble ? ['I am not sure what to do, maybe click the mug?'] : []), ...task.expert.map((a) => formatAction(a))];
+function positive(name: keyof typeof args, integer = true): number {
+  const v = Number(args[name]);
+  if (!(v > 0) || (integer && !Number.isInteger(v))) {
+    console.error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(args[name])}`);
+    process.exit(2);
+  }
+  return v;
 }
-
-function log(line: string): void {
-  if (!args.quiet) console.log(line);
-}
+const demosPerTemplate = positive('demos-per-template');
+const testPerTemplate = positive('test-per-template');
+const bcMinutes = positive('bc-minutes', false);
+const grpoIterations = positive('grpo-iterations');
+const maxTurns = positive('max-turns');
+const seed = positive('seed');
 
 async function main(): Promise<void> {
-  // 1. A browser: --chromium, CHROMIUM_PATH, a system Chrome/Chromium, else install one.
+  const started = performance.now();
+  const elapsed = (): string => `${((performance.now() - started) / 60000).toFixed(1)} min`;
+  console.log(`tfjs backend: ${(await initBackend()).name}`);
   const executablePath = await ensureChromium({
     ...(args.chromium !== undefined ? { executablePath: args.chromium } : {}),
     log: (line) => console.error(`[browser install] ${line}`),
   });
-  console.log(`Chromium: ${executablePath}`);
-
-  // 2. The bundled demo shop on 127.0.0.1, and one browser for all episodes.
-  await using site = await startDemoSite();
+  await using server = await startSuiteServer({ seed });
   await using pool = new BrowserPool({ executablePath });
-  await using env = new WebEnvironment({ pool, maxTurns: 15 });
-  console.log(`Demo shop: ${site.url}\n`);
+  const makeEnvironment = (): WebEnvironment => new WebEnvironment({ pool, maxTurns });
+  const suite = new BundledSuite(server);
+  const templates = args.templates.split(',').map((t) => t.trim()).filter(Boolean);
+  const known = new Set(suite.templatesOf('train').map((t) => t.id));
+  const unknown = templates.filter((t) => !known.has(t));
+  if (unknown.length > 0) throw new Error(`--templates: unknown train template(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  const train = suite.tasks({ split: 'train', templates, perTemplate: demosPerTemplate });
+  const test = suite.tasks({ split: 'test', templates, perTemplate: testPerTemplate });
 
-  const tasks = demoTasks(site);
-  const results: Array<{ task: string; turns: number; reward: number; seconds: number }> = [];
-  for (let e = 0; e < episodes; e++) {
-    const task = tasks[e % tasks.length]!;
-    const fumble = e === tasks.length; // the fifth episode shows an invalid reply and the recovery
-    const started = Date.now();
-    let obs = await env.reset(task);
-    log(`=== Episode ${e + 1}: ${task.intent}`);
-    log(`    start: ${obs.url} "${obs.title}" (${obs.nodes.filter((n) => n.id !== undefined).length} actionable elements)`);
-    let turns = 0;
-    let answer: string | undefined;
-    for (const text of scriptedReplies(task, fumble)) {
-      const action: Action = parseAction(text);
-      const r = await env.step(action);
-      turns = r.info.turn;
-      obs = r.observation;
-      log(`    Round ${turns}: ${text}`);
-      log(`      -> ${obs.url}${obs.lastActionError ? `\n      ! ${obs.lastActionError}` : ''}${obs.notices.length ? `\n      i ${obs.notices.join('; ')}` : ''}`);
-      if (r.terminated || r.truncated) {
-        answer = r.info.answer;
-        break;
-      }
-    }
-    const final = await readDemoState(site, env.page, answer);
-    const reward = task.check(final) ? 1 : 0;
-    log(`    reward ${reward}${answer !== undefined ? ` (answer: ${JSON.stringify(answer)})` : ''}\n`);
-    results.push({ task: task.id, turns, reward, seconds: (Date.now() - started) / 1000 });
+  // 1. Expert demonstrations in Chromium.
+  const demoBar = progressBar(train.length, { label: 'demos' });
+  let collected = 0;
+  const { demonstrations, failed } = await collectDemonstrations(train, { makeEnvironment, concurrency: 4, onDemonstration: () => demoBar.update(++collected) });
+  demoBar.stop();
+  console.log(`${demonstrations.length} demonstrations (${failed.length} failed) of ${templates.length} templates, ${elapsed()}`);
+
+  // 2. The default small policy, its tokenizer trained on the demonstrations' text.
+  const small = createSmallPolicy(demonstrations, { seed });
+  const { policy, tokenizer, prompt } = small;
+  const samples = small.samples(demonstrations);
+  console.log(`policy: ${policy.numParameters.toLocaleString('en')} parameters, vocabulary ${tokenizer.vocabSize}, ${samples.length} BC samples`);
+  const evalOn = (tasks: readonly WebTask[]): Promise<EvaluationReport> => evaluate(tasks, { agent: small.agentFor(), makeEnvironment, concurrency: 4, maxTurns });
+
+  const untrained = await evalOn(test);
+  console.log(`untrained: ${pct(untrained.success)} of ${test.length} test tasks, ${elapsed()}`);
+
+  // 3. Behavior cloning for a fixed time.
+  const bc = new BehaviorCloning({ policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, seed });
+  const stopBc = new AbortController();
+  const bcTimer = setTimeout(() => stopBc.abort(), bcMinutes * 60_000);
+  const bcBar = progressBar(Math.round(bcMinutes * 60), { label: 'bc (s)' });
+  const bcStart = performance.now();
+  bc.on('step', (e) => bcBar.update(Math.min(Math.round((performance.now() - bcStart) / 1000), Math.round(bcMinutes * 60)), `loss ${e.loss.toFixed(3)} epoch ${e.epoch + 1}`));
+  const bcResult = await bc.train({ signal: stopBc.signal });
+  clearTimeout(bcTimer);
+  bcBar.stop();
+  const afterBc = await evalOn(test);
+  console.log(`behavior cloning: ${bcResult.steps} steps, loss ${bcResult.trainLoss.toFixed(3)}; success ${pct(afterBc.success)}, ${elapsed()}`);
+
+  // 4. Multi-turn GRPO on fresh train tasks (new entities, not only the demonstrated ones).
+  const rlTasks = suite.tasks({ split: 'train', templates, perTemplate: 200 });
+  const grpo = new MultiTurnGRPO({
+    policy, tokenizer, prompt, tasks: rlTasks, makeEnvironment, numGenerations: 4, tasksPerIteration: 4, numIterations: grpoIterations,
+    maxTurns, maxNewTokens: small.settings.maxNewTokens, learningRate: 2e-4, beta: 0, dropZeroStd: true, seed,
+  });
+  const detach = attachProgress(grpo, grpoIterations, { label: 'grpo' });
+  await grpo.train();
+  detach();
+  grpo.dispose();
+  const afterGrpo = await evalOn(test);
+  console.log(`GRPO: success ${pct(afterGrpo.success)}, ${elapsed()}`);
+
+  // 5. The table and the checkpoint.
+  console.log('\n| template | untrained | BC | BC + GRPO |\n|---|---:|---:|---:|');
+  for (const t of templates) {
+    const cell = (r: EvaluationReport): string => pct(r.perTemplate[t]?.success ?? 0);
+    console.log(`| ${t} | ${cell(untrained)} | ${cell(afterBc)} | ${cell(afterGrpo)} |`);
   }
+  console.log(`| **all (${test.length} test tasks)** | ${pct(untrained.success)} | ${pct(afterBc.success)} | ${pct(afterGrpo.success)} |`);
+  await saveCheckpoint(args.out, policy, { tokenizer });
+  console.log(`\nsaved ${args.out} (${elapsed()}). Load it with:`);
+  console.log(`  Agent.fromPretrained('${args.out}', { template: 'plain', think: false, targets: 'name', maxPromptTokens: ${small.settings.maxPromptTokens} })`);
+  policy.dispose();
+}
 
-  console.log('| episode | task | turns | reward | seconds |');
-  console.log('|---:|---|---:|---:|---:|');
-  results.forEach((r, i) => console.log(`| ${i + 1} | ${r.task} | ${r.turns} | ${r.reward} | ${r.seconds.toFixed(2)} |`));
-  const success = results.reduce((s, r) => s + r.reward, 0) / results.length;
-  console.log(`\nsuccess rate ${(success * 100).toFixed(0)}% over ${results.length} episodes`);
+function pct(x: number): string {
+  return `${(x * 100).toFixed(0)}%`;
 }
 
 main().catch((error: unknown) => {

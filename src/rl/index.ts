@@ -18,3 +18,7 @@ export {
   collectDemonstrations, saveDemonstrations, loadDemonstrations,
   type CollectedDemonstration, type CollectedTurn, type CollectDemonstrationsOptions, type CollectDemonstrationsResult,
 } from './demonstrations.js';
+export {
+  createSmallPolicy, demonstrationCorpus, SMALL_POLICY_DEFAULTS, SMALL_POLICY_SPECIAL_TOKENS, STARTER_TEMPLATES,
+  type SmallPolicy, type SmallPolicySettings,
+} from './small-policy.js';

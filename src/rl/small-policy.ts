@@ -1,0 +1,121 @@
+// The default small policy: a ~1 M-parameter TransformerPolicy trained from scratch, with a
+// byte-level BPE tokenizer trained on the demonstrations' own text and the prompt format a model
+// that small can learn (issue 6, item 8; PLATFORM.md "Learnability from scratch"):
+//
+// - role + name targets, not element ids: a 1 M model learns to copy a name from the task into
+//   its action within a few hundred thousand supervised tokens, but not to look an id up by name;
+// - the `plain` template (no role headers) and bare actions (no <think>): every generated token
+//   is one that the reward depends on;
+// - a short prompt budget (the current page cut around the viewport, earlier pages compressed to
+//   the placeholder): prompt tokens carry no loss, so a shorter prompt is more steps per second.
+//
+// `bench/learn.ts` and `examples/quickstart.ts` both build their policy here, so the benchmark
+// measures what the quickstart trains.
+
+import { Agent } from '../policy/agent.js';
+import { AgentPrompt, type EncodedTurn } from '../policy/agent-prompt.js';
+import { LocalChatPolicy } from '../policy/chat.js';
+import { trainBpeTokenizer } from '../policy/bpe-trainer.js';
+import { HfTokenizer } from '../policy/tokenizer.js';
+import { TransformerPolicy } from '../policy/transformer.js';
+import type { TransformerConfig } from '../policy/config.js';
+import type { SamplingOptions } from '../policy/sampling.js';
+import { withNameTarget } from '../env/targets.js';
+import { OptionsError } from '../errors.js';
+import { demonstrationSamples, type ExpertDemonstration } from './behavior-cloning.js';
+
+/** What the default small policy is made of (recorded in benchmark settings). */
+export interface SmallPolicySettings {
+  /** Transformer shape; `vocab_size` comes from the trained tokenizer. */
+  readonly model: Omit<TransformerConfig, 'vocab_size'>;
+  /** Target vocabulary of the BPE tokenizer trained on the demonstrations. */
+  readonly vocabSize: number;
+  /** Prompt budget in tokens (must leave room for `maxNewTokens` in `max_position_embeddings`). */
+  readonly maxPromptTokens: number;
+  /** Longest reply generated per turn. */
+  readonly maxNewTokens: number;
+}
+
+/** Sized from the measurements in PLATFORM.md and the learning benchmark (see the file comment). */
+export const SMALL_POLICY_DEFAULTS: SmallPolicySettings = Object.freeze({
+  model: Object.freeze({
+    hidden_size: 128,
+    num_hidden_layers: 4,
+    num_attention_heads: 4,
+    num_key_value_heads: 4,
+    intermediate_size: 384,
+    max_position_embeddings: 320,
+    rope_theta: 10000,
+    rms_norm_eps: 1e-6,
+    tie_word_embeddings: true,
+    attention_bias: false,
+  }),
+  vocabSize: 2000,
+  maxPromptTokens: 256,
+  maxNewTokens: 48,
+});
+
+/**
+ * Bundled templates a from-scratch policy starts with: short tasks (3-4 expert steps) whose
+ * actions copy names from the task or click fixed controls, which a 1 M model learns first.
+ */
+export const STARTER_TEMPLATES: readonly string[] = Object.freeze([
+  'shop.open-product', 'map.open-place', 'map.save-place', 'map.set-home', 'admin.open-customer', 'code.star-project',
+]);
+
+/** Special tokens of the small policy's tokenizer (`<|im_end|>` ends a reply). */
+export const SMALL_POLICY_SPECIAL_TOKENS = Object.freeze(['<|endoftext|>', '<|im_start|>', '<|im_end|>']);
+
+/** A small policy ready to train: tokenizer, prompt, model, and the agent that acts with it. */
+export interface SmallPolicy {
+  readonly settings: SmallPolicySettings;
+  readonly tokenizer: HfTokenizer;
+  readonly prompt: AgentPrompt;
+  readonly policy: TransformerPolicy;
+  /** BC samples of demonstrations, with the exact prompts the agent sees when it acts. */
+  samples(demonstrations: readonly ExpertDemonstration[]): EncodedTurn[];
+  /** An agent acting with `policy` (default: this one's), for rollouts and evaluation. */
+  agentFor(policy?: TransformerPolicy, sampling?: SamplingOptions): Agent;
+}
+
+/** The texts the tokenizer is trained on: intents, pages as the prompt renders them, and replies. */
+export function demonstrationCorpus(prompt: AgentPrompt, demonstrations: readonly ExpertDemonstration[]): string[] {
+  const corpus: string[] = [];
+  for (const d of demonstrations) {
+    corpus.push(d.intent);
+    for (const t of d.turns) {
+      const action = prompt.targets === 'name' ? withNameTarget(t.action, t.observation.nodes) : t.action;
+      corpus.push(prompt.pageText(t.observation).text, prompt.formatReply(action, t.thought));
+    }
+  }
+  return corpus;
+}
+
+/**
+ * Builds the default small policy for a set of demonstrations: trains the tokenizer on their
+ * text (so names on the bundled sites are few tokens each), makes the prompt and a freshly
+ * initialised model. `settings` overrides any default.
+ */
+export function createSmallPolicy(
+  demonstrations: readonly ExpertDemonstration[],
+  options: { readonly settings?: Partial<SmallPolicySettings>; readonly seed?: number } = {},
+): SmallPolicy {
+  if (demonstrations.length === 0) throw new OptionsError('createSmallPolicy: no demonstrations to train the tokenizer on; collect some with collectDemonstrations');
+  const settings: SmallPolicySettings = { ...SMALL_POLICY_DEFAULTS, ...options.settings, model: { ...SMALL_POLICY_DEFAULTS.model, ...options.settings?.model } };
+  if (settings.maxPromptTokens + settings.maxNewTokens > settings.model.max_position_embeddings) {
+    throw new OptionsError(`createSmallPolicy: maxPromptTokens (${settings.maxPromptTokens}) + maxNewTokens (${settings.maxNewTokens}) exceed max_position_embeddings (${settings.model.max_position_embeddings}); lower the budgets or raise max_position_embeddings`);
+  }
+  const draft = new AgentPrompt({ template: 'plain', think: false, targets: 'name' });
+  const tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(demonstrationCorpus(draft, demonstrations), { vocabSize: settings.vocabSize, specialTokens: [...SMALL_POLICY_SPECIAL_TOKENS] }));
+  const prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, targets: 'name', maxPromptTokens: settings.maxPromptTokens });
+  const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0 });
+  return {
+    settings,
+    tokenizer,
+    prompt,
+    policy,
+    samples: (demos) => demos.flatMap((d) => demonstrationSamples(prompt, d)),
+    agentFor: (p = policy, sampling = {}) =>
+      new Agent({ policy: new LocalChatPolicy({ policy: p, tokenizer, template: prompt.template }), prompt, sampling: { maxNewTokens: settings.maxNewTokens, ...sampling } }),
+  };
+}

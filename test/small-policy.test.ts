@@ -1,0 +1,80 @@
+// Tests for the default small policy (src/rl/small-policy.ts): the tokenizer is trained on the
+// demonstrations' text so a name tokenizes the same in the task and in the action, BC samples use
+// role + name targets within the prompt budget, the model follows the defaults, bad budgets and
+// empty input are refused, and the agent it makes acts in an environment.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import type { Observation } from '../src/env/types.js';
+import { OptionsError } from '../src/errors.js';
+import { initBackend } from '../src/policy/backend.js';
+import type { ExpertDemonstration } from '../src/rl/behavior-cloning.js';
+import { SMALL_POLICY_DEFAULTS, createSmallPolicy } from '../src/rl/small-policy.js';
+import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
+
+let demos: ExpertDemonstration[];
+
+before(async () => {
+  await initBackend({ backend: 'wasm', log: () => {} });
+  const env = new ScriptedEnvironment(scriptedShop());
+  demos = [];
+  for (const product of SCRIPTED_SHOP_PRODUCTS) {
+    const intent = `Open the page of the ${product.name}.`;
+    const first: Observation = await env.reset({ id: product.slug, intent, startUrl: SCRIPTED_SHOP_URL });
+    const link = first.nodes.find((n) => n.role === 'link' && n.name === product.name)!;
+    const second = (await env.step({ type: 'click', target: { id: link.id! } })).observation;
+    demos.push({ intent, turns: [{ observation: first, action: { type: 'click', target: { id: link.id! } } }, { observation: second, action: { type: 'answer', text: 'done' } }] });
+  }
+  await env.close();
+});
+
+describe('createSmallPolicy', () => {
+  test('trains a tokenizer on the demonstrations and builds name-target samples within the budget', () => {
+    const small = createSmallPolicy(demos, { settings: { vocabSize: 600, maxPromptTokens: 200 }, seed: 3 });
+    try {
+      const { tokenizer, policy, settings } = small;
+      assert.equal(policy.config.vocab_size, tokenizer.vocabSize);
+      assert.equal(policy.config.hidden_size, SMALL_POLICY_DEFAULTS.model.hidden_size);
+      assert.equal(settings.maxPromptTokens, 200);
+      const samples = small.samples(demos);
+      assert.equal(samples.length, demos.length * 2);
+      const product = SCRIPTED_SHOP_PRODUCTS[0]!;
+      const first = samples[0]!;
+      assert.ok(first.promptIds.length <= 200, `prompt has ${first.promptIds.length} tokens`);
+      assert.equal(first.completionText, `do(action="Click", role="link", name="${product.name}")<|im_end|>`);
+      // The name's tokens in the action are exactly its tokens in the task (copyable).
+      const name = tokenizer.encode(product.name);
+      const find = (hay: readonly number[]): boolean => hay.some((_, i) => name.every((t, k) => hay[i + k] === t));
+      assert.ok(find(first.promptIds), 'the name as tokenized in the prompt');
+      assert.ok(find(first.completionIds), 'the same tokens in the completion');
+      const words = product.name.split(' ').length;
+      assert.ok(name.length <= 2 * words - 1, `a seen name is one token per word and space, got ${name.length} for ${words} words`);
+    } finally {
+      small.policy.dispose();
+    }
+  });
+
+  test('its agent acts in an environment and leaks no tensors', async () => {
+    const small = createSmallPolicy(demos, { settings: { vocabSize: 600, maxNewTokens: 8 }, seed: 3 });
+    const env = new ScriptedEnvironment(scriptedShop());
+    try {
+      const observation = await env.reset({ id: 'x', intent: demos[0]!.intent, startUrl: SCRIPTED_SHOP_URL });
+      const agent = small.agentFor();
+      await agent.act({ intent: demos[0]!.intent, history: [], observation }); // burn-in
+      const before = tf.memory().numTensors;
+      const step = await agent.act({ intent: demos[0]!.intent, history: [], observation });
+      assert.equal(tf.memory().numTensors, before);
+      assert.ok(step.completion && step.completion.tokenIds.length <= 8, 'at most maxNewTokens generated');
+      assert.ok(typeof step.action.type === 'string');
+    } finally {
+      await env.close();
+      small.policy.dispose();
+    }
+  });
+
+  test('refuses no demonstrations and a prompt budget beyond the model', () => {
+    assert.throws(() => createSmallPolicy([]), (e: unknown) => e instanceof OptionsError && /no demonstrations/.test(e.message));
+    assert.throws(() => createSmallPolicy(demos, { settings: { maxPromptTokens: 400 } }), (e: unknown) => e instanceof OptionsError && /max_position_embeddings \(320\)/.test(e.message));
+  });
+});
