@@ -3,10 +3,20 @@
 // come back in job order with rewards from the task's checker, turn records carry the prompt, the
 // reply and the parsed action, crashed episodes are re-run and recorded once, and a local
 // TransformerPolicy's token records (prompt ids, completion ids, logprobs) land in the turns.
+// One test runs through real Chromium: the browser is killed mid-rollout and no trajectory is
+// lost or recorded half-done (skipped without a browser).
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Trajectory } from '../src/data/trajectory.js';
+import { BrowserPool } from '../src/env/browser-pool.js';
+import { findChromium } from '../src/env/chromium.js';
+import { withNameTarget } from '../src/env/targets.js';
+import { WebEnvironment } from '../src/env/web-environment.js';
+import { AgentPrompt } from '../src/policy/agent-prompt.js';
+import { collectDemonstrations } from '../src/rl/demonstrations.js';
+import { startSuiteServer } from '../src/suites/server.js';
+import { BundledSuite } from '../src/suites/suite.js';
 import { OptionsError } from '../src/errors.js';
 import { Agent } from '../src/policy/agent.js';
 import { initBackend } from '../src/policy/backend.js';
@@ -169,5 +179,76 @@ describe('evaluate', () => {
     assert.deepEqual(report.perSite, { mugs: { success: 1, episodes: 2 }, shop: { success: 0, episodes: (tasks.length - 1) * 2 } });
     assert.deepEqual(report.perTemplate, { 'mug-price': { success: 1, episodes: 2 }, price: { success: 0, episodes: (tasks.length - 1) * 2 } });
     await assert.rejects(evaluate([], { agent: new Agent({ policy }), makeEnvironment: () => env() }), OptionsError);
+  });
+});
+
+const chromium = findChromium();
+
+describe('runRollouts through a real browser', () => {
+  test('a browser killed mid-rollout loses no trajectory: crashed episodes re-run, each recorded once and whole', { skip: chromium ? false : 'no Chromium found (findChromium)' }, async () => {
+    await using server = await startSuiteServer();
+    await using pool = new BrowserPool({ executablePath: chromium! });
+    const suite = new BundledSuite(server);
+    const tasks = suite.tasks({ split: 'train', templates: ['map.open-place'], perTemplate: 3 });
+    const environments: WebEnvironment[] = [];
+    const makeEnvironment = (): WebEnvironment => {
+      const e = new WebEnvironment({ pool, maxTurns: 6 });
+      environments.push(e);
+      return e;
+    };
+    // The experts' replies, recorded first, become a policy that replays them by task and round.
+    const { demonstrations } = await collectDemonstrations(tasks, { makeEnvironment, concurrency: 3 });
+    assert.equal(demonstrations.length, 3);
+    const prompt = new AgentPrompt({ template: 'plain', think: false, targets: 'name' });
+    const replies = new Map(demonstrations.map((d) => [d.intent, d.turns.map((t) => prompt.formatReply(withNameTarget(t.action, t.observation.nodes)))]));
+    let calls = 0;
+    let killed = 0;
+    const policy: ChatPolicy = {
+      name: 'replay',
+      async chat(requests) {
+        calls += 1;
+        if (calls === 4) {
+          // Kill the browser process while every episode is between two actions.
+          const browserOf = (e: WebEnvironment): ReturnType<WebEnvironment['context']['browser']> => {
+            try {
+              return e.context.browser();
+            } catch {
+              return null; // no episode running in this environment
+            }
+          };
+          const browser = environments.map(browserOf).find((b) => b)!;
+          const session = await browser.newBrowserCDPSession();
+          const info = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
+          process.kill(info.processInfo.find((p) => p.type === 'browser')!.id, 'SIGKILL');
+          killed += 1;
+        }
+        return requests.map((r) => {
+          const intent = tasks.find((t) => r.messages.some((m) => m.content.includes(t.intent)))!.intent;
+          const round = r.messages.filter((m) => m.role === 'user').length;
+          return { text: replies.get(intent)![round - 1] ?? 'exit(message="lost")', finishReason: 'stop' as const };
+        });
+      },
+    };
+    const agent = new Agent({ policy, prompt });
+    const recorded: Trajectory[] = [];
+    const retries: string[] = [];
+    const jobs = tasks.flatMap((task) => [0, 1].map((g) => ({ task, groupId: task.id, seed: g })));
+    const crashesBefore = pool.stats.crashes;
+    const result = await runRollouts(jobs, {
+      agent, makeEnvironment, concurrency: 6, maxTurns: 6,
+      onTrajectory: (t) => recorded.push(t), onRetry: (job) => retries.push(job.task.id),
+    });
+    assert.equal(killed, 1);
+    assert.equal(pool.stats.crashes - crashesBefore, 1, 'the kill was seen as one browser crash');
+    assert.ok(retries.length >= 1, 'episodes in flight were re-run');
+    assert.equal(result.length, jobs.length);
+    assert.equal(recorded.length, jobs.length, 'each episode recorded exactly once');
+    for (const t of result) {
+      const demo = demonstrations.find((d) => d.taskId === t.taskId)!;
+      assert.equal(t.turns.length, demo.turns.length, `${t.taskId}: a whole episode, not the crashed part`);
+      assert.equal(t.reward, 1, `${t.taskId} solved after its re-run`);
+    }
+    for (const e of environments) await e.close();
+    assert.equal(pool.stats.openContexts, 0);
   });
 });

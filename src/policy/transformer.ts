@@ -433,11 +433,12 @@ export class TransformerPolicy implements Policy {
     }
   }
 
-  /** A copy with the same weights (e.g. the frozen reference model: `trainable: false`). */
+  /** A copy with the same weights and engine options (e.g. the frozen reference model: `trainable: false`). */
   clone(options: { trainable?: boolean } = {}): TransformerPolicy {
     this.assertUsable();
     const copy = new TransformerPolicy({ config: this.config, trainable: options.trainable ?? this.trainable, cacheFusedWeights: this.cacheFusedWeights });
     for (const [name, variable] of this.parameters) copy.param(name).assign(variable);
+    copy.engineOptions = this.engineOptions;
     return copy;
   }
 

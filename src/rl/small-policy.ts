@@ -34,6 +34,8 @@ export interface SmallPolicySettings {
   readonly maxPromptTokens: number;
   /** Longest reply generated per turn. */
   readonly maxNewTokens: number;
+  /** Sequences decoded together (rollouts run tasks x generations episodes at once). */
+  readonly maxBatch: number;
 }
 
 /** Sized from the measurements in PLATFORM.md and the learning benchmark (see the file comment). */
@@ -53,6 +55,7 @@ export const SMALL_POLICY_DEFAULTS: SmallPolicySettings = Object.freeze({
   vocabSize: 2000,
   maxPromptTokens: 256,
   maxNewTokens: 48,
+  maxBatch: 16,
 });
 
 /**
@@ -109,6 +112,7 @@ export function createSmallPolicy(
   const tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(demonstrationCorpus(draft, demonstrations), { vocabSize: settings.vocabSize, specialTokens: [...SMALL_POLICY_SPECIAL_TOKENS] }));
   const prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, targets: 'name', maxPromptTokens: settings.maxPromptTokens });
   const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0 });
+  policy.engineOptions = { ...policy.engineOptions, maxBatch: settings.maxBatch };
   return {
     settings,
     tokenizer,
