@@ -114,6 +114,19 @@ describe('AgentPrompt layout', () => {
     assert.equal(enc.lossMask.reduce((a, b) => a + b, 0), enc.completionIds.length);
   });
 
+  test('restateTask puts the task after the current page (round 1 included); history keeps it above round 1', () => {
+    const prompt = new AgentPrompt({ restateTask: true });
+    const m = prompt.messages(STATE);
+    assert.equal(m[1]!.content, `Round 1\n\nTask Instruction: Add the blue mug to the cart\n\n${COMPRESSED_OBSERVATION}`);
+    assert.equal(m[5]!.content, `Round 3\n\nURL: http://127.0.0.1:8080/shop\nTitle: Shop\n${PAGE}\n\nTask Instruction: Add the blue mug to the cart`);
+    const first = prompt.messages({ intent: STATE.intent, observation: STATE.observation });
+    assert.equal(first.at(-1)!.content, `Round 1\n\nURL: http://127.0.0.1:8080/shop\nTitle: Shop\n${PAGE}\n\nTask Instruction: Add the blue mug to the cart`);
+    // Under a tight budget the page is cut, never the restated task.
+    const tight = new AgentPrompt({ restateTask: true, template: 'plain', tokenizer, maxPromptTokens: 150 });
+    assert.ok(tight.build(STATE).observationTruncated);
+    assert.ok(tight.build(STATE).text.trimEnd().endsWith('Task Instruction: Add the blue mug to the cart'));
+  });
+
   test('think off asks for the bare action; the plain template defaults to role+name targets and no system prompt', () => {
     const bare = new AgentPrompt({ think: false });
     assert.match(bare.messages(STATE)[0]!.content, /Reply with exactly one action and nothing else/);

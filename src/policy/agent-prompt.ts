@@ -60,6 +60,13 @@ export interface AgentPromptOptions {
   readonly systemPrompt?: string | false;
   /** Replace earlier pages with the placeholder. Default true. */
   readonly compress?: boolean;
+  /**
+   * Put the task instruction at the end of the current round, after the page, instead of only
+   * above round 1's page: the names a reply copies from the task are then a few tokens before
+   * it, which a small model trained from scratch learns to copy much sooner. Default false
+   * (WebAgent-R1's format).
+   */
+  readonly restateTask?: boolean;
   /** Default `** Simplified html **`. */
   readonly placeholder?: string;
   /** Show the page's URL and title above its text. Default true. */
@@ -150,6 +157,7 @@ export class AgentPrompt {
   readonly tokenizer: HfTokenizer | undefined;
   readonly systemPrompt: string | undefined;
   readonly compress: boolean;
+  readonly restateTask: boolean;
   readonly placeholder: string;
   readonly showUrl: boolean;
   readonly maxObservationChars: number;
@@ -158,7 +166,7 @@ export class AgentPrompt {
   private readonly lineTokens = new Map<string, number>();
 
   constructor(options: AgentPromptOptions = {}) {
-    const known = new Set(['grammar', 'targets', 'think', 'template', 'tokenizer', 'systemPrompt', 'compress', 'placeholder', 'showUrl', 'maxObservationChars', 'maxPromptTokens', 'minObservationTokens']);
+    const known = new Set(['grammar', 'targets', 'think', 'template', 'tokenizer', 'systemPrompt', 'compress', 'restateTask', 'placeholder', 'showUrl', 'maxObservationChars', 'maxPromptTokens', 'minObservationTokens']);
     for (const key of Object.keys(options)) if (!known.has(key)) throw new OptionsError(`AgentPrompt: unknown option "${key}"; known options are ${[...known].join(', ')}`);
     this.grammar = options.grammar ?? 'webagent-r1';
     describeGrammar(this.grammar); // validates the grammar name
@@ -176,6 +184,7 @@ export class AgentPrompt {
     if (this.targets !== 'id' && this.targets !== 'name') throw new OptionsError(`AgentPrompt: targets must be "id" or "name", got ${JSON.stringify(this.targets)}`);
     this.think = options.think ?? true;
     this.compress = options.compress ?? true;
+    this.restateTask = options.restateTask ?? false;
     this.placeholder = options.placeholder ?? COMPRESSED_OBSERVATION;
     this.showUrl = options.showUrl ?? true;
     this.maxObservationChars = options.maxObservationChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
@@ -209,9 +218,10 @@ export class AgentPrompt {
   }
 
   /** The user message of round `round` (1-based). `page` undefined = compressed. */
-  private userMessage(round: number, intent: string, observation: PromptObservation, page: string | undefined, withTask = round === 1): string {
+  private userMessage(round: number, intent: string, observation: PromptObservation, page: string | undefined, withTask = round === 1, current = false): string {
     const parts = [`Round ${round}`];
-    if (withTask) parts.push(`Task Instruction: ${intent}`);
+    const taskLast = current && this.restateTask;
+    if (withTask && !taskLast) parts.push(`Task Instruction: ${intent}`);
     const about: string[] = [];
     if (observation.lastActionError) about.push(`Last action failed: ${clip(observation.lastActionError)}`);
     for (const notice of observation.notices ?? []) about.push(`Notice: ${clip(notice)}`);
@@ -222,6 +232,7 @@ export class AgentPrompt {
       about.push(page);
     }
     parts.push(about.join('\n'));
+    if (taskLast) parts.push(`Task Instruction: ${intent}`);
     return parts.join('\n\n');
   }
 
@@ -235,7 +246,7 @@ export class AgentPrompt {
       messages.push({ role: 'user', content: this.userMessage(i + 1, state.intent, turn.observation, shown) });
       messages.push({ role: 'assistant', content: turn.reply });
     });
-    messages.push({ role: 'user', content: this.userMessage(history.length + 1, state.intent, state.observation, page) });
+    messages.push({ role: 'user', content: this.userMessage(history.length + 1, state.intent, state.observation, page, history.length === 0, true) });
     return messages;
   }
 
@@ -278,7 +289,7 @@ export class AgentPrompt {
     if (this.systemPrompt !== undefined) msgs.push({ role: 'system', content: this.systemPrompt });
     const error = state.observation.lastActionError;
     const bare = { ...state.observation, lastActionError: error ? error.slice(0, 80) : null, notices: [] };
-    msgs.push({ role: 'user', content: this.userMessage(earlier + 1, state.intent, bare, PAGE_OMITTED, true) });
+    msgs.push({ role: 'user', content: this.userMessage(earlier + 1, state.intent, bare, PAGE_OMITTED, true, true) });
     const t = this.template.render(msgs, { addGenerationPrompt: true });
     const ids = this.encodeText(t);
     if (ids.length <= max) return { messages: msgs, text: t, promptIds: ids, observationTruncated: true, omittedRounds: earlier };

@@ -22,3 +22,4 @@ export {
   createSmallPolicy, demonstrationCorpus, SMALL_POLICY_DEFAULTS, SMALL_POLICY_SPECIAL_TOKENS, STARTER_TEMPLATES,
   type SmallPolicy, type SmallPolicySettings,
 } from './small-policy.js';
+export { renameEntities, copiedNames, type RenameOptions } from './augment.js';

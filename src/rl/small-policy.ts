@@ -6,6 +6,8 @@
 //   its action within a few hundred thousand supervised tokens, but not to look an id up by name;
 // - the `plain` template (no role headers) and bare actions (no <think>): every generated token
 //   is one that the reward depends on;
+// - the task restated after the current page (`restateTask`), a few tokens before the reply that
+//   copies from it;
 // - a short prompt budget (the current page cut around the viewport, earlier pages compressed to
 //   the placeholder): prompt tokens carry no loss, so a shorter prompt is more steps per second.
 //
@@ -108,9 +110,9 @@ export function createSmallPolicy(
   if (settings.maxPromptTokens + settings.maxNewTokens > settings.model.max_position_embeddings) {
     throw new OptionsError(`createSmallPolicy: maxPromptTokens (${settings.maxPromptTokens}) + maxNewTokens (${settings.maxNewTokens}) exceed max_position_embeddings (${settings.model.max_position_embeddings}); lower the budgets or raise max_position_embeddings`);
   }
-  const draft = new AgentPrompt({ template: 'plain', think: false, targets: 'name' });
+  const draft = new AgentPrompt({ template: 'plain', think: false, targets: 'name', restateTask: true });
   const tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(demonstrationCorpus(draft, demonstrations), { vocabSize: settings.vocabSize, specialTokens: [...SMALL_POLICY_SPECIAL_TOKENS] }));
-  const prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, targets: 'name', maxPromptTokens: settings.maxPromptTokens });
+  const prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: settings.maxPromptTokens });
   const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0 });
   policy.engineOptions = { ...policy.engineOptions, maxBatch: settings.maxBatch };
   return {

@@ -1,0 +1,65 @@
+// Tests for the renaming augmentation (src/rl/augment.ts): the names a demonstration copies from
+// its task are found (typed text that occurs in the intent; never quantities), and renamed copies
+// replace them consistently in the intent, pages, element names and actions with new
+// combinations of words seen in training.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Observation } from '../src/env/types.js';
+import { OptionsError } from '../src/errors.js';
+import { copiedNames, renameEntities } from '../src/rl/augment.js';
+import type { ExpertDemonstration } from '../src/rl/behavior-cloning.js';
+
+function page(name: string): Observation {
+  return {
+    text: `[1] textbox "Search"\n[2] link "${name}"\n[3] link "Cart"`, url: 'http://127.0.0.1:1/', title: 'Shop', lastActionError: null, notices: [], truncated: false,
+    nodes: [{ id: 1, role: 'textbox', name: 'Search', visible: true }, { id: 2, role: 'link', name, visible: true }, { id: 3, role: 'link', name: 'Cart', visible: true }],
+  };
+}
+
+function demo(name: string): ExpertDemonstration {
+  return {
+    intent: `Add 2 of the ${name} to my cart.`,
+    turns: [
+      { observation: page('Home'), action: { type: 'type', target: { id: 1 }, text: name, pressEnter: true } },
+      { observation: page(name), action: { type: 'type', target: { id: 1 }, text: '2' } },
+      { observation: page(name), action: { type: 'click', target: { role: 'link', name } } },
+    ],
+  };
+}
+
+describe('renameEntities', () => {
+  test('copiedNames: typed text found in the intent, not quantities', () => {
+    assert.deepEqual(copiedNames(demo('Blue Ceramic Mug')), ['Blue Ceramic Mug']);
+    assert.deepEqual(copiedNames({ intent: 'Search for x', turns: [] }), []);
+  });
+
+  test('renamed copies replace the name everywhere with recombined training words', () => {
+    const demos = [demo('Blue Ceramic Mug'), demo('Red Steel Bowl'), demo('Green Oak Lamp')];
+    const out = renameEntities(demos, { copies: 4, seed: 7 });
+    assert.equal(out.length, 3 + 3 * 4);
+    assert.deepEqual(out.slice(0, 3), demos, 'originals first, unchanged');
+    const words = [new Set(['Blue', 'Red', 'Green']), new Set(['Ceramic', 'Steel', 'Oak']), new Set(['Mug', 'Bowl', 'Lamp'])];
+    let changed = 0;
+    for (const copy of out.slice(3)) {
+      const [name] = copiedNames(copy);
+      assert.ok(name, 'the copy still copies a name from its task');
+      name.split(' ').forEach((w, i) => assert.ok(words[i]!.has(w), `${w} is a training word at position ${i}`));
+      assert.equal(copy.intent, `Add 2 of the ${name} to my cart.`);
+      const [first, second, third] = copy.turns;
+      assert.equal((first!.action as { text: string }).text, name);
+      assert.equal((second!.action as { text: string }).text, '2', 'quantities untouched');
+      assert.deepEqual(third!.action, { type: 'click', target: { role: 'link', name } });
+      assert.equal(second!.observation.nodes[1]!.name, name);
+      assert.match(second!.observation.text, new RegExp(`link "${name}"`));
+      assert.equal(first!.observation.nodes[1]!.name, 'Home');
+      if (!['Blue Ceramic Mug', 'Red Steel Bowl', 'Green Oak Lamp'].includes(name)) changed += 1;
+    }
+    assert.ok(changed >= 6, `most copies get a new combination (${changed} of 12)`);
+    assert.deepEqual(renameEntities(demos, { copies: 4, seed: 7 }), out, 'seeded');
+  });
+
+  test('a bad copy count is an OptionsError', () => {
+    assert.throws(() => renameEntities([], { copies: -1 }), OptionsError);
+  });
+});
