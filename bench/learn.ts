@@ -6,8 +6,8 @@
 // GRPO with rollouts in Chromium on fresh train tasks, evaluations with greedy decoding. Writes
 // bench/results/learn.json from this run.
 //
-//   npm run bench:learn -- [--templates a,b|N] [--demos-per-template 16] [--test-per-template 4]
-//                          [--bc-minutes 10] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
+//   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 4]
+//                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, STARTER_TEMPLATES, WebEnvironment, attachProgress, collectDemonstrations,
-  createSmallPolicy, ensureChromium, evaluate, initBackend, startSuiteServer, SMALL_POLICY_DEFAULTS,
+  createSmallPolicy, renameEntities, ensureChromium, evaluate, initBackend, startSuiteServer, SMALL_POLICY_DEFAULTS,
   type EvaluationReport, type TransformerPolicy, type WebTask,
 } from '../src/index.js';
 
@@ -23,9 +23,9 @@ const { values: args } = parseArgs({
   options: {
     templates: { type: 'string', default: STARTER_TEMPLATES.join(',') },
     unseen: { type: 'string', default: 'map.home-directions,forum.author-karma' },
-    'demos-per-template': { type: 'string', default: '16' },
+    'demos-per-template': { type: 'string', default: '48' },
     'test-per-template': { type: 'string', default: '4' },
-    'bc-minutes': { type: 'string', default: '10' },
+    'bc-minutes': { type: 'string', default: '20' },
     'grpo-iterations': { type: 'string', default: '12' },
     'max-turns': { type: 'string', default: '6' },
     seed: { type: 'string', default: '1' },
@@ -43,8 +43,8 @@ const settings = {
   seed: num('seed'),
   small_policy: SMALL_POLICY_DEFAULTS,
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed',
-  bc: { learning_rate: 2e-3, batch_tokens: 2048, workers: 2 },
-  grpo: { num_generations: 4, tasks_per_iteration: 4, learning_rate: 2e-4, beta: 0, drop_zero_std: true, temperature: 1, max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
+  bc: { learning_rate: 2e-3, batch_tokens: 2048, workers: 2, rename_copies: 3 },
+  grpo: { num_generations: 4, tasks_per_iteration: 4, learning_rate: 5e-4, beta: 0, drop_zero_std: true, temperature: 1, max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
 };
 
 function successOf(r: EvaluationReport): number {
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 
   const small = createSmallPolicy(demonstrations, { seed: settings.seed });
   const { policy, tokenizer, prompt } = small;
-  const samples = small.samples(demonstrations);
+  const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>

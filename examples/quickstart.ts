@@ -16,7 +16,7 @@
 
 import { parseArgs } from 'node:util';
 import {
-  BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, WebEnvironment, attachProgress, collectDemonstrations, createSmallPolicy,
+  BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, WebEnvironment, attachProgress, collectDemonstrations, createSmallPolicy, renameEntities,
   ensureChromium, evaluate, initBackend, progressBar, saveCheckpoint, startSuiteServer, STARTER_TEMPLATES, type EvaluationReport, type WebTask,
 } from '../src/index.js';
 
@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   // 2. The default small policy, its tokenizer trained on the demonstrations' text.
   const small = createSmallPolicy(demonstrations, { seed });
   const { policy, tokenizer, prompt } = small;
-  const samples = small.samples(demonstrations);
+  // Each demonstration also with its task's names recombined (renameEntities), so BC teaches
+  // copying the name from the task rather than remembering the training tasks' names.
+  const samples = small.samples(renameEntities(demonstrations, { copies: 3, seed }));
   console.log(`policy: ${policy.numParameters.toLocaleString('en')} parameters, vocabulary ${tokenizer.vocabSize}, ${samples.length} BC samples`);
   const evalOn = (tasks: readonly WebTask[]): Promise<EvaluationReport> => evaluate(tasks, { agent: small.agentFor(), makeEnvironment, concurrency: 4, maxTurns });
 
