@@ -10,8 +10,8 @@
 //      before training, after BC and after GRPO; a table; the checkpoint saved as a Hugging Face
 //      folder that `Agent.fromPretrained` loads.
 //
-//   npm run quickstart -- [--templates a,b,c] [--demos-per-template 16] [--test-per-template 3]
-//                         [--bc-minutes 6] [--grpo-iterations 4] [--out checkpoints/quickstart]
+//   npm run quickstart -- [--templates a,b,c] [--demos-per-template 24] [--test-per-template 3]
+//                         [--bc-minutes 8] [--grpo-iterations 3] [--out checkpoints/quickstart]
 //                         [--chromium /path/to/chrome] [--seed 1]
 
 import { parseArgs } from 'node:util';
@@ -24,10 +24,10 @@ import {
 const { values: args } = parseArgs({
   options: {
     templates: { type: 'string', default: STARTER_TEMPLATES.join(',') },
-    'demos-per-template': { type: 'string', default: '16' },
+    'demos-per-template': { type: 'string', default: '24' },
     'test-per-template': { type: 'string', default: '3' },
-    'bc-minutes': { type: 'string', default: '6' },
-    'grpo-iterations': { type: 'string', default: '4' },
+    'bc-minutes': { type: 'string', default: '8' },
+    'grpo-iterations': { type: 'string', default: '3' },
     'max-turns': { type: 'string', default: '6' },
     out: { type: 'string', default: 'checkpoints/quickstart' },
     chromium: { type: 'string' },
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const rlTasks = suite.tasks({ split: 'train', templates, perTemplate: 200 });
   const grpo = new MultiTurnGRPO({
     policy, tokenizer, prompt, tasks: rlTasks, makeEnvironment, numGenerations: 4, tasksPerIteration: 4, numIterations: grpoIterations,
-    maxTurns, maxNewTokens: small.settings.maxNewTokens, learningRate: 2e-4, beta: 0, dropZeroStd: true, seed,
+    maxTurns, maxNewTokens: small.settings.maxNewTokens, learningRate: 5e-4, beta: 0, dropZeroStd: true, seed,
   });
   const detach = attachProgress(grpo, grpoIterations, { label: 'grpo' });
   await grpo.train();
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   console.log(`| **all (${test.length} test tasks)** | ${pct(untrained.success)} | ${pct(afterBc.success)} | ${pct(afterGrpo.success)} |`);
   await saveCheckpoint(args.out, policy, { tokenizer });
   console.log(`\nsaved ${args.out} (${elapsed()}). Load it with:`);
-  console.log(`  Agent.fromPretrained('${args.out}', { template: 'plain', think: false, targets: 'name', maxPromptTokens: ${small.settings.maxPromptTokens} })`);
+  console.log(`  Agent.fromPretrained('${args.out}', { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: ${small.settings.maxPromptTokens} })`);
   policy.dispose();
 }
 
