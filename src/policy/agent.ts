@@ -106,8 +106,11 @@ export class Agent {
     try {
       if (tokenizerDir === undefined) throw new OptionsError(`Agent.fromPretrained: ${dir} has no tokenizer.json; copy the model's tokenizer files beside its weights`);
       const tokenizer = await HfTokenizer.fromFiles(tokenizerDir);
-      const chat = new LocalChatPolicy({ policy, tokenizer, name: dir });
-      return new Agent({ policy: chat, prompt: { ...promptOptions, tokenizer, template: promptOptions.template ?? chat.template }, ...(sampling ? { sampling } : {}) });
+      // A template named in the options (like 'plain' for a model trained from scratch) serves
+      // tokenizers without a chat_template; otherwise the tokenizer's own is required.
+      const prompt = promptOptions.template !== undefined ? new AgentPrompt({ ...promptOptions, tokenizer }) : undefined;
+      const chat = new LocalChatPolicy({ policy, tokenizer, name: dir, ...(prompt ? { template: prompt.template } : {}) });
+      return new Agent({ policy: chat, prompt: prompt ?? { ...promptOptions, tokenizer, template: chat.template }, ...(sampling ? { sampling } : {}) });
     } catch (error) {
       policy.dispose();
       throw error;
