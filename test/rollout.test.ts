@@ -126,6 +126,24 @@ describe('runRollouts', () => {
     );
     await assert.rejects(runRollouts([], { agent, concurrency: 0, makeEnvironment: () => env() }), OptionsError);
   });
+
+  test('skipCrashed leaves out an episode that crashes on every re-run and keeps the others', async () => {
+    const agent = new Agent({ policy: new SeededPolicy(), prompt: { targets: 'name' } });
+    const skipped: string[] = [];
+    const seen: string[] = [];
+    const all = jobs(4, (i) => 2 * i); // even seeds: open the product, then answer right
+    all[2] = { ...all[2]!, task: { ...TASK, id: 'shop/doomed' } };
+    const result = await runRollouts(all, {
+      agent, concurrency: 2, maxRetries: 1, skipCrashed: true,
+      makeEnvironment: () => env({ failOn: ({ task }: { task: { id: string } }) => task.id === 'shop/doomed' }),
+      onTrajectory: (t) => seen.push(t.taskId),
+      onSkip: (job, error) => skipped.push(`${job.task.id}:${error instanceof RolloutError}`),
+    });
+    assert.deepEqual(skipped, ['shop/doomed:true']);
+    assert.deepEqual(result.map((t) => t.taskId), [TASK.id, TASK.id, TASK.id], 'the others, in job order');
+    assert.deepEqual(result.map((t) => t.reward), [1, 1, 1]);
+    assert.equal(seen.length, 3, 'the skipped episode is never recorded');
+  });
 });
 
 describe('runRollouts with a local TransformerPolicy', () => {

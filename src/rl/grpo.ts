@@ -99,6 +99,8 @@ export interface IterationMetrics {
   readonly turns_mean: number;
   readonly invalid_action_rate: number;
   readonly max_turns: number;
+  /** Episodes left out after crashing on every re-run (an overloaded or dying browser). */
+  readonly episodes_skipped: number;
   readonly completion_tokens: number;
   readonly rollout_s: number;
   readonly update_s: number;
@@ -200,12 +202,17 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     })));
     const maxTurns = this.horizon(iteration);
     const rolloutStart = performance.now();
+    let skipped = 0;
     const trajectories = await runRollouts(jobs, {
       agent: this.agent, makeEnvironment: o.makeEnvironment, concurrency: o.concurrency ?? jobs.length, maxTurns,
       ...(o.episodeTimeoutMs !== undefined ? { episodeTimeoutMs: o.episodeTimeoutMs } : {}),
       ...(o.score ? { score: o.score } : {}),
       ...(signal ? { signal } : {}),
       onTrajectory: (trajectory) => this.emit('episode-end', { iteration, trajectory }),
+      // An episode lost to a browser that keeps crashing leaves its group one member short
+      // (advantages use the members present) rather than ending the run.
+      skipCrashed: true,
+      onSkip: () => { skipped += 1; },
     });
     const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
 
@@ -238,6 +245,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       turns_mean: turns.length / Math.max(1, trajectories.length),
       invalid_action_rate: turns.length > 0 ? turns.filter((t) => t.action.type === 'invalid').length / turns.length : 0,
       max_turns: maxTurns,
+      episodes_skipped: skipped,
       completion_tokens: tokens,
       rollout_s: rolloutSeconds,
       update_s: (performance.now() - updateStart) / 1000,

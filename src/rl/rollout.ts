@@ -44,6 +44,14 @@ export interface RolloutOptions {
   readonly onTrajectory?: (trajectory: Trajectory, job: EpisodeJob) => void;
   /** Called when an episode is re-run after a crash. */
   readonly onRetry?: (job: EpisodeJob, attempt: number, error: EpisodeAbortedError) => void;
+  /**
+   * Leave out an episode that still crashes after `maxRetries` re-runs (it is reported to
+   * `onSkip` and missing from the result) instead of failing the whole call with RolloutError.
+   * For trainers, where one episode lost to an overloaded browser should not end a run. Default false.
+   */
+  readonly skipCrashed?: boolean;
+  /** Called with each episode left out by `skipCrashed`. */
+  readonly onSkip?: (job: EpisodeJob, error: RolloutError) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -131,8 +139,9 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
 
 /**
  * Runs every job with at most `concurrency` episodes at once and returns the trajectories in
- * job order. Crashed episodes are re-run (up to `maxRetries`); any other failure rejects after
- * the running episodes have ended, and every environment is closed in all cases.
+ * job order. Crashed episodes are re-run (up to `maxRetries`; then the call fails, or with
+ * `skipCrashed` the episode is left out); any other failure rejects after the running episodes
+ * have ended, and every environment is closed in all cases.
  */
 export async function runRollouts(jobs: readonly EpisodeJob[], options: RolloutOptions): Promise<Trajectory[]> {
   const concurrency = options.concurrency ?? 8;
@@ -157,7 +166,14 @@ export async function runRollouts(jobs: readonly EpisodeJob[], options: RolloutO
           } catch (error) {
             const retryable = error instanceof EpisodeAbortedError || (isWebAgentError(error) && (error as { retryable?: boolean }).retryable === true);
             if (!retryable || options.signal?.aborted) throw error;
-            if (attempt >= maxRetries) throw new RolloutError(`episode of task ${job.task.id} crashed ${attempt + 1} times; last: ${(error as Error).message}`, { cause: error });
+            if (attempt >= maxRetries) {
+              const exhausted = new RolloutError(`episode of task ${job.task.id} crashed ${attempt + 1} times; last: ${(error as Error).message}`, { cause: error });
+              if (!options.skipCrashed) throw exhausted;
+              options.onSkip?.(job, exhausted);
+              await env.close().catch(() => undefined);
+              env = undefined;
+              break;
+            }
             options.onRetry?.(job, attempt + 1, error as EpisodeAbortedError);
             // A fresh environment for the re-run: the crashed one may hold a dead context. Wait
             // a little longer each time: an overloaded browser needs the load to drop.
@@ -175,5 +191,5 @@ export async function runRollouts(jobs: readonly EpisodeJob[], options: RolloutO
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, slot));
   if (failure !== undefined) throw failure;
-  return results as Trajectory[];
+  return results.filter((t): t is Trajectory => t !== undefined);
 }
