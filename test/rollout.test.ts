@@ -11,9 +11,9 @@ import { before, describe, test } from 'node:test';
 import type { Trajectory } from '../src/data/trajectory.js';
 import { BrowserPool } from '../src/env/browser-pool.js';
 import { findChromium } from '../src/env/chromium.js';
-import { withNameTarget } from '../src/env/targets.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
 import { AgentPrompt } from '../src/policy/agent-prompt.js';
+import { demonstrationReply } from '../src/rl/behavior-cloning.js';
 import { collectDemonstrations } from '../src/rl/demonstrations.js';
 import { startSuiteServer } from '../src/suites/server.js';
 import { BundledSuite } from '../src/suites/suite.js';
@@ -218,7 +218,7 @@ describe('runRollouts through a real browser', () => {
     const { demonstrations } = await collectDemonstrations(tasks, { makeEnvironment, concurrency: 3 });
     assert.equal(demonstrations.length, 3);
     const prompt = new AgentPrompt({ template: 'plain', think: false, targets: 'name' });
-    const replies = new Map(demonstrations.map((d) => [d.intent, d.turns.map((t) => prompt.formatReply(withNameTarget(t.action, t.observation.nodes)))]));
+    const replies = new Map(demonstrations.map((d) => [d.intent, d.turns.map((t) => demonstrationReply(prompt, t))]));
     let calls = 0;
     let killed = 0;
     const policy: ChatPolicy = {

@@ -22,6 +22,12 @@ export interface ExpertDemonstration {
   readonly turns: readonly { readonly observation: Observation; readonly action: Action; readonly thought?: string }[];
 }
 
+/** An expert turn's reply in the policy's own format (id targets rewritten as names when the prompt uses names). */
+export function demonstrationReply(prompt: AgentPrompt, turn: ExpertDemonstration['turns'][number]): string {
+  const action = prompt.targets === 'name' ? withNameTarget(turn.action, turn.observation.nodes) : turn.action;
+  return prompt.formatReply(action, turn.thought);
+}
+
 /**
  * The training samples of a demonstration: one per turn, with the exact prompt the policy
  * would see at that turn (earlier replies in the policy's own format, earlier pages compressed).
@@ -31,8 +37,7 @@ export function demonstrationSamples(prompt: AgentPrompt, demo: ExpertDemonstrat
   const history: AgentHistoryTurn[] = [];
   const out: EncodedTurn[] = [];
   for (const turn of demo.turns) {
-    const action = prompt.targets === 'name' ? withNameTarget(turn.action, turn.observation.nodes) : turn.action;
-    const reply = prompt.formatReply(action, turn.thought);
+    const reply = demonstrationReply(prompt, turn);
     out.push(prompt.encode({ intent: demo.intent, history, observation: turn.observation }, reply));
     history.push({ observation: turn.observation, reply });
   }

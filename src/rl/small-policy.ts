@@ -22,9 +22,8 @@ import { HfTokenizer } from '../policy/tokenizer.js';
 import { TransformerPolicy } from '../policy/transformer.js';
 import type { TransformerConfig } from '../policy/config.js';
 import type { SamplingOptions } from '../policy/sampling.js';
-import { withNameTarget } from '../env/targets.js';
 import { OptionsError } from '../errors.js';
-import { demonstrationSamples, type ExpertDemonstration } from './behavior-cloning.js';
+import { demonstrationReply, demonstrationSamples, type ExpertDemonstration } from './behavior-cloning.js';
 
 /** What the default small policy is made of (recorded in benchmark settings). */
 export interface SmallPolicySettings {
@@ -88,10 +87,7 @@ export function demonstrationCorpus(prompt: AgentPrompt, demonstrations: readonl
   const corpus: string[] = [];
   for (const d of demonstrations) {
     corpus.push(d.intent);
-    for (const t of d.turns) {
-      const action = prompt.targets === 'name' ? withNameTarget(t.action, t.observation.nodes) : t.action;
-      corpus.push(prompt.pageText(t.observation).text, prompt.formatReply(action, t.thought));
-    }
+    for (const t of d.turns) corpus.push(prompt.pageText(t.observation).text, demonstrationReply(prompt, t));
   }
   return corpus;
 }
