@@ -543,6 +543,9 @@ export class WebEnvironment implements Environment {
 
   /** Races `p` against the action timeout, a browser crash and a page crash. */
   #guard<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    // `p` may settle after the guard has given up (a signal already aborted, a timeout): its
+    // late rejection (the page closed under it) must not become an unhandled rejection.
+    p.catch(() => undefined);
     const signals = [this.#lease?.signal, this.#pageCrash?.signal].filter((s): s is AbortSignal => s !== undefined);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${ms} ms while ${what}`))), ms);
