@@ -83,15 +83,6 @@ async function main(): Promise<void> {
     evaluate(tasks, { agent: small.agentFor(p), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
   const bcFor = (p: TransformerPolicy): BehaviorCloning =>
     new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, seed: settings.seed });
-  const trainFor = async (trainer: BehaviorCloning, ms: number): Promise<Awaited<ReturnType<BehaviorCloning['train']>>> => {
-    const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(), ms);
-    try {
-      return await trainer.train({ signal: stop.signal });
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 
   const untrained = await evalOn(policy, test);
   console.log(`untrained ${successOf(untrained)} at ${seconds()} s`);
@@ -99,7 +90,7 @@ async function main(): Promise<void> {
   const bcStart = performance.now();
   const bc = bcFor(policy);
   const detachBc = attachProgress(bc, Math.round(settings.bc_minutes * 60 / 0.8), { label: 'bc' });
-  const bcResult = await trainFor(bc, settings.bc_minutes * 60_000);
+  const bcResult = await bc.train({ signal: AbortSignal.timeout(settings.bc_minutes * 60_000) });
   detachBc();
   const bcSeconds = (performance.now() - bcStart) / 1000;
   const bcReport = await evalOn(policy, test);
@@ -125,7 +116,7 @@ async function main(): Promise<void> {
   const grpoUnseen = await evalOn(policy, unseen);
   console.log(`grpo ${successOf(grpoReport)} (${grpoSeconds.toFixed(0)} s) at ${seconds()} s`);
 
-  const longerResult = await trainFor(bcFor(control), grpoSeconds * 1000);
+  const longerResult = await bcFor(control).train({ signal: AbortSignal.timeout(grpoSeconds * 1000) });
   const longerReport = await evalOn(control, test);
   console.log(`bc_longer ${successOf(longerReport)} at ${seconds()} s`);
 

@@ -90,13 +90,10 @@ async function main(): Promise<void> {
 
   // 3. Behavior cloning for a fixed time.
   const bc = new BehaviorCloning({ policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, seed });
-  const stopBc = new AbortController();
-  const bcTimer = setTimeout(() => stopBc.abort(), bcMinutes * 60_000);
   const bcBar = progressBar(Math.round(bcMinutes * 60), { label: 'bc (s)' });
   const bcStart = performance.now();
   bc.on('step', (e) => bcBar.update(Math.min(Math.round((performance.now() - bcStart) / 1000), Math.round(bcMinutes * 60)), `loss ${e.loss.toFixed(3)} epoch ${e.epoch + 1}`));
-  const bcResult = await bc.train({ signal: stopBc.signal });
-  clearTimeout(bcTimer);
+  const bcResult = await bc.train({ signal: AbortSignal.timeout(bcMinutes * 60_000) });
   bcBar.stop();
   const afterBc = await evalOn(test);
   console.log(`behavior cloning: ${bcResult.steps} steps, loss ${bcResult.trainLoss.toFixed(3)}; success ${pct(afterBc.success)}, ${elapsed()}`);
