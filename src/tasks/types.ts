@@ -25,6 +25,12 @@ export interface CheckResult {
   readonly reason: string;
   /** Set when the checker threw (it then scores 0). */
   readonly error?: string;
+  /**
+   * Set when the score is 0 only because the check could not be decided here: `unjudged` (a
+   * fuzzy match with no judge configured), `unsupported` (a WebArena `func:` helper that cannot
+   * run from the page). Reports count these apart from real failures.
+   */
+  readonly undecided?: 'unjudged' | 'unsupported';
 }
 
 /** A reward checker: a function of the episode's end. May throw; `runCheck` turns that into 0. */

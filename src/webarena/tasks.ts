@@ -1,0 +1,136 @@
+// WebArena configs as WebTasks: placeholders substituted with the user's site URLs, the login
+// state (`storage_state`, a Playwright storage-state file) applied to each episode's fresh
+// browser context, geolocation set, and the checker built from the config's `eval`.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import type { WebTask } from '../tasks/types.js';
+import { loadWebArenaConfigs, substitutePlaceholders, WebArenaConfigError, WEBARENA_SITES, type InvalidWebArenaConfig, type LoadWebArenaOptions, type WebArenaConfig, type WebArenaSiteUrls } from './config.js';
+import { webArenaChecker, type WebArenaJudge } from './evaluators.js';
+
+export interface WebArenaTaskOptions {
+  /** Base URL of each site of the deployment the configs run against. */
+  readonly urls: WebArenaSiteUrls;
+  /** Judge of `fuzzy_match` answers (see `chatJudge`); without one they are reported `unjudged`. */
+  readonly judge?: WebArenaJudge;
+  /** Folder relative `storage_state` paths are resolved against (default: the working directory, as WebArena's harness does). */
+  readonly authDir?: string;
+  /** Turn limit of every task (default: the environment's). */
+  readonly maxTurns?: number;
+}
+
+interface StorageState {
+  readonly cookies?: Parameters<BrowserContext['addCookies']>[0];
+  readonly origins?: ReadonlyArray<{ readonly origin: string; readonly localStorage?: ReadonlyArray<{ readonly name: string; readonly value: string }> }>;
+}
+
+function readStorageState(file: string, taskId: string): StorageState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new WebArenaConfigError(taskId, 'storage_state', `${file} is not a readable JSON storage-state file: ${(e as Error).message}`);
+  }
+  const s = raw as StorageState;
+  if (typeof raw !== 'object' || raw === null || (s.cookies !== undefined && !Array.isArray(s.cookies)) || (s.origins !== undefined && !Array.isArray(s.origins))) {
+    throw new WebArenaConfigError(taskId, 'storage_state', `${file} is not a Playwright storage state ({cookies: [...], origins: [...]})`);
+  }
+  return s;
+}
+
+/**
+ * The WebTask of one config. Errors (a placeholder with no URL, a missing storage-state file)
+ * are WebArenaConfigError naming the task and field, raised here rather than mid-rollout.
+ */
+export function webArenaTask(config: WebArenaConfig, options: WebArenaTaskOptions): WebTask {
+  const taskId = String(config.task_id);
+  const sub = (text: string, field: string): string => substitutePlaceholders(text, options.urls, { taskId, field });
+  const [startUrl, ...otherStarts] = sub(config.start_url, 'start_url').split(' |AND| ').map((u) => u.trim());
+  const evalConfig = {
+    ...config.eval,
+    ...(typeof config.eval.reference_url === 'string' && config.eval.eval_types.includes('url_match') ? { reference_url: sub(config.eval.reference_url, 'eval.reference_url') } : {}),
+  };
+  // program_html URLs are checked now so a missing site URL fails before any episode runs.
+  (config.eval.program_html ?? []).forEach((c, i) => {
+    if (c.url !== 'last' && !c.url.startsWith('func:')) sub(c.url, `eval.program_html[${i}].url`);
+  });
+  let state: StorageState | undefined;
+  if (config.require_login && config.storage_state) {
+    const file = isAbsolute(config.storage_state) ? config.storage_state : resolve(options.authDir ?? process.cwd(), config.storage_state);
+    if (!existsSync(file)) throw new WebArenaConfigError(taskId, 'storage_state', `${file} does not exist; log in to the sites first (WebArena's browser_env/auto_login.py writes these files) or pass authDir`);
+    state = readStorageState(file, taskId);
+  }
+  const origins = WEBARENA_SITES.flatMap((s) => {
+    const u = options.urls[s];
+    try {
+      return u ? [new URL(u).origin] : [];
+    } catch {
+      throw new WebArenaConfigError(taskId, 'urls', `the URL given for ${s} (${JSON.stringify(u)}) is not an absolute URL`);
+    }
+  });
+  const geolocation = config.geolocation ?? undefined;
+  return {
+    id: `webarena/${taskId}`,
+    intent: config.intent,
+    startUrl: startUrl!,
+    site: config.sites?.join('+') || 'webarena',
+    allowedOrigins: origins,
+    ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
+    ...(state || geolocation
+      ? {
+          async setup({ context }) {
+            if (state?.cookies?.length) await context.addCookies(state.cookies);
+            const stored = (state?.origins ?? []).filter((o) => o.localStorage?.length);
+            if (stored.length) {
+              await context.addInitScript((list: ReadonlyArray<{ origin: string; localStorage?: ReadonlyArray<{ name: string; value: string }> }>) => {
+                const mine = list.find((o) => o.origin === location.origin);
+                for (const { name, value } of mine?.localStorage ?? []) localStorage.setItem(name, value);
+              }, stored);
+            }
+            if (geolocation) {
+              await context.setGeolocation(geolocation);
+              await context.grantPermissions(['geolocation']);
+            }
+          },
+        }
+      : {}),
+    check: webArenaChecker(evalConfig, { intent: config.intent, taskId, urls: options.urls, ...(options.judge ? { judge: options.judge } : {}) }),
+    meta: {
+      template: config.intent_template_id !== undefined ? `webarena.${config.intent_template_id}` : `webarena.${taskId}`,
+      task_id: config.task_id,
+      sites: config.sites ?? [],
+      eval_types: config.eval.eval_types,
+      ...(otherStarts.length ? { otherStartUrls: otherStarts } : {}),
+      ...(config.require_reset ? { requireReset: true } : {}),
+    },
+  };
+}
+
+/**
+ * Loads WebArena configs (a JSON array file or a folder of per-task files) as WebTasks. With
+ * `skipInvalid`, malformed configs and configs that cannot run here (a missing site URL or login
+ * file) are left out and listed in `invalid` with the reason; otherwise the first one throws.
+ */
+export async function loadWebArenaTasks(path: string, options: WebArenaTaskOptions & LoadWebArenaOptions): Promise<{ tasks: WebTask[]; invalid: InvalidWebArenaConfig[] }> {
+  const { configs, invalid } = await loadWebArenaConfigs(path, options);
+  const tasks: WebTask[] = [];
+  for (const c of configs) {
+    try {
+      tasks.push(webArenaTask(c, options));
+    } catch (e) {
+      if (!(e instanceof WebArenaConfigError) || !options.skipInvalid) throw e;
+      invalid.push({ where: String(c.task_id), error: e });
+    }
+  }
+  return { tasks, invalid };
+}
+
+/**
+ * The bundled sites as a WebArena deployment: the shop is `shopping`, its back office
+ * `shopping_admin`, the code host `gitlab`, the forum `reddit` and the map `map`, so configs
+ * written for WebArena's placeholders run against `startSuiteServer()`.
+ */
+export function bundledWebArenaUrls(urls: { readonly shop: string; readonly admin: string; readonly forum: string; readonly code: string; readonly map: string }): WebArenaSiteUrls {
+  return { shopping: urls.shop, shopping_admin: urls.admin, gitlab: urls.code, reddit: urls.forum, map: urls.map };
+}
