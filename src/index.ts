@@ -43,3 +43,4 @@ export * from './suites/index.js';
 export * from './policy/index.js';
 export * from './data/index.js';
 export * from './rl/index.js';
+export * from './webarena/index.js';

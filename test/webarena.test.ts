@@ -15,7 +15,7 @@ import { startSuiteServer, type SuiteServer } from '../src/suites/server.js';
 import { scoreEpisode } from '../src/tasks/expert.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
 import {
-  WebArenaConfigError, bundledWebArenaUrls, chatJudge, loadWebArenaConfigs, loadWebArenaTasks, parseWebArenaConfig, stringMatch, urlMatch, webArenaTask,
+  WebArenaConfigError, bundledWebArenaUrls, chatJudge, loadWebArenaConfigs, loadWebArenaTasks, parseWebArenaConfig, webArenaStringMatch, webArenaTask, webArenaUrlMatch,
   type EvalConfig, type WebArenaJudge,
 } from '../src/webarena/index.js';
 import type { ChatPolicy } from '../src/policy/chat.js';
@@ -97,7 +97,7 @@ describe('WebArena configs', () => {
 
 describe('WebArena string_match and url_match', () => {
   const sm = (ref: EvalConfig['reference_answers'], answer: string | null, judge?: WebArenaJudge): Promise<CheckResult> =>
-    stringMatch({ eval_types: ['string_match'], reference_answers: ref, string_note: 'the store does not sell cars' }, answer, { intent: 'q?', ...(judge ? { judge } : {}) });
+    webArenaStringMatch({ eval_types: ['string_match'], reference_answers: ref, string_note: 'the store does not sell cars' }, answer, { intent: 'q?', ...(judge ? { judge } : {}) });
 
   test('exact_match, must_include (with |OR| and whole-token single characters), must_exclude, one_of', async () => {
     assert.equal((await sm({ exact_match: 'Blue Mug' }, '"blue mug"')).score, 1);
@@ -154,7 +154,7 @@ describe('WebArena string_match and url_match', () => {
   });
 
   test('url_match: EXACT by default after cleaning; GOLD in PRED on host + path and query values', () => {
-    const um = (reference_url: string, url: string, url_note?: string): number => urlMatch({ eval_types: ['url_match'], reference_url, ...(url_note ? { url_note } : {}) }, url).score;
+    const um = (reference_url: string, url: string, url_note?: string): number => webArenaUrlMatch({ eval_types: ['url_match'], reference_url, ...(url_note ? { url_note } : {}) }, url).score;
     assert.equal(um('http://127.0.0.1:7770/a/', 'http://localhost:7770/a'), 1);
     assert.equal(um('http://127.0.0.1:7770/a', 'http://127.0.0.1:7770/a/b'), 0);
     assert.equal(um('http://h/a |OR| http://h/b', 'http://h/b'), 1);

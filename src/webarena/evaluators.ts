@@ -80,7 +80,7 @@ function product(results: readonly CheckResult[], what: string): CheckResult {
 }
 
 /** `string_match` on the final answer (no answer counts as the empty string, as in WebArena). */
-export async function stringMatch(evalConfig: EvalConfig, answer: string | null, options: WebArenaEvalOptions): Promise<CheckResult> {
+export async function webArenaStringMatch(evalConfig: EvalConfig, answer: string | null, options: WebArenaEvalOptions): Promise<CheckResult> {
   const ref = evalConfig.reference_answers ?? {};
   const pred = answer ?? '';
   const results: CheckResult[] = [];
@@ -142,7 +142,7 @@ function parseUrl(raw: string): { base: string; query: Map<string, string[]> } {
  * after cleaning. `GOLD in PRED`: WebArena's rule, the reference's host + path occurs in the final
  * URL's, and every reference query parameter has one of its reference values in the final URL.
  */
-export function urlMatch(evalConfig: EvalConfig, finalUrl: string): CheckResult {
+export function webArenaUrlMatch(evalConfig: EvalConfig, finalUrl: string): CheckResult {
   const refs = (evalConfig.reference_url ?? '').split(' |OR| ').map(cleanUrl);
   const pred = cleanUrl(finalUrl);
   if ((evalConfig.url_note ?? 'EXACT') === 'EXACT') {
@@ -277,7 +277,7 @@ async function programHtmlCheck(check: ProgramHtmlCheck, index: number, page: Pa
 }
 
 /** `program_html`: every check must hold (product). Needs the final page. */
-export async function programHtml(evalConfig: EvalConfig, page: Page | undefined, options: WebArenaEvalOptions): Promise<CheckResult> {
+export async function webArenaProgramHtml(evalConfig: EvalConfig, page: Page | undefined, options: WebArenaEvalOptions): Promise<CheckResult> {
   if (!page) return fail('program_html needs the final page, and the episode ran without a browser');
   const results: CheckResult[] = [];
   const checks = evalConfig.program_html ?? [];
@@ -294,9 +294,9 @@ export function webArenaChecker(evalConfig: EvalConfig, options: WebArenaEvalOpt
     const finalUrl = ctx.page ? ctx.page.url() : ctx.url;
     const results: CheckResult[] = [];
     const types = evalConfig.eval_types;
-    if (types.includes('string_match')) results.push(await stringMatch(evalConfig, ctx.answer, options));
-    if (types.includes('url_match')) results.push(urlMatch(evalConfig, finalUrl));
-    if (types.includes('program_html')) results.push(await programHtml(evalConfig, ctx.page, options));
+    if (types.includes('string_match')) results.push(await webArenaStringMatch(evalConfig, ctx.answer, options));
+    if (types.includes('url_match')) results.push(webArenaUrlMatch(evalConfig, finalUrl));
+    if (types.includes('program_html')) results.push(await webArenaProgramHtml(evalConfig, ctx.page, options));
     return product(results, types.join(' x '));
   };
 }

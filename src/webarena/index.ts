@@ -7,7 +7,7 @@ export {
 export type {
   EvalConfig, EvalType, InvalidWebArenaConfig, LoadWebArenaOptions, ProgramHtmlCheck, ReferenceAnswers, RequiredContents, WebArenaConfig, WebArenaSite, WebArenaSiteUrls,
 } from './config.js';
-export { chatJudge, cleanAnswer, mustInclude, programHtml, stringMatch, urlMatch, webArenaChecker } from './evaluators.js';
+export { chatJudge, cleanAnswer, mustInclude, webArenaChecker, webArenaProgramHtml, webArenaStringMatch, webArenaUrlMatch } from './evaluators.js';
 export type { WebArenaEvalOptions, WebArenaJudge } from './evaluators.js';
 export { bundledWebArenaUrls, loadWebArenaTasks, webArenaTask } from './tasks.js';
 export type { WebArenaTaskOptions } from './tasks.js';
