@@ -15,7 +15,7 @@
 // measures what the quickstart trains.
 
 import { Agent } from '../policy/agent.js';
-import { AgentPrompt, type EncodedTurn } from '../policy/agent-prompt.js';
+import { AgentPrompt, type AgentHistoryTurn, type EncodedTurn } from '../policy/agent-prompt.js';
 import { LocalChatPolicy } from '../policy/chat.js';
 import { trainBpeTokenizer } from '../policy/bpe-trainer.js';
 import { HfTokenizer } from '../policy/tokenizer.js';
@@ -82,12 +82,21 @@ export interface SmallPolicy {
   agentFor(policy?: TransformerPolicy, sampling?: SamplingOptions): Agent;
 }
 
-/** The texts the tokenizer is trained on: intents, pages as the prompt renders them, and replies. */
+/**
+ * The texts the tokenizer is trained on: every turn's messages exactly as the prompt renders them
+ * (round headers, task line, URL and title, the page) and the replies, so the prompt's own
+ * wording is a few tokens rather than spelled out letter by letter.
+ */
 export function demonstrationCorpus(prompt: AgentPrompt, demonstrations: readonly ExpertDemonstration[]): string[] {
   const corpus: string[] = [];
   for (const d of demonstrations) {
-    corpus.push(d.intent);
-    for (const t of d.turns) corpus.push(prompt.pageText(t.observation).text, demonstrationReply(prompt, t));
+    const history: AgentHistoryTurn[] = [];
+    for (const t of d.turns) {
+      const reply = demonstrationReply(prompt, t);
+      for (const m of prompt.messages({ intent: d.intent, history, observation: t.observation })) if (m.role === 'user') corpus.push(m.content);
+      corpus.push(reply);
+      history.push({ observation: t.observation, reply });
+    }
   }
   return corpus;
 }
