@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'scratch/**', 'eslint.config.js'] },
+  // test/fixtures holds pages and scripts served to the browser in tests, not project code.
+  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'scratch/**', 'eslint.config.js', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

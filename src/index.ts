@@ -44,3 +44,4 @@ export * from './policy/index.js';
 export * from './data/index.js';
 export * from './rl/index.js';
 export * from './webarena/index.js';
+export * from './miniwob/index.js';

@@ -258,6 +258,15 @@ describe('WebArena configs against the bundled sites (real Chromium)', () => {
     assert.equal(u.score, 0);
     assert.equal(u.undecided, 'unsupported');
     assert.match(u.reason, /unsupported: func:shopping_get_latest_order_url\(\)/);
+    // A user-registered helper makes the same config decidable.
+    const registered = webArenaTask(parseWebArenaConfig(cfg({ eval_types: ['program_html'], program_html: [
+      { url: 'func:shopping_get_latest_order_url()', locator: "func:shopping_get_sku_latest_review_author('SKU-1')", required_contents: { exact_match: 'alice' } },
+    ] })), { urls: urls(), helpers: {
+      shopping_get_latest_order_url: () => `${server.urls.shop}/orders`,
+      shopping_get_sku_latest_review_author: async (page, sku) => (sku === 'SKU-1' && page.url().endsWith('/orders') ? 'Alice' : 'nobody'),
+    } });
+    const rr = await run(registered, []);
+    assert.equal(rr.score, 1, rr.reason);
     const unknown = taskOf(cfg({ eval_types: ['program_html'], program_html: [{ url: 'last', locator: 'window.x', required_contents: { must_include: ['x'] } }] }));
     assert.match((await run(unknown, [])).reason, /unknown locator/);
     // A post URL helper that works from the URL alone.

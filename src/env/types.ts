@@ -78,6 +78,11 @@ export interface Observation {
   readonly nodes: readonly ObservationNode[];
   /** PNG bytes of the viewport, when screenshots are enabled. */
   readonly screenshot?: Uint8Array;
+  /**
+   * The instruction the page itself gave for this episode (MiniWoB++'s utterance); agents use it
+   * in place of the task's intent. Set only on the first observation, by a task's `ready` hook.
+   */
+  readonly instruction?: string;
 }
 
 /** Extra facts about a step, for logging and reward checking. */
@@ -93,7 +98,7 @@ export interface StepInfo {
 
 export interface StepResult {
   readonly observation: Observation;
-  /** The agent ended the episode with an answer. */
+  /** The episode is over: the agent answered, or the task's `isDone` said the page ended it. */
   readonly terminated: boolean;
   /** The turn limit was reached without an answer. */
   readonly truncated: boolean;
@@ -123,6 +128,19 @@ export interface EnvTask {
    * Environments without a browser (ScriptedEnvironment) ignore it.
    */
   readonly setup?: (episode: EpisodeSetup) => Promise<void>;
+  /**
+   * Runs after the start page has loaded and before the first observation: start the page's
+   * episode, wait until it is ready. An `instruction` it returns is put on the first observation
+   * (the page states the task, as MiniWoB++ pages do). It has the environment's
+   * `navigationTimeout`. Environments without a browser ignore it.
+   */
+  readonly ready?: (episode: EpisodeSetup) => Promise<{ readonly instruction?: string } | void>;
+  /**
+   * Runs after every action: true when the page has ended the episode by itself (MiniWoB++'s
+   * `WOB_DONE_GLOBAL`); the step is then `terminated`. It has the environment's `actionTimeout`;
+   * a failure is an environment fault. Environments without a browser ignore it.
+   */
+  readonly isDone?: (page: Page) => Promise<boolean>;
 }
 
 /** What a task's or environment's `setup` hook gets: the fresh context and its first page. */

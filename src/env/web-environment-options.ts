@@ -139,5 +139,11 @@ export function validateTask(task: EnvTask): void {
   if (task.setup !== undefined && typeof task.setup !== 'function') {
     throw new TaskError(`task ${JSON.stringify(task.id)}: setup must be a function ({context, page, task}) => Promise<void>, got ${typeof task.setup}`);
   }
+  if (task.ready !== undefined && typeof task.ready !== 'function') {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: ready must be a function ({context, page, task}) => Promise<{ instruction?: string } | void>, got ${typeof task.ready}`);
+  }
+  if (task.isDone !== undefined && typeof task.isDone !== 'function') {
+    throw new TaskError(`task ${JSON.stringify(task.id)}: isDone must be a function (page) => Promise<boolean>, got ${typeof task.isDone}`);
+  }
 }
 

@@ -135,7 +135,9 @@ export class WebEnvironment implements Environment {
         if (error instanceof EpisodeAbortedError) throw error;
         throw new StartPageError(`task ${JSON.stringify(task.id)}: the start page ${task.startUrl} did not load: ${(error as Error).message.split('\n')[0]}`, { cause: error });
       }
-      return await this.#observe(null);
+      const ready = task.ready ? await this.#guard(task.ready({ context, page, task }), this.options.navigationTimeout, "running the task's ready hook") : undefined;
+      const observation = await this.#observe(null);
+      return typeof ready?.instruction === 'string' ? { ...observation, instruction: ready.instruction } : observation;
     } catch (error) {
       await this.#endEpisode();
       // A timeout while preparing the context (an overloaded or hung browser) is a fault of the
@@ -150,7 +152,7 @@ export class WebEnvironment implements Environment {
   async step(action: Action): Promise<StepResult> {
     if (this.#closed) throw new EnvironmentStateError('WebEnvironment is closed');
     if (!this.#page || !this.#task) throw new EnvironmentStateError('no episode is running; call reset(task) first');
-    if (this.#done) throw new EnvironmentStateError(`the episode of task ${JSON.stringify(this.#task.id)} is over (answered or out of turns); call reset(task) to start another`);
+    if (this.#done) throw new EnvironmentStateError(`the episode of task ${JSON.stringify(this.#task.id)} is over (answered, ended by the page, or out of turns); call reset(task) to start another`);
     const started = Date.now();
     this.#turn += 1;
     let error: string | null = null;
@@ -170,8 +172,6 @@ export class WebEnvironment implements Environment {
         if (!(e instanceof ActionFailure)) throw e;
         error = e.message;
       }
-      const truncated = !terminated && this.#turn >= (this.#task.maxTurns ?? this.options.maxTurns);
-      this.#done = terminated || truncated;
       // Walk the page unless a navigation is already known to be under way; the walk bails out
       // (cheaply) when the page flags a navigation or popup that has not shown up yet.
       const activity = this.#activity!;
@@ -182,6 +182,11 @@ export class WebEnvironment implements Environment {
       if (!walk || waited || !walk.rows) walk = await this.#walk();
       const blocked = this.#activity?.takeBlocked();
       if (blocked !== undefined && error === null) error = this.#blockedMessage(blocked);
+      // Asked after the walk and settle, so what the action set off has run (an endEpisode call).
+      const task = this.#task;
+      if (!terminated && task.isDone) terminated = await this.#guard(task.isDone(this.#page!), this.options.actionTimeout, 'asking the task whether the page ended the episode');
+      const truncated = !terminated && this.#turn >= (task.maxTurns ?? this.options.maxTurns);
+      this.#done = terminated || truncated;
       const observation = await this.#observation(walk, error);
       const info = { turn: this.#turn, action, elapsedMs: Date.now() - started, ...(action.type === 'answer' ? { answer: action.text } : {}) };
       return { observation, terminated, truncated, info };

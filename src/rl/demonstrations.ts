@@ -86,7 +86,8 @@ export async function collectDemonstrations(tasks: readonly WebTask[], options: 
           taskId: task.id,
           site: task.site,
           ...(typeof template === 'string' ? { template } : {}),
-          intent: task.intent,
+          // The instruction the page gave (MiniWoB++), as the agent will be prompted with it.
+          intent: d.turns[0]?.observation.instruction ?? task.intent,
           score: d.result.score,
           turns: d.turns.map((t) => ({ observation: t.observation, action: t.action, thought: t.thought })),
         };

@@ -84,6 +84,8 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
   const timeout = AbortSignal.timeout(options.episodeTimeoutMs ?? 120_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let observation = await env.reset(job.task, { signal });
+  // A page that states its own instruction (MiniWoB++'s utterance) overrides the task's intent.
+  const intent = observation.instruction ?? job.task.intent;
   const history: AgentHistoryTurn[] = [];
   const turns: Turn[] = [];
   let answer: string | null = null;
@@ -95,7 +97,7 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
     const seed = hashString(`${job.seed}\u0001${t}`);
     let step;
     try {
-      step = await options.agent.act({ intent: job.task.intent, history, observation }, { sampling: { ...options.sampling, seed }, signal });
+      step = await options.agent.act({ intent, history, observation }, { sampling: { ...options.sampling, seed }, signal });
     } catch (error) {
       if (timeout.aborted && !options.signal?.aborted) break;
       throw error;

@@ -35,7 +35,18 @@ export interface WebArenaEvalOptions {
   readonly taskId?: string;
   /** Longest wait for a `program_html` page to load, in ms (default 15,000). */
   readonly navigationTimeout?: number;
+  /**
+   * Implementations of WebArena `func:` helpers by name, for those that need a site's own API
+   * (`shopping_get_latest_order_url`, `shopping_get_sku_latest_review_author`, ...), which a
+   * user with a deployment can write. Called with the final page and the call's arguments
+   * (`__page__` is passed as the string "__page__", `__last_url__` already replaced); returns the
+   * URL (in a `url`) or the content (in a `locator`). They take precedence over the built-ins.
+   */
+  readonly helpers?: Readonly<Record<string, WebArenaHelper>>;
 }
+
+/** A user-supplied WebArena `func:` helper (see `WebArenaEvalOptions.helpers`). */
+export type WebArenaHelper = (page: Page, ...args: string[]) => string | Promise<string>;
 
 /** WebArena's answer cleaning: trim, strip one pair of outer quotes, lower-case. */
 export function cleanAnswer(text: string): string {
@@ -183,19 +194,23 @@ function parseCall(text: string): { name: string; args: string[] } | undefined {
 class Unsupported extends Error {}
 
 /** WebArena's `func:` URL helpers that work from the URL alone. */
-function urlFunction(spec: string, lastUrl: string): string {
-  const call = parseCall(spec.replace(/__last_url__/g, lastUrl));
+async function urlFunction(spec: string, page: Page, helpers: WebArenaEvalOptions['helpers']): Promise<string> {
+  const call = parseCall(spec.replace(/__last_url__/g, page.url()));
+  const own = call && helpers?.[call.name];
+  if (own) return own(page, ...call.args);
   if (call?.name === 'reddit_get_post_url' && call.args.length === 1) {
     // Postmill post URLs are /f/<forum>/<id>/<slug>: the post is /f/<forum>/<id>.
     const m = /^(.*\/f\/[^/]+\/\d+)/.exec(call.args[0]!);
     return m ? m[1]! : call.args[0]!;
   }
-  throw new Unsupported(`func:${spec} needs the site's own API (WebArena's helper_functions), which this SDK does not call; only reddit_get_post_url is supported for URLs`);
+  throw new Unsupported(`func:${spec} needs the site's own API (WebArena's helper_functions), which this SDK does not call; only reddit_get_post_url is built in for URLs (register others with the helpers option)`);
 }
 
 /** WebArena's `func:` locator helpers that read the page. */
-async function locatorFunction(spec: string, page: Page): Promise<string> {
-  const call = parseCall(spec);
+async function locatorFunction(spec: string, page: Page, helpers: WebArenaEvalOptions['helpers']): Promise<string> {
+  const call = parseCall(spec.replace(/__last_url__/g, page.url()));
+  const own = call && helpers?.[call.name];
+  if (own) return own(page, ...call.args);
   if (call && (call.name === 'get_query_text' || call.name === 'get_query_text_lowercase') && call.args.length === 2 && call.args[0] === '__page__') {
     const text = await page.evaluate((selector: string) => {
       const el = document.querySelector(selector);
@@ -203,7 +218,7 @@ async function locatorFunction(spec: string, page: Page): Promise<string> {
     }, call.args[1]!);
     return call.name === 'get_query_text_lowercase' ? text.toLowerCase() : text;
   }
-  throw new Unsupported(`func:${spec} needs the site's own API (WebArena's helper_functions), which this SDK does not call; supported: get_query_text, get_query_text_lowercase`);
+  throw new Unsupported(`func:${spec} needs the site's own API (WebArena's helper_functions), which this SDK does not call; built in: get_query_text, get_query_text_lowercase (register others with the helpers option)`);
 }
 
 /**
@@ -247,7 +262,7 @@ async function programHtmlCheck(check: ProgramHtmlCheck, index: number, page: Pa
   const what = `program_html[${index}]`;
   try {
     let url = check.url;
-    if (url.startsWith('func:')) url = urlFunction(url.slice(5), page.url());
+    if (url.startsWith('func:')) url = await urlFunction(url.slice(5), page, options.helpers);
     if (url !== 'last') {
       url = substitutePlaceholders(url, options.urls ?? {}, { taskId: options.taskId ?? '?', field: `eval.${what}.url` });
       await page.goto(url, { waitUntil: 'load', timeout: options.navigationTimeout ?? 15_000 });
@@ -266,7 +281,7 @@ async function programHtmlCheck(check: ProgramHtmlCheck, index: number, page: Pa
         const message = (e as Error).message.split('\n')[0]!;
         return fail(`${what}: the locator ${quote(locator, 120)} threw: ${message}`, { error: message });
       }
-    } else if (locator.startsWith('func:')) content = await locatorFunction(locator.slice(5), page);
+    } else if (locator.startsWith('func:')) content = await locatorFunction(locator.slice(5), page, options.helpers);
     else return fail(`${what}: unknown locator ${quote(locator)} (WebArena locators are "", "document.…", "[...document.…" or "func:…")`, { error: 'unknown locator' });
     return contentCheck(check.required_contents, decodeHTML(content), `${what} at ${url === 'last' ? 'the final page' : url}`);
   } catch (e) {

@@ -8,6 +8,6 @@ export type {
   EvalConfig, EvalType, InvalidWebArenaConfig, LoadWebArenaOptions, ProgramHtmlCheck, ReferenceAnswers, RequiredContents, WebArenaConfig, WebArenaSite, WebArenaSiteUrls,
 } from './config.js';
 export { chatJudge, cleanAnswer, mustInclude, webArenaChecker, webArenaProgramHtml, webArenaStringMatch, webArenaUrlMatch } from './evaluators.js';
-export type { WebArenaEvalOptions, WebArenaJudge } from './evaluators.js';
+export type { WebArenaEvalOptions, WebArenaHelper, WebArenaJudge } from './evaluators.js';
 export { bundledWebArenaUrls, loadWebArenaTasks, webArenaTask } from './tasks.js';
 export type { WebArenaTaskOptions } from './tasks.js';

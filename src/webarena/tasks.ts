@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import type { WebTask } from '../tasks/types.js';
 import { loadWebArenaConfigs, substitutePlaceholders, WebArenaConfigError, WEBARENA_SITES, type InvalidWebArenaConfig, type LoadWebArenaOptions, type WebArenaConfig, type WebArenaSiteUrls } from './config.js';
-import { webArenaChecker, type WebArenaJudge } from './evaluators.js';
+import { webArenaChecker, type WebArenaEvalOptions, type WebArenaJudge } from './evaluators.js';
 
 export interface WebArenaTaskOptions {
   /** Base URL of each site of the deployment the configs run against. */
@@ -18,6 +18,8 @@ export interface WebArenaTaskOptions {
   readonly authDir?: string;
   /** Turn limit of every task (default: the environment's). */
   readonly maxTurns?: number;
+  /** Implementations of WebArena `func:` helpers that need a site's API (see WebArenaEvalOptions). */
+  readonly helpers?: WebArenaEvalOptions['helpers'];
 }
 
 interface StorageState {
@@ -95,7 +97,7 @@ export function webArenaTask(config: WebArenaConfig, options: WebArenaTaskOption
           },
         }
       : {}),
-    check: webArenaChecker(evalConfig, { intent: config.intent, taskId, urls: options.urls, ...(options.judge ? { judge: options.judge } : {}) }),
+    check: webArenaChecker(evalConfig, { intent: config.intent, taskId, urls: options.urls, ...(options.judge ? { judge: options.judge } : {}), ...(options.helpers ? { helpers: options.helpers } : {}) }),
     meta: {
       template: config.intent_template_id !== undefined ? `webarena.${config.intent_template_id}` : `webarena.${taskId}`,
       task_id: config.task_id,
