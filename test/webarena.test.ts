@@ -139,6 +139,7 @@ describe('WebArena string_match and url_match', () => {
     const both = await sm({ fuzzy_match: ['x'], exact_match: 'y' }, 'z');
     assert.equal(both.score, 0);
     assert.equal(both.undecided, undefined);
+    assert.match(both.reason, /is not "y"/, 'the real failure is the reason given');
   });
 
   test('chatJudge asks a chat model and reads correct / incorrect / partially correct', async () => {

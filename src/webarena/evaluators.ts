@@ -81,13 +81,15 @@ const pass = (reason: string): CheckResult => ({ score: 1, reason });
 const fail = (reason: string, extra: Partial<CheckResult> = {}): CheckResult => ({ score: 0, reason, ...extra });
 const quote = (s: string, n = 80): string => JSON.stringify(s.length > n ? `${s.slice(0, n)}…` : s);
 
-/** The product of several results: the first 0 decides the reason; undecided marks are kept. */
+/**
+ * The product of several results. A real failure decides the reason; the result is `undecided`
+ * only when every 0 is (a real failure makes the verdict 0 whatever a judge would say).
+ */
 function product(results: readonly CheckResult[], what: string): CheckResult {
-  const failed = results.find((r) => r.score === 0);
+  const failed = results.find((r) => r.score === 0 && !r.undecided) ?? results.find((r) => r.score === 0);
   if (!failed) return pass(results.map((r) => r.reason).join('; ') || what);
-  const undecided = results.find((r) => r.score === 0 && r.undecided)?.undecided;
   const error = results.find((r) => r.error)?.error;
-  return { score: 0, reason: failed.reason, ...(undecided && !results.some((r) => r.score === 0 && !r.undecided) ? { undecided } : {}), ...(error ? { error } : {}) };
+  return { score: 0, reason: failed.reason, ...(failed.undecided ? { undecided: failed.undecided } : {}), ...(error ? { error } : {}) };
 }
 
 /** `string_match` on the final answer (no answer counts as the empty string, as in WebArena). */
