@@ -11,7 +11,7 @@
 //      folder that `Agent.fromPretrained` loads.
 //
 //   npm run quickstart -- [--templates a,b,c] [--demos-per-template 24] [--test-per-template 3]
-//                         [--bc-minutes 8] [--grpo-iterations 3] [--out checkpoints/quickstart]
+//                         [--bc-minutes 8] [--bc-steps N] [--grpo-iterations 3] [--out checkpoints/quickstart]
 //                         [--chromium /path/to/chrome] [--seed 1]
 
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     'demos-per-template': { type: 'string', default: '24' },
     'test-per-template': { type: 'string', default: '3' },
     'bc-minutes': { type: 'string', default: '8' },
+    'bc-steps': { type: 'string' },
     'grpo-iterations': { type: 'string', default: '3' },
     'max-turns': { type: 'string', default: '6' },
     out: { type: 'string', default: 'checkpoints/quickstart' },
@@ -46,6 +47,8 @@ function positive(name: keyof typeof args, integer = true): number {
 const demosPerTemplate = positive('demos-per-template');
 const testPerTemplate = positive('test-per-template');
 const bcMinutes = positive('bc-minutes', false);
+// An optional step cap as well (whichever comes first): a run of fixed size on any machine.
+const bcSteps = args['bc-steps'] !== undefined ? positive('bc-steps') : undefined;
 const grpoIterations = positive('grpo-iterations');
 const maxTurns = positive('max-turns');
 const seed = positive('seed');
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
   console.log(`untrained: ${pct(untrained.success)} of ${test.length} test tasks, ${elapsed()}`);
 
   // 3. Behavior cloning for a fixed time.
-  const bc = new BehaviorCloning({ policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, seed });
+  const bc = new BehaviorCloning({ policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, seed, ...(bcSteps ? { maxSteps: bcSteps } : {}) });
   const bcBar = progressBar(Math.round(bcMinutes * 60), { label: 'bc (s)' });
   const bcStart = performance.now();
   bc.on('step', (e) => bcBar.update(Math.min(Math.round((performance.now() - bcStart) / 1000), Math.round(bcMinutes * 60)), `loss ${e.loss.toFixed(3)} epoch ${e.epoch + 1}`));

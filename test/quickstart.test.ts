@@ -22,11 +22,11 @@ describe('npm run quickstart', () => {
     try {
       const { stdout } = await promisify(execFile)(process.execPath, [
         '--import', 'tsx', 'examples/quickstart.ts', '--templates', 'map.open-place,map.save-place', '--demos-per-template', '2', '--test-per-template', '1',
-        '--bc-minutes', '0.1', '--grpo-iterations', '1', '--max-turns', '4', '--out', join(out, 'model'), '--chromium', chromium!,
+        '--bc-minutes', '5', '--bc-steps', '3', '--grpo-iterations', '1', '--max-turns', '4', '--out', join(out, 'model'), '--chromium', chromium!,
       ], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, WEBAGENT_BACKEND: 'wasm' } });
       assert.match(stdout, /4 demonstrations \(0 failed\) of 2 templates/);
       assert.match(stdout, /untrained: \d+% of 2 test tasks/);
-      assert.match(stdout, /behavior cloning: \d+ steps, loss \d/);
+      assert.match(stdout, /behavior cloning: 3 steps, loss \d/);
       assert.match(stdout, /GRPO: success \d+%/);
       assert.match(stdout, /\| map\.open-place \| \d+% \| \d+% \| \d+% \|/);
       assert.match(stdout, /\| \*\*all \(2 test tasks\)\*\* \|/);

@@ -104,8 +104,9 @@ describe('runRollouts', () => {
       onTrajectory: () => order.push(Date.now() - started),
     });
     assert.equal(order.length, 6);
-    // Not lock-step: some episodes finished long before the slowest one.
-    assert.ok(order[0]! < 150 && order.at(-1)! >= 290, `finish times ${order.join(', ')}`);
+    // Not lock-step: some episodes finished long before the slowest one (ratios, not absolute
+    // times, so a loaded machine does not fail it).
+    assert.ok(order.at(-1)! >= 290 && order[0]! * 2 < order.at(-1)!, `finish times ${order.join(', ')}`);
   });
 
   test('a crashed episode is re-run and recorded once; repeated crashes fail with RolloutError', async () => {

@@ -12,10 +12,12 @@ import { BrowserPool } from '../src/env/browser-pool.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
 import type { Action } from '../src/env/types.js';
 import { startSuiteServer, type SuiteServer } from '../src/suites/server.js';
+import { BundledSuite } from '../src/suites/suite.js';
+import { custom } from '../src/tasks/checkers.js';
 import { scoreEpisode } from '../src/tasks/expert.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
 import {
-  WebArenaConfigError, bundledWebArenaUrls, chatJudge, loadWebArenaConfigs, loadWebArenaTasks, parseWebArenaConfig, webArenaStringMatch, webArenaTask, webArenaUrlMatch,
+  WebArenaConfigError, bundledWebArenaUrls, chatJudge, webArenaConfigOf, loadWebArenaConfigs, loadWebArenaTasks, parseWebArenaConfig, webArenaStringMatch, webArenaTask, webArenaUrlMatch,
   type EvalConfig, type WebArenaJudge,
 } from '../src/webarena/index.js';
 import type { ChatPolicy } from '../src/policy/chat.js';
@@ -109,6 +111,7 @@ describe('WebArena string_match and url_match', () => {
     assert.match(missing.reason, /does not include "Bob \|OR\| Robert"/);
     assert.equal((await sm({ must_include: ['2'] }, 'there are 12')).score, 0, 'a lone one-character reference must be a whole token');
     assert.equal((await sm({ must_include: ['2'] }, 'there are 2.')).score, 1);
+    assert.equal((await sm({ must_include: ['2'] }, 'rated 2.6 of 5')).score, 0, 'a decimal number is one token');
     assert.equal((await sm({ must_include: ['2', 'x'] }, 'there are 12 x')).score, 1, 'with several entries WebArena does not tokenize');
     assert.equal((await sm({ must_exclude: ['refund'] }, 'no refunds')).score, 0);
     assert.equal((await sm({ must_exclude: ['refund'] }, 'all good')).score, 1);
@@ -273,6 +276,27 @@ describe('WebArena configs against the bundled sites (real Chromium)', () => {
     // A post URL helper that works from the URL alone.
     const post = taskOf(cfg({ eval_types: ['program_html'], program_html: [{ url: "func:reddit_get_post_url('__last_url__')", locator: 'document.location.pathname', required_contents: { exact_match: '/' } }] }, { start_url: '__REDDIT__' }));
     assert.equal((await run(post, [])).score, 1);
+  });
+
+  test('every bundled task exports as a valid WebArena config with placeholders only (scoring is compared in the suite batteries)', async () => {
+    const suite = new BundledSuite(server);
+    const tasks = [...suite.tasks({ split: 'test', perTemplate: 1 }), ...suite.tasks({ split: 'test-unseen', perTemplate: 1 })];
+    assert.ok(tasks.length >= 70, `${tasks.length} templates`);
+    const kinds = new Set<string>();
+    for (const task of tasks) {
+      const json = JSON.stringify(webArenaConfigOf(task, { urls: server.urls }));
+      assert.ok(!json.includes('127.0.0.1'), `${task.id}: ${json}`);
+      const config = parseWebArenaConfig(JSON.parse(json));
+      for (const t of config.eval.eval_types) kinds.add(t);
+      if (task.meta['kind'] === 'state') assert.match(config.eval.program_html![0]!.url, /^__[A-Z_]+__\/__webagent\/check\?task=/);
+    }
+    assert.deepEqual([...kinds].sort(), ['program_html', 'string_match', 'url_match']);
+    // A checker with no WebArena form is refused by name.
+    const odd = { ...tasks[0]!, check: custom('looks nice', () => true) };
+    assert.throws(() => webArenaConfigOf(odd, { urls: server.urls }), /cannot export task .*custom check "looks nice"/);
+    // The verdict page of an unknown task says why it fails.
+    const res = await fetch(`${server.urls.shop}/__webagent/check?task=nope`);
+    assert.match(await res.text(), /<p id="verdict">fail<\/p><p id="reason">cannot check task nope: task id &#34;nope&#34; is not/);
   });
 
   test('require_login applies the storage state (cookies and localStorage) to the episode', async () => {

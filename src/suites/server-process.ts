@@ -3,13 +3,18 @@
 // when the parent goes away.
 
 import { serveSites } from './framework/serve.js';
+import type { SiteUrls } from './framework/site.js';
 import { BUNDLED_SITES } from './sites.js';
+import { bundledVerdict } from './verdict.js';
 import { createWorld } from './world.js';
 
 const seed = Number(process.argv[2] ?? '1');
 const ports = process.argv[3] ? (JSON.parse(process.argv[3]) as Record<string, number>) : undefined;
 const world = createWorld(seed);
-const served = await serveSites({ world, sites: BUNDLED_SITES, ...(ports ? { ports } : {}) });
+// The verdict hook reads the URLs once the sites are up (it is only called by requests).
+const up: { urls?: SiteUrls } = {};
+const served = await serveSites({ world, sites: BUNDLED_SITES, verdict: bundledVerdict(world, () => up.urls!), ...(ports ? { ports } : {}) });
+up.urls = served.urls as SiteUrls;
 process.on('disconnect', () => {
   void served.close().finally(() => process.exit(0));
 });

@@ -7,6 +7,7 @@ import { OptionsError, WebAgentError } from '../errors.js';
 import { serveSites } from './framework/serve.js';
 import { SITE_NAMES, type SiteName, type SiteUrls } from './framework/site.js';
 import { BUNDLED_SITES } from './sites.js';
+import { bundledVerdict } from './verdict.js';
 import { createWorld, type World } from './world.js';
 
 /** The suite server could not start (or its process died). */
@@ -71,7 +72,7 @@ export async function startSuiteServer(options: SuiteServerOptions = {}): Promis
   let stop: () => Promise<void>;
   let pid = process.pid;
   if (options.inProcess) {
-    const served = await serveSites({ world, sites: BUNDLED_SITES, ...(options.ports ? { ports: options.ports as Record<string, number> } : {}) });
+    const served = await serveSites({ world, sites: BUNDLED_SITES, verdict: bundledVerdict(world, () => urls), ...(options.ports ? { ports: options.ports as Record<string, number> } : {}) });
     urls = served.urls as SiteUrls;
     stop = served.close;
   } else {

@@ -6,6 +6,33 @@
 import { OptionsError } from '../errors.js';
 import type { CheckContext, CheckResult, Checker } from './types.js';
 
+/**
+ * What a checker made here tests, as plain data, so tasks can be exported to other formats
+ * (WebArena configs, see src/webarena/export.ts). Checkers made elsewhere have none.
+ */
+export type CheckerSpec =
+  | { readonly kind: 'answerExact'; readonly expected: string }
+  | { readonly kind: 'answerIncludes'; readonly phrases: ReadonlyArray<string | readonly string[]> }
+  | { readonly kind: 'answerExcludes'; readonly phrases: readonly string[] }
+  | { readonly kind: 'answerNumber'; readonly expected: number; readonly tolerance: number }
+  | { readonly kind: 'urlMatch'; readonly expected: readonly string[]; readonly mode: 'exact' | 'contains'; readonly ignoreQuery: boolean }
+  | { readonly kind: 'pageContent'; readonly options: PageContentOptions }
+  | { readonly kind: 'stateMatch'; readonly description: string }
+  | { readonly kind: 'all' | 'any'; readonly checkers: readonly Checker[] }
+  | { readonly kind: 'custom'; readonly name: string };
+
+const specs = new WeakMap<Checker, CheckerSpec>();
+
+function described(spec: CheckerSpec, checker: Checker): Checker {
+  specs.set(checker, spec);
+  return checker;
+}
+
+/** The spec of a checker made by this module (answerExact, urlMatch, all, ...), else undefined. */
+export function checkerSpec(checker: Checker): CheckerSpec | undefined {
+  return specs.get(checker);
+}
+
 const pass = (reason: string): CheckResult => ({ score: 1, reason });
 const fail = (reason: string): CheckResult => ({ score: 0, reason });
 
@@ -24,11 +51,11 @@ function answerOf(ctx: CheckContext, what: string): string | CheckResult {
 /** The answer equals `expected` after normalisation. */
 export function answerExact(expected: string): Checker {
   const want = normalizeAnswer(expected);
-  return (ctx) => {
+  return described({ kind: 'answerExact', expected }, (ctx) => {
     const got = answerOf(ctx, `expected ${JSON.stringify(expected)}`);
     if (typeof got !== 'string') return got;
     return got === want ? pass(`answer is ${JSON.stringify(expected)}`) : fail(`answer ${JSON.stringify(ctx.answer)} is not ${JSON.stringify(expected)}`);
-  };
+  });
 }
 
 /**
@@ -38,24 +65,24 @@ export function answerExact(expected: string): Checker {
 export function answerIncludes(phrases: ReadonlyArray<string | readonly string[]>): Checker {
   if (phrases.length === 0) throw new OptionsError('answerIncludes needs at least one phrase');
   const wants = phrases.map((p) => (typeof p === 'string' ? [p] : [...p]).map(normalizeAnswer));
-  return (ctx) => {
+  return described({ kind: 'answerIncludes', phrases }, (ctx) => {
     const got = answerOf(ctx, 'expected an answer including ' + JSON.stringify(phrases));
     if (typeof got !== 'string') return got;
     for (const alternatives of wants) {
       if (!alternatives.some((a) => got.includes(a))) return fail(`answer ${JSON.stringify(ctx.answer)} does not include ${alternatives.map((a) => JSON.stringify(a)).join(' or ')}`);
     }
     return pass('answer includes every required phrase');
-  };
+  });
 }
 
 /** None of `phrases` appears in the answer (case-insensitive). An absent answer passes. */
 export function answerExcludes(phrases: readonly string[]): Checker {
   const bad = phrases.map(normalizeAnswer);
-  return (ctx) => {
+  return described({ kind: 'answerExcludes', phrases }, (ctx) => {
     const got = ctx.answer === null ? '' : normalizeAnswer(ctx.answer);
     const hit = bad.find((b) => got.includes(b));
     return hit === undefined ? pass('answer includes no excluded phrase') : fail(`answer ${JSON.stringify(ctx.answer)} includes ${JSON.stringify(hit)}`);
-  };
+  });
 }
 
 /** The numbers in `text` ("$1,234.50", "-3", "12 km" -> 1234.5, -3, 12). */
@@ -70,13 +97,13 @@ export function numbersIn(text: string): number[] {
 export function answerNumber(expected: number, options: { readonly tolerance?: number } = {}): Checker {
   const tolerance = options.tolerance ?? 1e-9;
   if (!Number.isFinite(expected)) throw new OptionsError(`answerNumber needs a finite number, got ${String(expected)}`);
-  return (ctx) => {
+  return described({ kind: 'answerNumber', expected, tolerance }, (ctx) => {
     if (ctx.answer === null) return fail(`no answer was given (expected ${expected})`);
     const nums = [...new Set(numbersIn(ctx.answer))];
     if (nums.length === 0) return fail(`answer ${JSON.stringify(ctx.answer)} holds no number (expected ${expected})`);
     if (nums.length > 1) return fail(`answer ${JSON.stringify(ctx.answer)} holds several numbers (${nums.join(', ')}); expected just ${expected}`);
     return Math.abs(nums[0]! - expected) <= tolerance ? pass(`answer is ${expected}`) : fail(`answer ${nums[0]} is not ${expected}`);
-  };
+  });
 }
 
 /**
@@ -113,11 +140,11 @@ export function urlMatch(expected: string | readonly string[], options: UrlMatch
     const n = normalizeUrl(u);
     return options.ignoreQuery ? n.replace(/\?.*$/, '') : n;
   };
-  return (ctx) => {
+  return described({ kind: 'urlMatch', expected: list, mode, ignoreQuery: options.ignoreQuery ?? false }, (ctx) => {
     const got = norm(ctx.url);
     const ok = list.some((u) => (mode === 'exact' ? got === norm(u) : got.includes(norm(u))));
     return ok ? pass(`final URL ${ctx.url} matches`) : fail(`final URL ${ctx.url} does not ${mode === 'exact' ? 'equal' : 'contain'} ${list.join(' or ')}`);
-  };
+  });
 }
 
 export interface PageContentOptions {
@@ -138,7 +165,7 @@ export function pageContent(options: PageContentOptions): Checker {
   if (options.selector !== undefined && options.js !== undefined) throw new OptionsError('pageContent takes selector or js, not both');
   if (!options.includes && !options.excludes && options.equals === undefined) throw new OptionsError('pageContent needs includes, excludes or equals');
   const what = options.js !== undefined ? `js ${JSON.stringify(options.js)}` : `selector ${JSON.stringify(options.selector ?? 'body')}`;
-  return async (ctx) => {
+  return described({ kind: 'pageContent', options }, async (ctx) => {
     if (!ctx.page) return fail('no final page to check (the episode ran without a browser)');
     let content: string;
     if (options.js !== undefined) {
@@ -158,7 +185,7 @@ export function pageContent(options: PageContentOptions): Checker {
       if (got.includes(normalizeAnswer(p))) return fail(`${what} includes ${JSON.stringify(p)}`);
     }
     return pass(`${what} matches`);
-  };
+  });
 }
 
 /**
@@ -166,18 +193,18 @@ export function pageContent(options: PageContentOptions): Checker {
  * what is wrong (fail).
  */
 export function stateMatch<S = unknown>(description: string, predicate: (state: S, ctx: CheckContext) => boolean | string | Promise<boolean | string>): Checker {
-  return async (ctx) => {
+  return described({ kind: 'stateMatch', description }, async (ctx) => {
     const state = await ctx.state<S>();
     const v = await predicate(state, ctx);
     if (v === true) return pass(description);
     return fail(typeof v === 'string' ? v : `site state does not satisfy: ${description}`);
-  };
+  });
 }
 
 /** Passes when every checker passes (score = product); reports the first failure. */
 export function all(...checkers: Checker[]): Checker {
   if (checkers.length === 0) throw new OptionsError('all() needs at least one checker');
-  return async (ctx) => {
+  return described({ kind: 'all', checkers }, async (ctx) => {
     const reasons: string[] = [];
     for (const c of checkers) {
       const r = await runCheck(c, ctx);
@@ -185,13 +212,13 @@ export function all(...checkers: Checker[]): Checker {
       reasons.push(r.reason);
     }
     return pass(reasons.join('; '));
-  };
+  });
 }
 
 /** Passes when any checker passes; reports every failure otherwise. */
 export function any(...checkers: Checker[]): Checker {
   if (checkers.length === 0) throw new OptionsError('any() needs at least one checker');
-  return async (ctx) => {
+  return described({ kind: 'any', checkers }, async (ctx) => {
     const failures: string[] = [];
     for (const c of checkers) {
       const r = await runCheck(c, ctx);
@@ -199,15 +226,15 @@ export function any(...checkers: Checker[]): Checker {
       failures.push(r.reason);
     }
     return fail(`none passed: ${failures.join(' | ')}`);
-  };
+  });
 }
 
 /** A named custom checker: `fn` returns true/false or a reason string for failure. */
 export function custom(name: string, fn: (ctx: CheckContext) => boolean | string | Promise<boolean | string>): Checker {
-  return async (ctx) => {
+  return described({ kind: 'custom', name }, async (ctx) => {
     const v = await fn(ctx);
     return v === true ? pass(name) : fail(typeof v === 'string' ? v : `${name}: failed`);
-  };
+  });
 }
 
 /** Runs a checker; one that throws (or returns garbage) scores 0 and records why. */

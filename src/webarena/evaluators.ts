@@ -55,8 +55,8 @@ export function cleanAnswer(text: string): string {
   return s.toLowerCase();
 }
 
-/** Words and punctuation marks, as a word tokenizer splits them. */
-const words = (s: string): string[] => s.match(/[\p{L}\p{N}_]+|[^\p{L}\p{N}_\s]/gu) ?? [];
+/** Words, numbers (with their decimal point or thousands commas) and punctuation marks, as NLTK's word tokenizer splits them. */
+const words = (s: string): string[] => s.match(/\p{N}+(?:[.,]\p{N}+)*|[\p{L}\p{N}_]+|[^\p{L}\p{N}_\s]/gu) ?? [];
 
 /**
  * WebArena's must_include: the cleaned reference occurs in the cleaned prediction. With

@@ -11,3 +11,4 @@ export { chatJudge, cleanAnswer, mustInclude, webArenaChecker, webArenaProgramHt
 export type { WebArenaEvalOptions, WebArenaHelper, WebArenaJudge } from './evaluators.js';
 export { bundledWebArenaUrls, loadWebArenaTasks, webArenaTask } from './tasks.js';
 export type { WebArenaTaskOptions } from './tasks.js';
+export { webArenaConfigOf } from './export.js';

@@ -10,7 +10,8 @@ import type { SiteName } from '../../src/suites/framework/site.js';
 import { startSuiteServer, type SuiteServer } from '../../src/suites/server.js';
 import { BundledSuite } from '../../src/suites/suite.js';
 import type { Split } from '../../src/suites/template.js';
-import { runExpert, type Demonstration } from '../../src/tasks/expert.js';
+import { runExpert, scoreEpisode, type Demonstration } from '../../src/tasks/expert.js';
+import { bundledWebArenaUrls, webArenaConfigOf, webArenaTask } from '../../src/webarena/index.js';
 import type { WebTask } from '../../src/tasks/types.js';
 
 /** p95 observation budget of the suites issue: 600 tokens at characters / 4. */
@@ -95,6 +96,10 @@ export function siteBattery(site: SiteName): Harness {
             const d = await runExpert(env, task, { wrong });
             if (wrong && d.result.score !== 0) failures.push(`wrong ending should score 0: ${explain(d)}`);
             if (!wrong && d.result.score !== 1) failures.push(explain(d));
+            // The same ending scored through the task's WebArena config (issue 7): same verdict.
+            const exported = webArenaTask(webArenaConfigOf(task, { urls: h.server.urls }), { urls: bundledWebArenaUrls(h.server.urls) });
+            const viaWebArena = await scoreEpisode(exported, { answer: d.answer, url: d.finalUrl, ...(env.page ? { page: env.page } : {}) });
+            if (viaWebArena.score !== d.result.score) failures.push(`WebArena config scores ${viaWebArena.score} (${viaWebArena.reason}), the task's checker ${d.result.score}: ${explain(d)}`);
             for (const turn of d.turns) {
               if (turn.observation.text.length > MAX_OBS_CHARS * 1.5) failures.push(`${task.id}: observation of ${turn.observation.url} has ${turn.observation.text.length} chars`);
             }

@@ -240,7 +240,8 @@ const filteredOrders: TaskTemplate = {
         const extra = [...q.keys()].filter((k) => !['status', 'from', 'to', 'page'].includes(k));
         return extra.length === 0 || `the list is also filtered by ${extra.join(', ')}`;
       }),
-      meta: { status, month: monthLabel(month) },
+      // WebArena has no "no other filter" rule: the export checks the three filters (GOLD in PRED).
+      meta: { status, month: monthLabel(month), webarenaEval: { eval_types: ['url_match'], reference_url: `${ctx.urls.admin}/orders?status=${status}&from=${from}&to=${to}`, url_note: 'GOLD in PRED' } },
       *expert(_t, first) {
         yield* filterOrders(first, { status: label, from, to }, 'Status and dates are set, so I apply the filter.');
         yield act.answer('done', 'The orders list now shows only the requested orders.');

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { esc } from './html.js';
 import { compileRoute, type CompiledRoute, type RouteResult, type SiteDefinition, type SiteUrls } from './site.js';
 
 const COOKIE = 'wa_sid';
@@ -138,6 +139,12 @@ export async function serveSites<World>(options: {
   readonly store?: SessionStore;
   readonly ports?: Readonly<Record<string, number>>;
   readonly host?: string;
+  /**
+   * Scores a task on the session's state of a site, for `GET /__webagent/check?task=<id>`: a
+   * page whose `#verdict` reads `pass` or `fail` (and `#reason` why), so a checker outside this
+   * process (a WebArena `program_html` check) can read the same verdict the task's checker gives.
+   */
+  readonly verdict?: (site: string, taskId: string, state: unknown) => Promise<{ readonly score: number; readonly reason: string }>;
 }): Promise<{ sites: ServedSite[]; urls: Record<string, string>; close: () => Promise<void> }> {
   const { world } = options;
   const host = options.host ?? '127.0.0.1';
@@ -183,6 +190,11 @@ export async function serveSites<World>(options: {
           result = { json: { site: def.name, routes: metrics.routes, resets: metrics.resets, sessions: store.size } };
           if (url.searchParams.get('clear') === '1') metrics.clear();
         } else if (what === 'health') result = { json: { ok: true, site: def.name } };
+        else if (what === 'check' && method === 'GET' && options.verdict) {
+          const id = url.searchParams.get('task') ?? '';
+          const v = await options.verdict(def.name, id, stateOf(session!)).catch((e: unknown) => ({ score: 0, reason: `cannot check task ${id}: ${e instanceof Error ? e.message : String(e)}` }));
+          result = { html: `<!doctype html><title>Check of ${esc(id)}</title><p id="verdict">${v.score > 0 ? 'pass' : 'fail'}</p><p id="reason">${esc(v.reason)}</p>` };
+        }
         else result = { json: { error: `unknown endpoint ${url.pathname}` }, status: 404 };
         send(res, result, headers);
         return;
