@@ -8,6 +8,7 @@
 //
 //   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 4]
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
+//                          [--prompt-tokens 256] [--rename-copies 3]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,6 +30,8 @@ const { values: args } = parseArgs({
     'grpo-iterations': { type: 'string', default: '12' },
     'max-turns': { type: 'string', default: '6' },
     seed: { type: 'string', default: '1' },
+    'prompt-tokens': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.maxPromptTokens) },
+    'rename-copies': { type: 'string', default: '3' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
@@ -41,9 +44,9 @@ const settings = {
   grpo_iterations: num('grpo-iterations'),
   max_turns: num('max-turns'),
   seed: num('seed'),
-  small_policy: SMALL_POLICY_DEFAULTS,
+  small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed',
-  bc: { learning_rate: 2e-3, batch_tokens: 2048, workers: 2, rename_copies: 3 },
+  bc: { learning_rate: 2e-3, batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies') },
   grpo: { num_generations: 4, tasks_per_iteration: 4, learning_rate: 5e-4, beta: 0, drop_zero_std: true, temperature: 1, max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
 };
 
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
   const { demonstrations, failed } = await collectDemonstrations(train, { makeEnvironment, concurrency: 4 });
   console.log(`demonstrations ${demonstrations.length} (${failed.length} failed) at ${seconds()} s`);
 
-  const small = createSmallPolicy(demonstrations, { seed: settings.seed });
+  const small = createSmallPolicy(demonstrations, { seed: settings.seed, settings: { maxPromptTokens: settings.small_policy.maxPromptTokens } });
   const { policy, tokenizer, prompt } = small;
   const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
