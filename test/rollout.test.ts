@@ -109,6 +109,26 @@ describe('runRollouts', () => {
     assert.ok(order.at(-1)! >= 290 && order[0]! * 2 < order.at(-1)!, `finish times ${order.join(', ')}`);
   });
 
+  test('a task whose prompt outgrows the budget ends its episode with the error; the other episodes run on', async () => {
+    const corpus = ['Task Instruction What does the Blue Ceramic Mug cost? link "Blue Ceramic Mug" exit(message="12")'];
+    const tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(20).fill(corpus).flat() as string[], { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));
+    const agent = new Agent({ policy: new SeededPolicy(), prompt: { targets: 'name', tokenizer, maxPromptTokens: 3500 } });
+    const long: WebTask = { ...TASK, id: 'shop/long', intent: `${'Please read all of this first. '.repeat(120)}What does the Blue Ceramic Mug cost?` };
+    const result = await runRollouts([{ task: TASK, groupId: 'g0', seed: 0 }, { task: long, groupId: 'g1', seed: 0 }, { task: TASK, groupId: 'g2', seed: 2 }], {
+      agent, concurrency: 2, makeEnvironment: () => env(),
+    });
+    assert.deepEqual(result.map((t) => t.taskId), ['shop/mug-price', 'shop/long', 'shop/mug-price']);
+    const [first, stopped, third] = result as [Trajectory, Trajectory, Trajectory];
+    assert.match(stopped.error ?? '', /maxPromptTokens 3500 leaves no room for the page/);
+    assert.equal(stopped.turns.length, 0);
+    assert.equal(stopped.reward, 0);
+    assert.equal(stopped.stats.truncated, true);
+    for (const t of [first, third]) {
+      assert.equal(t.error, undefined);
+      assert.equal(t.reward, 1);
+    }
+  });
+
   test('a crashed episode is re-run and recorded once; repeated crashes fail with RolloutError', async () => {
     let crashes = 0;
     const retries: number[] = [];

@@ -45,6 +45,11 @@ export interface Trajectory {
   readonly reward: number;
   /** The final answer the agent gave, if it gave one. */
   readonly answer?: string;
+  /**
+   * Why the episode stopped before the agent ended it or hit a limit, when it did (the task's
+   * prompt outgrew the prompt budget). The reward is still the checker's verdict on the end state.
+   */
+  readonly error?: string;
   readonly stats: {
     readonly turns: number;
     readonly invalidActions: number;
@@ -123,6 +128,7 @@ export function validateTrajectory(value: unknown, label: string): asserts value
   str(t.site, 'site', fail, true);
   str(t.template, 'template', fail, true);
   str(t.answer, 'answer', fail, true);
+  str(t.error, 'error', fail, true);
   if (typeof t.reward !== 'number' || !Number.isFinite(t.reward)) fail(`reward must be a finite number, got ${typeof t.reward === 'number' ? t.reward : describe(t.reward)}`);
   if (!Array.isArray(t.turns)) fail(`turns must be an array, got ${describe(t.turns)}`);
   (t.turns as unknown[]).forEach((turn, j) => validateTurn(turn, `turns[${j}]`, fail));

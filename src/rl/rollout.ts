@@ -12,7 +12,7 @@ import type { Trajectory, Turn } from '../data/trajectory.js';
 import type { Environment, Observation } from '../env/types.js';
 import { EpisodeAbortedError, OptionsError, WebAgentError, isWebAgentError } from '../errors.js';
 import type { Agent } from '../policy/agent.js';
-import type { AgentHistoryTurn } from '../policy/agent-prompt.js';
+import { PromptBudgetError, type AgentHistoryTurn } from '../policy/agent-prompt.js';
 import type { SamplingOptions } from '../policy/sampling.js';
 import { scoreEpisode } from '../tasks/expert.js';
 import type { CheckResult, WebTask } from '../tasks/types.js';
@@ -91,6 +91,7 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
   let answer: string | null = null;
   let terminated = false; // answered; otherwise the episode ends truncated (turn or time limit)
   let invalidActions = 0;
+  let stoppedBy: string | undefined;
   for (let t = 0; t < maxTurns; t++) {
     if (timeout.aborted) break;
     options.signal?.throwIfAborted();
@@ -100,6 +101,12 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
       step = await options.agent.act({ intent, history, observation }, { sampling: { ...options.sampling, seed }, signal });
     } catch (error) {
       if (timeout.aborted && !options.signal?.aborted) break;
+      // This task's prompt does not fit the budget (a long intent): the episode ends here, kept
+      // and scored like any other, rather than failing every other episode of the run with it.
+      if (error instanceof PromptBudgetError) {
+        stoppedBy = error.message;
+        break;
+      }
       throw error;
     }
     const c = step.completion;
@@ -135,6 +142,7 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
     turns,
     reward: check.score,
     ...(answer !== null ? { answer } : {}),
+    ...(stoppedBy !== undefined ? { error: stoppedBy } : {}),
     stats: { turns: turns.length, invalidActions, elapsedMs: Date.now() - started, terminated, truncated: !terminated },
   };
 }
