@@ -40,6 +40,8 @@ export interface DomObserveResult {
   readonly popups: number;
   /** A navigation was set off (form submitted, link followed) since the last walk. */
   readonly navPending: boolean;
+  /** The document was still being parsed (`document.readyState === 'loading'`): the rows may be partial. */
+  readonly loading?: boolean;
 }
 
 export type DomPrepareArgs =
@@ -388,7 +390,7 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
     const nav = window[Symbol.for('webagent-r1.nav')];
     const navPending = !!(nav && nav.pending);
     if (nav) nav.pending = false;
-    return { rows, url: location.href, title: document.title, popups: pop ? pop.count : 0, navPending };
+    return { rows, url: location.href, title: document.title, popups: pop ? pop.count : 0, navPending, loading: document.readyState === 'loading' };
   }
 
   function describe(el) {

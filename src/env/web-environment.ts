@@ -425,6 +425,12 @@ export class WebEnvironment implements Environment {
       try {
         const walk = await this.#guard(page.evaluate(domCall('observe', args)) as Promise<DomObserveResult>, this.options.observationTimeout, 'observing the page');
         this.#popupsSeen = walk.popups;
+        if (walk.loading && walk.rows && attempt === 0) {
+          // A document still being parsed (a navigation that committed after the settle gave up
+          // waiting for it, on a loaded machine): its rows stop mid-page. Wait for it, walk again.
+          await this.#guard(page.waitForLoadState('domcontentloaded', { timeout: this.options.navigationTimeout }), this.options.navigationTimeout + 1_000, 'waiting for the page').catch(() => {});
+          continue;
+        }
         return walk;
       } catch (e) {
         if (e instanceof EpisodeAbortedError) throw e;
