@@ -8,7 +8,7 @@
 //
 //   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 4]
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
-//                          [--prompt-tokens 256] [--rename-copies 3]
+//                          [--prompt-tokens 256] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--init-std 0.02]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,9 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     'prompt-tokens': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.maxPromptTokens) },
     'rename-copies': { type: 'string', default: '3' },
+    'bc-lr': { type: 'string', default: '2e-3' },
+    'bc-warmup': { type: 'string', default: '0' },
+    'init-std': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.initStd) },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
@@ -44,9 +47,9 @@ const settings = {
   grpo_iterations: num('grpo-iterations'),
   max_turns: num('max-turns'),
   seed: num('seed'),
-  small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens') },
+  small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed',
-  bc: { learning_rate: 2e-3, batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies') },
+  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies') },
   grpo: { num_generations: 4, tasks_per_iteration: 4, learning_rate: 5e-4, beta: 0, drop_zero_std: true, temperature: 1, max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
 };
 
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
   const { demonstrations, failed } = await collectDemonstrations(train, { makeEnvironment, concurrency: 4 });
   console.log(`demonstrations ${demonstrations.length} (${failed.length} failed) at ${seconds()} s`);
 
-  const small = createSmallPolicy(demonstrations, { seed: settings.seed, settings: { maxPromptTokens: settings.small_policy.maxPromptTokens } });
+  const small = createSmallPolicy(demonstrations, { seed: settings.seed, settings: { maxPromptTokens: settings.small_policy.maxPromptTokens, initStd: settings.small_policy.initStd } });
   const { policy, tokenizer, prompt } = small;
   const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>
     evaluate(tasks, { agent: small.agentFor(p), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
   const bcFor = (p: TransformerPolicy): BehaviorCloning =>
-    new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, seed: settings.seed });
+    new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, seed: settings.seed });
 
   const untrained = await evalOn(policy, test);
   console.log(`untrained ${successOf(untrained)} at ${seconds()} s`);

@@ -130,6 +130,42 @@ describe('BehaviorCloning', () => {
     }
   });
 
+  test('warmupSteps ramps the learning rate linearly; the first update is that much smaller', async () => {
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
+    const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
+    const initial = tiny();
+    const start = await initial.exportWeights();
+    initial.dispose();
+    const run = async (warmupSteps: number | undefined, maxSteps: number): Promise<{ rates: number[]; change: number }> => {
+      const policy = tiny();
+      try {
+        const bc = new BehaviorCloning({ policy, train, epochs: 100, maxSteps, batchTokens: 600, optimizer: { learningRate: 4e-3 }, ...(warmupSteps !== undefined ? { warmupSteps } : {}) });
+        const rates: number[] = [];
+        bc.on('step', (e) => rates.push(e.learningRate));
+        await bc.train();
+        let change = 0;
+        for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change += Math.abs(x - start.get(name)!.data[i]!); });
+        return { rates, change };
+      } finally {
+        policy.dispose();
+      }
+    };
+    const full = await run(undefined, 1);
+    const warm = await run(4, 1);
+    assert.deepEqual(full.rates, [4e-3]);
+    assert.deepEqual((await run(4, 6)).rates.map((r) => Math.round(r * 1e6) / 1e6), [1e-3, 2e-3, 3e-3, 4e-3, 4e-3, 4e-3]);
+    // Adam's first step moves each weight by about the learning rate, so a quarter of the rate is about a quarter of the change.
+    const ratio = warm.change / full.change;
+    assert.ok(ratio > 0.2 && ratio < 0.3, `first-step change ratio ${ratio.toFixed(3)}`);
+    const policy = tiny();
+    try {
+      assert.throws(() => new BehaviorCloning({ policy, train, warmupSteps: -1 }), /warmupSteps must be an integer >= 0/);
+      assert.throws(() => new BehaviorCloning({ policy, train, warmupSteps: 2.5 }), OptionsError);
+    } finally {
+      policy.dispose();
+    }
+  });
+
   test('two data-parallel replicas train like one thread', async () => {
     const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
     const train = demos.flatMap((d) => demonstrationSamples(prompt, d));

@@ -57,6 +57,11 @@ export interface BehaviorCloningOptions {
   readonly batchTokens?: number;
   /** AdamW settings. Default learning rate 1e-3, weight decay 0.01, max grad norm 1. */
   readonly optimizer?: AdamWOptions;
+  /**
+   * Steps of linear learning-rate warm-up to `optimizer.learningRate` (step k of the first
+   * `warmupSteps` uses k / warmupSteps of it). Default 0: the full rate from the first step.
+   */
+  readonly warmupSteps?: number;
   /** Seed of the sample order. Default 0. */
   readonly seed?: number;
   /** Steps between validation losses (default: at the end of each epoch only). */
@@ -68,7 +73,7 @@ export interface BehaviorCloningOptions {
 }
 
 export interface BehaviorCloningEvents {
-  step: (e: { step: number; epoch: number; loss: number; gradNorm: number; tokens: number; seconds: number }) => void;
+  step: (e: { step: number; epoch: number; loss: number; gradNorm: number; learningRate: number; tokens: number; seconds: number }) => void;
   validation: (e: { step: number; loss: number }) => void;
   evaluation: (e: { step: number; metrics: Record<string, number> }) => void;
 }
@@ -108,6 +113,9 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
     positive('batchTokens', options.batchTokens);
     positive('validateEvery', options.validateEvery);
     positive('workers', options.workers);
+    if (options.warmupSteps !== undefined && !(Number.isInteger(options.warmupSteps) && options.warmupSteps >= 0)) {
+      throw new OptionsError(`BehaviorCloning: warmupSteps must be an integer >= 0, got ${String(options.warmupSteps)}`);
+    }
     const limit = options.policy.config.max_position_embeddings;
     for (const [set, list] of [['train', options.train], ['validation', options.validation ?? []]] as const) {
       list.forEach((s, i) => {
@@ -172,6 +180,9 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
             break outer;
           }
           const n = batch.reduce((a, s) => a + scoredTokens(s), 0);
+          const learningRate = adamw.learningRate * Math.min(1, (step + 1) / Math.max(1, o.warmupSteps ?? 0));
+          if (parallel) parallel.learningRate = learningRate;
+          else optimizer!.learningRate = learningRate;
           let result: OptimizerStepResult;
           if (parallel) result = await parallel.step(batch);
           else {
@@ -182,7 +193,7 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
           tokens += n;
           epochLoss += result.loss * n;
           epochTokens += n;
-          this.emit('step', { step, epoch, loss: result.loss, gradNorm: result.gradNorm, tokens, seconds: (performance.now() - started) / 1000 });
+          this.emit('step', { step, epoch, loss: result.loss, gradNorm: result.gradNorm, learningRate, tokens, seconds: (performance.now() - started) / 1000 });
           if (o.validateEvery && step % o.validateEvery === 0) await validate();
           if (o.evaluate && step % o.evaluate.every === 0) await evaluate();
           if (o.maxSteps && step >= o.maxSteps) break outer;

@@ -37,6 +37,8 @@ export interface SmallPolicySettings {
   readonly maxNewTokens: number;
   /** Sequences decoded together (rollouts run tasks x generations episodes at once). */
   readonly maxBatch: number;
+  /** Std of the initial weights (HF `initializer_range`). */
+  readonly initStd: number;
 }
 
 /** Sized from the measurements in PLATFORM.md and the learning benchmark (see the file comment). */
@@ -57,6 +59,7 @@ export const SMALL_POLICY_DEFAULTS: SmallPolicySettings = Object.freeze({
   maxPromptTokens: 256,
   maxNewTokens: 48,
   maxBatch: 16,
+  initStd: 0.02,
 });
 
 /**
@@ -118,7 +121,7 @@ export function createSmallPolicy(
   const draft = new AgentPrompt({ template: 'plain', think: false, targets: 'name', restateTask: true });
   const tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(demonstrationCorpus(draft, demonstrations), { vocabSize: settings.vocabSize, specialTokens: [...SMALL_POLICY_SPECIAL_TOKENS] }));
   const prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: settings.maxPromptTokens });
-  const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0 });
+  const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0, initStd: settings.initStd });
   policy.engineOptions = { ...policy.engineOptions, maxBatch: settings.maxBatch };
   return {
     settings,
