@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     if (e.step % 50 === 0) console.log(`step ${e.step} loss ${e.loss.toFixed(3)} at ${at()}`);
   });
   bc.on('evaluation', (e) => console.log(`probe at step ${e.step}: ${JSON.stringify(e.metrics)} at ${at()}`));
-  const result = await bc.train({ signal: AbortSignal.timeout(num('minutes') * 60_000) });
+  const result = await bc.train({ signal: AbortSignal.timeout(Math.round(num('minutes') * 60_000)) });
   console.log(`done: ${result.steps} steps, final epoch loss ${result.trainLoss.toFixed(3)}, ${result.seconds.toFixed(0)} s`);
   policy.dispose();
 }

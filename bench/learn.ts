@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const bcStart = performance.now();
   const bc = bcFor(policy);
   const detachBc = attachProgress(bc, Math.round(settings.bc_minutes * 60 / 0.8), { label: 'bc' });
-  const bcResult = await bc.train({ signal: AbortSignal.timeout(settings.bc_minutes * 60_000) });
+  const bcResult = await bc.train({ signal: AbortSignal.timeout(Math.round(settings.bc_minutes * 60_000)) });
   detachBc();
   const bcSeconds = (performance.now() - bcStart) / 1000;
   const bcReport = await evalOn(policy, test);
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const grpoUnseen = await evalOn(policy, unseen);
   console.log(`grpo ${successOf(grpoReport)} (${grpoSeconds.toFixed(0)} s) at ${seconds()} s`);
 
-  const longerResult = await bcFor(control).train({ signal: AbortSignal.timeout(grpoSeconds * 1000) });
+  const longerResult = await bcFor(control).train({ signal: AbortSignal.timeout(Math.round(grpoSeconds * 1000)) });
   const longerReport = await evalOn(control, test);
   console.log(`bc_longer ${successOf(longerReport)} at ${seconds()} s`);
 

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const bcBar = progressBar(Math.round(bcMinutes * 60), { label: 'bc (s)' });
   const bcStart = performance.now();
   bc.on('step', (e) => bcBar.update(Math.min(Math.round((performance.now() - bcStart) / 1000), Math.round(bcMinutes * 60)), `loss ${e.loss.toFixed(3)} epoch ${e.epoch + 1}`));
-  const bcResult = await bc.train({ signal: AbortSignal.timeout(bcMinutes * 60_000) });
+  const bcResult = await bc.train({ signal: AbortSignal.timeout(Math.round(bcMinutes * 60_000)) });
   bcBar.stop();
   const afterBc = await evalOn(test);
   console.log(`behavior cloning: ${bcResult.steps} steps, loss ${bcResult.trainLoss.toFixed(3)}; success ${pct(afterBc.success)}, ${elapsed()}`);

@@ -109,6 +109,16 @@ describe('runRollouts', () => {
     assert.ok(order.at(-1)! >= 290 && order[0]! * 2 < order.at(-1)!, `finish times ${order.join(', ')}`);
   });
 
+  test('episodeTimeoutMs: a fractional timeout is rounded up, not a crash; a bad one is an OptionsError', async () => {
+    const agent = new Agent({ policy: new SeededPolicy(), prompt: { targets: 'name' } });
+    // AbortSignal.timeout throws ERR_OUT_OF_RANGE for 2500.5 ms; a benchmark lost a run to that.
+    const result = await runRollouts(jobs(2, (i) => i), { agent, concurrency: 2, makeEnvironment: () => env(), episodeTimeoutMs: 2500.5 });
+    assert.deepEqual(result.map((t) => t.reward), [1, 0]);
+    for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await assert.rejects(runRollouts(jobs(1, () => 0), { agent, makeEnvironment: () => env(), episodeTimeoutMs: bad }), (e: unknown) => e instanceof OptionsError && /episodeTimeoutMs/.test(e.message));
+    }
+  });
+
   test('a task whose prompt outgrows the budget ends its episode with the error; the other episodes run on', async () => {
     const corpus = ['Task Instruction What does the Blue Ceramic Mug cost? link "Blue Ceramic Mug" exit(message="12")'];
     const tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(20).fill(corpus).flat() as string[], { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));

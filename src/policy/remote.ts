@@ -280,7 +280,7 @@ export class RemotePolicy implements ChatPolicy {
   /** One HTTP attempt under its own timeout. */
   private async attempt(body: Record<string, unknown>, signal: AbortSignal): Promise<ChatReply> {
     const url = `${this.baseURL}/chat/completions`;
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const timeout = AbortSignal.timeout(Math.ceil(this.timeoutMs));
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
     let status: number;

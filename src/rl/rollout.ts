@@ -81,7 +81,8 @@ function pageOf(env: Environment): Page | undefined {
 export async function runEpisode(env: Environment, job: EpisodeJob, options: Omit<RolloutOptions, 'makeEnvironment' | 'concurrency' | 'onTrajectory' | 'onRetry'>): Promise<Trajectory> {
   const started = Date.now();
   const maxTurns = job.task.maxTurns ?? options.maxTurns ?? 10;
-  const timeout = AbortSignal.timeout(options.episodeTimeoutMs ?? 120_000);
+  // AbortSignal.timeout takes whole milliseconds (a fraction throws ERR_OUT_OF_RANGE).
+  const timeout = AbortSignal.timeout(Math.ceil(options.episodeTimeoutMs ?? 120_000));
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let observation = await env.reset(job.task, { signal });
   // A page that states its own instruction (MiniWoB++'s utterance) overrides the task's intent.
@@ -156,6 +157,9 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
 export async function runRollouts(jobs: readonly EpisodeJob[], options: RolloutOptions): Promise<Trajectory[]> {
   const concurrency = options.concurrency ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new OptionsError(`concurrency must be an integer >= 1, got ${String(options.concurrency)}`);
+  if (options.episodeTimeoutMs !== undefined && !(options.episodeTimeoutMs > 0 && Number.isFinite(options.episodeTimeoutMs))) {
+    throw new OptionsError(`episodeTimeoutMs must be a finite number of milliseconds > 0, got ${String(options.episodeTimeoutMs)}`);
+  }
   const maxRetries = options.maxRetries ?? 2;
   const results: Array<Trajectory | undefined> = new Array<Trajectory | undefined>(jobs.length);
   let next = 0;
