@@ -181,11 +181,12 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
           }
           const n = batch.reduce((a, s) => a + scoredTokens(s), 0);
           const learningRate = adamw.learningRate * Math.min(1, (step + 1) / Math.max(1, o.warmupSteps ?? 0));
-          if (parallel) parallel.learningRate = learningRate;
-          else optimizer!.learningRate = learningRate;
           let result: OptimizerStepResult;
-          if (parallel) result = await parallel.step(batch);
-          else {
+          if (parallel) {
+            parallel.learningRate = learningRate;
+            result = await parallel.step(batch);
+          } else {
+            optimizer!.learningRate = learningRate;
             const packed = packSequences(batch, policy.config.vocab_size);
             result = await optimizer!.minimize(() => nextTokenLoss(policy, packed));
           }
