@@ -1,7 +1,8 @@
 // Tests for the default small policy (src/rl/small-policy.ts): the tokenizer is trained on the
 // demonstrations' text so a name tokenizes the same in the task and in the action, BC samples use
 // role + name targets within the prompt budget, the model follows the defaults, bad budgets and
-// empty input are refused, and the agent it makes acts in an environment.
+// empty input are refused, the agent it makes acts in an environment, and while acting it sees
+// token for token the prompts BC trains on.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -11,6 +12,10 @@ import { OptionsError } from '../src/errors.js';
 import { initBackend } from '../src/policy/backend.js';
 import type { ExpertDemonstration } from '../src/rl/behavior-cloning.js';
 import { SMALL_POLICY_DEFAULTS, createSmallPolicy } from '../src/rl/small-policy.js';
+import { runEpisode } from '../src/rl/rollout.js';
+import { Agent } from '../src/policy/agent.js';
+import { LocalChatPolicy, type ChatPolicy } from '../src/policy/chat.js';
+import type { WebTask } from '../src/tasks/types.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
 
 let demos: ExpertDemonstration[];
@@ -69,6 +74,48 @@ describe('createSmallPolicy', () => {
       assert.ok(typeof step.action.type === 'string');
     } finally {
       await env.close();
+      small.policy.dispose();
+    }
+  });
+
+  test('acting prompts are token for token the prompts BC trains on, turn after turn (an expert-replaying policy solves every task)', async () => {
+    // BC teaches the model to answer the training prompts; it can only help if the agent, while
+    // acting (runEpisode -> Agent -> LocalChatPolicy), builds and tokenizes exactly those prompts,
+    // history included. A policy that answers with the expert's reply only when the prompt ids
+    // match the training sample's exposes any drift between the two paths.
+    const small = createSmallPolicy(demos, { settings: { vocabSize: 600, maxPromptTokens: 160 }, seed: 3 });
+    const local = new LocalChatPolicy({ policy: small.policy, tokenizer: small.tokenizer, template: small.prompt.template });
+    try {
+      const expected = new Map(demos.map((d) => [d.intent, small.samples([d])]));
+      let current = '';
+      let turn = 0;
+      const mismatches: string[] = [];
+      const replay: ChatPolicy = {
+        name: 'expert-replay',
+        chat: (requests) => Promise.resolve(requests.map((r) => {
+          const want = expected.get(current)![turn++]!;
+          const ids = local.encodePrompt(r.messages);
+          if (ids.join() !== Array.from(want.promptIds).join()) mismatches.push(`${current} turn ${turn}: acting prompt ${JSON.stringify(small.tokenizer.decode(ids))} vs trained ${JSON.stringify(small.tokenizer.decode(Array.from(want.promptIds)))}`);
+          return { text: want.completionText.replace(/<\|im_end\|>$/, ''), finishReason: 'stop' as const };
+        })),
+      };
+      const agent = new Agent({ policy: replay, prompt: small.prompt });
+      for (const demo of demos) {
+        current = demo.intent;
+        turn = 0;
+        const task: WebTask = { id: demo.intent, site: 'shop', intent: demo.intent, startUrl: SCRIPTED_SHOP_URL, check: () => ({ score: 1, reason: 'not scored here' }) };
+        const env = new ScriptedEnvironment(scriptedShop());
+        try {
+          const trajectory = await runEpisode(env, { task, groupId: task.id, seed: 1 }, { agent, maxTurns: 4 });
+          assert.equal(trajectory.turns.length, demo.turns.length, `${demo.intent}: the replayed episode ends when the expert's did`);
+          assert.deepEqual(trajectory.turns.map((t) => t.action?.type), demo.turns.map((t) => t.action.type));
+        } finally {
+          await env.close();
+        }
+      }
+      assert.deepEqual(mismatches, []);
+      assert.equal(turn, demos.at(-1)!.turns.length, 'every turn was asked');
+    } finally {
       small.policy.dispose();
     }
   });
