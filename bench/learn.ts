@@ -8,7 +8,7 @@
 //
 //   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 4]
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
-//                          [--prompt-tokens 256] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--init-std 0.02]
+//                          [--prompt-tokens 256] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0] [--init-std 0.02]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,6 +34,9 @@ const { values: args } = parseArgs({
     'rename-copies': { type: 'string', default: '3' },
     'bc-lr': { type: 'string', default: '2e-3' },
     'bc-warmup': { type: 'string', default: '0' },
+    // Fraction of each BC run's wall-clock budget, at its end, over which the learning rate falls
+    // linearly to 0 (0: constant). The bc_longer control uses the same shape over its own budget.
+    'bc-decay': { type: 'string', default: '0' },
     'init-std': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.initStd) },
   },
 });
@@ -49,7 +52,7 @@ const settings = {
   seed: num('seed'),
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed',
-  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies') },
+  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies') },
   grpo: { num_generations: 4, tasks_per_iteration: 4, learning_rate: 5e-4, beta: 0, drop_zero_std: true, temperature: 1, max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
 };
 
@@ -87,14 +90,18 @@ async function main(): Promise<void> {
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>
     evaluate(tasks, { agent: small.agentFor(p), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
-  const bcFor = (p: TransformerPolicy): BehaviorCloning =>
-    new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, seed: settings.seed });
+  if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
+  // Linear decay to 0 over the last `decay_fraction` of a budget of `budgetS` seconds.
+  const decayOver = (budgetS: number) => ({ seconds }: { seconds: number }): number =>
+    settings.bc.decay_fraction > 0 ? Math.min(1, Math.max(0, (budgetS - seconds) / (settings.bc.decay_fraction * budgetS))) : 1;
+  const bcFor = (p: TransformerPolicy, budgetS: number): BehaviorCloning =>
+    new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, learningRateSchedule: decayOver(budgetS), seed: settings.seed });
 
   const untrained = await evalOn(policy, test);
   console.log(`untrained ${successOf(untrained)} at ${seconds()} s`);
 
   const bcStart = performance.now();
-  const bc = bcFor(policy);
+  const bc = bcFor(policy, settings.bc_minutes * 60);
   const detachBc = attachProgress(bc, Math.round(settings.bc_minutes * 60 / 0.8), { label: 'bc' });
   const bcResult = await bc.train({ signal: AbortSignal.timeout(Math.round(settings.bc_minutes * 60_000)) });
   detachBc();
@@ -122,7 +129,7 @@ async function main(): Promise<void> {
   const grpoUnseen = await evalOn(policy, unseen);
   console.log(`grpo ${successOf(grpoReport)} (${grpoSeconds.toFixed(0)} s) at ${seconds()} s`);
 
-  const longerResult = await bcFor(control).train({ signal: AbortSignal.timeout(Math.round(grpoSeconds * 1000)) });
+  const longerResult = await bcFor(control, grpoSeconds).train({ signal: AbortSignal.timeout(Math.round(grpoSeconds * 1000)) });
   const longerReport = await evalOn(control, test);
   console.log(`bc_longer ${successOf(longerReport)} at ${seconds()} s`);
 

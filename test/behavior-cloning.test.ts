@@ -166,6 +166,42 @@ describe('BehaviorCloning', () => {
     }
   });
 
+  test('learningRateSchedule multiplies the rate (after warm-up) by step and time; a bad value stops training with the steps kept', async () => {
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
+    const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
+    const policy = tiny();
+    try {
+      const asked: Array<{ step: number; seconds: number }> = [];
+      const bc = new BehaviorCloning({
+        policy, train, epochs: 100, maxSteps: 5, batchTokens: 600, optimizer: { learningRate: 4e-3 }, warmupSteps: 2,
+        learningRateSchedule: (at) => {
+          asked.push({ ...at });
+          return at.step < 3 ? 1 : 0.25;
+        },
+      });
+      const rates: number[] = [];
+      bc.on('step', (e) => rates.push(e.learningRate));
+      await bc.train();
+      assert.deepEqual(rates.map((r) => Math.round(r * 1e6) / 1e6), [2e-3, 4e-3, 4e-3, 1e-3, 1e-3]);
+      assert.deepEqual(asked.map((a) => a.step), [0, 1, 2, 3, 4]);
+      assert.ok(asked.every((a, i) => a.seconds >= 0 && (i === 0 || a.seconds >= asked[i - 1]!.seconds)), 'seconds since the start, non-decreasing');
+
+      const before = await policy.exportWeights();
+      const stepsDone: number[] = [];
+      // Data-parallel: the replicas' weights reach the policy only through a sync.
+      const bad = new BehaviorCloning({ policy, train, epochs: 100, maxSteps: 10, batchTokens: 600, workers: 2, optimizer: { learningRate: 4e-3 }, learningRateSchedule: ({ step }) => (step < 2 ? 1 : Number.NaN) });
+      bad.on('step', (e) => stepsDone.push(e.step));
+      await assert.rejects(bad.train(), (e: unknown) => e instanceof OptionsError && /learningRateSchedule returned NaN at step 2/.test(e.message));
+      assert.deepEqual(stepsDone, [1, 2]);
+      let change = 0;
+      for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change += Math.abs(x - before.get(name)!.data[i]!); });
+      assert.ok(change > 0, 'the two steps before the bad value are in the policy');
+      assert.throws(() => new BehaviorCloning({ policy, train, learningRateSchedule: 0.5 as unknown as () => number }), OptionsError);
+    } finally {
+      policy.dispose();
+    }
+  });
+
   test('two data-parallel replicas train like one thread', async () => {
     const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
     const train = demos.flatMap((d) => demonstrationSamples(prompt, d));

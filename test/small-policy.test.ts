@@ -103,7 +103,7 @@ describe('createSmallPolicy', () => {
       for (const demo of demos) {
         current = demo.intent;
         turn = 0;
-        const task: WebTask = { id: demo.intent, site: 'shop', intent: demo.intent, startUrl: SCRIPTED_SHOP_URL, check: () => ({ score: 1, reason: 'not scored here' }) };
+        const task: WebTask = { id: demo.intent, site: 'shop', intent: demo.intent, startUrl: SCRIPTED_SHOP_URL, meta: {}, check: () => ({ score: 1, reason: 'not scored here' }) };
         const env = new ScriptedEnvironment(scriptedShop());
         try {
           const trajectory = await runEpisode(env, { task, groupId: task.id, seed: 1 }, { agent, maxTurns: 4 });

@@ -62,6 +62,15 @@ export interface BehaviorCloningOptions {
    * `warmupSteps` uses k / warmupSteps of it). Default 0: the full rate from the first step.
    */
   readonly warmupSteps?: number;
+  /**
+   * A multiplier on the learning rate, asked before each step with the step's index (from 0)
+   * and the seconds since training started; applied on top of the warm-up. For example a decay
+   * over the last quarter of a wall-clock budget of T seconds:
+   * `({ seconds }) => Math.min(1, Math.max(0, (T - seconds) / (0.25 * T)))`.
+   * Default: 1 throughout. A value that is not a finite number >= 0 stops training with an
+   * OptionsError.
+   */
+  readonly learningRateSchedule?: (at: { readonly step: number; readonly seconds: number }) => number;
   /** Seed of the sample order. Default 0. */
   readonly seed?: number;
   /** Steps between validation losses (default: at the end of each epoch only). */
@@ -115,6 +124,9 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
     positive('workers', options.workers);
     if (options.warmupSteps !== undefined && !(Number.isInteger(options.warmupSteps) && options.warmupSteps >= 0)) {
       throw new OptionsError(`BehaviorCloning: warmupSteps must be an integer >= 0, got ${String(options.warmupSteps)}`);
+    }
+    if (options.learningRateSchedule !== undefined && typeof options.learningRateSchedule !== 'function') {
+      throw new OptionsError('BehaviorCloning: learningRateSchedule must be a function ({ step, seconds }) => multiplier');
     }
     const limit = options.policy.config.max_position_embeddings;
     for (const [set, list] of [['train', options.train], ['validation', options.validation ?? []]] as const) {
@@ -180,7 +192,21 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
             break outer;
           }
           const n = batch.reduce((a, s) => a + scoredTokens(s), 0);
-          const learningRate = adamw.learningRate * Math.min(1, (step + 1) / Math.max(1, o.warmupSteps ?? 0));
+          let factor = 1;
+          if (o.learningRateSchedule) {
+            // A failing schedule stops training; the steps done so far are kept in the policy.
+            try {
+              factor = o.learningRateSchedule({ step, seconds: (performance.now() - started) / 1000 });
+            } catch (error) {
+              await sync();
+              throw error;
+            }
+            if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0) {
+              await sync();
+              throw new OptionsError(`BehaviorCloning: learningRateSchedule returned ${String(factor)} at step ${step}; it must return a finite number >= 0`);
+            }
+          }
+          const learningRate = adamw.learningRate * Math.min(1, (step + 1) / Math.max(1, o.warmupSteps ?? 0)) * factor;
           let result: OptimizerStepResult;
           if (parallel) {
             parallel.learningRate = learningRate;
