@@ -56,6 +56,8 @@ const settings = {
   grpo: { num_generations: 4, tasks_per_iteration: 4, learning_rate: 5e-4, beta: 0, drop_zero_std: true, temperature: 1, max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
 };
 
+if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
+
 function successOf(r: EvaluationReport): number {
   return Math.round(r.success * 1000) / 1000;
 }
@@ -90,7 +92,6 @@ async function main(): Promise<void> {
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>
     evaluate(tasks, { agent: small.agentFor(p), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
-  if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
   // Linear decay to 0 over the last `decay_fraction` of a budget of `budgetS` seconds.
   const decayOver = (budgetS: number) => ({ seconds }: { seconds: number }): number =>
     settings.bc.decay_fraction > 0 ? Math.min(1, Math.max(0, (budgetS - seconds) / (settings.bc.decay_fraction * budgetS))) : 1;
