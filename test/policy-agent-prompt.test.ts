@@ -196,6 +196,33 @@ describe('AgentPrompt token budget', () => {
     assert.ok(!tight.text.includes('e'.repeat(301)), 'errors are clipped');
     assert.match(tight.text, /Round 9\n\nTask Instruction: Add the blue mug to the cart/);
   });
+
+  test('a long action error is cut until the prompt fits; the episode is not ended by the budget', () => {
+    // A failed click lists the page's candidates: hundreds of characters the prompt cannot drop
+    // like the page. Find the smallest budget that still builds: there the error is cut shorter
+    // than the 80 characters the last resort used to keep, which would not fit.
+    const candidates = Array.from({ length: 30 }, (_, i) => `[${i + 1}] link "Blue Ceramic Mug ${i}"`).join(', ');
+    const error = `no link named "Blue Walnut Patel"; links on the page: ${candidates}`;
+    const state: AgentState = { intent: STATE.intent, history: STATE.history!, observation: obs(longText, { lastActionError: error }) };
+    const at = (max: number) => new AgentPrompt({ tokenizer, template: 'plain', think: false, maxPromptTokens: max });
+    let smallest = 400;
+    while (smallest > 1) {
+      try {
+        at(smallest - 1).build(state);
+        smallest -= 1;
+      } catch (e) {
+        assert.ok(e instanceof PromptBudgetError);
+        break;
+      }
+    }
+    const built = at(smallest).build(state);
+    assert.ok(built.promptIds!.length <= smallest);
+    const shown = /Last action failed: (.*)/.exec(built.text);
+    assert.ok(shown, 'the prompt still says the last action failed');
+    assert.ok(shown[1]!.length < 80, `the error is cut (${JSON.stringify(shown[1])})`);
+    const with80 = built.text.replace(`Last action failed: ${shown[1]}`, `Last action failed: ${error.slice(0, 80)}`);
+    assert.ok(tokenizer.encode(with80, { addSpecialTokens: false }).length > smallest, 'with 80 characters of the error it would not fit');
+  });
 });
 
 describe('AgentPrompt replies and options', () => {

@@ -284,15 +284,20 @@ export class AgentPrompt {
       }
     }
     // Last resort, so a history of long garbage replies never stops a run: the task and this
-    // round's header only (every earlier round, the page and most of the error left out).
-    const msgs: ChatMessage[] = [];
-    if (this.systemPrompt !== undefined) msgs.push({ role: 'system', content: this.systemPrompt });
+    // round's header only (every earlier round, the page and most of the error left out). The
+    // error is cut shorter until it fits: a failed action with a long error (a list of
+    // candidates) must not end the episode; at least "Last action failed: …" is kept.
     const error = state.observation.lastActionError;
-    const bare = { ...state.observation, lastActionError: error ? error.slice(0, 80) : null, notices: [] };
-    msgs.push({ role: 'user', content: this.userMessage(earlier + 1, state.intent, bare, PAGE_OMITTED, true, true) });
-    const t = this.template.render(msgs, { addGenerationPrompt: true });
-    const ids = this.encodeText(t);
-    if (ids.length <= max) return { messages: msgs, text: t, promptIds: ids, observationTruncated: true, omittedRounds: earlier };
+    let ids: number[] = [];
+    for (const cut of error ? [80, 40, 16, 0] : [0]) {
+      const msgs: ChatMessage[] = [];
+      if (this.systemPrompt !== undefined) msgs.push({ role: 'system', content: this.systemPrompt });
+      const lastActionError = error ? (cut > 0 ? error.slice(0, cut) : '…') : null;
+      msgs.push({ role: 'user', content: this.userMessage(earlier + 1, state.intent, { ...state.observation, lastActionError, notices: [] }, PAGE_OMITTED, true, true) });
+      const t = this.template.render(msgs, { addGenerationPrompt: true });
+      ids = this.encodeText(t);
+      if (ids.length <= max) return { messages: msgs, text: t, promptIds: ids, observationTruncated: true, omittedRounds: earlier };
+    }
     throw new PromptBudgetError(`AgentPrompt: maxPromptTokens ${max} leaves no room for the page: the system prompt, the task and round 1 alone take ${ids.length} tokens; raise maxPromptTokens or shorten the system prompt`);
   }
 
