@@ -166,7 +166,7 @@ describe('BehaviorCloning', () => {
     }
   });
 
-  test('learningRateSchedule multiplies the rate (after warm-up) by step and time; a bad value stops training with the steps kept', async () => {
+  test('learningRateSchedule multiplies the rate (after warm-up) by step and time; a bad value or a throwing listener stops training with the steps kept', async () => {
     const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
     const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
     const policy = tiny();
@@ -196,6 +196,16 @@ describe('BehaviorCloning', () => {
       let change = 0;
       for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change += Math.abs(x - before.get(name)!.data[i]!); });
       assert.ok(change > 0, 'the two steps before the bad value are in the policy');
+      // The same for any user code in the loop, such as a step listener that throws.
+      const before2 = await policy.exportWeights();
+      const loud = new BehaviorCloning({ policy, train, epochs: 100, maxSteps: 10, batchTokens: 600, workers: 2, optimizer: { learningRate: 4e-3 } });
+      loud.on('step', (e) => {
+        if (e.step === 2) throw new Error('listener failed');
+      });
+      await assert.rejects(loud.train(), /listener failed/);
+      let change2 = 0;
+      for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change2 += Math.abs(x - before2.get(name)!.data[i]!); });
+      assert.ok(change2 > 0, 'the steps before the listener threw are in the policy');
       assert.throws(() => new BehaviorCloning({ policy, train, learningRateSchedule: 0.5 as unknown as () => number }), OptionsError);
     } finally {
       policy.dispose();

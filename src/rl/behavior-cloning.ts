@@ -192,19 +192,9 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
             break outer;
           }
           const n = batch.reduce((a, s) => a + scoredTokens(s), 0);
-          let factor = 1;
-          if (o.learningRateSchedule) {
-            // A failing schedule stops training; the steps done so far are kept in the policy.
-            try {
-              factor = o.learningRateSchedule({ step, seconds: (performance.now() - started) / 1000 });
-            } catch (error) {
-              await sync();
-              throw error;
-            }
-            if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0) {
-              await sync();
-              throw new OptionsError(`BehaviorCloning: learningRateSchedule returned ${String(factor)} at step ${step}; it must return a finite number >= 0`);
-            }
+          const factor = o.learningRateSchedule ? o.learningRateSchedule({ step, seconds: (performance.now() - started) / 1000 }) : 1;
+          if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0) {
+            throw new OptionsError(`BehaviorCloning: learningRateSchedule returned ${String(factor)} at step ${step}; it must return a finite number >= 0`);
           }
           const learningRate = adamw.learningRate * Math.min(1, (step + 1) / Math.max(1, o.warmupSteps ?? 0)) * factor;
           let result: OptimizerStepResult;
@@ -230,6 +220,11 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
       if (o.validateEvery && step % o.validateEvery !== 0) await validate();
       if (o.evaluate && step % o.evaluate.every !== 0 && !aborted) await evaluate();
       await sync();
+    } catch (error) {
+      // User code in the loop (the schedule, a step listener) threw: keep the steps done so far
+      // in the policy (replicas hold them until synced) unless the replicas themselves failed.
+      await sync().catch(() => undefined);
+      throw error;
     } finally {
       optimizer?.dispose();
       await parallel?.close();
