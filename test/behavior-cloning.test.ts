@@ -49,6 +49,13 @@ before(async () => {
   }));
 });
 
+/** Sum of |w - w0| over all weights: how far `policy` moved from the exported weights `from`. */
+async function weightChange(policy: TransformerPolicy, from: Awaited<ReturnType<TransformerPolicy['exportWeights']>>): Promise<number> {
+  let change = 0;
+  for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change += Math.abs(x - from.get(name)!.data[i]!); });
+  return change;
+}
+
 const tiny = (): TransformerPolicy => new TransformerPolicy({
   config: { vocab_size: tokenizer.vocabSize, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64, max_position_embeddings: 1024 },
   seed: 5,
@@ -143,9 +150,7 @@ describe('BehaviorCloning', () => {
         const rates: number[] = [];
         bc.on('step', (e) => rates.push(e.learningRate));
         await bc.train();
-        let change = 0;
-        for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change += Math.abs(x - start.get(name)!.data[i]!); });
-        return { rates, change };
+        return { rates, change: await weightChange(policy, start) };
       } finally {
         policy.dispose();
       }
@@ -193,9 +198,7 @@ describe('BehaviorCloning', () => {
       bad.on('step', (e) => stepsDone.push(e.step));
       await assert.rejects(bad.train(), (e: unknown) => e instanceof OptionsError && /learningRateSchedule returned NaN at step 2/.test(e.message));
       assert.deepEqual(stepsDone, [1, 2]);
-      let change = 0;
-      for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change += Math.abs(x - before.get(name)!.data[i]!); });
-      assert.ok(change > 0, 'the two steps before the bad value are in the policy');
+      assert.ok((await weightChange(policy, before)) > 0, 'the two steps before the bad value are in the policy');
       // The same for any user code in the loop, such as a step listener that throws.
       const before2 = await policy.exportWeights();
       const loud = new BehaviorCloning({ policy, train, epochs: 100, maxSteps: 10, batchTokens: 600, workers: 2, optimizer: { learningRate: 4e-3 } });
@@ -203,9 +206,7 @@ describe('BehaviorCloning', () => {
         if (e.step === 2) throw new Error('listener failed');
       });
       await assert.rejects(loud.train(), /listener failed/);
-      let change2 = 0;
-      for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change2 += Math.abs(x - before2.get(name)!.data[i]!); });
-      assert.ok(change2 > 0, 'the steps before the listener threw are in the policy');
+      assert.ok((await weightChange(policy, before2)) > 0, 'the steps before the listener threw are in the policy');
       assert.throws(() => new BehaviorCloning({ policy, train, learningRateSchedule: 0.5 as unknown as () => number }), OptionsError);
     } finally {
       policy.dispose();
