@@ -8,11 +8,13 @@
 //
 //   npx tsx bench/bc-probe.ts [--minutes 30] [--every 300] [--prompt-tokens 160] [--rename-copies 12]
 //                             [--batch-tokens 2048] [--lr 2e-3] [--seed 1] [--bc-seed 1]
+//                             [--train-demos train.jsonl --test-demos test.jsonl] [--prompt-weight 0] [--rename-words by-position]
+// With --train-demos and --test-demos (saveDemonstrations JSONL) it skips collecting them.
 
 import { parseArgs } from 'node:util';
 import {
   BehaviorCloning, BrowserPool, BundledSuite, STARTER_TEMPLATES, WebEnvironment, collectDemonstrations, createSmallPolicy, ensureChromium,
-  initBackend, renameEntities, startSuiteServer,
+  initBackend, loadDemonstrations, renameEntities, startSuiteServer, type CollectedDemonstration,
 } from '../src/index.js';
 
 const { values: args } = parseArgs({
@@ -26,27 +28,39 @@ const { values: args } = parseArgs({
     lr: { type: 'string', default: '2e-3' },
     seed: { type: 'string', default: '1' },
     'bc-seed': { type: 'string', default: '1' },
+    'prompt-weight': { type: 'string', default: '0' },
+    'rename-words': { type: 'string', default: 'by-position' },
+    'train-demos': { type: 'string' },
+    'test-demos': { type: 'string' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
 
 async function main(): Promise<void> {
   await initBackend();
-  const executablePath = await ensureChromium();
-  await using server = await startSuiteServer({ seed: num('seed') });
-  await using pool = new BrowserPool({ executablePath });
-  const makeEnvironment = (): WebEnvironment => new WebEnvironment({ pool, maxTurns: 6 });
-  const suite = new BundledSuite(server);
-  const train = suite.tasks({ split: 'train', templates: STARTER_TEMPLATES, perTemplate: num('demos-per-template') });
-  const test = suite.tasks({ split: 'test', templates: STARTER_TEMPLATES, perTemplate: 4 });
-  const demos = await collectDemonstrations([...train, ...test], { makeEnvironment, concurrency: 4 });
-  const heldOut = new Set(test.map((t) => t.id));
-  const trainDemos = demos.demonstrations.filter((d) => !heldOut.has(d.taskId));
-  const testDemos = demos.demonstrations.filter((d) => heldOut.has(d.taskId));
+  const collect = async (): Promise<{ trainDemos: CollectedDemonstration[]; testDemos: CollectedDemonstration[] }> => {
+    if (args['train-demos'] !== undefined && args['test-demos'] !== undefined) {
+      return { trainDemos: await loadDemonstrations(args['train-demos']), testDemos: await loadDemonstrations(args['test-demos']) };
+    }
+    const executablePath = await ensureChromium();
+    await using server = await startSuiteServer({ seed: num('seed') });
+    await using pool = new BrowserPool({ executablePath });
+    const makeEnvironment = (): WebEnvironment => new WebEnvironment({ pool, maxTurns: 6 });
+    const suite = new BundledSuite(server);
+    const train = suite.tasks({ split: 'train', templates: STARTER_TEMPLATES, perTemplate: num('demos-per-template') });
+    const test = suite.tasks({ split: 'test', templates: STARTER_TEMPLATES, perTemplate: 4 });
+    const demos = await collectDemonstrations([...train, ...test], { makeEnvironment, concurrency: 4 });
+    const heldOut = new Set(test.map((t) => t.id));
+    return {
+      trainDemos: demos.demonstrations.filter((d) => !heldOut.has(d.taskId)),
+      testDemos: demos.demonstrations.filter((d) => heldOut.has(d.taskId)),
+    };
+  };
+  const { trainDemos, testDemos } = await collect();
 
   const small = createSmallPolicy(trainDemos, { seed: num('seed'), settings: { maxPromptTokens: num('prompt-tokens') } });
   const { policy, tokenizer } = small;
-  const samples = small.samples(renameEntities(trainDemos, { copies: num('rename-copies'), seed: num('seed') }));
+  const samples = small.samples(renameEntities(trainDemos, { copies: num('rename-copies'), words: args['rename-words'] as 'by-position' | 'any-position', seed: num('seed') }));
   const probe = testDemos.flatMap((d) => small.samples([d]).map((s) => ({ s, template: d.template ?? d.taskId })));
   console.log(`train demos ${trainDemos.length}, BC samples ${samples.length}; probe turns ${probe.length} of ${testDemos.length} test demos`);
   const end = tokenizer.encode('<|im_end|>')[0]!;
@@ -69,7 +83,7 @@ async function main(): Promise<void> {
   };
 
   const bc = new BehaviorCloning({
-    policy, train: samples, epochs: 1000, batchTokens: num('batch-tokens'), workers: 2, optimizer: { learningRate: num('lr') }, seed: num('bc-seed'),
+    policy, train: samples, epochs: 1000, batchTokens: num('batch-tokens'), workers: 2, optimizer: { learningRate: num('lr') }, promptLossWeight: num('prompt-weight'), seed: num('bc-seed'),
     evaluate: { every: num('every'), run: exactMatch },
   });
   const started = performance.now();

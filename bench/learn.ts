@@ -9,6 +9,7 @@
 //   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 4]
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 256] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0] [--init-std 0.02]
+//                          [--bc-prompt-weight 0] [--rename-words by-position|any-position]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,6 +39,9 @@ const { values: args } = parseArgs({
     // linearly to 0 (0: constant). The bc_longer control uses the same shape over its own budget.
     'bc-decay': { type: 'string', default: '0' },
     'init-std': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.initStd) },
+    // BehaviorCloning's promptLossWeight: loss weight of the prompt tokens (0: replies only).
+    'bc-prompt-weight': { type: 'string', default: '0' },
+    'rename-words': { type: 'string', default: 'by-position' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
@@ -51,12 +55,14 @@ const settings = {
   max_turns: num('max-turns'),
   seed: num('seed'),
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
-  prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed',
-  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies') },
+  prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
+  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position' },
   grpo: { num_generations: 4, tasks_per_iteration: 4, learning_rate: 5e-4, beta: 0, drop_zero_std: true, temperature: 1, max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
 };
 
 if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
+if (settings.bc.rename_words !== 'by-position' && settings.bc.rename_words !== 'any-position') throw new Error(`--rename-words must be by-position or any-position, got ${args['rename-words']}`);
+if (!(settings.bc.prompt_loss_weight >= 0 && Number.isFinite(settings.bc.prompt_loss_weight))) throw new Error(`--bc-prompt-weight must be a number >= 0, got ${args['bc-prompt-weight']}`);
 
 function successOf(r: EvaluationReport): number {
   return Math.round(r.success * 1000) / 1000;
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
 
   const small = createSmallPolicy(demonstrations, { seed: settings.seed, settings: { maxPromptTokens: settings.small_policy.maxPromptTokens, initStd: settings.small_policy.initStd } });
   const { policy, tokenizer, prompt } = small;
-  const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, seed: settings.seed }));
+  const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, words: settings.bc.rename_words, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
   const decayOver = (budgetS: number) => ({ seconds }: { seconds: number }): number =>
     settings.bc.decay_fraction > 0 ? Math.min(1, Math.max(0, (budgetS - seconds) / (settings.bc.decay_fraction * budgetS))) : 1;
   const bcFor = (p: TransformerPolicy, budgetS: number): BehaviorCloning =>
-    new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, learningRateSchedule: decayOver(budgetS), seed: settings.seed });
+    new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, learningRateSchedule: decayOver(budgetS), promptLossWeight: settings.bc.prompt_loss_weight, seed: settings.seed });
 
   const untrained = await evalOn(policy, test);
   console.log(`untrained ${successOf(untrained)} at ${seconds()} s`);

@@ -1,7 +1,7 @@
 // Tests for the renaming augmentation (src/rl/augment.ts): the names a demonstration copies from
 // its task are found (typed text that occurs in the intent; never quantities), and renamed copies
-// replace them consistently in the intent, pages, element names and actions with new
-// combinations of words seen in training.
+// replace them consistently in the intent, pages, element names, actions and URLs with new
+// combinations of words seen in training, by position or at any position.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -10,9 +10,9 @@ import { OptionsError } from '../src/errors.js';
 import { copiedNames, renameEntities } from '../src/rl/augment.js';
 import type { ExpertDemonstration } from '../src/rl/behavior-cloning.js';
 
-function page(name: string): Observation {
+function page(name: string, url = 'http://127.0.0.1:1/'): Observation {
   return {
-    text: `[1] textbox "Search"\n[2] link "${name}"\n[3] link "Cart"`, url: 'http://127.0.0.1:1/', title: 'Shop', lastActionError: null, notices: [], truncated: false,
+    text: `[1] textbox "Search"\n[2] link "${name}"\n[3] link "Cart"`, url, title: 'Shop', lastActionError: null, notices: [], truncated: false,
     nodes: [{ id: 1, role: 'textbox', name: 'Search', visible: true }, { id: 2, role: 'link', name, visible: true }, { id: 3, role: 'link', name: 'Cart', visible: true }],
   };
 }
@@ -22,8 +22,8 @@ function demo(name: string): ExpertDemonstration {
     intent: `Add 2 of the ${name} to my cart.`,
     turns: [
       { observation: page('Home'), action: { type: 'type', target: { id: 1 }, text: name, pressEnter: true } },
-      { observation: page(name), action: { type: 'type', target: { id: 1 }, text: '2' } },
-      { observation: page(name), action: { type: 'click', target: { role: 'link', name } } },
+      { observation: page(name, `http://127.0.0.1:1/search?q=${name.replaceAll(' ', '+')}`), action: { type: 'type', target: { id: 1 }, text: '2' } },
+      { observation: page(name, `http://127.0.0.1:1/product/${name.toLowerCase().replaceAll(' ', '-')}?from=${encodeURIComponent(name)}`), action: { type: 'click', target: { role: 'link', name } } },
     ],
   };
 }
@@ -34,17 +34,24 @@ describe('renameEntities', () => {
     assert.deepEqual(copiedNames({ intent: 'Search for x', turns: [] }), []);
   });
 
-  test('renamed copies replace the name everywhere with recombined training words', () => {
+  for (const words of ['by-position', 'any-position'] as const) test(`renamed copies replace the name everywhere, URLs too, with training words (${words})`, () => {
     const demos = [demo('Blue Ceramic Mug'), demo('Red Steel Bowl'), demo('Green Oak Lamp')];
-    const out = renameEntities(demos, { copies: 4, seed: 7 });
+    const out = renameEntities(demos, { copies: 4, seed: 7, ...(words === 'any-position' ? { words } : {}) });
     assert.equal(out.length, 3 + 3 * 4);
     assert.deepEqual(out.slice(0, 3), demos, 'originals first, unchanged');
-    const words = [new Set(['Blue', 'Red', 'Green']), new Set(['Ceramic', 'Steel', 'Oak']), new Set(['Mug', 'Bowl', 'Lamp'])];
+    const byPosition = [new Set(['Blue', 'Red', 'Green']), new Set(['Ceramic', 'Steel', 'Oak']), new Set(['Mug', 'Bowl', 'Lamp'])];
+    const all = new Set(byPosition.flatMap((p) => [...p]));
     let changed = 0;
+    let moved = 0;
     for (const copy of out.slice(3)) {
       const [name] = copiedNames(copy);
       assert.ok(name, 'the copy still copies a name from its task');
-      name.split(' ').forEach((w, i) => assert.ok(words[i]!.has(w), `${w} is a training word at position ${i}`));
+      const parts = name.split(' ');
+      assert.equal(parts.length, 3, 'the word count is kept');
+      parts.forEach((w, i) => assert.ok((words === 'by-position' ? byPosition[i]! : all).has(w), `${w} is a training word${words === 'by-position' ? ` at position ${i}` : ''}`));
+      if (!byPosition[0]!.has(parts[0]!)) moved += 1;
+      assert.equal(copy.turns[1]!.observation.url, `http://127.0.0.1:1/search?q=${parts.join('+')}`, 'the query form of the name');
+      assert.equal(copy.turns[2]!.observation.url, `http://127.0.0.1:1/product/${parts.join('-').toLowerCase()}?from=${parts.join('%20')}`, 'slug and percent forms');
       assert.equal(copy.intent, `Add 2 of the ${name} to my cart.`);
       const [first, second, third] = copy.turns;
       assert.equal((first!.action as { text: string }).text, name);
@@ -56,10 +63,12 @@ describe('renameEntities', () => {
       if (!['Blue Ceramic Mug', 'Red Steel Bowl', 'Green Oak Lamp'].includes(name)) changed += 1;
     }
     assert.ok(changed >= 6, `most copies get a new combination (${changed} of 12)`);
-    assert.deepEqual(renameEntities(demos, { copies: 4, seed: 7 }), out, 'seeded');
+    if (words === 'any-position') assert.ok(moved >= 3, `words move between positions: ${moved} of 12 names start with a word no name started with`);
+    assert.deepEqual(renameEntities(demos, { copies: 4, seed: 7, words }), out, 'seeded');
   });
 
   test('a bad copy count is an OptionsError', () => {
     assert.throws(() => renameEntities([], { copies: -1 }), OptionsError);
+    assert.throws(() => renameEntities([], { words: 'random' as never }), /words must be "by-position" or "any-position"/);
   });
 });

@@ -213,6 +213,30 @@ describe('BehaviorCloning', () => {
     }
   });
 
+  test('promptLossWeight also trains on the prompt: the prompt loss falls further, tokens count replies only; bad weights are OptionsErrors', async () => {
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
+    const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
+    // The prompts as sequences of their own (every token but the first trained): their loss shows what the model learned of them.
+    const prompts = train.map((s) => ({ ids: s.promptIds, completionStart: 1 }));
+    const plain = tiny();
+    const weighted = tiny();
+    try {
+      const before = await new BehaviorCloning({ policy: plain, train }).loss(prompts);
+      const r0 = await new BehaviorCloning({ policy: plain, train, epochs: 100, maxSteps: 8, batchTokens: 2048, seed: 1, optimizer: { learningRate: 4e-3 } }).train();
+      const r1 = await new BehaviorCloning({ policy: weighted, train, epochs: 100, maxSteps: 8, batchTokens: 2048, seed: 1, workers: 2, optimizer: { learningRate: 4e-3 }, promptLossWeight: 0.5 }).train();
+      assert.equal(r1.tokens, r0.tokens, 'tokens counts the trained reply tokens either way');
+      const afterPlain = await new BehaviorCloning({ policy: plain, train }).loss(prompts);
+      const afterWeighted = await new BehaviorCloning({ policy: weighted, train }).loss(prompts);
+      assert.ok(afterWeighted < afterPlain - 0.1 && afterWeighted < before - 0.1, `prompt loss: ${before.toFixed(3)} before, ${afterPlain.toFixed(3)} without, ${afterWeighted.toFixed(3)} with the weight`);
+      for (const bad of [-0.1, Number.NaN, Infinity]) {
+        assert.throws(() => new BehaviorCloning({ policy: plain, train, promptLossWeight: bad }), (e: unknown) => e instanceof OptionsError && /promptLossWeight must be a finite number >= 0/.test(e.message));
+      }
+    } finally {
+      plain.dispose();
+      weighted.dispose();
+    }
+  });
+
   test('two data-parallel replicas train like one thread', async () => {
     const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
     const train = demos.flatMap((d) => demonstrationSamples(prompt, d));

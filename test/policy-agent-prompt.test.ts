@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Observation, ObservationNode } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
 import { Agent } from '../src/policy/agent.js';
-import { AgentPrompt, COMPRESSED_OBSERVATION, PromptBudgetError, type AgentState } from '../src/policy/agent-prompt.js';
+import { AgentPrompt, COMPRESSED_OBSERVATION, PromptBudgetError, urlPath, type AgentState } from '../src/policy/agent-prompt.js';
 import { initBackend } from '../src/policy/backend.js';
 import { ChatTemplate, CHATML_TEMPLATE, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
 import { saveCheckpoint } from '../src/policy/checkpoint.js';
@@ -125,6 +125,16 @@ describe('AgentPrompt layout', () => {
     const tight = new AgentPrompt({ restateTask: true, template: 'plain', tokenizer, maxPromptTokens: 150 });
     assert.ok(tight.build(STATE).observationTruncated);
     assert.ok(tight.build(STATE).text.trimEnd().endsWith('Task Instruction: Add the blue mug to the cart'));
+  });
+
+  test('showUrl "path" shows the URL without its origin; false shows neither URL nor title', () => {
+    const pathOnly = new AgentPrompt({ showUrl: 'path' }).messages({ intent: STATE.intent, observation: { ...STATE.observation, url: 'http://127.0.0.1:8080/search?q=blue+mug#top' } });
+    assert.match(pathOnly.at(-1)!.content, /^URL: \/search\?q=blue\+mug#top\nTitle: Shop$/m);
+    assert.equal(urlPath('https://shop.example:8443'), '/');
+    assert.equal(urlPath('about:blank'), 'about:blank', 'no http(s) origin: as is');
+    const none = new AgentPrompt({ showUrl: false }).messages({ intent: STATE.intent, observation: STATE.observation });
+    assert.doesNotMatch(none.at(-1)!.content, /URL:|Title:/);
+    assert.throws(() => new AgentPrompt({ showUrl: 'host' as never }), /showUrl must be true, false or "path"/);
   });
 
   test('think off asks for the bare action; the plain template defaults to role+name targets and no system prompt', () => {

@@ -41,16 +41,18 @@ before(async () => {
 });
 
 describe('DataParallelTrainer', () => {
-  test('two replicas train exactly like one process (loss, grad norm, weights after 3 steps)', async () => {
+  // Plain masks, then loss weights (0.25 on context tokens, as BehaviorCloning's promptLossWeight writes them).
+  const WEIGHTED: ScoredSequence[] = SEQUENCES.map((s) => ({ ids: s.ids, lossMask: Float32Array.from(s.ids, (_, i) => (i >= (s.completionStart ?? 1) ? 1 : 0.25)) }));
+  for (const [label, sequences] of [['masks', SEQUENCES], ['loss weights', WEIGHTED]] as const) test(`two replicas train exactly like one process (loss, grad norm, weights after 3 steps; ${label})`, async () => {
     const single = new TransformerPolicy({ config: CONFIG, seed: 5, initStd: 0.1 });
     const start = new TransformerPolicy({ config: CONFIG, seed: 5, initStd: 0.1 });
     const optimizer = new AdamW(single.parameters, ADAMW);
     const trainer = await DataParallelTrainer.create(start, { workers: 2, adamw: ADAMW });
     try {
-      const batch = packSequences(SEQUENCES);
+      const batch = packSequences(sequences);
       for (let step = 0; step < 3; step++) {
         const a = await optimizer.minimize(() => nextTokenLoss(single, batch));
-        const b = await trainer.step(SEQUENCES);
+        const b = await trainer.step(sequences);
         assert.ok(Math.abs(a.loss - b.loss) < 1e-4, `step ${step}: loss ${a.loss} vs ${b.loss}`);
         assert.ok(Math.abs(a.gradNorm - b.gradNorm) < 1e-4 * Math.max(1, a.gradNorm), `step ${step}: grad norm ${a.gradNorm} vs ${b.gradNorm}`);
       }

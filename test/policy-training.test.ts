@@ -33,10 +33,10 @@ function referenceLoss(config: TransformerConfig, weights: ReadonlyMap<string, R
     const ids = Array.from(s.ids);
     const logits = referenceLogits(config, weights, ids);
     for (let i = 1; i < ids.length; i++) {
-      const scored = s.lossMask ? s.lossMask[i] !== 0 : i >= (s.completionStart ?? 1);
-      if (!scored) continue;
-      sum -= logSoftmaxAt(logits[i - 1]!, ids[i]!);
-      n++;
+      const weight = s.lossMask ? s.lossMask[i]! : i >= (s.completionStart ?? 1) ? 1 : 0;
+      if (weight === 0) continue;
+      sum -= weight * logSoftmaxAt(logits[i - 1]!, ids[i]!);
+      n += weight;
     }
   }
   return sum / n;
@@ -95,6 +95,23 @@ describe('nextTokenLoss', () => {
       const ref = referenceLoss(model.config, weights, seqs);
       assert.ok(Math.abs(got - ref) / Math.max(1, Math.abs(ref)) < 1e-4, `${got} vs ${ref}`);
       assert.ok(Math.abs(got - referenceLoss(model.config, weights, [{ ids: MULTI_TURN.ids }, SHORT])) > 1e-3, 'the mask matters');
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('loss weights: the weighted mean NLL of the float64 reference; a bad weight is an OptionsError', async () => {
+    const model = new TransformerPolicy({ config: CONFIG, seed: 7, initStd: 0.2 });
+    try {
+      const weights = await model.exportWeights();
+      const seqs: ScoredSequence[] = [{ ids: MULTI_TURN.ids, lossMask: [0, 0.1, 0.1, 1, 1, 0.1, 0.1, 1, 2] }, SHORT];
+      const got = await lossOf(model, seqs);
+      const ref = referenceLoss(model.config, weights, seqs);
+      assert.ok(Math.abs(got - ref) / Math.max(1, Math.abs(ref)) < 1e-4, `${got} vs ${ref}`);
+      assert.ok(Math.abs(got - (await lossOf(model, [MULTI_TURN, SHORT]))) > 1e-3, 'the weights matter');
+      assert.equal(packSequences(seqs).unweighted, false);
+      assert.equal(packSequences([MULTI_TURN, SHORT]).unweighted, true);
+      assert.throws(() => packSequences([{ ids: [1, 2, 3], lossMask: [0, -1, 1] }]), (e: unknown) => e instanceof OptionsError && /lossMask\[1\] = -1/.test(e.message));
     } finally {
       model.dispose();
     }

@@ -60,6 +60,33 @@ describe('createSmallPolicy', () => {
     }
   });
 
+  test('under a budget the tokenizer knows the budget\'s own wording, and URLs lose their origin', () => {
+    // Long pages (40 links), so the budget cuts them and writes its "… N lines below not shown" line.
+    const long = (name: string): Observation => {
+      const nodes = Array.from({ length: 40 }, (_, i) => ({ id: i + 1, role: 'link', name: i === 30 ? name : `Item ${i + 1}`, visible: i < 10 }));
+      return { text: nodes.map((n) => `[${n.id}] link "${n.name}"`).join('\n'), url: `http://127.0.0.1:41234/list?q=${plus(name)}`, title: 'List', lastActionError: null, notices: [], truncated: false, nodes };
+    };
+    const plus = (name: string): string => name.replaceAll(' ', '+');
+    const longDemos: ExpertDemonstration[] = SCRIPTED_SHOP_PRODUCTS.map((p) => ({
+      intent: `Open the ${p.name}.`,
+      turns: [{ observation: long(p.name), action: { type: 'click', target: { role: 'link', name: p.name } } }, { observation: long(p.name), action: { type: 'answer', text: 'done' } }],
+    }));
+    const small = createSmallPolicy(longDemos, { settings: { vocabSize: 600, maxPromptTokens: 120 }, seed: 3 });
+    try {
+      const texts = small.samples(longDemos).map((s) => small.tokenizer.decode(s.promptIds));
+      const marker = texts.map((t) => /… \d+ lines? below not shown \(scroll down to see them\)/.exec(t)?.[0]).find((m) => m !== undefined);
+      assert.ok(marker, 'the budget cut some page');
+      const n = small.tokenizer.encode(marker, { addSpecialTokens: false }).length;
+      assert.ok(n <= 24, `the marker is about a token per word and space, got ${n} tokens for ${JSON.stringify(marker)}`);
+      for (const t of texts) {
+        assert.doesNotMatch(t, /URL: http/, 'the origin is left out');
+        assert.match(t, /URL: \/list\?q=/);
+      }
+    } finally {
+      small.policy.dispose();
+    }
+  });
+
   test('its agent acts in an environment and leaks no tensors', async () => {
     const small = createSmallPolicy(demos, { settings: { vocabSize: 600, maxNewTokens: 8 }, seed: 3 });
     const env = new ScriptedEnvironment(scriptedShop());

@@ -69,8 +69,13 @@ export interface AgentPromptOptions {
   readonly restateTask?: boolean;
   /** Default `** Simplified html **`. */
   readonly placeholder?: string;
-  /** Show the page's URL and title above its text. Default true. */
-  readonly showUrl?: boolean;
+  /**
+   * Show the page's URL and title above its text. `path`: the URL without its origin (path,
+   * query and fragment), for sites at one origin whose host and port carry nothing the agent
+   * needs (a local server's random port is a dozen digit tokens in every round; the title still
+   * names the site). Default true.
+   */
+  readonly showUrl?: boolean | 'path';
   /** Characters of page text when it is re-rendered from nodes (name targets, budgets). Default 12,000. */
   readonly maxObservationChars?: number;
   /** Most prompt tokens (needs `tokenizer`). The current page is cut first, then the oldest rounds dropped. */
@@ -159,7 +164,7 @@ export class AgentPrompt {
   readonly compress: boolean;
   readonly restateTask: boolean;
   readonly placeholder: string;
-  readonly showUrl: boolean;
+  readonly showUrl: boolean | 'path';
   readonly maxObservationChars: number;
   readonly maxPromptTokens: number | undefined;
   readonly minObservationTokens: number;
@@ -187,6 +192,7 @@ export class AgentPrompt {
     this.restateTask = options.restateTask ?? false;
     this.placeholder = options.placeholder ?? COMPRESSED_OBSERVATION;
     this.showUrl = options.showUrl ?? true;
+    if (this.showUrl !== true && this.showUrl !== false && this.showUrl !== 'path') throw new OptionsError(`AgentPrompt: showUrl must be true, false or "path", got ${JSON.stringify(options.showUrl)}`);
     this.maxObservationChars = options.maxObservationChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
     if (!(this.maxObservationChars > 0)) throw new OptionsError(`AgentPrompt: maxObservationChars must be > 0, got ${String(options.maxObservationChars)}`);
     const system = options.systemPrompt ?? (plain ? false : undefined);
@@ -227,7 +233,7 @@ export class AgentPrompt {
     for (const notice of observation.notices ?? []) about.push(`Notice: ${clip(notice)}`);
     if (page === undefined) about.push(this.placeholder);
     else {
-      if (this.showUrl && observation.url) about.push(`URL: ${observation.url}`);
+      if (this.showUrl && observation.url) about.push(`URL: ${this.showUrl === 'path' ? urlPath(observation.url) : observation.url}`);
       if (this.showUrl && observation.title) about.push(`Title: ${observation.title}`);
       about.push(page);
     }
@@ -382,6 +388,14 @@ export class AgentPrompt {
     }
     return best;
   }
+}
+
+/** `url` without its origin (path, query, fragment); the URL itself when it has no http(s) origin. */
+export function urlPath(url: string): string {
+  const m = /^https?:\/\/[^/?#]*/i.exec(url);
+  if (m === null) return url;
+  const rest = url.slice(m[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 function checkState(state: AgentState): void {

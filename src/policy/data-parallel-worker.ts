@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from './backend.js';
-import { AdamW, packSequences, tokenLogprobs, type AdamWOptions, type ScoredSequence } from './training.js';
+import { AdamW, negLogLikelihoodSum, packSequences, type AdamWOptions, type ScoredSequence } from './training.js';
 import { TransformerPolicy, type NamedWeight } from './transformer.js';
 import type { TransformerConfig } from './config.js';
 
@@ -25,7 +25,7 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
-  | { type: 'grad'; sequences: ScoredSequence[]; totalTokens: number }
+  | { type: 'grad'; sequences: ScoredSequence[]; totalWeight: number }
   | { type: 'apply'; learningRate: number }
   | { type: 'weights' }
   | { type: 'close' };
@@ -59,12 +59,12 @@ async function main(): Promise<void> {
             return;
           }
           const batch = packSequences(request.sequences, init.config.vocab_size);
-          // Sum of this share's NLL over the whole batch's token count: replicas' gradients add up
-          // to the gradient of the batch mean.
-          const scale = 1 / request.totalTokens;
+          // Sum of this share's (weighted) NLL over the whole batch's total loss weight: replicas'
+          // gradients add up to the gradient of the batch's weighted mean.
+          const scale = 1 / request.totalWeight;
           const names = init.layout.map(([name]) => name);
           const vars = names.map((n) => policy.param(n));
-          const { value, grads: g } = tf.variableGrads(() => tf.mul(tf.neg(tf.sum(tokenLogprobs(policy, batch))), scale) as tf.Scalar, vars);
+          const { value, grads: g } = tf.variableGrads(() => tf.mul(negLogLikelihoodSum(policy, batch), scale) as tf.Scalar, vars);
           for (let i = 0; i < names.length; i++) {
             const [, offset, size] = init.layout[i]!;
             const t = g[vars[i]!.name]!;

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { OptionsError, WebAgentError } from '../errors.js';
 import type { BackendChoice } from './backend.js';
-import { ADAMW_DEFAULTS, packSequences, type AdamWOptions, type ScoredSequence, type OptimizerStepResult } from './training.js';
+import { ADAMW_DEFAULTS, lossWeight, packSequences, type AdamWOptions, type ScoredSequence, type OptimizerStepResult } from './training.js';
 import type { TransformerPolicy } from './transformer.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './data-parallel-worker.js';
 
@@ -128,8 +128,9 @@ export class DataParallelTrainer {
   async step(sequences: readonly ScoredSequence[]): Promise<OptimizerStepResult> {
     const started = performance.now();
     if (this.closed) throw new OptionsError('this DataParallelTrainer was closed');
-    const totalTokens = packSequences(sequences, this.vocabSize).rows.length;
-    if (totalTokens === 0) throw new OptionsError('the batch has no scored tokens: every loss mask is 0');
+    const packed = packSequences(sequences, this.vocabSize);
+    if (packed.rows.length === 0) throw new OptionsError('the batch has no scored tokens: every loss mask is 0');
+    const totalWeight = lossWeight(packed);
     const shares: ScoredSequence[][] = this.replicas.map(() => []);
     const load = this.replicas.map(() => 0);
     const order = sequences.map((s, i) => [s.ids.length, i] as const).sort((a, b) => b[0] - a[0]);
@@ -138,7 +139,7 @@ export class DataParallelTrainer {
       shares[r]!.push(toPlain(sequences[i]!));
       load[r]! += length;
     }
-    const replies = await Promise.all(this.replicas.map((r, i) => this.call(r, { type: 'grad', sequences: shares[i]!, totalTokens })));
+    const replies = await Promise.all(this.replicas.map((r, i) => this.call(r, { type: 'grad', sequences: shares[i]!, totalWeight })));
     this.timings.gradMs = Math.max(...replies.map((r) => (r.type === 'grad' ? r.ms : 0)));
     const lossSum = replies.reduce((a, r) => a + (r.type === 'grad' ? r.lossSum : 0), 0);
     // All-reduce on the coordinator: sum of the replicas' gradients into the shared buffer.
@@ -151,7 +152,7 @@ export class DataParallelTrainer {
     const applied = await Promise.all(this.replicas.map((r) => this.call(r, { type: 'apply', learningRate: this.learningRate })));
     this.timings.stepMs = performance.now() - started;
     const gradNorm = applied[0]!.type === 'applied' ? applied[0]!.gradNorm : NaN;
-    return { loss: lossSum / totalTokens, gradNorm };
+    return { loss: lossSum / totalWeight, gradNorm };
   }
 
   /** Copies the replicas' (identical) weights into `policy`. */
@@ -182,7 +183,7 @@ export class DataParallelTrainer {
 function toPlain(s: ScoredSequence): ScoredSequence {
   return {
     ids: Int32Array.from(s.ids),
-    ...(s.lossMask !== undefined ? { lossMask: Uint8Array.from(s.lossMask) } : {}),
+    ...(s.lossMask !== undefined ? { lossMask: s.lossMask instanceof Uint8Array ? Uint8Array.from(s.lossMask) : Float32Array.from(s.lossMask) } : {}),
     ...(s.completionStart !== undefined ? { completionStart: s.completionStart } : {}),
   };
 }

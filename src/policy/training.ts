@@ -15,7 +15,8 @@ export interface ScoredSequence {
   /**
    * Which tokens carry loss / are scored: 1 per trained token (the model's own tokens), 0 for
    * context (prompt, observations). Same length as `ids`; token 0 is never scored (nothing
-   * predicts it). Shorthand: `completionStart`.
+   * predicts it). Shorthand: `completionStart`. Other values >= 0 weight a token's loss (a
+   * prompt loss weight of 0.1 on context tokens, say): the loss is then the weighted mean.
    */
   readonly lossMask?: ArrayLike<number>;
   /** Tokens from this index on are scored (used when `lossMask` is absent). */
@@ -34,6 +35,10 @@ export interface TokenBatch {
   readonly rows: Int32Array;
   /** The scored token (the one at row + 1). */
   readonly targets: Int32Array;
+  /** Each scored token's loss weight (its `lossMask` value; 1 with `completionStart`). */
+  readonly weights: Float32Array;
+  /** True when every weight is 1 (the loss is a plain mean). */
+  readonly unweighted: boolean;
   /** For each sequence, the [start, end) range of its scored tokens in rows/targets. */
   readonly spans: ReadonlyArray<readonly [number, number]>;
 }
@@ -45,6 +50,7 @@ export function packSequences(sequences: readonly ScoredSequence[], vocabSize?: 
   const ids = new Int32Array(sequences.length * width);
   const rows: number[] = [];
   const targets: number[] = [];
+  const weights: number[] = [];
   const spans: Array<[number, number]> = [];
   sequences.forEach((seq, b) => {
     const n = seq.ids.length;
@@ -59,15 +65,17 @@ export function packSequences(sequences: readonly ScoredSequence[], vocabSize?: 
       const id = seq.ids[i]!;
       if (!Number.isInteger(id) || id < 0 || (vocabSize !== undefined && id >= vocabSize)) throw new OptionsError(`sequence ${b}: ids[${i}] = ${id} is not a token id${vocabSize ? ` in [0, ${vocabSize})` : ''}`);
       ids[b * width + i] = id;
-      const scored = seq.lossMask !== undefined ? seq.lossMask[i] !== 0 : i >= start;
-      if (i >= 1 && scored) {
+      const weight = seq.lossMask !== undefined ? seq.lossMask[i]! : i >= start ? 1 : 0;
+      if (!(weight >= 0 && Number.isFinite(weight))) throw new OptionsError(`sequence ${b}: lossMask[${i}] = ${String(weight)}; a loss weight must be a finite number >= 0`);
+      if (i >= 1 && weight !== 0) {
         rows.push(b * width + i - 1);
         targets.push(id);
+        weights.push(weight);
       }
     }
     spans.push([first, rows.length]);
   });
-  return { ids, batch: sequences.length, width, rows: Int32Array.from(rows), targets: Int32Array.from(targets), spans };
+  return { ids, batch: sequences.length, width, rows: Int32Array.from(rows), targets: Int32Array.from(targets), weights: Float32Array.from(weights), unweighted: weights.every((w) => w === 1), spans };
 }
 
 /**
@@ -106,10 +114,24 @@ function targetLogprobs(logits: tf.Tensor2D, targets: Int32Array, vocab: number)
   return fn(logits) as tf.Tensor1D;
 }
 
-/** Mean negative log-likelihood over the scored tokens (behaviour cloning's loss). */
+/** Mean negative log-likelihood over the scored tokens, weighted by their loss weights (behaviour cloning's loss). */
 export function nextTokenLoss(policy: TransformerPolicy, batch: TokenBatch): tf.Scalar {
   if (batch.rows.length === 0) throw new OptionsError('the batch has no scored tokens: every loss mask is 0');
-  return tf.neg(tf.mean(tokenLogprobs(policy, batch)));
+  return tf.div(negLogLikelihoodSum(policy, batch), lossWeight(batch));
+}
+
+/** Sum over the scored tokens of weight * -log pi(token). Differentiable. */
+export function negLogLikelihoodSum(policy: TransformerPolicy, batch: TokenBatch): tf.Scalar {
+  const lp = tokenLogprobs(policy, batch);
+  return tf.neg(tf.sum(batch.unweighted ? lp : tf.mul(lp, tf.tensor1d(batch.weights))));
+}
+
+/** The sum of a batch's loss weights (its scored-token count when unweighted). */
+export function lossWeight(batch: TokenBatch): number {
+  if (batch.unweighted) return batch.rows.length;
+  let total = 0;
+  for (const w of batch.weights) total += w;
+  return total;
 }
 
 /**

@@ -33,33 +33,44 @@ export interface RenameOptions {
   /** Renamed copies per demonstration (the original is kept too). Default 3. */
   readonly copies?: number;
   readonly seed?: number;
+  /**
+   * Where a new name's words come from: `by-position` (default), the i-th word from the i-th
+   * words of the copied names with as many words; `any-position`, from every word of every
+   * copied name, so a word is not tied to its place in a name (a model that memorised which
+   * words start names copies the rest of a new name but not its first word).
+   */
+  readonly words?: 'by-position' | 'any-position';
 }
 
 /**
  * Returns the demonstrations followed by `copies` renamed copies of each one that copies a name
- * from its task. A new name keeps the old one's word count; its i-th word is drawn from the i-th
- * words of every copied name of that length across `demonstrations` (so only words seen in
- * training appear), and it replaces the old name everywhere in the copy: intent, page text,
- * element names and values, and actions.
+ * from its task. A new name keeps the old one's word count; its words are drawn from the words
+ * of the copied names across `demonstrations` (so only words seen in training appear), by
+ * position or from any position (`words`). The new name replaces the old one everywhere in the copy:
+ * intent, page text, element names and values, actions, and the forms URLs write it in (a query
+ * `Amber+Copper+Towel` or `Amber%20Copper%20Towel`, a slug `amber-copper-towel`).
  */
 export function renameEntities(demonstrations: readonly ExpertDemonstration[], options: RenameOptions = {}): ExpertDemonstration[] {
   const copies = options.copies ?? 3;
   if (!Number.isInteger(copies) || copies < 0) throw new OptionsError(`renameEntities: copies must be an integer >= 0, got ${String(options.copies)}`);
+  const words = options.words ?? 'by-position';
+  if (words !== 'by-position' && words !== 'any-position') throw new OptionsError(`renameEntities: words must be "by-position" or "any-position", got ${JSON.stringify(options.words)}`);
+  const anyPosition = words === 'any-position';
   const rng = new Rng(options.seed ?? 0);
   const named = demonstrations.map((d) => ({ demo: d, names: copiedNames(d) }));
-  // Word pools by (word count, position).
-  const pools = new Map<string, Set<string>>();
+  // Word pools: by (word count, position), or one pool of every word.
+  const pools = new Map<string, string[]>();
+  const keyOf = (count: number, i: number): string => (anyPosition ? '*' : `${count}:${i}`);
   for (const { names } of named) {
     for (const name of names) {
       const words = name.split(' ');
       words.forEach((w, i) => {
-        const key = `${words.length}:${i}`;
-        if (!pools.has(key)) pools.set(key, new Set());
-        pools.get(key)!.add(w);
+        const pool = pools.get(keyOf(words.length, i)) ?? [];
+        if (!pool.includes(w)) pool.push(w);
+        pools.set(keyOf(words.length, i), pool);
       });
     }
   }
-  const poolOf = new Map([...pools].map(([k, v]) => [k, [...v]]));
   const out: ExpertDemonstration[] = [...demonstrations];
   for (const { demo, names } of named) {
     if (names.length === 0) continue;
@@ -68,14 +79,20 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
       let text = json;
       // Longest first, so a name inside another is not replaced inside the longer one's copy.
       for (const name of [...names].sort((a, b) => b.length - a.length)) {
-        const words = name.split(' ');
-        const fresh = words.map((_, i) => rng.pick(poolOf.get(`${words.length}:${i}`)!)).join(' ');
-        text = text.split(jsonInner(name)).join(jsonInner(fresh));
+        const fresh = name.split(' ').map((_, i, words) => rng.pick(pools.get(keyOf(words.length, i))!)).join(' ');
+        // URL forms only for names of several words (a one-word name's slug is a common word).
+        const forms = name.includes(' ') ? [(n: string) => n, (n: string) => n.replaceAll(' ', '+'), (n: string) => n.replaceAll(' ', '%20'), slug] : [(n: string) => n];
+        for (const form of forms) text = text.split(jsonInner(form(name))).join(jsonInner(form(fresh)));
       }
       out.push(JSON.parse(text) as ExpertDemonstration);
     }
   }
   return out;
+}
+
+/** A name as URL paths write it: lower case, runs of anything but letters and digits as one `-`. */
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '');
 }
 
 /** `s` as it appears inside a JSON string literal. */

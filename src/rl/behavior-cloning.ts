@@ -13,7 +13,7 @@ import type { Action, Observation } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import type { AgentHistoryTurn, AgentPrompt, EncodedTurn } from '../policy/agent-prompt.js';
 import { DataParallelTrainer } from '../policy/data-parallel.js';
-import { AdamW, nextTokenLoss, packSequences, type AdamWOptions, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
+import { AdamW, lossWeight, nextTokenLoss, packSequences, type AdamWOptions, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
 import type { TransformerPolicy } from '../policy/transformer.js';
 
 /** An expert episode: the task's intent and, per turn, what the expert saw, did and why. */
@@ -48,6 +48,15 @@ export interface BehaviorCloningOptions {
   readonly policy: TransformerPolicy;
   /** Training sequences with loss masks (for example from `demonstrationSamples`). */
   readonly train: readonly ScoredSequence[];
+  /**
+   * Loss weight of the context (prompt) tokens of `train`, next to 1 on the trained tokens, as
+   * OpenAI's fine-tuning `prompt_loss_weight`. Default 0: the loss is on the assistant tokens
+   * only. A small weight (0.1) also trains the model to predict the prompt: in web-agent
+   * prompts the task's names recur (task line, URL, title, links, earlier replies), so this is
+   * extra practice at the copying a reply needs. The reported train loss is then the weighted
+   * mean; the validation loss stays on the assistant tokens.
+   */
+  readonly promptLossWeight?: number;
   readonly validation?: readonly ScoredSequence[];
   /** Passes over `train`. Default 1. */
   readonly epochs?: number;
@@ -99,6 +108,20 @@ export interface BehaviorCloningResult {
   readonly aborted: boolean;
 }
 
+/** `s` with `weight` on its context tokens (1 stays on the trained ones), and its trained-token count. */
+function withPromptWeight(s: ScoredSequence, weight: number): ScoredSequence & { readonly supervised: number } {
+  const supervised = scoredTokens(s);
+  if (weight === 0) return { ...s, supervised };
+  const n = s.ids.length;
+  const start = s.completionStart ?? 1;
+  const lossMask = new Float32Array(n);
+  for (let i = 1; i < n; i++) {
+    const own = s.lossMask !== undefined ? s.lossMask[i]! : i >= start ? 1 : 0;
+    lossMask[i] = own !== 0 ? own : weight;
+  }
+  return { ids: s.ids, lossMask, supervised };
+}
+
 function scoredTokens(s: ScoredSequence): number {
   if (s.lossMask) {
     let n = 0;
@@ -125,6 +148,9 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
     if (options.warmupSteps !== undefined && !(Number.isInteger(options.warmupSteps) && options.warmupSteps >= 0)) {
       throw new OptionsError(`BehaviorCloning: warmupSteps must be an integer >= 0, got ${String(options.warmupSteps)}`);
     }
+    if (options.promptLossWeight !== undefined && !(Number.isFinite(options.promptLossWeight) && options.promptLossWeight >= 0)) {
+      throw new OptionsError(`BehaviorCloning: promptLossWeight must be a finite number >= 0, got ${String(options.promptLossWeight)}`);
+    }
     if (options.learningRateSchedule !== undefined && typeof options.learningRateSchedule !== 'function') {
       throw new OptionsError('BehaviorCloning: learningRateSchedule must be a function ({ step, seconds }) => multiplier');
     }
@@ -145,8 +171,8 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
     for (const batch of packByTokens(sequences, { maxTokens: batchTokens })) {
       const packed = packSequences(batch, this.options.policy.config.vocab_size);
       const l = tf.tidy(() => nextTokenLoss(this.options.policy, packed));
-      sum += (await l.data())[0]! * packed.rows.length;
-      count += packed.rows.length;
+      sum += (await l.data())[0]! * lossWeight(packed);
+      count += lossWeight(packed);
       l.dispose();
     }
     return sum / count;
@@ -162,6 +188,7 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
     const adamw = { learningRate: 1e-3, weightDecay: 0.01, maxGradNorm: 1, ...o.optimizer };
     const parallel = workers > 1 ? await DataParallelTrainer.create(policy, { workers, adamw }) : undefined;
     const optimizer = parallel ? undefined : new AdamW(policy.parameters, adamw);
+    const train = o.train.map((s) => withPromptWeight(s, o.promptLossWeight ?? 0));
     let step = 0;
     let tokens = 0;
     let epochLoss = 0;
@@ -186,12 +213,12 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
       outer: for (let epoch = 0; epoch < epochs; epoch++) {
         epochLoss = 0;
         epochTokens = 0;
-        for (const batch of packByTokens(o.train, { maxTokens: o.batchTokens ?? 4096, rng })) {
+        for (const batch of packByTokens(train, { maxTokens: o.batchTokens ?? 4096, rng })) {
           if (options.signal?.aborted) {
             aborted = true;
             break outer;
           }
-          const n = batch.reduce((a, s) => a + scoredTokens(s), 0);
+          const n = batch.reduce((a, s) => a + s.supervised, 0);
           const factor = o.learningRateSchedule ? o.learningRateSchedule({ step, seconds: (performance.now() - started) / 1000 }) : 1;
           if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0) {
             throw new OptionsError(`BehaviorCloning: learningRateSchedule returned ${String(factor)} at step ${step}; it must return a finite number >= 0`);

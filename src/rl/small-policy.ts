@@ -9,14 +9,17 @@
 // - the task restated after the current page (`restateTask`), a few tokens before the reply that
 //   copies from it;
 // - a short prompt budget (the current page cut around the viewport, earlier pages compressed to
-//   the placeholder): prompt tokens carry no loss, so a shorter prompt is more steps per second.
+//   the placeholder): prompt tokens carry no loss, so a shorter prompt is more steps per second;
+//   for the same reason URLs are shown without their origin (`showUrl: 'path'`: a local server's
+//   host and random port were a fifth of every prompt) and the tokenizer learns the budget's
+//   own wording.
 //
 // `bench/learn.ts` and `examples/quickstart.ts` both build their policy here, so the benchmark
 // measures what the quickstart trains.
 
 import { Agent } from '../policy/agent.js';
-import { AgentPrompt, type AgentHistoryTurn, type EncodedTurn } from '../policy/agent-prompt.js';
-import { LocalChatPolicy } from '../policy/chat.js';
+import { AgentPrompt, PromptBudgetError, type AgentHistoryTurn, type AgentState, type EncodedTurn } from '../policy/agent-prompt.js';
+import { LocalChatPolicy, type ChatMessage } from '../policy/chat.js';
 import { trainBpeTokenizer } from '../policy/bpe-trainer.js';
 import { HfTokenizer } from '../policy/tokenizer.js';
 import { TransformerPolicy } from '../policy/transformer.js';
@@ -88,7 +91,8 @@ export interface SmallPolicy {
 /**
  * The texts the tokenizer is trained on: every turn's messages exactly as the prompt renders them
  * (round headers, task line, URL and title, the page) and the replies, so the prompt's own
- * wording is a few tokens rather than spelled out letter by letter.
+ * wording is a few tokens rather than spelled out letter by letter. A prompt with a token budget
+ * renders them as the budget cuts them (`build`), with its own wording for what it left out.
  */
 export function demonstrationCorpus(prompt: AgentPrompt, demonstrations: readonly ExpertDemonstration[]): string[] {
   const corpus: string[] = [];
@@ -96,12 +100,24 @@ export function demonstrationCorpus(prompt: AgentPrompt, demonstrations: readonl
     const history: AgentHistoryTurn[] = [];
     for (const t of d.turns) {
       const reply = demonstrationReply(prompt, t);
-      for (const m of prompt.messages({ intent: d.intent, history, observation: t.observation })) if (m.role === 'user') corpus.push(m.content);
+      const state = { intent: d.intent, history, observation: t.observation };
+      const messages = prompt.maxPromptTokens === undefined ? prompt.messages(state) : budgeted(prompt, state);
+      for (const m of messages) if (m.role === 'user') corpus.push(m.content);
       corpus.push(reply);
       history.push({ observation: t.observation, reply });
     }
   }
   return corpus;
+}
+
+/** The messages as the budget cuts them; whole when even the last resort is over budget (a draft tokenizer may spell the budget's wording out). */
+function budgeted(prompt: AgentPrompt, state: AgentState): ChatMessage[] {
+  try {
+    return prompt.build(state).messages;
+  } catch (error) {
+    if (error instanceof PromptBudgetError) return prompt.messages(state);
+    throw error;
+  }
 }
 
 /**
@@ -118,9 +134,16 @@ export function createSmallPolicy(
   if (settings.maxPromptTokens + settings.maxNewTokens > settings.model.max_position_embeddings) {
     throw new OptionsError(`createSmallPolicy: maxPromptTokens (${settings.maxPromptTokens}) + maxNewTokens (${settings.maxNewTokens}) exceed max_position_embeddings (${settings.model.max_position_embeddings}); lower the budgets or raise max_position_embeddings`);
   }
-  const draft = new AgentPrompt({ template: 'plain', think: false, targets: 'name', restateTask: true });
-  const tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(demonstrationCorpus(draft, demonstrations), { vocabSize: settings.vocabSize, specialTokens: [...SMALL_POLICY_SPECIAL_TOKENS] }));
-  const prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: settings.maxPromptTokens });
+  const format = { template: 'plain', think: false, targets: 'name', restateTask: true, showUrl: 'path' } as const;
+  const trainTokenizer = (corpus: string[]): HfTokenizer =>
+    HfTokenizer.fromJson(trainBpeTokenizer(corpus, { vocabSize: settings.vocabSize, specialTokens: [...SMALL_POLICY_SPECIAL_TOKENS] }));
+  // Two passes: the whole prompts first; then, with that tokenizer counting, the prompts as the
+  // token budget cuts them too, so the budget's own lines ("… 31 lines below not shown (scroll
+  // down to see them)", the page-left-out line) are a few tokens each, not letter by letter.
+  const whole = demonstrationCorpus(new AgentPrompt(format), demonstrations);
+  const draft = new AgentPrompt({ ...format, tokenizer: trainTokenizer(whole), maxPromptTokens: settings.maxPromptTokens });
+  const tokenizer = trainTokenizer([...whole, ...demonstrationCorpus(draft, demonstrations)]);
+  const prompt = new AgentPrompt({ ...format, tokenizer, maxPromptTokens: settings.maxPromptTokens });
   const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0, initStd: settings.initStd });
   policy.engineOptions = { ...policy.engineOptions, maxBatch: settings.maxBatch };
   return {
