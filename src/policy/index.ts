@@ -13,7 +13,7 @@ export {
 } from './generation.js';
 export { SAMPLING_DEFAULTS, resolveSampling, sampleToken, type SamplingOptions, type ResolvedSampling } from './sampling.js';
 export {
-  packSequences, tokenLogprobs, nextTokenLoss, scoreSequences, AdamW, ADAMW_DEFAULTS,
+  packSequences, tokenLogprobs, nextTokenLoss, negLogLikelihoodSum, lossWeight, scoreSequences, AdamW, ADAMW_DEFAULTS,
   type ScoredSequence, type TokenBatch, type AdamWOptions, type AdamWState, type OptimizerStepResult,
 } from './training.js';
 export { DataParallelTrainer, DataParallelError, type DataParallelOptions } from './data-parallel.js';
