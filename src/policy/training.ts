@@ -43,6 +43,11 @@ export interface TokenBatch {
   readonly spans: ReadonlyArray<readonly [number, number]>;
 }
 
+/** The loss weight of token `i` of `seq`: its `lossMask` value, else 1 from `completionStart` (default 1) on. */
+export function tokenLossWeight(seq: ScoredSequence, i: number): number {
+  return seq.lossMask !== undefined ? seq.lossMask[i] ?? 0 : i >= (seq.completionStart ?? 1) ? 1 : 0;
+}
+
 /** Packs sequences for scoring or training. Errors name the sequence and what is wrong. */
 export function packSequences(sequences: readonly ScoredSequence[], vocabSize?: number): TokenBatch {
   if (sequences.length === 0) throw new OptionsError('packSequences needs at least one sequence');
@@ -65,7 +70,7 @@ export function packSequences(sequences: readonly ScoredSequence[], vocabSize?: 
       const id = seq.ids[i]!;
       if (!Number.isInteger(id) || id < 0 || (vocabSize !== undefined && id >= vocabSize)) throw new OptionsError(`sequence ${b}: ids[${i}] = ${id} is not a token id${vocabSize ? ` in [0, ${vocabSize})` : ''}`);
       ids[b * width + i] = id;
-      const weight = seq.lossMask !== undefined ? seq.lossMask[i]! : i >= start ? 1 : 0;
+      const weight = tokenLossWeight(seq, i);
       if (!(weight >= 0 && Number.isFinite(weight))) throw new OptionsError(`sequence ${b}: lossMask[${i}] = ${String(weight)}; a loss weight must be a finite number >= 0`);
       if (i >= 1 && weight !== 0) {
         rows.push(b * width + i - 1);

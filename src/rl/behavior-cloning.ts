@@ -13,7 +13,7 @@ import type { Action, Observation } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import type { AgentHistoryTurn, AgentPrompt, EncodedTurn } from '../policy/agent-prompt.js';
 import { DataParallelTrainer } from '../policy/data-parallel.js';
-import { AdamW, lossWeight, nextTokenLoss, packSequences, type AdamWOptions, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
+import { AdamW, lossWeight, nextTokenLoss, packSequences, tokenLossWeight, type AdamWOptions, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
 import type { TransformerPolicy } from '../policy/transformer.js';
 
 /** An expert episode: the task's intent and, per turn, what the expert saw, did and why. */
@@ -112,23 +112,19 @@ export interface BehaviorCloningResult {
 function withPromptWeight(s: ScoredSequence, weight: number): ScoredSequence & { readonly supervised: number } {
   const supervised = scoredTokens(s);
   if (weight === 0) return { ...s, supervised };
-  const n = s.ids.length;
-  const start = s.completionStart ?? 1;
-  const lossMask = new Float32Array(n);
-  for (let i = 1; i < n; i++) {
-    const own = s.lossMask !== undefined ? s.lossMask[i]! : i >= start ? 1 : 0;
+  const lossMask = new Float32Array(s.ids.length);
+  for (let i = 1; i < lossMask.length; i++) {
+    const own = tokenLossWeight(s, i);
     lossMask[i] = own !== 0 ? own : weight;
   }
   return { ids: s.ids, lossMask, supervised };
 }
 
+/** Trained tokens of `s` (token 0 is never scored). */
 function scoredTokens(s: ScoredSequence): number {
-  if (s.lossMask) {
-    let n = 0;
-    for (let i = 1; i < s.lossMask.length; i++) n += s.lossMask[i]! ? 1 : 0;
-    return n;
-  }
-  return Math.max(0, s.ids.length - Math.max(1, s.completionStart ?? 1));
+  let n = 0;
+  for (let i = 1; i < s.ids.length; i++) n += tokenLossWeight(s, i) !== 0 ? 1 : 0;
+  return n;
 }
 
 export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
@@ -171,8 +167,9 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
     for (const batch of packByTokens(sequences, { maxTokens: batchTokens })) {
       const packed = packSequences(batch, this.options.policy.config.vocab_size);
       const l = tf.tidy(() => nextTokenLoss(this.options.policy, packed));
-      sum += (await l.data())[0]! * lossWeight(packed);
-      count += lossWeight(packed);
+      const weight = lossWeight(packed);
+      sum += (await l.data())[0]! * weight;
+      count += weight;
       l.dispose();
     }
     return sum / count;
