@@ -9,6 +9,7 @@
 import type { Action } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import { Rng } from '../data/random.js';
+import { slugify } from '../suites/words.js';
 import type { ExpertDemonstration } from './behavior-cloning.js';
 
 /**
@@ -81,18 +82,13 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
       for (const name of [...names].sort((a, b) => b.length - a.length)) {
         const fresh = name.split(' ').map((_, i, words) => rng.pick(pools.get(keyOf(words.length, i))!)).join(' ');
         // URL forms only for names of several words (a one-word name's slug is a common word).
-        const forms = name.includes(' ') ? [(n: string) => n, (n: string) => n.replaceAll(' ', '+'), (n: string) => n.replaceAll(' ', '%20'), slug] : [(n: string) => n];
+        const forms = name.includes(' ') ? [(n: string) => n, (n: string) => n.replaceAll(' ', '+'), (n: string) => n.replaceAll(' ', '%20'), slugify] : [(n: string) => n];
         for (const form of forms) text = text.split(jsonInner(form(name))).join(jsonInner(form(fresh)));
       }
       out.push(JSON.parse(text) as ExpertDemonstration);
     }
   }
   return out;
-}
-
-/** A name as URL paths write it: lower case, runs of anything but letters and digits as one `-`. */
-function slug(name: string): string {
-  return name.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '');
 }
 
 /** `s` as it appears inside a JSON string literal. */
