@@ -32,7 +32,7 @@ export type {
 } from './env/types.js';
 export { WebEnvironment } from './env/web-environment.js';
 export { WEB_ENVIRONMENT_DEFAULTS, type WebEnvironmentOptions } from './env/web-environment-options.js';
-export { BrowserPool, BROWSER_POOL_DEFAULTS, type BrowserPoolOptions, type BrowserPoolStats, type ContextLease } from './env/browser-pool.js';
+export { BrowserPool, BROWSER_POOL_DEFAULTS, type BrowserPoolOptions, type BrowserPoolStats, type ContextLease, type NewContextOptions } from './env/browser-pool.js';
 export { findChromium, ensureChromium, chromiumInstallHint, CHROMIUM_FLAGS, type FindChromiumOptions, type EnsureChromiumOptions } from './env/chromium.js';
 export { parseAction, formatAction, describeGrammar, ACTION_GRAMMARS, type ActionGrammar, type TargetStyle } from './env/action-grammar.js';
 export { renderObservationText, formatNode, DEFAULT_MAX_OBSERVATION_CHARS, type ObservationBudget, type RenderedText, type NodeFormat } from './env/observation-text.js';

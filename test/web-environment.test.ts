@@ -329,21 +329,41 @@ describe('action errors become lastActionError', () => {
 });
 
 describe('origins, dialogs, popups, downloads', () => {
-  test('navigation to another origin is blocked and reported, by link, by script and by goto', async () => {
-    await withEnv({}, async (env) => {
-      const before = server.requests.length;
-      await env.reset(task('/external'));
-      let r = await env.step({ type: 'click', target: { role: 'link', name: 'Other origin' } });
-      assert.match(r.observation.lastActionError ?? '', new RegExp(`navigation to ${server.otherOrigin}/target was blocked: this task may only visit ${server.url}`));
-      assert.equal(r.observation.url, server.url + '/external');
-      r = await env.step({ type: 'click', target: { role: 'button', name: 'Script redirect' } });
-      assert.match(r.observation.lastActionError ?? '', /was blocked/);
-      r = await env.step({ type: 'goto', url: server.otherOrigin + '/target' });
-      assert.match(r.observation.lastActionError ?? '', /was blocked/);
-      assert.ok(!server.requests.slice(before).includes('/target'), 'the blocked page was never requested');
-      r = await env.step({ type: 'click', target: { role: 'link', name: 'Local file' } });
-      assert.equal(r.observation.url, server.url + '/external', 'a file: link does not navigate');
+  for (const originGuard of ['network', 'navigation'] as const) {
+    test(`navigation to another origin is blocked and reported, by link, by script, by goto and over HTTPS (originGuard ${originGuard})`, async () => {
+      await withEnv({ originGuard }, async (env) => {
+        const before = server.requests.length;
+        await env.reset(task('/external'));
+        await env.step({ type: 'type', target: { role: 'textbox', name: 'Kept' }, text: 'typed before' });
+        let r = await env.step({ type: 'click', target: { role: 'link', name: 'Other origin' } });
+        assert.match(r.observation.lastActionError ?? '', new RegExp(`navigation to ${server.otherOrigin}/target was blocked: this task may only visit ${server.url}`));
+        assert.equal(r.observation.url, server.url + '/external');
+        r = await env.step({ type: 'click', target: { role: 'button', name: 'Script redirect' } });
+        assert.match(r.observation.lastActionError ?? '', /was blocked/);
+        r = await env.step({ type: 'goto', url: server.otherOrigin + '/target' });
+        assert.match(r.observation.lastActionError ?? '', /was blocked/);
+        // An HTTPS page is refused before any TLS (no server here speaks it): the agent stays on
+        // (or is brought back to) its page, with what it typed.
+        r = await env.step({ type: 'click', target: { role: 'link', name: 'Other origin over HTTPS' } });
+        assert.match(r.observation.lastActionError ?? '', new RegExp(`navigation to ${server.otherOrigin.replace('http:', 'https:')}/target was blocked`));
+        assert.equal(r.observation.url, server.url + '/external');
+        assert.match(r.observation.text, /textbox "Kept" value="typed before"/);
+        assert.ok(!server.requests.slice(before).includes('/target'), 'the blocked page was never requested');
+        r = await env.step({ type: 'click', target: { role: 'link', name: 'Local file' } });
+        assert.equal(r.observation.url, server.url + '/external', 'a file: link does not navigate');
+      });
     });
+  }
+
+  test("originGuard network refuses other origins' images and scripts too; navigation lets them load", async () => {
+    for (const originGuard of ['network', 'navigation'] as const) {
+      await withEnv({ originGuard }, async (env) => {
+        const before = server.requests.length;
+        await env.reset(task('/external'));
+        const loaded = server.requests.slice(before).includes('/pixel.png');
+        assert.equal(loaded, originGuard === 'navigation', `originGuard ${originGuard}: the foreign image was ${loaded ? '' : 'not '}requested`);
+      });
+    }
   });
 
   test('allowedOrigins lets a task visit other origins', async () => {
@@ -385,16 +405,28 @@ describe('origins, dialogs, popups, downloads', () => {
     });
   });
 
-  test('a popup onto a disallowed origin is blocked and the opener stays active', async () => {
-    await withEnv({}, async (env) => {
-      await env.reset(task('/popups'));
-      const r = await env.step({ type: 'click', target: { role: 'link', name: 'Open other origin in new tab' } });
-      assert.match(r.observation.lastActionError ?? '', new RegExp(`navigation to ${server.otherOrigin}/target was blocked`));
-      assert.equal(r.observation.title, 'Popups');
-      const next = await env.step({ type: 'click', target: { role: 'link', name: 'Open in new tab' } });
-      assert.equal(next.observation.title, 'Target', 'the environment still acts on its pages');
+  for (const originGuard of ['network', 'navigation'] as const) {
+    test(`a popup onto a disallowed origin (HTTP or HTTPS) is blocked and the opener stays active (originGuard ${originGuard})`, async () => {
+      await withEnv({ originGuard }, async (env) => {
+        await env.reset(task('/popups'));
+        // (The navigation guard attaches to a tab after its first request has gone: it closes a
+        // tab that loaded another origin, which an HTTPS origin with no server here never does.)
+        const https = originGuard === 'network' ? [['Open other origin over HTTPS in new tab', server.otherOrigin.replace('http:', 'https:')]] : [];
+        for (const [name, origin] of [['Open other origin in new tab', server.otherOrigin], ...https]) {
+          const r = await env.step({ type: 'click', target: { role: 'link', name: name! } });
+          assert.match(r.observation.lastActionError ?? '', new RegExp(`navigation to ${origin}/target was blocked`));
+          assert.equal(r.observation.title, 'Popups');
+          // A refused tab may show up (with Chromium's error page) after the step: it is closed.
+          for (let waited = 0; env.context.pages().length > 1 && waited < 3_000; waited += 50) await new Promise((f) => setTimeout(f, 50));
+          assert.equal(env.context.pages().length, 1, `${name}: the refused tab was closed`);
+          const still = await env.step({ type: 'hover', target: { role: 'link', name: 'Open in new tab' } });
+          assert.equal(still.observation.title, 'Popups', 'the opener is still the active page');
+        }
+        const next = await env.step({ type: 'click', target: { role: 'link', name: 'Open in new tab' } });
+        assert.equal(next.observation.title, 'Target', 'the environment still acts on its pages');
+      });
     });
-  });
+  }
 
   test('popups are closed with popups: close', async () => {
     await withEnv({ popups: 'close' }, async (env) => {
@@ -461,6 +493,7 @@ describe('faults and validation', () => {
   test('bad tasks and options fail fast with messages that name the problem', async () => {
     assert.throws(() => new WebEnvironment({ maxTurns: 0 }), (e: unknown) => e instanceof OptionsError && /maxTurns must be a positive integer/.test(e.message));
     assert.throws(() => new WebEnvironment({ popups: 'open' as 'follow' }), /popups must be 'follow' or 'close'/);
+    assert.throws(() => new WebEnvironment({ originGuard: 'proxy' as 'network' }), /originGuard must be 'network' or 'navigation'/);
     assert.throws(() => new WebEnvironment({ budget: { maxTokens: 10 } }), /needs budget.countTokens/);
     assert.throws(() => new BrowserPool({ endpoints: ['nope'] }), /not a ws:\/\/, wss:\/\/, http:\/\/ or https:\/\/ URL/);
     await withEnv({}, async (env) => {

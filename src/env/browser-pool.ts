@@ -7,6 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import { BrowserCrashedError, BrowserLaunchError, EnvironmentStateError, OptionsError } from '../errors.js';
 import { CHROMIUM_FLAGS, chromiumInstallHint, findChromium } from './chromium.js';
+import { DenyProxy } from './deny-proxy.js';
 
 export interface BrowserPoolOptions {
   /** Chromium/Chrome executable; default: `findChromium()` (CHROMIUM_PATH, system paths). */
@@ -57,8 +58,24 @@ export interface ContextLease {
   readonly browser: Browser;
   /** Aborted with a `BrowserCrashedError` when the browser crashes or disconnects. */
   readonly signal: AbortSignal;
+  /**
+   * True when the context was opened with `onlyOrigins` applied at the network level: Chromium
+   * sends every request outside those origins to a proxy that refuses it.
+   */
+  readonly networkGuard: boolean;
   /** Closes the context (bounded by `closeTimeout`) and returns the slot. Idempotent. */
   release(): Promise<void>;
+}
+
+/** What `newContext` does beyond Playwright's context options. */
+export interface NewContextOptions {
+  /**
+   * Refuse all traffic to origins outside this set (http(s) origins like
+   * `http://127.0.0.1:8080`), at the network level: applied on local browsers when the context
+   * options set no proxy of their own, and reported by `ContextLease.networkGuard`. A remote
+   * browser cannot reach the refusing proxy on this machine, so there it is not applied.
+   */
+  readonly onlyOrigins?: Iterable<string>;
 }
 
 export interface BrowserPoolStats {
@@ -91,6 +108,7 @@ export class BrowserPool implements AsyncDisposable {
   #crashes = 0;
   readonly #leases = new Set<ContextLease>();
   #executable: string | undefined;
+  #denyProxy: Promise<DenyProxy> | undefined;
 
   constructor(options: BrowserPoolOptions = {}) {
     checkPositiveInt('size', options.size);
@@ -119,19 +137,22 @@ export class BrowserPool implements AsyncDisposable {
   }
 
   /** Opens a fresh BrowserContext on the least-loaded browser (round-robin among equals). */
-  async newContext(contextOptions: BrowserContextOptions = {}): Promise<ContextLease> {
+  async newContext(contextOptions: BrowserContextOptions = {}, options: NewContextOptions = {}): Promise<ContextLease> {
     if (this.#closed) throw new EnvironmentStateError('BrowserPool is closed');
     const slot = this.#pick();
     slot.contexts += 1;
     try {
       const browser = await this.#browserOf(slot);
       const signal = slot.crash.signal;
-      const context = await browser.newContext(contextOptions);
+      const networkGuard = options.onlyOrigins !== undefined && slot.endpoint === undefined && contextOptions.proxy === undefined;
+      const proxy = networkGuard ? { proxy: (await this.#proxy()).proxyFor(options.onlyOrigins!) } : {};
+      const context = await browser.newContext({ ...contextOptions, ...proxy });
       let released = false;
       const lease: ContextLease = {
         context,
         browser,
         signal,
+        networkGuard,
         release: async () => {
           if (released) return;
           released = true;
@@ -148,6 +169,17 @@ export class BrowserPool implements AsyncDisposable {
       if (slot.crash.signal.aborted) throw new BrowserCrashedError('the browser crashed while a context was being opened', { cause: error });
       throw error;
     }
+  }
+
+  #proxy(): Promise<DenyProxy> {
+    if (!this.#denyProxy) {
+      const starting = DenyProxy.start();
+      this.#denyProxy = starting;
+      starting.catch(() => {
+        if (this.#denyProxy === starting) this.#denyProxy = undefined;
+      });
+    }
+    return this.#denyProxy;
   }
 
   #pick(): Slot {
@@ -223,6 +255,9 @@ export class BrowserPool implements AsyncDisposable {
         if (b) await withTimeout(b.close(), this.options.closeTimeout).catch(() => {});
       }),
     );
+    const proxy = await this.#denyProxy?.catch(() => undefined);
+    this.#denyProxy = undefined;
+    await proxy?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -41,6 +41,17 @@ export interface WebEnvironmentOptions {
   readonly dialogs?: 'accept' | 'dismiss';
   /** List elements that have click listeners added by script as `clickable` (default true). */
   readonly detectClickListeners?: boolean;
+  /**
+   * How navigation outside the task's allowed origins is blocked (default `network`).
+   * `network`: the context's traffic to other origins (documents, scripts, images, XHR) goes to
+   * a local proxy that refuses it, so the episode is sandboxed to its sites at no cost per step;
+   * used on local browsers when `contextOptions` sets no proxy, else `navigation` applies.
+   * `navigation`: only documents (pages, frames) are intercepted, through DevTools, so pages may
+   * still load scripts and images from other origins (for tasks on the open web); it costs about
+   * 5% of a step's CPU. Either way a blocked navigation leaves the page where it was and is
+   * reported as an action error (a frame's, as a notice).
+   */
+  readonly originGuard?: 'network' | 'navigation';
   /** Extra Playwright context options (locale, storageState, userAgent, ...). */
   readonly contextOptions?: BrowserContextOptions;
   /** Runs after the context is made and before the start page loads (cookies, routes, site state). */
@@ -51,7 +62,7 @@ type EnvDefaults = Required<
   Pick<
     WebEnvironmentOptions,
     | 'maxTurns' | 'actionTimeout' | 'navigationTimeout' | 'observationTimeout' | 'settleTimeout' | 'waitUntil'
-    | 'maxNameLength' | 'maxTextLength' | 'screenshot' | 'viewport' | 'popups' | 'dialogs' | 'detectClickListeners'
+    | 'maxNameLength' | 'maxTextLength' | 'screenshot' | 'viewport' | 'popups' | 'dialogs' | 'detectClickListeners' | 'originGuard'
   >
 >;
 
@@ -69,6 +80,7 @@ export const WEB_ENVIRONMENT_DEFAULTS: Readonly<EnvDefaults> = Object.freeze({
   popups: 'follow',
   dialogs: 'accept',
   detectClickListeners: true,
+  originGuard: 'network',
 });
 
 export type ResolvedWebEnvironmentOptions = WebEnvironmentOptions & EnvDefaults;
@@ -91,6 +103,9 @@ export function validateOptions(options: WebEnvironmentOptions): void {
   }
   if (options.dialogs !== undefined && options.dialogs !== 'accept' && options.dialogs !== 'dismiss') {
     throw new OptionsError(`WebEnvironment option dialogs must be 'accept' or 'dismiss', got ${JSON.stringify(options.dialogs)}`);
+  }
+  if (options.originGuard !== undefined && options.originGuard !== 'network' && options.originGuard !== 'navigation') {
+    throw new OptionsError(`WebEnvironment option originGuard must be 'network' or 'navigation', got ${JSON.stringify(options.originGuard)}`);
   }
   if (options.waitUntil !== undefined && options.waitUntil !== 'load' && options.waitUntil !== 'domcontentloaded') {
     throw new OptionsError(`WebEnvironment option waitUntil must be 'load' or 'domcontentloaded', got ${JSON.stringify(options.waitUntil)}`);

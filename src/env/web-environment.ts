@@ -3,7 +3,7 @@
 // real (trusted) mouse and keyboard input at the point the walker computed. Failed actions
 // become `lastActionError` (BrowserGym's convention); environment faults throw typed errors.
 
-import type { BrowserContext, CDPSession, Dialog, Download, Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Dialog, Download, Frame, Page, Request } from 'playwright-core';
 import {
   BrowserCrashedError,
   EnvironmentStateError,
@@ -66,6 +66,10 @@ export class WebEnvironment implements Environment {
   #onPageOpened: (() => void) | undefined;
   readonly #sessions = new WeakMap<Page, Promise<CDPSession>>();
   readonly #activities = new WeakMap<Page, PageActivity>();
+  /** A new tab's first navigation, refused by the network guard before the tab had a frame. */
+  #refusedTab: string | undefined;
+  /** HTTPS tabs refused that way whose error page has not shown up yet. */
+  #refusedTabs = 0;
   /** The page a followed popup was opened from, to return to if the popup must be closed. */
   #opener: { page: Page; activity: PageActivity } | undefined;
 
@@ -106,9 +110,12 @@ export class WebEnvironment implements Environment {
     this.#notices = [];
     this.#popupsSeen = 0;
     this.#pagesOpened = 0;
+    this.#refusedTab = undefined;
+    this.#refusedTabs = 0;
     this.#pageCrash = new AbortController();
     const { viewport, contextOptions } = this.options;
-    const lease = await this.#pool.newContext({ viewport: { ...viewport }, ...contextOptions, acceptDownloads: false });
+    const onlyOrigins = this.#allowed && this.options.originGuard === 'network' ? { onlyOrigins: this.#allowed } : {};
+    const lease = await this.#pool.newContext({ viewport: { ...viewport }, ...contextOptions, acceptDownloads: false }, onlyOrigins);
     this.#lease = lease;
     try {
       const context = lease.context;
@@ -123,6 +130,7 @@ export class WebEnvironment implements Environment {
       );
       await this.#guard(context.addInitScript(initScript(this.options.detectClickListeners)), this.options.actionTimeout, 'adding the init script');
       context.on('page', (page) => this.#onNewPage(page));
+      if (lease.networkGuard) context.on('request', (request) => this.#reportRefused(request));
       const page = await this.#guard(context.newPage(), this.options.actionTimeout, 'opening a page');
       if (this.#page !== page) this.#adopt(page);
       await this.#guard(this.#guardOrigins(page), this.options.actionTimeout, 'installing the origin guard');
@@ -161,6 +169,7 @@ export class WebEnvironment implements Environment {
       const before = this.#page;
       const mark = { popups: this.#popupsSeen, opened: this.#pagesOpened };
       this.#activity!.beginAction();
+      this.#refusedTab = undefined;
       try {
         if (action.type === 'answer') {
           this.#answer = action.text;
@@ -178,9 +187,17 @@ export class WebEnvironment implements Environment {
       const navKnown = activity.navigation !== undefined || activity.navigationHinted || this.#page !== before;
       let walk = navKnown ? undefined : await this.#walk(true, mark.popups);
       const popupPending = walk !== undefined && walk.popups > mark.popups && this.#pagesOpened === mark.opened;
-      const waited = await this.#settle(before, popupPending, walk?.navPending ?? activity.navigationHinted);
+      let waited = await this.#settle(before, popupPending, walk?.navPending ?? activity.navigationHinted);
+      if (this.#lease?.networkGuard && this.#activity?.blockedUrl?.startsWith('https:')) {
+        // The network guard refused an HTTPS page (a tunnel it will not open): Chromium commits
+        // its error page in place of the page, so go back to the page the agent was on.
+        // (A refused plain-HTTP page is answered 204 and does not navigate at all.)
+        waited = true;
+        await this.#leaveErrorPage();
+      }
       if (!walk || waited || !walk.rows) walk = await this.#walk();
-      const blocked = this.#activity?.takeBlocked();
+      const blocked = this.#activity?.takeBlocked() ?? this.#refusedTab;
+      this.#refusedTab = undefined;
       if (blocked !== undefined && error === null) error = this.#blockedMessage(blocked);
       // Asked after the walk and settle, so what the action set off has run (an endEpisode call).
       const task = this.#task;
@@ -337,6 +354,22 @@ export class WebEnvironment implements Environment {
     return session;
   }
 
+  async #leaveErrorPage(): Promise<void> {
+    const page = this.#page!;
+    const o = this.options;
+    const isError = (url: URL): boolean => url.protocol === 'chrome-error:';
+    // The error page commits just after the request failed, which may be after the settle; until
+    // it has loaded, the page's history cannot be read (DevTools: not attached to a page).
+    const shown = await this.#guard(page.waitForURL(isError, { waitUntil: 'load', timeout: 2_000 }), 3_000, 'waiting for the error page').then(() => true, (e: unknown) => {
+      rethrowFaults(e);
+      return false;
+    });
+    if (!shown) return;
+    await this.#navigate(page.goBack({ waitUntil: o.waitUntil, timeout: o.navigationTimeout }), 'going back from the blocked page').catch((e: unknown) => {
+      if (!(e instanceof ActionFailure)) throw e;
+    });
+  }
+
   async #stopLoading(): Promise<void> {
     const page = this.#page;
     if (!page) return;
@@ -373,7 +406,7 @@ export class WebEnvironment implements Environment {
       waited = true;
       await this.#activity!.navigationStart(Math.min(o.navigationTimeout, 2_000));
     }
-    if (popupPending) {
+    if (popupPending && this.#refusedTab === undefined) {
       // The page opened a tab that Playwright has not announced yet: wait for it (bounded).
       waited = true;
       await new Promise<void>((resolve) => {
@@ -392,7 +425,8 @@ export class WebEnvironment implements Environment {
       waited = true;
       await this.#guard(page.waitForLoadState(o.waitUntil, { timeout: o.navigationTimeout }), o.navigationTimeout + 1_000, 'loading the new tab').catch(rethrowFaults);
       const opener = this.#opener;
-      const blockedInTab = this.#activity!.takeBlocked();
+      const blockedInTab = this.#activity!.takeBlocked() ?? this.#refusedTab;
+      this.#refusedTab = undefined;
       if ((blockedInTab !== undefined || !this.#originAllowed(page.url())) && opener) {
         // A tab opened onto a disallowed origin (blocked, or loaded before the guard attached):
         // close it and go back to its opener.
@@ -484,6 +518,13 @@ export class WebEnvironment implements Environment {
       this.#adopt(page);
       return;
     }
+    if (this.#refusedTabs > 0 && page.url().startsWith('chrome-error://')) {
+      // A tab whose first page (HTTPS) the network guard refused, already reported: Chromium
+      // shows it with its error page; close it, the agent stays where it was.
+      this.#refusedTabs -= 1;
+      page.close().catch(() => {});
+      return;
+    }
     this.#pagesOpened += 1;
     this.#onPageOpened?.();
     if (this.options.popups === 'close') {
@@ -512,13 +553,16 @@ export class WebEnvironment implements Environment {
   }
 
   /**
-   * Blocks navigations to origins the task does not allow. Only documents are intercepted (a
-   * DevTools Fetch pattern on the page's own session), so images, scripts and XHRs never pause;
-   * Playwright's `route` would pause every request.
+   * Blocks navigations to origins the task does not allow. With the network guard (the default
+   * on local browsers) the context's proxy refuses them and this only reports them. Otherwise
+   * only documents are intercepted (a DevTools Fetch pattern on the page's own session), so
+   * images, scripts and XHRs never pause; Playwright's `route` would pause every request.
    */
   async #guardOrigins(page: Page): Promise<void> {
     const allowed = this.#allowed;
     if (!allowed) return;
+    // The network guard's requests are reported by #reportRefused, for the whole context.
+    if (this.#lease?.networkGuard) return;
     const session = await this.#cdp(page);
     const tree = await session.send('Page.getFrameTree');
     const mainFrameId = tree.frameTree.frame.id;
@@ -541,6 +585,30 @@ export class WebEnvironment implements Environment {
       session.send('Fetch.continueRequest', { requestId: event.requestId }).catch(() => {});
     });
     await session.send('Fetch.enable', { patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Request' }] });
+  }
+
+  /**
+   * With the network guard the context's proxy refuses navigations to other origins (see
+   * DenyProxy); this tells the agent. Listened to on the context: a new tab's first request
+   * comes before its frame exists, so it is not a request of any page yet.
+   */
+  #reportRefused(request: Request): void {
+    if (!request.isNavigationRequest() || this.#originAllowed(request.url())) return;
+    const url = request.url();
+    let frame: Frame | undefined;
+    try {
+      frame = request.frame();
+    } catch {
+      // (Chromium then never shows the tab, or shows its error page for HTTPS, which
+      // #onNewPage closes: stop waiting for it.)
+      this.#refusedTab = url;
+      if (url.startsWith('https:')) this.#refusedTabs += 1;
+      this.#onPageOpened?.();
+      return;
+    }
+    const page = frame.page();
+    if (frame === page.mainFrame()) this.#activities.get(page)?.block(url);
+    else this.#notices.push(`a frame's navigation to ${url} was blocked (origin not allowed)`);
   }
 
   #originAllowed(url: string): boolean {

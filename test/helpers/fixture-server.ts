@@ -63,6 +63,7 @@ function pages(port: number): Record<string, string> {
       'Popups',
       `<a href="/target" target="_blank">Open in new tab</a>
        <a href="${other}/target" target="_blank">Open other origin in new tab</a>
+       <a href="${other.replace('http:', 'https:')}/target" target="_blank">Open other origin over HTTPS in new tab</a>
        <button onclick="window.open('/target')">Open window</button>`,
     ),
     '/download': page('Download', '<a href="/file.bin">Get file</a> <p>after</p>'),
@@ -81,7 +82,9 @@ function pages(port: number): Record<string, string> {
     '/external': page(
       'External',
       `<a href="${other}/target">Other origin</a> <a href="file:///etc/passwd">Local file</a>
-       <button onclick="location.href='${other}/target'">Script redirect</button>`,
+       <button onclick="location.href='${other}/target'">Script redirect</button>
+       <a href="${other.replace('http:', 'https:')}/target">Other origin over HTTPS</a>
+       <img src="${other}/pixel.png" alt="Foreign image"> <input aria-label="Kept">`,
     ),
     '/dynamic': page(
       'Dynamic',
