@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
+import { request as httpRequest } from 'node:http';
 import { BrowserPool } from '../src/env/browser-pool.js';
+import { OriginProxy } from '../src/env/origin-proxy.js';
 import { findChromium } from '../src/env/chromium.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
 import type { WebEnvironmentOptions } from '../src/env/web-environment-options.js';
@@ -355,6 +357,44 @@ describe('origins, dialogs, popups, downloads', () => {
     });
   }
 
+  test('OriginProxy forwards its origins (plain and tunnelled) and refuses the rest: 204 plain, 403 tunnel', async () => {
+    const proxy = await OriginProxy.start([server.url]);
+    try {
+      const { port } = new URL(proxy.url);
+      const viaProxy = (target: string): Promise<{ status: number; body: string }> =>
+        new Promise((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, path: target, headers: { host: new URL(target).host } }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const tunnel = (hostPort: string): Promise<string> =>
+        new Promise((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, method: 'CONNECT', path: hostPort });
+          req.on('connect', (res, socket) => {
+            socket.destroy();
+            resolve(String(res.statusCode));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const mine = await viaProxy(`${server.url}/echo?through=proxy`);
+      assert.equal(mine.status, 200);
+      assert.match(mine.body, /through=proxy/);
+      const mark = server.requests.length;
+      assert.equal((await viaProxy(`${server.otherOrigin}/target`)).status, 204);
+      assert.ok(!server.requests.slice(mark).includes('/target'));
+      assert.equal(await tunnel(new URL(server.url).host), '200');
+      assert.equal(await tunnel(new URL(server.otherOrigin).host), '403');
+      assert.match(proxy.playwrightProxy.bypass, new RegExp(`^<-loopback>,${server.url}$`));
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test("originGuard network refuses other origins' images and scripts too; navigation lets them load", async () => {
     for (const originGuard of ['network', 'navigation'] as const) {
       await withEnv({ originGuard }, async (env) => {
@@ -362,6 +402,17 @@ describe('origins, dialogs, popups, downloads', () => {
         await env.reset(task('/external'));
         const loaded = server.requests.slice(before).includes('/pixel.png');
         assert.equal(loaded, originGuard === 'navigation', `originGuard ${originGuard}: the foreign image was ${loaded ? '' : 'not '}requested`);
+        // Playwright's own client (task hooks and checkers read site state with it) shares the
+        // context's proxy: the task's origins answer, others are refused the same way.
+        const own = await env.page.request.get(server.url + '/echo?via=request');
+        assert.equal(own.status(), 200);
+        assert.match(await own.text(), /via=request/);
+        const mark = server.requests.length;
+        const other = await env.page.request.get(server.otherOrigin + '/target').then((r) => r.status(), (e: Error) => e.message);
+        if (originGuard === 'network') {
+          assert.notEqual(other, 200, 'the other origin was refused');
+          assert.ok(!server.requests.slice(mark).includes('/target'), 'the other origin was never reached');
+        }
       });
     }
   });

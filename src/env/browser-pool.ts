@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import { BrowserCrashedError, BrowserLaunchError, EnvironmentStateError, OptionsError } from '../errors.js';
 import { CHROMIUM_FLAGS, chromiumInstallHint, findChromium } from './chromium.js';
-import { DenyProxy } from './deny-proxy.js';
+import { OriginProxy } from './origin-proxy.js';
 
 export interface BrowserPoolOptions {
   /** Chromium/Chrome executable; default: `findChromium()` (CHROMIUM_PATH, system paths). */
@@ -108,7 +108,6 @@ export class BrowserPool implements AsyncDisposable {
   #crashes = 0;
   readonly #leases = new Set<ContextLease>();
   #executable: string | undefined;
-  #denyProxy: Promise<DenyProxy> | undefined;
 
   constructor(options: BrowserPoolOptions = {}) {
     checkPositiveInt('size', options.size);
@@ -145,8 +144,14 @@ export class BrowserPool implements AsyncDisposable {
       const browser = await this.#browserOf(slot);
       const signal = slot.crash.signal;
       const networkGuard = options.onlyOrigins !== undefined && slot.endpoint === undefined && contextOptions.proxy === undefined;
-      const proxy = networkGuard ? { proxy: (await this.#proxy()).proxyFor(options.onlyOrigins!) } : {};
-      const context = await browser.newContext({ ...contextOptions, ...proxy });
+      const guard = networkGuard ? await OriginProxy.start(options.onlyOrigins!) : undefined;
+      let context: BrowserContext;
+      try {
+        context = await browser.newContext({ ...contextOptions, ...(guard ? { proxy: guard.playwrightProxy } : {}) });
+      } catch (error) {
+        await guard?.close();
+        throw error;
+      }
       let released = false;
       const lease: ContextLease = {
         context,
@@ -158,8 +163,8 @@ export class BrowserPool implements AsyncDisposable {
           released = true;
           this.#leases.delete(lease);
           slot.contexts -= 1;
-          if (signal.aborted) return; // the browser is gone and took the context with it
-          await withTimeout(context.close(), this.options.closeTimeout).catch(() => {});
+          if (!signal.aborted) await withTimeout(context.close(), this.options.closeTimeout).catch(() => {}); // else the browser took it
+          await guard?.close();
         },
       };
       this.#leases.add(lease);
@@ -169,17 +174,6 @@ export class BrowserPool implements AsyncDisposable {
       if (slot.crash.signal.aborted) throw new BrowserCrashedError('the browser crashed while a context was being opened', { cause: error });
       throw error;
     }
-  }
-
-  #proxy(): Promise<DenyProxy> {
-    if (!this.#denyProxy) {
-      const starting = DenyProxy.start();
-      this.#denyProxy = starting;
-      starting.catch(() => {
-        if (this.#denyProxy === starting) this.#denyProxy = undefined;
-      });
-    }
-    return this.#denyProxy;
   }
 
   #pick(): Slot {
@@ -255,9 +249,6 @@ export class BrowserPool implements AsyncDisposable {
         if (b) await withTimeout(b.close(), this.options.closeTimeout).catch(() => {});
       }),
     );
-    const proxy = await this.#denyProxy?.catch(() => undefined);
-    this.#denyProxy = undefined;
-    await proxy?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -589,7 +589,7 @@ export class WebEnvironment implements Environment {
 
   /**
    * With the network guard the context's proxy refuses navigations to other origins (see
-   * DenyProxy); this tells the agent. Listened to on the context: a new tab's first request
+   * OriginProxy); this tells the agent. Listened to on the context: a new tab's first request
    * comes before its frame exists, so it is not a request of any page yet.
    */
   #reportRefused(request: Request): void {
