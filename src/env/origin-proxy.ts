@@ -13,11 +13,6 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-/** `host:port` of an http(s) URL or origin, with the scheme's default port written out. */
-function hostPort(u: URL): string {
-  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
-}
-
 /**
  * Refuses plain-HTTP requests outside the allowed origins with 204 No Content (a navigation
  * answered 204 does not navigate: the page stays as it was, with no error page) and tunnels
@@ -31,26 +26,29 @@ export class OriginProxy {
   /** Playwright's `proxy` context option for this proxy and its origins. */
   readonly playwrightProxy: { readonly server: string; readonly bypass: string };
 
-  private constructor(server: Server, sockets: Set<Socket>, origins: ReadonlySet<string>) {
+  private constructor(server: Server, sockets: Set<Socket>, bypass: string) {
     this.#server = server;
     this.#sockets = sockets;
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // Ports are always written out, since a bypass rule without a port matches every port of the
-    // host; `<-loopback>` undoes Chromium's implicit bypass of localhost, so that other local
-    // ports are refused too.
-    const rules = ['<-loopback>', ...[...origins].map((o) => `${new URL(o).protocol}//${hostPort(new URL(o))}`)];
-    this.playwrightProxy = Object.freeze({ server: this.url, bypass: rules.join(',') });
+    this.playwrightProxy = Object.freeze({ server: this.url, bypass });
   }
 
   /** Starts a proxy that lets through `origins` (http(s) origins like `http://127.0.0.1:8080`) only. */
   static async start(origins: Iterable<string>): Promise<OriginProxy> {
     const allowed = new Set<string>();
-    const tunnels = new Set<string>();
+    // CONNECT targets (`host:port`) that may be tunnelled, and where to.
+    const tunnels = new Map<string, { host: string; port: number }>();
+    // Ports are always written out, since a bypass rule without a port matches every port of the
+    // host; `<-loopback>` undoes Chromium's implicit bypass of localhost, so that other local
+    // ports are refused too.
+    const bypass = ['<-loopback>'];
     for (const origin of origins) {
       const u = new URL(origin);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') continue;
+      const port = u.port || (u.protocol === 'https:' ? '443' : '80');
       allowed.add(u.origin);
-      tunnels.add(hostPort(u));
+      tunnels.set(`${u.hostname}:${port}`, { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(port) });
+      bypass.push(`${u.protocol}//${u.hostname}:${port}`);
     }
     const sockets = new Set<Socket>();
     const server = createServer((req, res) => {
@@ -75,12 +73,12 @@ export class OriginProxy {
     });
     server.on('connect', (req, socket: Socket, head: Buffer) => {
       socket.on('error', () => {});
-      if (!tunnels.has(req.url ?? '')) {
+      const tunnel = tunnels.get(req.url ?? '');
+      if (!tunnel) {
         socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
         return;
       }
-      const at = req.url!.lastIndexOf(':');
-      const upstream = connect(Number(req.url!.slice(at + 1)), req.url!.slice(0, at).replace(/^\[|\]$/g, ''), () => {
+      const upstream = connect(tunnel.port, tunnel.host, () => {
         socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length > 0) upstream.write(head);
         upstream.pipe(socket);
@@ -105,7 +103,7 @@ export class OriginProxy {
     });
     // Idle browser connections must not keep a finished process alive.
     server.unref();
-    return new OriginProxy(server, sockets, allowed);
+    return new OriginProxy(server, sockets, bypass.join(','));
   }
 
   async close(): Promise<void> {
