@@ -93,6 +93,30 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('updatesPerIteration: μ optimizer steps on the same rollouts, the later ones clipped against the behaviour logprobs', async () => {
+    const one = tiny();
+    const three = tiny();
+    const a = new MultiTurnGRPO(options(one, { learningRate: 5e-2 }));
+    const b = new MultiTurnGRPO(options(three, { learningRate: 5e-2, updatesPerIteration: 3 }));
+    try {
+      const ma = await a.iteration();
+      const mb = await b.iteration();
+      // Same seed, same policy: the rollouts (and their rewards) are the same; only the updates differ.
+      assert.equal(mb.completion_tokens, ma.completion_tokens);
+      assert.equal(a.optimizer.step, 1);
+      assert.equal(b.optimizer.step, 3);
+      assert.ok(Math.abs(ma.clip_ratio) < 1e-9);
+      assert.ok(mb.clip_ratio > 0, `later steps move the ratio beyond 1 ± epsilon at this learning rate, got ${mb.clip_ratio}`);
+      assert.ok(maxDiff(await weights(one), await weights(three)) > 1e-4, 'three steps moved the weights further');
+      assert.throws(() => new MultiTurnGRPO(options(one, { updatesPerIteration: 0 })), /updatesPerIteration must be an integer > 0/);
+    } finally {
+      a.dispose();
+      b.dispose();
+      one.dispose();
+      three.dispose();
+    }
+  });
+
   test('no signal (every reward equal) and no KL yet: the parameters stay', async () => {
     const policy = tiny();
     const grpo = new MultiTurnGRPO(options(policy, { score: () => Promise.resolve({ score: 0, reason: 'no' }) }));

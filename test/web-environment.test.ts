@@ -535,6 +535,20 @@ describe('faults and validation', () => {
     assert.equal(own.stats.openContexts, 0);
   });
 
+  test('preparing a context is timed by resetTimeout, not actionTimeout', async () => {
+    // Many contexts opened at once on a loaded machine take longer than one action may: a
+    // 1 ms action timeout must not fail a reset, a 1 ms reset timeout must (typed retryable).
+    await withEnv({ actionTimeout: 1 }, async (env) => {
+      const obs = await env.reset(task('/target'));
+      assert.match(obs.text, /Target page/);
+    });
+    const open = pool.stats.openContexts;
+    await withEnv({ resetTimeout: 1 }, async (env) => {
+      await assert.rejects(env.reset(task('/target')), (e: unknown) => e instanceof PageUnresponsiveError && /during reset/.test(e.message) && e.retryable === true);
+      assert.equal(pool.stats.openContexts, open, 'the failed reset closed its context');
+    });
+  });
+
   test('an unreachable start page is a typed StartPageError', async () => {
     await withEnv({ navigationTimeout: 2_000 }, async (env) => {
       await assert.rejects(env.reset({ id: 'x', intent: '', startUrl: 'http://127.0.0.1:9/' }), StartPageError);
@@ -544,6 +558,7 @@ describe('faults and validation', () => {
   test('bad tasks and options fail fast with messages that name the problem', async () => {
     assert.throws(() => new WebEnvironment({ maxTurns: 0 }), (e: unknown) => e instanceof OptionsError && /maxTurns must be a positive integer/.test(e.message));
     assert.throws(() => new WebEnvironment({ popups: 'open' as 'follow' }), /popups must be 'follow' or 'close'/);
+    assert.throws(() => new WebEnvironment({ resetTimeout: 0 }), /resetTimeout must be a positive integer/);
     assert.throws(() => new WebEnvironment({ originGuard: 'proxy' as 'network' }), /originGuard must be 'network' or 'navigation'/);
     assert.throws(() => new WebEnvironment({ budget: { maxTokens: 10 } }), /needs budget.countTokens/);
     assert.throws(() => new BrowserPool({ endpoints: ['nope'] }), /not a ws:\/\/, wss:\/\/, http:\/\/ or https:\/\/ URL/);

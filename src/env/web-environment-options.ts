@@ -19,6 +19,13 @@ export interface WebEnvironmentOptions {
   readonly actionTimeout?: number;
   /** Time a navigation (start page, goto, back, a link) may take, in ms (default 15,000). */
   readonly navigationTimeout?: number;
+  /**
+   * Time each step of preparing an episode's context (the first page, the init script, the origin
+   * guard) may take, in ms (default 30,000). Opening dozens of contexts at once on a loaded
+   * machine takes seconds; a browser that does not answer within this counts as hung and reset
+   * throws a retryable PageUnresponsiveError (rollouts re-run the episode).
+   */
+  readonly resetTimeout?: number;
   /** Time the page may take to answer an observation before it counts as hung, in ms (default 10,000). */
   readonly observationTimeout?: number;
   /** Longest wait for requests an action started (fetch/XHR) to finish, in ms (default 2,000). */
@@ -61,7 +68,7 @@ export interface WebEnvironmentOptions {
 type EnvDefaults = Required<
   Pick<
     WebEnvironmentOptions,
-    | 'maxTurns' | 'actionTimeout' | 'navigationTimeout' | 'observationTimeout' | 'settleTimeout' | 'waitUntil'
+    | 'maxTurns' | 'actionTimeout' | 'navigationTimeout' | 'resetTimeout' | 'observationTimeout' | 'settleTimeout' | 'waitUntil'
     | 'maxNameLength' | 'maxTextLength' | 'screenshot' | 'viewport' | 'popups' | 'dialogs' | 'detectClickListeners' | 'originGuard'
   >
 >;
@@ -70,6 +77,7 @@ export const WEB_ENVIRONMENT_DEFAULTS: Readonly<EnvDefaults> = Object.freeze({
   maxTurns: 15,
   actionTimeout: 5_000,
   navigationTimeout: 15_000,
+  resetTimeout: 30_000,
   observationTimeout: 10_000,
   settleTimeout: 2_000,
   waitUntil: 'load',
@@ -92,7 +100,7 @@ function positiveInt(name: string, value: unknown): void {
 }
 
 export function validateOptions(options: WebEnvironmentOptions): void {
-  for (const k of ['maxTurns', 'actionTimeout', 'navigationTimeout', 'observationTimeout', 'maxNameLength', 'maxTextLength'] as const) {
+  for (const k of ['maxTurns', 'actionTimeout', 'navigationTimeout', 'resetTimeout', 'observationTimeout', 'maxNameLength', 'maxTextLength'] as const) {
     positiveInt(k, options[k]);
   }
   if (options.settleTimeout !== undefined && !(options.settleTimeout >= 0)) {

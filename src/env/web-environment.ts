@@ -125,15 +125,15 @@ export class WebEnvironment implements Environment {
         context.exposeBinding(NAV_BINDING, ({ page }) => {
           if (page === this.#page) this.#activity?.hintNavigation();
         }),
-        this.options.actionTimeout,
+        this.options.resetTimeout,
         'adding the navigation hint',
       );
-      await this.#guard(context.addInitScript(initScript(this.options.detectClickListeners)), this.options.actionTimeout, 'adding the init script');
+      await this.#guard(context.addInitScript(initScript(this.options.detectClickListeners)), this.options.resetTimeout, 'adding the init script');
       context.on('page', (page) => this.#onNewPage(page));
       if (lease.networkGuard) context.on('request', (request) => this.#reportRefused(request));
-      const page = await this.#guard(context.newPage(), this.options.actionTimeout, 'opening a page');
+      const page = await this.#guard(context.newPage(), this.options.resetTimeout, 'opening a page');
       if (this.#page !== page) this.#adopt(page);
-      await this.#guard(this.#guardOrigins(page), this.options.actionTimeout, 'installing the origin guard');
+      await this.#guard(this.#guardOrigins(page), this.options.resetTimeout, 'installing the origin guard');
       if (this.options.setup) await this.options.setup({ context, page, task });
       if (task.setup) await task.setup({ context, page, task });
       options.signal?.throwIfAborted();

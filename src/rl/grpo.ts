@@ -2,7 +2,7 @@
 // `tasksPerIteration` tasks, runs `numGenerations` episodes of each in fresh environments at once
 // (runRollouts: every episode awaits its own policy call; the local GenerationEngine batches them
 // continuously), scores them with the tasks' binary checkers, computes group-relative advantages,
-// and takes ONE optimizer step on the clipped surrogate with the k3 KL to a frozen reference,
+// and takes `updatesPerIteration` (μ; default one) optimizer steps on the clipped surrogate with the k3 KL to a frozen reference,
 // accumulated over token-budgeted minibatches. Every turn is its own sample holding the exact
 // prompt the policy acted on and the behaviour logprobs recorded while sampling (DESIGN.md), so
 // the ratio is exact; new logprobs are computed at the sampling temperature, as the old ones were.
@@ -44,8 +44,15 @@ export interface MultiTurnGRPOOptions {
   readonly numGenerations?: number;
   /** Tasks per iteration. Default 4. */
   readonly tasksPerIteration?: number;
-  /** Iterations (one optimizer step each). Default 10. */
+  /** Iterations (each: rollouts, then `updatesPerIteration` optimizer steps). Default 10. */
   readonly numIterations?: number;
+  /**
+   * Optimizer steps on each iteration's rollouts: GRPO's μ (TRL's `num_iterations`). Default 1
+   * (the paper's code). Later steps are off-policy by the earlier ones; the clipped ratio against
+   * the behaviour logprobs (`epsilon`) bounds how far they move. Rollouts cost far more than an
+   * update here, so μ > 1 learns more per second of interaction.
+   */
+  readonly updatesPerIteration?: number;
   /** Turn limit of an episode (tasks' own limits win). Default 10. */
   readonly maxTurns?: number;
   /** A horizon that grows during training: `start` turns at iteration 0, `end` from `over` iterations on. */
@@ -132,7 +139,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     super();
     if (options.tasks.length === 0) throw new OptionsError('MultiTurnGRPO: `tasks` is empty');
     if (options.prompt.tokenizer === undefined) throw new OptionsError('MultiTurnGRPO: the prompt needs its `tokenizer` (to count and encode tokens)');
-    for (const key of ['numGenerations', 'tasksPerIteration', 'numIterations', 'maxTurns', 'maxNewTokens', 'concurrency', 'batchTokens'] as const) {
+    for (const key of ['numGenerations', 'tasksPerIteration', 'numIterations', 'updatesPerIteration', 'maxTurns', 'maxNewTokens', 'concurrency', 'batchTokens'] as const) {
       const v = options[key];
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`MultiTurnGRPO: ${key} must be an integer > 0, got ${String(v)}`);
     }
@@ -190,7 +197,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     return all;
   }
 
-  /** One iteration: rollouts, advantages, one optimizer step. */
+  /** One iteration: rollouts, advantages, `updatesPerIteration` optimizer steps. */
   async iteration(signal?: AbortSignal): Promise<IterationMetrics> {
     const o = this.options;
     const iteration = this.progress.iteration;
@@ -222,7 +229,16 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const sampleOptions = { lossType: o.lossType ?? 'sequence', scaleRewards: o.scaleRewards ?? 'group', dropZeroStd: o.dropZeroStd ?? false } as const;
     const { metrics } = buffer.advantages(sampleOptions);
     const samples = buffer.samples(sampleOptions);
-    const step = samples.length > 0 ? await this.update(samples) : { loss: 0, gradNorm: 0, kl: 0, clip: 0 };
+    // Loss, KL and clip ratio are the means over the steps; the clip ratio is 0 at the first.
+    const step = { loss: 0, gradNorm: 0, kl: 0, clip: 0 };
+    const updates = samples.length > 0 ? o.updatesPerIteration ?? 1 : 0;
+    for (let u = 0; u < updates; u++) {
+      const r = await this.update(samples);
+      step.loss += r.loss / updates;
+      step.gradNorm += r.gradNorm / updates;
+      step.kl += r.kl / updates;
+      step.clip += r.clip / updates;
+    }
     this.progress.iteration += 1;
 
     const turns = trajectories.flatMap((t) => t.turns);
