@@ -220,3 +220,49 @@ describe('no leaks', () => {
     tf.dispose([x, ids, bias]);
   });
 });
+
+describe('wasm Slice and SplitV (copy-free)', () => {
+  it('replace the stock kernels', () => {
+    const slice = tf.getKernel('Slice', 'wasm').kernelFunc;
+    const split = tf.getKernel('SplitV', 'wasm').kernelFunc;
+    registerWasmTrainingKernels();
+    assert.equal(tf.getKernel('Slice', 'wasm').kernelFunc, slice);
+    assert.equal(tf.getKernel('SplitV', 'wasm').kernelFunc, split);
+  });
+
+  it('slices equal cpu exactly: ranks 1-5, inner and outer boxes, whole trailing axes, int32, empty', async () => {
+    const x5 = (): tf.Tensor => rand([2, 3, 4, 5, 6], 41);
+    await assertSame(() => [
+      tf.slice(rand([10], 40), [3], [4]),
+      tf.slice(rand([6, 7], 42), [1, 2], [4, 3]),
+      tf.slice(rand([6, 7], 43), [2, 0], [3, 7]), // whole rows: one contiguous run
+      tf.slice(rand([6, 7], 44), [0, 6], [6, 1]), // a column
+      tf.slice(rand([3, 4, 5], 45), [1, 1, 0], [2, 2, 5]),
+      tf.slice(rand([3, 4, 5], 46), [0, 0, 2], [3, 4, 2]),
+      tf.slice(rand([2, 5, 3, 4], 47), [0, 1, 0, 0], [2, 3, 3, 4]),
+      tf.slice(rand([2, 5, 3, 4], 48), [1, 2, 1, 1], [1, 2, 2, 3]),
+      tf.slice(x5(), [1, 0, 1, 2, 0], [1, 3, 2, 2, 6]),
+      tf.slice(x5(), [0, 1, 0, 0, 3], [2, 1, 4, 5, 3]),
+      tf.slice(tf.tensor2d(values(12, 49).map((v) => Math.round(v * 100)), [3, 4], 'int32'), [1, 1], [2, 2]),
+      tf.slice(rand([4, 3], 50), [1, 0], [0, 3]),
+    ], 'slice');
+  });
+
+  it('splits equal cpu exactly along each axis, and its gradient (concat) too', async () => {
+    await assertSame(() => [
+      ...tf.split(rand([8, 12], 51), [5, 4, 3], 1),
+      ...tf.split(rand([8, 12], 52), 4, 0),
+      ...tf.split(rand([2, 6, 3, 4], 53), [1, 2, 3], 1),
+      ...tf.split(rand([2, 3, 9], 54), 3, -1),
+      tf.grad((x: tf.Tensor) => {
+        const [a, b, c] = tf.split(x, [2, 3, 1], 1);
+        return tf.sum(tf.add(tf.mul(a!, 2), tf.sum(tf.mul(b!, c!), 1, true)));
+      })(rand([5, 6], 55)),
+    ], 'split');
+  });
+
+  it('leak no tensor and no backend data', async () => {
+    await assertNoLeak('slice', () => tf.slice(rand([6, 7], 56), [1, 2], [4, 3]));
+    await assertNoLeak('split', () => tf.concat(tf.split(rand([6, 9], 57), 3, 1), 0));
+  });
+});

@@ -52,9 +52,16 @@ before(async () => {
 });
 
 describe('TransformerPolicy logits match the float64 reference', () => {
-  for (const [label, config] of [['Llama (tied, no bias, GQA)', LLAMA], ['Qwen2 (q/k/v bias, untied lm_head, GQA)', QWEN2], ['MHA (kv heads = heads)', MHA]] as const) {
+  const cases = [
+    ['Llama (tied, no bias, GQA)', LLAMA, undefined],
+    ['Qwen2 (q/k/v bias, untied lm_head, GQA)', QWEN2, undefined],
+    ['MHA (kv heads = heads)', MHA, undefined],
+    // 12 tokens in blocks of 5 rows: two whole blocks and a partial one.
+    ['Qwen2, causal attention in blocks of 5 query rows', QWEN2, 5],
+  ] as const;
+  for (const [label, config, attentionBlock] of cases) {
     test(label, async () => {
-      const model = new TransformerPolicy({ config, seed: 3, initStd: 0.2 });
+      const model = new TransformerPolicy({ config, seed: 3, initStd: 0.2, ...(attentionBlock !== undefined ? { attentionBlock } : {}) });
       try {
         await randomizeBiases(model);
         const weights = await model.exportWeights();
@@ -80,6 +87,41 @@ describe('TransformerPolicy logits match the float64 reference', () => {
       }
     });
   }
+
+  test('blocked causal attention has the gradients of the whole square', async () => {
+    const whole = new TransformerPolicy({ config: QWEN2, seed: 5, initStd: 0.2, attentionBlock: 0 });
+    const blocked = new TransformerPolicy({ config: QWEN2, seed: 5, initStd: 0.2, attentionBlock: 4 });
+    try {
+      assert.equal(blocked.attentionBlock, 4);
+      const ids = tf.tensor2d([...Array(2 * 13).keys()].map((i) => (i * 7) % 50), [2, 13], 'int32');
+      const gradsOf = (m: TransformerPolicy): Map<string, Float32Array> => {
+        const vars = m.variables();
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.logits(ids), tf.range(0, 2 * 13 * 50).reshape([2, 13, 50]).mod(7).sub(3))) as tf.Scalar, vars);
+        const out = new Map([...m.parameters.keys()].map((name, i) => [name, grads[vars[i]!.name]!.dataSync() as Float32Array]));
+        tf.dispose(grads);
+        value.dispose();
+        return out;
+      };
+      const a = gradsOf(whole);
+      const b = gradsOf(blocked);
+      let worst = 0;
+      let largest = 0;
+      for (const [name, g] of a) {
+        worst = Math.max(worst, maxRelDiff(b.get(name)!, g));
+        largest = Math.max(largest, ...g.map(Math.abs));
+      }
+      ids.dispose();
+      assert.ok(largest > 0.1, `gradients too small to show errors (${largest})`);
+      assert.ok(worst < 1e-4, `max relative difference ${worst}`);
+      assert.throws(() => new TransformerPolicy({ config: QWEN2, attentionBlock: -1 }), /attentionBlock must be an integer >= 0/);
+      const copy = blocked.clone();
+      assert.equal(copy.attentionBlock, 4);
+      copy.dispose();
+    } finally {
+      whole.dispose();
+      blocked.dispose();
+    }
+  });
 
   test('exported weights use HF names and [out, in] shapes', async () => {
     const model = new TransformerPolicy({ config: QWEN2 });

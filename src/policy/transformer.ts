@@ -49,6 +49,13 @@ export interface TransformerPolicyOptions {
    * backend's memory ends at 4 GB (a 0.5 B model's weights alone take 2 GB in float32).
    */
   readonly cacheFusedWeights?: boolean;
+  /**
+   * Query rows of causal attention computed together (training and prefill). Each block of rows
+   * multiplies only the keys up to its last row, so the masked upper triangle is mostly skipped:
+   * 64 does 62% of the products at 256 tokens, and measured about a third less attention time
+   * (forward + backward) on wasm. 0 computes the whole [T, T] square. Default 64.
+   */
+  readonly attentionBlock?: number;
 }
 
 /** Per-layer decoding cache: keys [slots, kvHeads, capacity, Dh], values transposed [slots, kvHeads, Dh, capacity]. */
@@ -109,6 +116,8 @@ export class TransformerPolicy implements Policy {
   private readonly causal = new Map<number, tf.Tensor2D>(); // T -> [T, T] additive mask
   private disposed = false;
   private readonly cacheFusedWeights: boolean;
+  /** Query rows per block of causal attention (0: the whole square); see TransformerPolicyOptions. */
+  readonly attentionBlock: number;
   /** Inference-only copies (fused projections, transposed tied head) keyed by their sources' dataIds. */
   private readonly inferenceCache = new Map<string, { sources: unknown[]; value: { weight: tf.Tensor2D; bias: tf.Tensor1D | undefined } }>();
   private engine: GenerationEngine | undefined;
@@ -118,6 +127,8 @@ export class TransformerPolicy implements Policy {
     this.trainable = options.trainable ?? true;
     assertFitsBackend(this.config);
     this.cacheFusedWeights = options.cacheFusedWeights ?? countParameters(this.config) <= 100e6;
+    this.attentionBlock = options.attentionBlock ?? 64;
+    if (!(Number.isInteger(this.attentionBlock) && this.attentionBlock >= 0)) throw new OptionsError(`attentionBlock must be an integer >= 0, got ${String(options.attentionBlock)}`);
     const initStd = options.initStd ?? 0.02;
     if (!(initStd > 0)) throw new OptionsError(`initStd must be > 0, got ${String(initStd)}`);
     const seed = options.seed ?? 0;
@@ -285,8 +296,23 @@ export class TransformerPolicy implements Policy {
     const qh = q.transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, Dh]
     const kh = this.expandKv(k.transpose([0, 2, 1, 3]));
     const vh = this.expandKv(v.transpose([0, 2, 1, 3]));
-    const scores = tf.add(tf.matMul(qh, kh, false, true), this.causalMask(t)); // [B, H, T, T]
-    const out = tf.matMul(tf.softmax(scores), vh); // [B, H, T, Dh]
+    const mask = this.causalMask(t);
+    const rows = this.attentionBlock;
+    let out: tf.Tensor4D; // [B, H, T, Dh]
+    if (rows === 0 || t <= rows) {
+      out = tf.matMul(tf.softmax(tf.add(tf.matMul(qh, kh, false, true), mask)), vh); // scores [B, H, T, T]
+    } else {
+      // Rows a..e-1 see keys 0..e-1 only: scores [B, H, e-a, e].
+      const parts: tf.Tensor4D[] = [];
+      for (let a = 0; a < t; a += rows) {
+        const e = Math.min(t, a + rows);
+        const q = tf.slice(qh, [0, 0, a, 0], [-1, -1, e - a, -1]);
+        const k = e === t ? kh : tf.slice(kh, [0, 0, 0, 0], [-1, -1, e, -1]);
+        const v = e === t ? vh : tf.slice(vh, [0, 0, 0, 0], [-1, -1, e, -1]);
+        parts.push(tf.matMul(tf.softmax(tf.add(tf.matMul(q, k, false, true), tf.slice(mask, [a, 0], [e - a, e]))), v));
+      }
+      out = tf.concat(parts, 2);
+    }
     return out.transpose([0, 2, 1, 3]).reshape([b * t, this.config.hidden_size]) as tf.Tensor2D;
   }
 
@@ -436,7 +462,7 @@ export class TransformerPolicy implements Policy {
   /** A copy with the same weights and engine options (e.g. the frozen reference model: `trainable: false`). */
   clone(options: { trainable?: boolean } = {}): TransformerPolicy {
     this.assertUsable();
-    const copy = new TransformerPolicy({ config: this.config, trainable: options.trainable ?? this.trainable, cacheFusedWeights: this.cacheFusedWeights });
+    const copy = new TransformerPolicy({ config: this.config, trainable: options.trainable ?? this.trainable, cacheFusedWeights: this.cacheFusedWeights, attentionBlock: this.attentionBlock });
     for (const [name, variable] of this.parameters) copy.param(name).assign(variable);
     copy.engineOptions = this.engineOptions;
     return copy;
