@@ -266,3 +266,30 @@ describe('wasm Slice and SplitV (copy-free)', () => {
     await assertNoLeak('split', () => tf.concat(tf.split(rand([6, 9], 57), 3, 1), 0));
   });
 });
+
+describe('wasm Identity (shared data)', () => {
+  it('clones share data by reference count: each survives the other, both freed at the end', async () => {
+    const ids = wasmDataIds();
+    const x = rand([3, 4], 60);
+    const expected = Array.from(await x.data());
+    const y = tf.clone(x);
+    assert.equal(wasmDataIds(), ids + 1, 'the clone holds no copy of the data');
+    x.dispose();
+    assert.deepEqual(Array.from(await y.data()), expected, 'the clone outlives the original');
+    const z = y.clone();
+    y.dispose();
+    assert.deepEqual(Array.from(await z.data()), expected);
+    z.dispose();
+    assert.equal(wasmDataIds(), ids, 'the data is freed with the last reference');
+  });
+
+  it('a variable assigned after a clone leaves the clone unchanged', async () => {
+    const v = tf.variable(tf.tensor1d([1, 2, 3]));
+    const c = v.clone();
+    const next = tf.tensor1d([7, 8, 9]);
+    v.assign(next);
+    assert.deepEqual(Array.from(await c.data()), [1, 2, 3]);
+    assert.deepEqual(Array.from(await v.data()), [7, 8, 9]);
+    tf.dispose([v, c, next]);
+  });
+});

@@ -9,6 +9,10 @@
 //   input out of the heap into a fresh ArrayBuffer for every slice, so splitting a fused q/k/v or
 //   gate/up projection ([1024, 1152] into 3) took 13 ms instead of under 1. These copy the rows
 //   straight from heap views; SplitV is replaced too because the stock one calls Slice directly.
+// - Identity: tfjs's engine clones every tensor it saves for the backward pass, and the stock
+//   wasm Identity copies the data (about 130 MB per training step of the 1M model). Tensors are
+//   immutable (a Variable's assign swaps its dataId), so this one shares the data by reference
+//   count, as the cpu backend's Identity and the wasm Reshape already do.
 // See ../shared/PLATFORM.md "TensorFlow.js in Node".
 
 import * as tf from '@tensorflow/tfjs';
@@ -310,6 +314,14 @@ function splitV(args: KernelArgs): tf.TensorInfo[] {
   });
 }
 
+function identity(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x;
+  if (x === undefined) throw new Error('Identity: input x is required');
+  if (x.dtype === 'string') return original('Identity', args);
+  (args.backend as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
 function replace(name: string, kernelFunc: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void {
   const current = tf.getKernel(name, W) as tf.KernelConfig | undefined;
   if (current !== undefined && mine.has(current.kernelFunc)) return;
@@ -335,7 +347,7 @@ function replace(name: string, kernelFunc: (args: KernelArgs) => tf.TensorInfo |
 
 /**
  * Registers UnsortedSegmentSum, the fast BatchMatMul/_FusedMatMul and the copy-free Slice/SplitV
- * for the `wasm` backend.
+ * and Identity for the `wasm` backend.
  * Idempotent; may run before or after the wasm backend initialises.
  */
 export function registerWasmTrainingKernels(): void {
@@ -344,4 +356,5 @@ export function registerWasmTrainingKernels(): void {
   replace('_FusedMatMul', fusedMatMul);
   replace('Slice', slice);
   replace('SplitV', splitV);
+  replace('Identity', identity);
 }
