@@ -131,24 +131,47 @@ function runLogged(cmd: string, args: readonly string[], log: (s: string) => voi
   });
 }
 
+/** True when Debian's libopenblas0-pthread is installed (python3-torch only recommends it). */
+async function hasOpenBlas(): Promise<boolean> {
+  try {
+    const { stdout } = await execFileP('dpkg-query', ['-W', '-f=${Status}', 'libopenblas0-pthread'], { timeout: 30_000 });
+    return stdout.includes('install ok installed');
+  } catch {
+    return false;
+  }
+}
+
+/** apt-get install of INSTALL as root, with `apt-get update` first only when the lists lack the packages. */
+async function aptInstall(log: (s: string) => void): Promise<boolean> {
+  const apt = '/usr/bin/apt-get';
+  if (process.getuid?.() !== 0 || !existsSync(apt)) return false;
+  let res = await runLogged(apt, INSTALL, log, 900_000);
+  if (!res.ok && /Unable to locate package|has no installation candidate|404\s+Not Found/i.test(res.output)) {
+    log('torch peer: packages not in the apt lists; running apt-get update and retrying');
+    const upd = await runLogged(apt, ['update'], log, 600_000);
+    if (upd.ok) res = await runLogged(apt, INSTALL, log, 900_000);
+  }
+  return res.ok;
+}
+
 /**
- * True when /usr/bin/python3 can import torch. If it cannot and we are root on a system with
- * apt-get, installs python3-torch and libopenblas0-pthread (running `apt-get update` first only
- * when the package lists lack them) and checks again. Never throws: on false, `log` has been
- * told exactly what to install.
+ * True when /usr/bin/python3 can import torch. If it cannot, or if OpenBLAS is missing (torch
+ * then runs on the reference BLAS, several times slower: no fair peer), and we are root on a
+ * system with apt-get, installs python3-torch and libopenblas0-pthread and checks again. Never
+ * throws: on false, `log` has been told exactly what to install.
  */
 export async function ensureTorch(log: (s: string) => void): Promise<boolean> {
   const first = await canImportTorch();
-  if (first.ok) return true;
-  const apt = '/usr/bin/apt-get';
-  if (process.getuid?.() === 0 && existsSync(apt) && existsSync(TORCH_PYTHON)) {
-    log(`torch peer: ${TORCH_PYTHON} cannot import torch (${first.why}); installing with apt-get ${INSTALL.join(' ')}`);
-    let res = await runLogged(apt, INSTALL, log, 900_000);
-    if (!res.ok && /Unable to locate package|has no installation candidate|404\s+Not Found/i.test(res.output)) {
-      log('torch peer: packages not in the apt lists; running apt-get update and retrying');
-      const upd = await runLogged(apt, ['update'], log, 600_000);
-      if (upd.ok) res = await runLogged(apt, INSTALL, log, 900_000);
+  if (first.ok) {
+    if (!(await hasOpenBlas())) {
+      log(`torch peer: libopenblas0-pthread is not installed; installing with apt-get ${INSTALL.join(' ')}`);
+      if (!(await aptInstall(log))) log(`torch peer: could not install OpenBLAS (numbers will be slow); try: ${INSTALL_HINT}`);
     }
+    return true;
+  }
+  if (existsSync(TORCH_PYTHON) && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    log(`torch peer: ${TORCH_PYTHON} cannot import torch (${first.why}); installing with apt-get ${INSTALL.join(' ')}`);
+    await aptInstall(log);
     const again = await canImportTorch();
     if (again.ok) return true;
     log(`torch peer skipped: install did not give ${TORCH_PYTHON} a working torch (${again.why}); try: ${INSTALL_HINT}`);
