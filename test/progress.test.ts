@@ -23,6 +23,15 @@ test('without a terminal: a line per 10% with elapsed and ETA, and the last one 
   assert.match(lines.at(-1)!, /^bc 25\/25 \(100%\) .* 0s left \| loss 25\n$/);
 });
 
+test('a run past its estimated total prints the last line once, not once per step', () => {
+  const { stream, lines } = sink();
+  const trainer = new EventEmitter() as unknown as Parameters<typeof attachProgress>[0];
+  const detach = attachProgress(trainer, 4, { label: 'bc', stream, every: 2 });
+  for (let step = 1; step <= 9; step++) (trainer as unknown as EventEmitter).emit('step', { step, loss: 0.5 });
+  detach();
+  assert.deepEqual(lines.map((l) => l.split(' ')[1]), ['2/4', '4/4']);
+});
+
 test('attachProgress follows MultiTurnGRPO iterations and detaches', () => {
   const { stream, lines } = sink();
   const trainer = Object.assign(new EventEmitter(), { progress: { iteration: 0 } }) as unknown as MultiTurnGRPO;

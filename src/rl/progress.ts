@@ -35,7 +35,8 @@ export function progressBar(total: number, options: ProgressOptions = {}): { upd
   let last = 0;
   return {
     update(done, info = '') {
-      if (done - last < every && done !== total) return;
+      // Once: a budgeted run that outlasts its estimated total stays clamped at it.
+      if (done <= last || (done - last < every && done !== total)) return;
       last = done;
       const elapsed = (performance.now() - started) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
