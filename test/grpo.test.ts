@@ -117,6 +117,42 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('dynamicSampling: more rounds of tasks until enough groups have differing rewards, only those update', async () => {
+    // Concurrency 1 fixes the order: round 0's 8 episodes all fail, later ones alternate 1, 0.
+    const scorer = (): (() => Promise<CheckResult>) => {
+      let calls = 0;
+      const alt = alternating();
+      return () => (calls++ < 8 ? Promise.resolve({ score: 0, reason: 'round 0' }) : alt());
+    };
+    const policy = tiny();
+    const grpo = new MultiTurnGRPO(options(policy, { score: scorer(), dynamicSampling: { maxRounds: 3 } }));
+    const capped = tiny();
+    const none = new MultiTurnGRPO(options(capped, { score: () => Promise.resolve({ score: 0, reason: 'no' }), dynamicSampling: { maxRounds: 2 } }));
+    try {
+      const groups = new Set<string>();
+      grpo.on('episode-end', (e) => groups.add(e.trajectory.groupId));
+      const m = await grpo.iteration();
+      assert.equal(m.sampling_rounds, 2, 'round 1 filled both groups with signal');
+      assert.equal(m.groups_with_signal, 2);
+      assert.equal(groups.size, 4);
+      assert.equal(m.frac_reward_zero_std, 0.5);
+      assert.equal(grpo.progress.taskPass * TASKS.length + grpo.progress.taskCursor, 4, 'the task cycle moved past both rounds');
+      assert.ok(m.grad_norm > 0);
+
+      const before = await weights(capped);
+      const c = await none.iteration();
+      assert.equal(c.sampling_rounds, 2, 'stops at maxRounds without signal');
+      assert.equal(c.groups_with_signal, 0);
+      assert.ok(maxDiff(before, await weights(capped)) < 1e-7, 'no group with signal: no update');
+      assert.throws(() => new MultiTurnGRPO(options(policy, { dynamicSampling: { maxRounds: 0 } })), /dynamicSampling\.maxRounds must be an integer >= 1/);
+    } finally {
+      grpo.dispose();
+      none.dispose();
+      policy.dispose();
+      capped.dispose();
+    }
+  });
+
   test('no signal (every reward equal) and no KL yet: the parameters stay', async () => {
     const policy = tiny();
     const grpo = new MultiTurnGRPO(options(policy, { score: () => Promise.resolve({ score: 0, reason: 'no' }) }));

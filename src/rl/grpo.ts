@@ -2,6 +2,7 @@
 // `tasksPerIteration` tasks, runs `numGenerations` episodes of each in fresh environments at once
 // (runRollouts: every episode awaits its own policy call; the local GenerationEngine batches them
 // continuously), scores them with the tasks' binary checkers, computes group-relative advantages,
+// (with `dynamicSampling`, more rounds of tasks until enough groups have differing rewards),
 // and takes `updatesPerIteration` (μ; default one) optimizer steps on the clipped surrogate with the k3 KL to a frozen reference,
 // accumulated over token-budgeted minibatches. Every turn is its own sample holding the exact
 // prompt the policy acted on and the behaviour logprobs recorded while sampling (DESIGN.md), so
@@ -72,6 +73,15 @@ export interface MultiTurnGRPOOptions {
   readonly scaleRewards?: 'group' | 'batch' | 'none';
   /** Leave out groups whose rewards are all equal. Default false. */
   readonly dropZeroStd?: boolean;
+  /**
+   * DAPO's dynamic sampling: while fewer than `tasksPerIteration` groups of the iteration have
+   * differing rewards, draw `tasksPerIteration` more tasks and roll them out too, up to
+   * `maxRounds` rounds in all; the update then uses only the groups with differing rewards (as
+   * `dropZeroStd`). A policy that BC made near-deterministic solves or fails most tasks in all
+   * G tries, and such a group carries no gradient; this spends more interaction to fill the batch
+   * with groups that do. Off by default (one round, the paper's code).
+   */
+  readonly dynamicSampling?: { readonly maxRounds: number };
   /** Default 1e-6 (paper's code); small models from scratch need far more (1e-4 .. 1e-3). */
   readonly learningRate?: number;
   /** Decoupled weight decay. Default 0. */
@@ -109,6 +119,10 @@ export interface IterationMetrics {
   /** Episodes left out after crashing on every re-run (an overloaded or dying browser). */
   readonly episodes_skipped: number;
   readonly completion_tokens: number;
+  /** Rounds of rollouts this iteration (more than 1 only with `dynamicSampling`). */
+  readonly sampling_rounds: number;
+  /** Groups whose rewards differ: the ones that carry a gradient. */
+  readonly groups_with_signal: number;
   readonly rollout_s: number;
   readonly update_s: number;
 }
@@ -143,6 +157,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       const v = options[key];
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`MultiTurnGRPO: ${key} must be an integer > 0, got ${String(v)}`);
     }
+    const ds = options.dynamicSampling;
+    if (ds && !(Number.isInteger(ds.maxRounds) && ds.maxRounds >= 1)) throw new OptionsError(`MultiTurnGRPO: dynamicSampling.maxRounds must be an integer >= 1, got ${String(ds.maxRounds)}`);
     if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
     const c = options.turnCurriculum;
     if (c && !(Number.isInteger(c.start) && Number.isInteger(c.end) && c.start >= 1 && c.end >= c.start && c.over >= 1)) {
@@ -202,31 +218,41 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const o = this.options;
     const iteration = this.progress.iteration;
     const G = o.numGenerations ?? 4;
-    const tasks = this.nextTasks(o.tasksPerIteration ?? 4);
+    const perRound = o.tasksPerIteration ?? 4;
+    const maxRounds = o.dynamicSampling?.maxRounds ?? 1;
     const seed = o.seed ?? 0;
-    const jobs = tasks.flatMap((task, k) => Array.from({ length: G }, (_, g) => ({
-      task, groupId: `${iteration}:${k}:${task.id}`, seed: hashString(`${seed}\u0001${iteration}\u0001${k}\u0001${g}`),
-    })));
     const maxTurns = this.horizon(iteration);
     const rolloutStart = performance.now();
     let skipped = 0;
-    const trajectories = await runRollouts(jobs, {
-      agent: this.agent, makeEnvironment: o.makeEnvironment, concurrency: o.concurrency ?? jobs.length, maxTurns,
-      ...(o.episodeTimeoutMs !== undefined ? { episodeTimeoutMs: o.episodeTimeoutMs } : {}),
-      ...(o.score ? { score: o.score } : {}),
-      ...(signal ? { signal } : {}),
-      onTrajectory: (trajectory) => this.emit('episode-end', { iteration, trajectory }),
-      // An episode lost to a browser that keeps crashing leaves its group one member short
-      // (advantages use the members present) rather than ending the run.
-      skipCrashed: true,
-      onSkip: () => { skipped += 1; },
-    });
+    const trajectories: Trajectory[] = [];
+    let rounds = 0;
+    let withSignal = 0;
+    do {
+      // Groups are numbered over all rounds, so round 0's ids and seeds are those of a run without dynamic sampling.
+      const first = rounds * perRound;
+      const jobs = this.nextTasks(perRound).flatMap((task, j) => Array.from({ length: G }, (_, g) => ({
+        task, groupId: `${iteration}:${first + j}:${task.id}`, seed: hashString(`${seed}\u0001${iteration}\u0001${first + j}\u0001${g}`),
+      })));
+      trajectories.push(...await runRollouts(jobs, {
+        agent: this.agent, makeEnvironment: o.makeEnvironment, concurrency: o.concurrency ?? jobs.length, maxTurns,
+        ...(o.episodeTimeoutMs !== undefined ? { episodeTimeoutMs: o.episodeTimeoutMs } : {}),
+        ...(o.score ? { score: o.score } : {}),
+        ...(signal ? { signal } : {}),
+        onTrajectory: (trajectory) => this.emit('episode-end', { iteration, trajectory }),
+        // An episode lost to a browser that keeps crashing leaves its group one member short
+        // (advantages use the members present) rather than ending the run.
+        skipCrashed: true,
+        onSkip: () => { skipped += 1; },
+      }));
+      rounds += 1;
+      withSignal = [...new RolloutBuffer(trajectories).groups().values()].filter((g) => g.some((t) => t.reward !== g[0]!.reward)).length;
+    } while (rounds < maxRounds && withSignal < perRound && !signal?.aborted);
     const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
 
     const updateStart = performance.now();
     const buffer = new RolloutBuffer();
     buffer.add(...trajectories);
-    const sampleOptions = { lossType: o.lossType ?? 'sequence', scaleRewards: o.scaleRewards ?? 'group', dropZeroStd: o.dropZeroStd ?? false } as const;
+    const sampleOptions = { lossType: o.lossType ?? 'sequence', scaleRewards: o.scaleRewards ?? 'group', dropZeroStd: (o.dropZeroStd ?? false) || o.dynamicSampling !== undefined } as const;
     const { metrics } = buffer.advantages(sampleOptions);
     const samples = buffer.samples(sampleOptions);
     // Loss, KL and clip ratio are the means over the steps; the clip ratio is 0 at the first.
@@ -263,6 +289,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       max_turns: maxTurns,
       episodes_skipped: skipped,
       completion_tokens: tokens,
+      sampling_rounds: rounds,
+      groups_with_signal: withSignal,
       rollout_s: rolloutSeconds,
       update_s: (performance.now() - updateStart) / 1000,
     };
