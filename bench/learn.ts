@@ -9,7 +9,7 @@
 //   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 4]
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 256] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0] [--init-std 0.02]
-//                          [--bc-prompt-weight 0] [--rename-words by-position|any-position]
+//                          [--bc-prompt-weight 0] [--rename-words by-position|any-position] [--rename-novel 0]
 //                          [--grpo-generations 4] [--grpo-tasks 4] [--grpo-temperature 1] [--grpo-lr 5e-4] [--grpo-updates 1] [--grpo-rounds 1]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
     // BehaviorCloning's promptLossWeight: loss weight of the prompt tokens (0: replies only).
     'bc-prompt-weight': { type: 'string', default: '0' },
     'rename-words': { type: 'string', default: 'by-position' },
+    // renameEntities' novelWords: chance that a word of a renamed name is made up (0: never).
+    'rename-novel': { type: 'string', default: '0' },
     'grpo-generations': { type: 'string', default: '4' },
     'grpo-tasks': { type: 'string', default: '4' },
     'grpo-temperature': { type: 'string', default: '1' },
@@ -66,11 +68,12 @@ const settings = {
   seed: num('seed'),
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
-  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position' },
+  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
   grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
 };
 
 if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
+if (!(settings.bc.rename_novel_words >= 0 && settings.bc.rename_novel_words <= 1)) throw new Error(`--rename-novel must be a fraction from 0 to 1, got ${args['rename-novel']}`);
 if (settings.bc.rename_words !== 'by-position' && settings.bc.rename_words !== 'any-position') throw new Error(`--rename-words must be by-position or any-position, got ${args['rename-words']}`);
 for (const [flag, v] of [['--grpo-generations', settings.grpo.num_generations], ['--grpo-tasks', settings.grpo.tasks_per_iteration], ['--grpo-updates', settings.grpo.updates_per_iteration], ['--grpo-rounds', settings.grpo.dynamic_sampling_rounds]] as const) {
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${flag} must be an integer >= 1, got ${v}`);
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
 
   const small = createSmallPolicy(demonstrations, { seed: settings.seed, settings: { maxPromptTokens: settings.small_policy.maxPromptTokens, initStd: settings.small_policy.initStd } });
   const { policy, tokenizer, prompt } = small;
-  const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, words: settings.bc.rename_words, seed: settings.seed }));
+  const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, words: settings.bc.rename_words, novelWords: settings.bc.rename_novel_words, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>

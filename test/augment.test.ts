@@ -67,6 +67,32 @@ describe('renameEntities', () => {
     assert.deepEqual(renameEntities(demos, { copies: 4, seed: 7, words }), out, 'seeded');
   });
 
+  test('novelWords: made-up words (pieces of training words) in place of training words, consistently', () => {
+    const demos = [demo('Blue Ceramic Mug'), demo('Red Steel Bowl'), demo('Green Oak Lamp'), { ...demo('bold-api'), intent: 'Star the bold-api project.' }];
+    const training = new Set(['blue', 'ceramic', 'mug', 'red', 'steel', 'bowl', 'green', 'oak', 'lamp', 'bold', 'api']);
+    assert.deepEqual(renameEntities(demos, { copies: 3, seed: 5, novelWords: 0 }), renameEntities(demos, { copies: 3, seed: 5 }), 'novelWords 0 renames as before');
+    const out = renameEntities(demos, { copies: 3, seed: 5, novelWords: 1 });
+    for (const copy of out.slice(4)) {
+      const [name] = copiedNames(copy);
+      assert.ok(name, 'the copy still copies a name from its task');
+      const parts = name.split(/[ -]/);
+      for (const w of parts) {
+        assert.ok(!training.has(w.toLowerCase()) && w.length >= 3, `${w} is made up`);
+        assert.match(w, /^\p{L}+$/u);
+      }
+      if (name.includes(' ')) {
+        assert.ok(parts.every((w) => /^\p{Lu}\p{Ll}+$/u.test(w)), `capitalised as the training names: ${name}`);
+        assert.equal(copy.turns[1]!.observation.url, `http://127.0.0.1:1/search?q=${parts.join('+')}`, 'URL forms follow');
+      } else {
+        assert.match(name, /^\p{Ll}+-\p{Ll}+$/u, `a slug-like name keeps its hyphen and case: ${name}`);
+        assert.equal(copy.intent, `Star the ${name} project.`);
+      }
+      assert.equal((copy.turns[0]!.action as { text: string }).text, name);
+      assert.deepEqual(copy.turns[2]!.action, { type: 'click', target: { role: 'link', name } });
+    }
+    assert.throws(() => renameEntities(demos, { novelWords: 1.5 }), /novelWords must be a fraction from 0 to 1/);
+  });
+
   test('a bad copy count is an OptionsError', () => {
     assert.throws(() => renameEntities([], { copies: -1 }), OptionsError);
     assert.throws(() => renameEntities([], { words: 'random' as never }), /words must be "by-position" or "any-position"/);

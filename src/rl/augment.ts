@@ -4,6 +4,8 @@
 // the entities of each demonstration consistently (task, every page, every action) with new
 // combinations of the same words makes memorising useless and copying the only way to lower the
 // loss: the data diversity of PLATFORM.md's synthetic calibration, from the same demonstrations.
+// Optionally some words are made up (`novelWords`), so copying a word the tokenizer splits into
+// pieces is practised too, as test names with words never seen in training need.
 // Hand-written: no npm library does this for web-agent trajectories.
 
 import type { Action } from '../env/types.js';
@@ -41,6 +43,16 @@ export interface RenameOptions {
    * words start names copies the rest of a new name but not its first word).
    */
   readonly words?: 'by-position' | 'any-position';
+  /**
+   * Chance that a word of a new name (a part between spaces or hyphens) is made up instead:
+   * the start of one training word joined to the end of another (`Walnut` + `Spoon` -> `Walnoon`),
+   * with the original's capitalisation. Default 0. A tokenizer trained on the demonstrations
+   * has whole-word tokens for the training names' words only; a test name's new word comes as
+   * several pieces, and a model that only ever copied whole-word tokens writes a training word
+   * in its place (`Amber Walnut Plate` typed as `Amber Walnut Spoon`). Made-up words are spelled
+   * in pieces too, so copying pieces is practised.
+   */
+  readonly novelWords?: number;
 }
 
 /**
@@ -57,6 +69,8 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
   const words = options.words ?? 'by-position';
   if (words !== 'by-position' && words !== 'any-position') throw new OptionsError(`renameEntities: words must be "by-position" or "any-position", got ${JSON.stringify(options.words)}`);
   const anyPosition = words === 'any-position';
+  const novel = options.novelWords ?? 0;
+  if (!(novel >= 0 && novel <= 1)) throw new OptionsError(`renameEntities: novelWords must be a fraction from 0 to 1, got ${String(options.novelWords)}`);
   const rng = new Rng(options.seed ?? 0);
   const named = demonstrations.map((d) => ({ demo: d, names: copiedNames(d) }));
   // Word pools: by (word count, position), or one pool of every word.
@@ -72,6 +86,20 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
       });
     }
   }
+  const letters = [...new Set([...pools.values()].flat().flatMap((w) => w.split('-')))].filter((w) => /^\p{L}{3,}$/u.test(w));
+  const known = new Set(letters.map((w) => w.toLowerCase()));
+  // Only draws from `rng` when novel > 0, so novelWords 0 renames exactly as before the option existed.
+  const madeUp = (name: string): string => name.split(/([ -])/).map((part, i) => {
+    if (i % 2 === 1 || letters.length < 2 || !/^\p{L}+$/u.test(part) || !rng.chance(novel)) return part;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const a = rng.pick(letters);
+      const b = rng.pick(letters);
+      const word = (a.slice(0, rng.int(1, a.length - 1)) + b.slice(rng.int(1, b.length - 1))).toLowerCase();
+      if (word.length < 3 || !/[aeiouy]/.test(word) || known.has(word)) continue; // pronounceable-ish, and new
+      return part[0] === part[0]!.toUpperCase() ? word[0]!.toUpperCase() + word.slice(1) : word;
+    }
+    return part;
+  }).join('');
   const out: ExpertDemonstration[] = [...demonstrations];
   for (const { demo, names } of named) {
     if (names.length === 0) continue;
@@ -80,7 +108,8 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
       let text = json;
       // Longest first, so a name inside another is not replaced inside the longer one's copy.
       for (const name of [...names].sort((a, b) => b.length - a.length)) {
-        const fresh = name.split(' ').map((_, i, words) => rng.pick(pools.get(keyOf(words.length, i))!)).join(' ');
+        const drawn = name.split(' ').map((_, i, words) => rng.pick(pools.get(keyOf(words.length, i))!)).join(' ');
+        const fresh = novel > 0 ? madeUp(drawn) : drawn;
         // URL forms only for names of several words (a one-word name's slug is a common word).
         const forms = name.includes(' ') ? [(n: string) => n, (n: string) => n.replaceAll(' ', '+'), (n: string) => n.replaceAll(' ', '%20'), slugify] : [(n: string) => n];
         for (const form of forms) text = text.split(jsonInner(form(name))).join(jsonInner(form(fresh)));
