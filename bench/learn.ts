@@ -8,9 +8,9 @@
 //
 //   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 4]
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
-//                          [--prompt-tokens 256] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0] [--init-std 0.02]
+//                          [--prompt-tokens 160] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0] [--init-std 0.02]
 //                          [--bc-prompt-weight 0] [--rename-words by-position|any-position] [--rename-novel 0]
-//                          [--grpo-generations 4] [--grpo-tasks 4] [--grpo-temperature 1] [--grpo-lr 5e-4] [--grpo-updates 1] [--grpo-rounds 1]
+//                          [--grpo-generations 4] [--grpo-tasks 4] [--grpo-temperature 1] [--grpo-lr 5e-4] [--grpo-updates 1] [--grpo-rounds 1] [--grpo-warmup 0]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -54,6 +54,8 @@ const { values: args } = parseArgs({
     // MultiTurnGRPO's dynamicSampling.maxRounds (1: off): rounds of tasks per iteration until
     // --grpo-tasks groups have differing rewards.
     'grpo-rounds': { type: 'string', default: '1' },
+    // MultiTurnGRPO's warmupSteps: optimizer steps of linear learning-rate warm-up.
+    'grpo-warmup': { type: 'string', default: '0' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
@@ -69,7 +71,7 @@ const settings = {
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
   bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
-  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
+  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), warmup_steps: num('grpo-warmup'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
 };
 
 if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
@@ -78,6 +80,7 @@ if (settings.bc.rename_words !== 'by-position' && settings.bc.rename_words !== '
 for (const [flag, v] of [['--grpo-generations', settings.grpo.num_generations], ['--grpo-tasks', settings.grpo.tasks_per_iteration], ['--grpo-updates', settings.grpo.updates_per_iteration], ['--grpo-rounds', settings.grpo.dynamic_sampling_rounds]] as const) {
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${flag} must be an integer >= 1, got ${v}`);
 }
+if (!(Number.isInteger(settings.grpo.warmup_steps) && settings.grpo.warmup_steps >= 0)) throw new Error(`--grpo-warmup must be an integer >= 0, got ${args['grpo-warmup']}`);
 if (!(settings.grpo.learning_rate > 0 && Number.isFinite(settings.grpo.learning_rate))) throw new Error(`--grpo-lr must be a number > 0, got ${args['grpo-lr']}`);
 if (!(settings.grpo.temperature > 0 && Number.isFinite(settings.grpo.temperature))) throw new Error(`--grpo-temperature must be a number > 0, got ${args['grpo-temperature']}`);
 if (!(settings.bc.prompt_loss_weight >= 0 && Number.isFinite(settings.bc.prompt_loss_weight))) throw new Error(`--bc-prompt-weight must be a number >= 0, got ${args['bc-prompt-weight']}`);
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
   const grpo = new MultiTurnGRPO({
     policy, tokenizer, prompt, tasks: rlTasks, makeEnvironment, numGenerations: settings.grpo.num_generations, tasksPerIteration: settings.grpo.tasks_per_iteration,
     numIterations: settings.grpo_iterations, updatesPerIteration: settings.grpo.updates_per_iteration,
-    ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, maxNewTokens: small.settings.maxNewTokens, learningRate: settings.grpo.learning_rate,
+    ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, maxNewTokens: small.settings.maxNewTokens, learningRate: settings.grpo.learning_rate, warmupSteps: settings.grpo.warmup_steps,
     beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
   });
   const iterations: unknown[] = [];

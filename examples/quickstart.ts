@@ -11,7 +11,7 @@
 //      folder that `Agent.fromPretrained` loads.
 //
 //   npm run quickstart -- [--templates a,b,c] [--demos-per-template 24] [--test-per-template 3]
-//                         [--bc-minutes 8] [--bc-steps N] [--grpo-iterations 3] [--out checkpoints/quickstart]
+//                         [--bc-minutes 9] [--bc-steps N] [--grpo-iterations 3] [--out checkpoints/quickstart]
 //                         [--chromium /path/to/chrome] [--seed 1]
 
 import { parseArgs } from 'node:util';
@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
     templates: { type: 'string', default: STARTER_TEMPLATES.join(',') },
     'demos-per-template': { type: 'string', default: '24' },
     'test-per-template': { type: 'string', default: '3' },
-    'bc-minutes': { type: 'string', default: '8' },
+    'bc-minutes': { type: 'string', default: '9' },
     'bc-steps': { type: 'string' },
     'grpo-iterations': { type: 'string', default: '3' },
     'max-turns': { type: 'string', default: '6' },
@@ -83,8 +83,9 @@ async function main(): Promise<void> {
   const small = createSmallPolicy(demonstrations, { seed });
   const { policy, tokenizer, prompt } = small;
   // Each demonstration also with its task's names recombined (renameEntities), so BC teaches
-  // copying the name from the task rather than remembering the training tasks' names.
-  const samples = small.samples(renameEntities(demonstrations, { copies: 3, seed }));
+  // copying the name from the task rather than remembering the training tasks' names; 12 copies
+  // and a little loss on the prompt tokens (which repeat the names) as in bench:learn.
+  const samples = small.samples(renameEntities(demonstrations, { copies: 12, seed }));
   console.log(`policy: ${policy.numParameters.toLocaleString('en')} parameters, vocabulary ${tokenizer.vocabSize}, ${samples.length} BC samples`);
   const evalOn = (tasks: readonly WebTask[]): Promise<EvaluationReport> => evaluate(tasks, { agent: small.agentFor(), makeEnvironment, concurrency: 4, maxTurns });
 
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   console.log(`untrained: ${pct(untrained.success)} of ${test.length} test tasks, ${elapsed()}`);
 
   // 3. Behavior cloning for a fixed time.
-  const bc = new BehaviorCloning({ policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, seed, ...(bcSteps ? { maxSteps: bcSteps } : {}) });
+  const bc = new BehaviorCloning({ policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, promptLossWeight: 0.1, seed, ...(bcSteps ? { maxSteps: bcSteps } : {}) });
   const bcBar = progressBar(Math.round(bcMinutes * 60), { label: 'bc (s)' });
   const bcStart = performance.now();
   bc.on('step', (e) => bcBar.update(Math.min(Math.round((performance.now() - bcStart) / 1000), Math.round(bcMinutes * 60)), `loss ${e.loss.toFixed(3)} epoch ${e.epoch + 1}`));

@@ -153,6 +153,22 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('warmupSteps: the learning rate rises linearly over the first optimizer steps', async () => {
+    const policy = tiny();
+    const grpo = new MultiTurnGRPO(options(policy, { learningRate: 1e-2, warmupSteps: 4, updatesPerIteration: 2 }));
+    try {
+      await grpo.iteration();
+      assert.equal(grpo.optimizer.step, 2);
+      assert.ok(Math.abs(grpo.optimizer.learningRate - 1e-2 * 2 / 4) < 1e-12, `second step at 2/4 of the rate, got ${grpo.optimizer.learningRate}`);
+      await grpo.iteration();
+      assert.ok(Math.abs(grpo.optimizer.learningRate - 1e-2) < 1e-12, 'the full rate from step 4 on');
+      assert.throws(() => new MultiTurnGRPO(options(policy, { warmupSteps: -1 })), /warmupSteps must be an integer >= 0/);
+    } finally {
+      grpo.dispose();
+      policy.dispose();
+    }
+  });
+
   test('no signal (every reward equal) and no KL yet: the parameters stay', async () => {
     const policy = tiny();
     const grpo = new MultiTurnGRPO(options(policy, { score: () => Promise.resolve({ score: 0, reason: 'no' }) }));

@@ -59,7 +59,7 @@ export const SMALL_POLICY_DEFAULTS: SmallPolicySettings = Object.freeze({
     attention_bias: false,
   }),
   vocabSize: 2000,
-  maxPromptTokens: 256,
+  maxPromptTokens: 160,
   maxNewTokens: 48,
   maxBatch: 16,
   initStd: 0.02,
