@@ -189,7 +189,8 @@ describe('MiniWoB++ episodes in WebEnvironment', () => {
       await assert.rejects(env.step(click('Not me')), EnvironmentStateError);
       const result = await score(env, task, r.observation);
       assert.equal(result.score, 1);
-      assert.match(result.reason, /^raw reward 1 \(time-discounted 0\.\d+\): clicked the button$/);
+      // The time discount depends on how long the click took; to 4 decimals a fast one is 1.
+      assert.match(result.reason, /^raw reward 1 \(time-discounted (?:1|0\.\d+)\): clicked the button$/);
     });
   });
 
