@@ -86,14 +86,14 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
       });
     }
   }
-  const letters = [...new Set([...pools.values()].flat().flatMap((w) => w.split('-')))].filter((w) => /^\p{L}{3,}$/u.test(w));
-  const known = new Set(letters.map((w) => w.toLowerCase()));
+  const trainingWords = [...new Set([...pools.values()].flat().flatMap((w) => w.split('-')))].filter((w) => /^\p{L}{3,}$/u.test(w));
+  const known = new Set(trainingWords.map((w) => w.toLowerCase()));
   // Only draws from `rng` when novel > 0, so novelWords 0 renames exactly as before the option existed.
   const madeUp = (name: string): string => name.split(/([ -])/).map((part, i) => {
-    if (i % 2 === 1 || letters.length < 2 || !/^\p{L}+$/u.test(part) || !rng.chance(novel)) return part;
+    if (i % 2 === 1 || trainingWords.length < 2 || !/^\p{L}+$/u.test(part) || !rng.chance(novel)) return part;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const a = rng.pick(letters);
-      const b = rng.pick(letters);
+      const a = rng.pick(trainingWords);
+      const b = rng.pick(trainingWords);
       const word = (a.slice(0, rng.int(1, a.length - 1)) + b.slice(rng.int(1, b.length - 1))).toLowerCase();
       if (word.length < 3 || !/[aeiouy]/.test(word) || known.has(word)) continue; // pronounceable-ish, and new
       return part[0] === part[0]!.toUpperCase() ? word[0]!.toUpperCase() + word.slice(1) : word;

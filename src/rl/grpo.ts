@@ -256,7 +256,9 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         onSkip: () => { skipped += 1; },
       }));
       rounds += 1;
-      withSignal = [...new RolloutBuffer(trajectories).groups().values()].filter((g) => g.some((t) => t.reward !== g[0]!.reward)).length;
+      // The buffer's own zero-variance test, the one dropZeroStd applies to the update.
+      const { metrics: m } = new RolloutBuffer(trajectories).advantages();
+      withSignal = Math.round(m.groups * (1 - m.frac_reward_zero_std));
     } while (rounds < maxRounds && withSignal < perRound && !signal?.aborted);
     const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
 
