@@ -13,7 +13,7 @@ import type { Action, Observation } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import type { AgentHistoryTurn, AgentPrompt, EncodedTurn } from '../policy/agent-prompt.js';
 import { DataParallelTrainer } from '../policy/data-parallel.js';
-import { AdamW, lossWeight, nextTokenLoss, packSequences, tokenLossWeight, type AdamWOptions, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
+import { AdamW, lossWeight, nextTokenLoss, packSequences, tokenLossWeight, warmupFactor, type AdamWOptions, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
 import type { TransformerPolicy } from '../policy/transformer.js';
 
 /** An expert episode: the task's intent and, per turn, what the expert saw, did and why. */
@@ -220,7 +220,7 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
           if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0) {
             throw new OptionsError(`BehaviorCloning: learningRateSchedule returned ${String(factor)} at step ${step}; it must return a finite number >= 0`);
           }
-          const learningRate = adamw.learningRate * Math.min(1, (step + 1) / Math.max(1, o.warmupSteps ?? 0)) * factor;
+          const learningRate = adamw.learningRate * warmupFactor(step, o.warmupSteps) * factor;
           let result: OptimizerStepResult;
           if (parallel) {
             parallel.learningRate = learningRate;

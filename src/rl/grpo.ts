@@ -23,7 +23,7 @@ import { LocalChatPolicy } from '../policy/chat.js';
 import { saveCheckpoint } from '../policy/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../policy/safetensors.js';
 import type { HfTokenizer } from '../policy/tokenizer.js';
-import { AdamW, packSequences, scoreSequences, tokenLogprobs, type AdamWOptions } from '../policy/training.js';
+import { AdamW, packSequences, scoreSequences, tokenLogprobs, warmupFactor, type AdamWOptions } from '../policy/training.js';
 import type { TransformerPolicy } from '../policy/transformer.js';
 import type { WebTask } from '../tasks/types.js';
 import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
@@ -355,7 +355,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         klSum += (stats.kl ?? 0) * w;
       }
       // The optimizer's own step count drives the warm-up, so a restored run continues it exactly.
-      this.optimizer.learningRate = (o.learningRate ?? 1e-6) * Math.min(1, (this.optimizer.step + 1) / Math.max(1, o.warmupSteps ?? 0));
+      this.optimizer.learningRate = (o.learningRate ?? 1e-6) * warmupFactor(this.optimizer.step, o.warmupSteps);
       const norm = this.optimizer.apply(sum);
       const gradNorm = (await norm.data())[0]!;
       norm.dispose();
