@@ -10,7 +10,7 @@
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 160] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0] [--init-std 0.02]
 //                          [--bc-prompt-weight 0] [--rename-words by-position|any-position] [--rename-novel 0]
-//                          [--grpo-generations 4] [--grpo-tasks 4] [--grpo-temperature 1] [--grpo-lr 5e-4] [--grpo-updates 1] [--grpo-rounds 1] [--grpo-warmup 0]
+//                          [--grpo-generations 4] [--grpo-tasks 4] [--grpo-temperature 1] [--grpo-lr 5e-4] [--grpo-updates 1] [--grpo-rounds 1] [--grpo-warmup 0] [--grpo-world 0]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,6 +56,11 @@ const { values: args } = parseArgs({
     'grpo-rounds': { type: 'string', default: '1' },
     // MultiTurnGRPO's warmupSteps: optimizer steps of linear learning-rate warm-up.
     'grpo-warmup': { type: 'string', default: '0' },
+    // Seed of the world GRPO's tasks come from (0: the demonstrations' world, --seed). Another
+    // seed is a second copy of the sites with other entities: tasks no demonstration covers,
+    // which RL can learn from (it needs only the checker) and BC cannot. Entities of the test
+    // split stay out of train tasks in every world (entitySplit decides by name).
+    'grpo-world': { type: 'string', default: '0' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
@@ -71,7 +76,7 @@ const settings = {
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
   bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
-  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), warmup_steps: num('grpo-warmup'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, tasks: 'fresh train-split instances (200 per template)' },
+  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), warmup_steps: num('grpo-warmup'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') || num('seed'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
 };
 
 if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
@@ -80,6 +85,7 @@ if (settings.bc.rename_words !== 'by-position' && settings.bc.rename_words !== '
 for (const [flag, v] of [['--grpo-generations', settings.grpo.num_generations], ['--grpo-tasks', settings.grpo.tasks_per_iteration], ['--grpo-updates', settings.grpo.updates_per_iteration], ['--grpo-rounds', settings.grpo.dynamic_sampling_rounds]] as const) {
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${flag} must be an integer >= 1, got ${v}`);
 }
+if (!(Number.isInteger(settings.grpo.world_seed) && settings.grpo.world_seed >= 1)) throw new Error(`--grpo-world must be a world seed (an integer >= 1), or 0 for --seed's; got ${args['grpo-world']}`);
 if (!(Number.isInteger(settings.grpo.warmup_steps) && settings.grpo.warmup_steps >= 0)) throw new Error(`--grpo-warmup must be an integer >= 0, got ${args['grpo-warmup']}`);
 if (!(settings.grpo.learning_rate > 0 && Number.isFinite(settings.grpo.learning_rate))) throw new Error(`--grpo-lr must be a number > 0, got ${args['grpo-lr']}`);
 if (!(settings.grpo.temperature > 0 && Number.isFinite(settings.grpo.temperature))) throw new Error(`--grpo-temperature must be a number > 0, got ${args['grpo-temperature']}`);
@@ -105,9 +111,11 @@ async function main(): Promise<void> {
   const train = suite.tasks({ split: 'train', templates: settings.templates, perTemplate: settings.demos_per_template });
   const test = suite.tasks({ split: 'test', templates: settings.templates, perTemplate: settings.test_per_template });
   const unseen = suite.tasks({ split: 'test-unseen', templates: settings.unseen_templates, perTemplate: settings.test_per_template });
-  // GRPO learns from fresh train instances (new entities), BC only from the demonstrated ones.
-  const rlTasks = suite.tasks({ split: 'train', templates: settings.templates, perTemplate: 200 });
-  console.log(`templates ${settings.templates.length}: demos ${train.length}, test ${test.length}, unseen ${unseen.length}, rl tasks ${rlTasks.length}`);
+  // GRPO learns from train instances beyond the demonstrated ones (and, with --grpo-world, from
+  // a second world's entities); BC only from the demonstrated ones.
+  await using rlServer = settings.grpo.world_seed === settings.seed ? undefined : await startSuiteServer({ seed: settings.grpo.world_seed });
+  const rlTasks = (rlServer ? new BundledSuite(rlServer) : suite).tasks({ split: 'train', templates: settings.templates, perTemplate: 200 });
+  console.log(`templates ${settings.templates.length}: demos ${train.length}, test ${test.length}, unseen ${unseen.length}, rl tasks ${rlTasks.length} (world ${settings.grpo.world_seed})`);
 
   const { demonstrations, failed } = await collectDemonstrations(train, { makeEnvironment, concurrency: 4 });
   console.log(`demonstrations ${demonstrations.length} (${failed.length} failed) at ${seconds()} s`);
