@@ -184,12 +184,12 @@ export interface AdamWState {
   readonly v: Map<string, Float32Array>;
 }
 
-/** AdamW over named variables (a TransformerPolicy's `parameters`). */
 /** Linear warm-up: step k (from 0) of the first `warmupSteps` runs at (k + 1) / warmupSteps of the rate; 1 after (and with 0 or none). */
 export function warmupFactor(step: number, warmupSteps = 0): number {
   return Math.min(1, (step + 1) / Math.max(1, warmupSteps));
 }
 
+/** AdamW over named variables (a TransformerPolicy's `parameters`). */
 export class AdamW {
   readonly options: Required<AdamWOptions>;
   private readonly vars: ReadonlyMap<string, tf.Variable>;

@@ -85,8 +85,8 @@ export interface MultiTurnGRPOOptions {
   /** Default 1e-6 (paper's code); small models from scratch need far more (1e-4 .. 1e-3). */
   readonly learningRate?: number;
   /**
-   * Optimizer steps of linear learning-rate warm-up (step k of the first `warmupSteps` uses
-   * k / warmupSteps of `learningRate`; TRL's `warmup_steps`). Default 0. A fresh Adam's first
+   * Optimizer steps of linear learning-rate warm-up (step k, from 0, of the first `warmupSteps`
+   * uses (k + 1) / warmupSteps of `learningRate`, as `warmupFactor`; TRL's `warmup_steps`). Default 0. A fresh Adam's first
    * steps move every weight by about the learning rate whatever the gradient's size, and a
    * GRPO batch with one or two groups of signal is mostly noise: after BC this raised a small
    * policy's invalid actions from 4% to 30% within two iterations at 5e-4 (issue 6's runs).
