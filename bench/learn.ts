@@ -6,11 +6,13 @@
 // GRPO with rollouts in Chromium on fresh train tasks, evaluations with greedy decoding. Writes
 // bench/results/learn.json from this run.
 //
-//   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 4]
-//                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
-//                          [--prompt-tokens 160] [--rename-copies 3] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0] [--init-std 0.02]
-//                          [--bc-prompt-weight 0] [--rename-words by-position|any-position] [--rename-novel 0]
-//                          [--grpo-generations 4] [--grpo-tasks 4] [--grpo-temperature 1] [--grpo-lr 5e-4] [--grpo-updates 1] [--grpo-rounds 1] [--grpo-warmup 0] [--grpo-world 0]
+//   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 48] [--test-per-template 6]
+//                          [--bc-minutes 20] [--grpo-iterations 9] [--max-turns 6] [--seed 1]
+//                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
+//                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
+//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.3] [--grpo-lr 2.5e-4] [--grpo-updates 2] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
+//
+// The defaults are the settings of the committed bench/results/learn.json run.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,40 +29,40 @@ const { values: args } = parseArgs({
     templates: { type: 'string', default: STARTER_TEMPLATES.join(',') },
     unseen: { type: 'string', default: 'map.home-directions,forum.author-karma' },
     'demos-per-template': { type: 'string', default: '48' },
-    'test-per-template': { type: 'string', default: '4' },
+    'test-per-template': { type: 'string', default: '6' },
     'bc-minutes': { type: 'string', default: '20' },
-    'grpo-iterations': { type: 'string', default: '12' },
+    'grpo-iterations': { type: 'string', default: '9' },
     'max-turns': { type: 'string', default: '6' },
     seed: { type: 'string', default: '1' },
     'prompt-tokens': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.maxPromptTokens) },
-    'rename-copies': { type: 'string', default: '3' },
+    'rename-copies': { type: 'string', default: '12' },
     'bc-lr': { type: 'string', default: '2e-3' },
     'bc-warmup': { type: 'string', default: '0' },
     // Fraction of each BC run's wall-clock budget, at its end, over which the learning rate falls
     // linearly to 0 (0: constant). The bc_longer control uses the same shape over its own budget.
-    'bc-decay': { type: 'string', default: '0' },
+    'bc-decay': { type: 'string', default: '0.3' },
     'init-std': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.initStd) },
     // BehaviorCloning's promptLossWeight: loss weight of the prompt tokens (0: replies only).
-    'bc-prompt-weight': { type: 'string', default: '0' },
+    'bc-prompt-weight': { type: 'string', default: '0.1' },
     'rename-words': { type: 'string', default: 'by-position' },
     // renameEntities' novelWords: chance that a word of a renamed name is made up (0: never).
-    'rename-novel': { type: 'string', default: '0' },
-    'grpo-generations': { type: 'string', default: '4' },
+    'rename-novel': { type: 'string', default: '0.25' },
+    'grpo-generations': { type: 'string', default: '8' },
     'grpo-tasks': { type: 'string', default: '4' },
-    'grpo-temperature': { type: 'string', default: '1' },
-    'grpo-lr': { type: 'string', default: '5e-4' },
+    'grpo-temperature': { type: 'string', default: '1.3' },
+    'grpo-lr': { type: 'string', default: '2.5e-4' },
     // MultiTurnGRPO's updatesPerIteration (μ): optimizer steps on each iteration's rollouts.
-    'grpo-updates': { type: 'string', default: '1' },
+    'grpo-updates': { type: 'string', default: '2' },
     // MultiTurnGRPO's dynamicSampling.maxRounds (1: off): rounds of tasks per iteration until
     // --grpo-tasks groups have differing rewards.
-    'grpo-rounds': { type: 'string', default: '1' },
+    'grpo-rounds': { type: 'string', default: '2' },
     // MultiTurnGRPO's warmupSteps: optimizer steps of linear learning-rate warm-up.
-    'grpo-warmup': { type: 'string', default: '0' },
+    'grpo-warmup': { type: 'string', default: '4' },
     // Seed of the world GRPO's tasks come from (0: the demonstrations' world, --seed). Another
     // seed is a second copy of the sites with other entities: tasks no demonstration covers,
     // which RL can learn from (it needs only the checker) and BC cannot. Entities of the test
     // split stay out of train tasks in every world (entitySplit decides by name).
-    'grpo-world': { type: 'string', default: '0' },
+    'grpo-world': { type: 'string', default: '2' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
