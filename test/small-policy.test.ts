@@ -147,6 +147,19 @@ describe('createSmallPolicy', () => {
     }
   });
 
+  test('settings.model overrides single fields of the shape and keeps the rest', () => {
+    const small = createSmallPolicy(demos, { settings: { vocabSize: 600, model: { num_hidden_layers: 2 } }, seed: 3 });
+    try {
+      assert.equal(small.policy.config.num_hidden_layers, 2);
+      assert.equal(small.settings.model.num_hidden_layers, 2);
+      assert.equal(small.policy.config.hidden_size, SMALL_POLICY_DEFAULTS.model.hidden_size);
+      assert.equal(small.policy.config.intermediate_size, SMALL_POLICY_DEFAULTS.model.intermediate_size);
+      assert.equal(SMALL_POLICY_DEFAULTS.model.num_hidden_layers, 4, 'the defaults are untouched');
+    } finally {
+      small.policy.dispose();
+    }
+  });
+
   test('refuses no demonstrations and a prompt budget beyond the model', () => {
     assert.throws(() => createSmallPolicy([]), (e: unknown) => e instanceof OptionsError && /no demonstrations/.test(e.message));
     assert.throws(() => createSmallPolicy(demos, { settings: { maxPromptTokens: 400 } }), (e: unknown) => e instanceof OptionsError && /max_position_embeddings \(320\)/.test(e.message));

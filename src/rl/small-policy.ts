@@ -123,11 +123,12 @@ function budgeted(prompt: AgentPrompt, state: AgentState): ChatMessage[] {
 /**
  * Builds the default small policy for a set of demonstrations: trains the tokenizer on their
  * text (so names on the bundled sites are few tokens each), makes the prompt and a freshly
- * initialised model. `settings` overrides any default.
+ * initialised model. `settings` overrides any default; `settings.model` any field of the shape
+ * (`{ model: { num_hidden_layers: 2 } }` keeps the rest of it).
  */
 export function createSmallPolicy(
   demonstrations: readonly ExpertDemonstration[],
-  options: { readonly settings?: Partial<SmallPolicySettings>; readonly seed?: number } = {},
+  options: { readonly settings?: Partial<Omit<SmallPolicySettings, 'model'>> & { readonly model?: Partial<SmallPolicySettings['model']> }; readonly seed?: number } = {},
 ): SmallPolicy {
   if (demonstrations.length === 0) throw new OptionsError('createSmallPolicy: no demonstrations to train the tokenizer on; collect some with collectDemonstrations');
   const settings: SmallPolicySettings = { ...SMALL_POLICY_DEFAULTS, ...options.settings, model: { ...SMALL_POLICY_DEFAULTS.model, ...options.settings?.model } };
