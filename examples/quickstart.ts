@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   demoBar.stop();
   console.log(`${demonstrations.length} demonstrations (${failed.length} failed) of ${templates.length} templates, ${elapsed()}`);
 
-  // 2. The default small policy, its tokenizer trained on the demonstrations' text.
+  // 2. The small policy (the default's shape with 2 layers), its tokenizer trained on the demonstrations' text.
   const small = createSmallPolicy(demonstrations, { seed, settings: { model: { num_hidden_layers: 2 } } });
   const { policy, tokenizer, prompt } = small;
   // Each demonstration also with its task's names recombined (renameEntities), so BC teaches
@@ -95,9 +95,12 @@ async function main(): Promise<void> {
   const untrained = await evalOn(test);
   console.log(`untrained: ${pct(untrained.success)} of ${test.length} test tasks, ${elapsed()}`);
 
-  // 3. Behavior cloning for a fixed time; the rate falls linearly to 0 over the last 30% of it.
+  // 3. Behavior cloning for a fixed time (or --bc-steps, whichever ends first); the rate falls
+  // linearly to 0 over the last 30% of it.
   const budgetS = bcMinutes * 60;
-  const decay = ({ seconds }: { seconds: number }): number => Math.min(1, Math.max(0, (budgetS - seconds) / (0.3 * budgetS)));
+  const tail = (left: number, whole: number): number => Math.min(1, Math.max(0, left / (0.3 * whole)));
+  const decay = ({ step, seconds }: { step: number; seconds: number }): number =>
+    Math.min(tail(budgetS - seconds, budgetS), bcSteps ? tail(bcSteps - step, bcSteps) : 1);
   const bc = new BehaviorCloning({
     policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, learningRateSchedule: decay, promptLossWeight: 0.1, seed,
     ...(bcSteps ? { maxSteps: bcSteps } : {}),
