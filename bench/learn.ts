@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, STARTER_TEMPLATES, WebEnvironment, attachProgress, collectDemonstrations,
-  createSmallPolicy, renameEntities, ensureChromium, evaluate, initBackend, startSuiteServer, SMALL_POLICY_DEFAULTS,
+  createSmallPolicy, linearDecaySchedule, renameEntities, ensureChromium, evaluate, initBackend, startSuiteServer, SMALL_POLICY_DEFAULTS,
   type EvaluationReport, type TransformerPolicy, type WebTask,
 } from '../src/index.js';
 
@@ -129,11 +129,8 @@ async function main(): Promise<void> {
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>
     evaluate(tasks, { agent: small.agentFor(p), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
-  // Linear decay to 0 over the last `decay_fraction` of a budget of `budgetS` seconds.
-  const decayOver = (budgetS: number) => ({ seconds }: { seconds: number }): number =>
-    settings.bc.decay_fraction > 0 ? Math.min(1, Math.max(0, (budgetS - seconds) / (settings.bc.decay_fraction * budgetS))) : 1;
   const bcFor = (p: TransformerPolicy, budgetS: number): BehaviorCloning =>
-    new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, learningRateSchedule: decayOver(budgetS), promptLossWeight: settings.bc.prompt_loss_weight, seed: settings.seed });
+    new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, learningRateSchedule: linearDecaySchedule({ fraction: settings.bc.decay_fraction, seconds: budgetS }), promptLossWeight: settings.bc.prompt_loss_weight, seed: settings.seed });
 
   const untrained = await evalOn(policy, test);
   console.log(`untrained ${successOf(untrained)} at ${seconds()} s`);

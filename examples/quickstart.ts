@@ -19,7 +19,7 @@
 
 import { parseArgs } from 'node:util';
 import {
-  BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, WebEnvironment, attachProgress, collectDemonstrations, createSmallPolicy, renameEntities,
+  BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, WebEnvironment, attachProgress, collectDemonstrations, createSmallPolicy, linearDecaySchedule, renameEntities,
   ensureChromium, evaluate, initBackend, progressBar, saveCheckpoint, startSuiteServer, STARTER_TEMPLATES, type EvaluationReport, type WebTask,
 } from '../src/index.js';
 
@@ -97,10 +97,7 @@ async function main(): Promise<void> {
 
   // 3. Behavior cloning for a fixed time (or --bc-steps, whichever ends first); the rate falls
   // linearly to 0 over the last 30% of it.
-  const budgetS = bcMinutes * 60;
-  const tail = (left: number, whole: number): number => Math.min(1, Math.max(0, left / (0.3 * whole)));
-  const decay = ({ step, seconds }: { step: number; seconds: number }): number =>
-    Math.min(tail(budgetS - seconds, budgetS), bcSteps ? tail(bcSteps - step, bcSteps) : 1);
+  const decay = linearDecaySchedule({ fraction: 0.3, seconds: bcMinutes * 60, ...(bcSteps ? { steps: bcSteps } : {}) });
   const bc = new BehaviorCloning({
     policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, learningRateSchedule: decay, promptLossWeight: 0.1, seed,
     ...(bcSteps ? { maxSteps: bcSteps } : {}),

@@ -13,7 +13,7 @@ import { AgentPrompt } from '../src/policy/agent-prompt.js';
 import { initBackend } from '../src/policy/backend.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
-import { BehaviorCloning, demonstrationSamples, type ExpertDemonstration } from '../src/rl/behavior-cloning.js';
+import { BehaviorCloning, demonstrationSamples, linearDecaySchedule, type ExpertDemonstration } from '../src/rl/behavior-cloning.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
 
 let tokenizer: HfTokenizer;
@@ -256,5 +256,29 @@ describe('BehaviorCloning', () => {
       a.dispose();
       b.dispose();
     }
+  });
+});
+
+describe('linearDecaySchedule', () => {
+  test('full rate, then a linear fall to 0 over the last fraction of a time or step budget, whichever runs out first', () => {
+    const byTime = linearDecaySchedule({ fraction: 0.25, seconds: 100 });
+    assert.equal(byTime({ step: 0, seconds: 0 }), 1);
+    assert.equal(byTime({ step: 999, seconds: 75 }), 1);
+    assert.equal(byTime({ step: 0, seconds: 87.5 }), 0.5);
+    assert.equal(byTime({ step: 0, seconds: 100 }), 0);
+    assert.equal(byTime({ step: 0, seconds: 130 }), 0);
+    const both = linearDecaySchedule({ fraction: 0.5, seconds: 100, steps: 10 });
+    assert.equal(both({ step: 5, seconds: 0 }), 1);
+    assert.equal(both({ step: 8, seconds: 0 }), 0.4);
+    assert.equal(both({ step: 2, seconds: 75 }), 0.5);
+    const constant = linearDecaySchedule({ fraction: 0, seconds: 100 });
+    assert.equal(constant({ step: 0, seconds: 99.9 }), 1);
+  });
+
+  test('refuses a fraction outside 0..1, a budget that is not a positive number, and no budget', () => {
+    assert.throws(() => linearDecaySchedule({ fraction: 1.5, seconds: 10 }), (e: unknown) => e instanceof OptionsError && /fraction must be from 0 to 1, got 1.5/.test(e.message));
+    assert.throws(() => linearDecaySchedule({ fraction: 0.3, seconds: 0 }), (e: unknown) => e instanceof OptionsError && /seconds must be a number > 0, got 0/.test(e.message));
+    assert.throws(() => linearDecaySchedule({ fraction: 0.3, steps: Number.NaN }), (e: unknown) => e instanceof OptionsError && /steps must be a number > 0/.test(e.message));
+    assert.throws(() => linearDecaySchedule({ fraction: 0.3 }), (e: unknown) => e instanceof OptionsError && /seconds, steps or both/.test(e.message));
   });
 });

@@ -75,7 +75,8 @@ export interface BehaviorCloningOptions {
    * A multiplier on the learning rate, asked before each step with the step's index (from 0)
    * and the seconds since training started; applied on top of the warm-up. For example a decay
    * over the last quarter of a wall-clock budget of T seconds:
-   * `({ seconds }) => Math.min(1, Math.max(0, (T - seconds) / (0.25 * T)))`.
+   * `({ seconds }) => Math.min(1, Math.max(0, (T - seconds) / (0.25 * T)))`, which
+   * `linearDecaySchedule({ fraction: 0.25, seconds: T })` makes.
    * Default: 1 throughout. A value that is not a finite number >= 0 stops training with an
    * OptionsError.
    */
@@ -125,6 +126,22 @@ function scoredTokens(s: ScoredSequence): number {
   let n = 0;
   for (let i = 1; i < s.ids.length; i++) n += tokenLossWeight(s, i) !== 0 ? 1 : 0;
   return n;
+}
+
+/**
+ * A `learningRateSchedule` for a budget: the full rate, then a linear fall to 0 over the last
+ * `fraction` of it. The budget is `seconds` of wall time, `steps` optimizer steps, or both
+ * (whichever runs out first decides). `fraction` 0 keeps the full rate throughout.
+ */
+export function linearDecaySchedule(options: { readonly fraction: number; readonly seconds?: number; readonly steps?: number }): NonNullable<BehaviorCloningOptions['learningRateSchedule']> {
+  const { fraction, seconds, steps } = options;
+  if (!(fraction >= 0 && fraction <= 1)) throw new OptionsError(`linearDecaySchedule: fraction must be from 0 to 1, got ${String(fraction)}`);
+  for (const [name, v] of [['seconds', seconds], ['steps', steps]] as const) {
+    if (v !== undefined && !(v > 0 && Number.isFinite(v))) throw new OptionsError(`linearDecaySchedule: ${name} must be a number > 0, got ${String(v)}`);
+  }
+  if (seconds === undefined && steps === undefined) throw new OptionsError('linearDecaySchedule: give the budget as seconds, steps or both');
+  const tail = (left: number, whole: number): number => (fraction === 0 ? 1 : Math.min(1, Math.max(0, left / (fraction * whole))));
+  return (at) => Math.min(seconds !== undefined ? tail(seconds - at.seconds, seconds) : 1, steps !== undefined ? tail(steps - at.step, steps) : 1);
 }
 
 export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {

@@ -5,7 +5,7 @@ export {
   type GrpoLossOptions, type GrpoTokenInputs, type GrpoStatsInputs, type GrpoTokenStats, type TokenSample, type TokenArrays,
 } from './grpo-loss.js';
 export {
-  BehaviorCloning, demonstrationSamples, demonstrationReply,
+  BehaviorCloning, demonstrationSamples, demonstrationReply, linearDecaySchedule,
   type BehaviorCloningOptions, type BehaviorCloningEvents, type BehaviorCloningResult, type ExpertDemonstration,
 } from './behavior-cloning.js';
 export {
