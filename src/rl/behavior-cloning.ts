@@ -67,8 +67,9 @@ export interface BehaviorCloningOptions {
   /** AdamW settings. Default learning rate 1e-3, weight decay 0.01, max grad norm 1. */
   readonly optimizer?: AdamWOptions;
   /**
-   * Steps of linear learning-rate warm-up to `optimizer.learningRate` (step k of the first
-   * `warmupSteps` uses k / warmupSteps of it). Default 0: the full rate from the first step.
+   * Steps of linear learning-rate warm-up to `optimizer.learningRate` (step k, from 0, of the
+   * first `warmupSteps` uses (k + 1) / warmupSteps of it, as `warmupFactor`). Default 0: the full
+   * rate from the first step.
    */
   readonly warmupSteps?: number;
   /**
