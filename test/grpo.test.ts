@@ -14,7 +14,11 @@ import { OptionsError } from '../src/errors.js';
 import { AgentPrompt } from '../src/policy/agent-prompt.js';
 import { initBackend } from '../src/policy/backend.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
+import { scoreSequences } from '../src/policy/training.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
+import { RolloutBuffer } from '../src/data/rollout-buffer.js';
+import type { Trajectory } from '../src/data/trajectory.js';
+import { grpoTokenStats, tokenArrays } from '../src/rl/grpo-loss.js';
 import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
@@ -93,6 +97,30 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('the step goes uphill on the surrogate: Σ w A (new - old logprob) > 0 and the loss falls', async () => {
+    const policy = tiny(9);
+    const grpo = new MultiTurnGRPO(options(policy, { learningRate: 1e-3, beta: 0 }));
+    try {
+      const trajectories: Trajectory[] = [];
+      grpo.on('episode-end', ({ trajectory }) => trajectories.push(trajectory));
+      const m = await grpo.iteration();
+      assert.ok(m.grad_norm > 0, 'the batch has signal');
+      const buffer = new RolloutBuffer(trajectories);
+      const samples = buffer.samples({ lossType: 'sequence', scaleRewards: 'group' });
+      const arrays = tokenArrays(samples);
+      const after = (await scoreSequences(policy, samples, 1)).flatMap((a) => [...a]);
+      let gain = 0;
+      after.forEach((lp, t) => { gain += arrays.weights[t]! * arrays.advantages[t]! * (lp - arrays.oldLogprobs[t]!); });
+      assert.ok(gain > 0, `rewarded tokens gain logprob relative to unrewarded ones, got Σ w A Δ = ${gain}`);
+      const atStart = grpoTokenStats({ logprobs: arrays.oldLogprobs, ...arrays }).loss;
+      const atEnd = grpoTokenStats({ logprobs: after, ...arrays }).loss;
+      assert.ok(atEnd < atStart, `the loss falls (${atStart} -> ${atEnd})`);
+    } finally {
+      grpo.dispose();
+      policy.dispose();
+    }
+  });
+
   test('updatesPerIteration: μ optimizer steps on the same rollouts, the later ones clipped against the behaviour logprobs', async () => {
     const one = tiny();
     const three = tiny();
@@ -165,6 +193,31 @@ describe('MultiTurnGRPO', () => {
       assert.throws(() => new MultiTurnGRPO(options(policy, { warmupSteps: -1 })), /warmupSteps must be an integer >= 0/);
     } finally {
       grpo.dispose();
+      policy.dispose();
+    }
+  });
+
+  test('adamEpsilon: above the gradient entries, the first step is proportional to the gradient, not lr × sign', async () => {
+    const moved: number[] = [];
+    for (const adamEpsilon of [undefined, 10]) {
+      const policy = tiny(5);
+      const grpo = new MultiTurnGRPO(options(policy, { learningRate: 1e-2, ...(adamEpsilon ? { adamEpsilon } : {}) }));
+      try {
+        const before = await weights(policy);
+        const m = await grpo.iteration();
+        assert.ok(m.grad_norm > 0, 'the batch has signal');
+        moved.push(maxDiff(before, await weights(policy)));
+      } finally {
+        grpo.dispose();
+        policy.dispose();
+      }
+    }
+    assert.ok(moved[0]! > 5e-3, `a fresh Adam moves some weight by about lr, got ${moved[0]}`);
+    assert.ok(moved[1]! < moved[0]! / 10, `epsilon 10 damps the step (${moved[1]} against ${moved[0]})`);
+    const policy = tiny();
+    try {
+      assert.throws(() => new MultiTurnGRPO(options(policy, { adamEpsilon: 0 })), /adamEpsilon must be > 0/);
+    } finally {
       policy.dispose();
     }
   });

@@ -98,6 +98,13 @@ export interface MultiTurnGRPOOptions {
   readonly maxGradNorm?: number;
   /** Adam betas. Default (0.9, 0.99) as the paper's code. */
   readonly betas?: readonly [number, number];
+  /**
+   * Adam's epsilon (TRL's `adam_epsilon`). Default 1e-8. A fresh Adam moves every weight by
+   * about the learning rate in the direction of its gradient's sign, however small and noisy
+   * that gradient is; a larger epsilon (near the typical gradient entry) makes the step of a
+   * weight whose gradient is below it proportional to the gradient instead.
+   */
+  readonly adamEpsilon?: number;
   /** Padded tokens per minibatch of the update (gradients are accumulated). Default 4096. */
   readonly batchTokens?: number;
   readonly seed?: number;
@@ -168,6 +175,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       const v = options[key];
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`MultiTurnGRPO: ${key} must be an integer > 0, got ${String(v)}`);
     }
+    if (options.adamEpsilon !== undefined && !(options.adamEpsilon > 0)) throw new OptionsError(`MultiTurnGRPO: adamEpsilon must be > 0, got ${String(options.adamEpsilon)}`);
     const ds = options.dynamicSampling;
     if (ds && !(Number.isInteger(ds.maxRounds) && ds.maxRounds >= 1)) throw new OptionsError(`MultiTurnGRPO: dynamicSampling.maxRounds must be an integer >= 1, got ${String(ds.maxRounds)}`);
     if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
@@ -177,7 +185,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     }
     this.options = options;
     const [beta1, beta2] = options.betas ?? [0.9, 0.99];
-    const adamw: AdamWOptions = { learningRate: options.learningRate ?? 1e-6, weightDecay: options.weightDecay ?? 0, maxGradNorm: options.maxGradNorm ?? 1, beta1, beta2 };
+    const adamw: AdamWOptions = { learningRate: options.learningRate ?? 1e-6, weightDecay: options.weightDecay ?? 0, maxGradNorm: options.maxGradNorm ?? 1, beta1, beta2, epsilon: options.adamEpsilon ?? 1e-8 };
     this.optimizer = new AdamW(options.policy.parameters, adamw);
     this.reference = (options.beta ?? 0.001) > 0 ? options.policy.clone({ trainable: false }) : undefined;
     const chat = new LocalChatPolicy({ policy: options.policy, tokenizer: options.tokenizer, template: options.prompt.template });
