@@ -121,6 +121,37 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('negativeAdvantageWeight scales the negative advantages of the update (loss at ratio 1 = -Σ w A\')', async () => {
+    for (const weight of [0, 0.25, 1]) {
+      const policy = tiny(9);
+      const grpo = new MultiTurnGRPO(options(policy, { beta: 0, negativeAdvantageWeight: weight }));
+      try {
+        const trajectories: Trajectory[] = [];
+        grpo.on('episode-end', ({ trajectory }) => trajectories.push(trajectory));
+        const m = await grpo.iteration();
+        const samples = new RolloutBuffer(trajectories).samples({ lossType: 'sequence', scaleRewards: 'group' });
+        let expected = 0;
+        let negative = 0;
+        for (const x of samples) {
+          const n = x.ids.length - x.completionStart;
+          expected -= n * x.tokenWeight * x.advantage * (x.advantage < 0 ? weight : 1);
+          if (x.advantage < 0) negative += 1;
+        }
+        assert.ok(negative > 0, 'the batch has negative advantages');
+        assert.ok(Math.abs(m.loss - expected) < 1e-5, `weight ${weight}: loss ${m.loss}, expected ${expected}`);
+      } finally {
+        grpo.dispose();
+        policy.dispose();
+      }
+    }
+    const policy = tiny();
+    try {
+      assert.throws(() => new MultiTurnGRPO(options(policy, { negativeAdvantageWeight: -1 })), /negativeAdvantageWeight must be a finite number >= 0/);
+    } finally {
+      policy.dispose();
+    }
+  });
+
   test('updatesPerIteration: μ optimizer steps on the same rollouts, the later ones clipped against the behaviour logprobs', async () => {
     const one = tiny();
     const three = tiny();

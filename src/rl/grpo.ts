@@ -71,6 +71,11 @@ export interface MultiTurnGRPOOptions {
   /** `sequence` (paper, default) or `token` (released code) normalisation. */
   readonly lossType?: 'sequence' | 'token';
   readonly scaleRewards?: 'group' | 'batch' | 'none';
+  /**
+   * Scale of negative advantages in the update (1: GRPO as published; 0: only the episodes that
+   * beat their group's mean are reinforced). Default 1.
+   */
+  readonly negativeAdvantageWeight?: number;
   /** Leave out groups whose rewards are all equal. Default false. */
   readonly dropZeroStd?: boolean;
   /**
@@ -176,6 +181,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`MultiTurnGRPO: ${key} must be an integer > 0, got ${String(v)}`);
     }
     if (options.adamEpsilon !== undefined && !(options.adamEpsilon > 0)) throw new OptionsError(`MultiTurnGRPO: adamEpsilon must be > 0, got ${String(options.adamEpsilon)}`);
+    const nw = options.negativeAdvantageWeight;
+    if (nw !== undefined && !(nw >= 0 && Number.isFinite(nw))) throw new OptionsError(`MultiTurnGRPO: negativeAdvantageWeight must be a finite number >= 0, got ${String(nw)}`);
     const ds = options.dynamicSampling;
     if (ds && !(Number.isInteger(ds.maxRounds) && ds.maxRounds >= 1)) throw new OptionsError(`MultiTurnGRPO: dynamicSampling.maxRounds must be an integer >= 1, got ${String(ds.maxRounds)}`);
     if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
@@ -275,7 +282,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     buffer.add(...trajectories);
     const sampleOptions = { lossType: o.lossType ?? 'sequence', scaleRewards: o.scaleRewards ?? 'group', dropZeroStd: (o.dropZeroStd ?? false) || o.dynamicSampling !== undefined } as const;
     const { metrics } = buffer.advantages(sampleOptions);
-    const samples = buffer.samples(sampleOptions);
+    const negativeWeight = o.negativeAdvantageWeight ?? 1;
+    const samples = buffer.samples(sampleOptions).map((x) => (x.advantage < 0 && negativeWeight !== 1 ? { ...x, advantage: x.advantage * negativeWeight } : x));
     // Loss, KL and clip ratio are the means over the steps; the clip ratio is 0 at the first.
     const step = { loss: 0, gradNorm: 0, kl: 0, clip: 0 };
     const updates = samples.length > 0 ? o.updatesPerIteration ?? 1 : 0;
