@@ -247,7 +247,8 @@ describe('MultiTurnGRPO', () => {
     assert.ok(moved[1]! < moved[0]! / 10, `epsilon 10 damps the step (${moved[1]} against ${moved[0]})`);
     const policy = tiny();
     try {
-      assert.throws(() => new MultiTurnGRPO(options(policy, { adamEpsilon: 0 })), /adamEpsilon must be > 0/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { adamEpsilon: 0 })), /adamEpsilon must be a finite number > 0/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { adamEpsilon: Infinity })), /adamEpsilon must be a finite number > 0/);
     } finally {
       policy.dispose();
     }

@@ -186,7 +186,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       const v = options[key];
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`MultiTurnGRPO: ${key} must be an integer > 0, got ${String(v)}`);
     }
-    if (options.adamEpsilon !== undefined && !(options.adamEpsilon > 0)) throw new OptionsError(`MultiTurnGRPO: adamEpsilon must be > 0, got ${String(options.adamEpsilon)}`);
+    if (options.adamEpsilon !== undefined && !(options.adamEpsilon > 0 && Number.isFinite(options.adamEpsilon))) throw new OptionsError(`MultiTurnGRPO: adamEpsilon must be a finite number > 0, got ${String(options.adamEpsilon)}`);
     const nw = options.negativeAdvantageWeight;
     if (nw !== undefined && !(nw >= 0 && Number.isFinite(nw))) throw new OptionsError(`MultiTurnGRPO: negativeAdvantageWeight must be a finite number >= 0, got ${String(nw)}`);
     const ds = options.dynamicSampling;
