@@ -254,6 +254,29 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('an episode whose re-runs all crash is skipped with an episode-skipped event that says why', async () => {
+    const policy = tiny();
+    const doomed = TASKS[0]!.id;
+    const grpo = new MultiTurnGRPO(options(policy, {
+      tasks: TASKS.slice(0, 2), numIterations: 1, score: () => Promise.resolve({ score: 1, reason: 'all' }),
+      makeEnvironment: () => new ScriptedEnvironment(scriptedShop({ failOn: ({ task }: { task: { id: string } }) => task.id === doomed })),
+    }));
+    const skipped: string[] = [];
+    const ended: string[] = [];
+    grpo.on('episode-skipped', (e) => skipped.push(`${e.taskId} ${e.error.name}: ${e.error.message}`));
+    grpo.on('episode-end', (e) => ended.push(e.trajectory.taskId));
+    try {
+      const [m] = await grpo.train();
+      assert.equal(skipped.length, 4, 'each of the doomed task\'s 4 generations');
+      for (const line of skipped) assert.match(line, new RegExp(`^${doomed} RolloutError: .*crashed 3 times.*simulated by failOn`));
+      assert.deepEqual(ended, Array(4).fill(TASKS[1]!.id), 'the other task\'s episodes are all kept');
+      assert.equal(m!.episodes_skipped, 4);
+    } finally {
+      grpo.dispose();
+      policy.dispose();
+    }
+  });
+
   test('no signal (every reward equal) and no KL yet: the parameters stay', async () => {
     const policy = tiny();
     const grpo = new MultiTurnGRPO(options(policy, { score: () => Promise.resolve({ score: 0, reason: 'no' }) }));

@@ -155,6 +155,8 @@ export interface IterationMetrics {
 
 export interface MultiTurnGRPOEvents {
   'episode-end': (e: { iteration: number; trajectory: Trajectory }) => void;
+  /** An episode left out after its re-runs crashed too (its group is one member short); `error` says why. */
+  'episode-skipped': (e: { iteration: number; taskId: string; groupId: string; error: Error }) => void;
   'iteration-end': (e: IterationMetrics) => void;
   checkpoint: (e: { iteration: number; dir: string }) => void;
 }
@@ -274,7 +276,10 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         // An episode lost to a browser that keeps crashing leaves its group one member short
         // (advantages use the members present) rather than ending the run.
         skipCrashed: true,
-        onSkip: () => { skipped += 1; },
+        onSkip: (job, error) => {
+          skipped += 1;
+          this.emit('episode-skipped', { iteration, taskId: job.task.id, groupId: job.groupId, error });
+        },
       }));
       rounds += 1;
       // The buffer's own zero-variance test, the one dropZeroStd applies to the update.
