@@ -14,7 +14,7 @@ import { OptionsError } from '../src/errors.js';
 import { AgentPrompt } from '../src/policy/agent-prompt.js';
 import { initBackend } from '../src/policy/backend.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
-import { scoreSequences } from '../src/policy/training.js';
+import { nextTokenLoss, packSequences, scoreSequences } from '../src/policy/training.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
 import { RolloutBuffer } from '../src/data/rollout-buffer.js';
 import type { Trajectory } from '../src/data/trajectory.js';
@@ -277,6 +277,33 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('supervised anchor: the update loss adds coefficient x the NLL of the supervised minibatch', async () => {
+    const samples = ['do(action="Click", role="link", name="Home")', 'exit(message="$12.00")', 'Round Task Instruction What does the Blue Ceramic Mug cost?']
+      .map((text) => ({ ids: tokenizer.encode(text), completionStart: 2 }));
+    const start = tiny(11);
+    const expected = tf.tidy(() => nextTokenLoss(start, packSequences(samples, tokenizer.vocabSize)).arraySync() as number);
+    const lossOf = async (extra: Partial<MultiTurnGRPOOptions>): Promise<{ loss: number; weights: Float32Array }> => {
+      const policy = start.clone();
+      const grpo = new MultiTurnGRPO(options(policy, { numIterations: 1, updatesPerIteration: 1, beta: 0, learningRate: 1e-3, ...extra }));
+      try {
+        const [m] = await grpo.train();
+        return { loss: m!.loss, weights: (await policy.exportWeights()).get('model.embed_tokens.weight')!.data as Float32Array };
+      } finally {
+        grpo.dispose();
+        policy.dispose();
+      }
+    };
+    try {
+      const plain = await lossOf({});
+      const anchored = await lossOf({ supervised: { samples, coefficient: 0.5, batchTokens: 10_000 } });
+      assert.ok(expected > 1, `an untrained model's NLL (${expected})`);
+      assert.ok(Math.abs(anchored.loss - plain.loss - 0.5 * expected) < 1e-4, `${anchored.loss} - ${plain.loss} = 0.5 x ${expected}`);
+      assert.ok(anchored.weights.some((w, i) => w !== plain.weights[i]), 'the supervised term changes the step');
+    } finally {
+      start.dispose();
+    }
+  });
+
   test('no signal (every reward equal) and no KL yet: the parameters stay', async () => {
     const policy = tiny();
     const grpo = new MultiTurnGRPO(options(policy, { score: () => Promise.resolve({ score: 0, reason: 'no' }) }));
@@ -366,6 +393,8 @@ describe('MultiTurnGRPO', () => {
       assert.throws(() => new MultiTurnGRPO(options(policy, { numGenerations: 1 })), /numGenerations must be >= 2/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { tasks: [] })), OptionsError);
       assert.throws(() => new MultiTurnGRPO(options(policy, { turnCurriculum: { start: 0, end: 2, over: 1 } })), /turnCurriculum/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { supervised: { samples: [{ ids: [1, 2], completionStart: 1 }], coefficient: 0 } })), /supervised.coefficient must be/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { supervised: { samples: [], coefficient: 1 } })), /supervised.samples must be a non-empty array/);
     } finally {
       grpo.dispose();
       policy.dispose();

@@ -23,7 +23,7 @@ import { LocalChatPolicy } from '../policy/chat.js';
 import { saveCheckpoint } from '../policy/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../policy/safetensors.js';
 import type { HfTokenizer } from '../policy/tokenizer.js';
-import { AdamW, packSequences, scoreSequences, tokenLogprobs, warmupFactor, type AdamWOptions } from '../policy/training.js';
+import { AdamW, nextTokenLoss, packSequences, scoreSequences, tokenLogprobs, warmupFactor, type AdamWOptions, type ScoredSequence } from '../policy/training.js';
 import type { TransformerPolicy } from '../policy/transformer.js';
 import type { WebTask } from '../tasks/types.js';
 import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
@@ -84,6 +84,15 @@ export interface MultiTurnGRPOOptions {
   readonly negativeAdvantageWeight?: number;
   /** Leave out groups whose rewards are all equal. Default false. */
   readonly dropZeroStd?: boolean;
+  /**
+   * A supervised anchor in every update (InstructGPT's PPO-ptx, OpenRLHF's `ptx_coef`): the
+   * loss adds `coefficient` × the mean negative log-likelihood of a minibatch of `samples` (the
+   * BC samples, say, with their loss masks), at most `batchTokens` padded tokens (default 2048),
+   * drawn afresh each optimizer step from the seed and the step (so a resumed run draws the same).
+   * It keeps the action format and what imitation taught while the policy follows few groups.
+   * Off by default (the paper has no such term).
+   */
+  readonly supervised?: { readonly samples: readonly ScoredSequence[]; readonly coefficient: number; readonly batchTokens?: number };
   /**
    * DAPO's dynamic sampling: while fewer than `tasksPerIteration` groups of the iteration have
    * differing rewards, draw `tasksPerIteration` more tasks and roll them out too, up to
@@ -161,6 +170,18 @@ export interface MultiTurnGRPOEvents {
   checkpoint: (e: { iteration: number; dir: string }) => void;
 }
 
+/** Adds each parameter's gradient in `grads` to its running sum in `sum`, then disposes `grads`. */
+function accumulate(sum: Map<string, tf.Tensor>, names: readonly string[], vars: readonly tf.Variable[], grads: tf.NamedTensorMap): void {
+  for (const [i, name] of names.entries()) {
+    const g = grads[vars[i]!.name];
+    if (!g) continue;
+    const prev = sum.get(name);
+    sum.set(name, prev ? tf.tidy(() => tf.add(prev, g)) : tf.keep(g.clone()));
+    prev?.dispose();
+  }
+  tf.dispose(grads);
+}
+
 /** Where training stands; enough to resume the same run. */
 export interface GrpoProgress {
   iteration: number;
@@ -191,6 +212,12 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     if (options.adamEpsilon !== undefined && !(options.adamEpsilon > 0 && Number.isFinite(options.adamEpsilon))) throw new OptionsError(`MultiTurnGRPO: adamEpsilon must be a finite number > 0, got ${String(options.adamEpsilon)}`);
     const nw = options.negativeAdvantageWeight;
     if (nw !== undefined && !(nw >= 0 && Number.isFinite(nw))) throw new OptionsError(`MultiTurnGRPO: negativeAdvantageWeight must be a finite number >= 0, got ${String(nw)}`);
+    const sup = options.supervised;
+    if (sup) {
+      if (!(sup.coefficient > 0 && Number.isFinite(sup.coefficient))) throw new OptionsError(`MultiTurnGRPO: supervised.coefficient must be a finite number > 0, got ${String(sup.coefficient)}`);
+      if (!(Array.isArray(sup.samples) && sup.samples.length > 0)) throw new OptionsError('MultiTurnGRPO: supervised.samples must be a non-empty array of sequences (ids with a loss mask or completionStart)');
+      if (sup.batchTokens !== undefined && !(Number.isInteger(sup.batchTokens) && sup.batchTokens > 0)) throw new OptionsError(`MultiTurnGRPO: supervised.batchTokens must be an integer > 0, got ${String(sup.batchTokens)}`);
+    }
     const ds = options.dynamicSampling;
     if (ds && !(Number.isInteger(ds.maxRounds) && ds.maxRounds >= 1)) throw new OptionsError(`MultiTurnGRPO: dynamicSampling.maxRounds must be an integer >= 1, got ${String(ds.maxRounds)}`);
     if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
@@ -363,14 +390,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
           kept = tf.keep(logprobs.clone());
           return grpoTokenLoss({ logprobs, ...arrays, ...lossOptions });
         }, vars);
-        for (const [i, name] of names.entries()) {
-          const g = grads[vars[i]!.name];
-          if (!g) continue;
-          const prev = sum.get(name);
-          sum.set(name, prev ? tf.tidy(() => tf.add(prev, g)) : tf.keep(g.clone()));
-          prev?.dispose();
-        }
-        tf.dispose(grads);
+        accumulate(sum, names, vars, grads);
         loss += (await value.data())[0]!;
         value.dispose();
         const newLogprobs = (await kept!.data()) as Float32Array;
@@ -380,6 +400,16 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         weightSum += w;
         clipSum += stats.clip_ratio * w;
         klSum += (stats.kl ?? 0) * w;
+      }
+      if (o.supervised) {
+        const { samples: pool, coefficient, batchTokens } = o.supervised;
+        const rng = new Rng(hashString(`${o.seed ?? 0}\u0001supervised\u0001${this.optimizer.step}`));
+        const [batch] = packByTokens(rng.shuffle(pool), { maxTokens: batchTokens ?? 2048 });
+        const packed = packSequences(batch!, policy.config.vocab_size);
+        const { value, grads } = tf.variableGrads(() => tf.mul(nextTokenLoss(policy, packed), coefficient) as tf.Scalar, vars);
+        accumulate(sum, names, vars, grads);
+        loss += (await value.data())[0]!;
+        value.dispose();
       }
       // The optimizer's own step count drives the warm-up, so a restored run continues it exactly.
       this.optimizer.learningRate = (o.learningRate ?? 1e-6) * warmupFactor(this.optimizer.step, o.warmupSteps);
