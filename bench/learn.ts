@@ -11,7 +11,7 @@
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
 //                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.3] [--grpo-lr 2.5e-4] [--grpo-updates 2] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
-//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1]
+//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0]
 //
 // The defaults are the settings of the committed bench/results/learn.json run.
 
@@ -68,6 +68,9 @@ const { values: args } = parseArgs({
     'grpo-adam-eps': { type: 'string', default: '1e-8' },
     // MultiTurnGRPO's negativeAdvantageWeight: scale of negative advantages (1: as published).
     'grpo-negative-weight': { type: 'string', default: '1' },
+    // MultiTurnGRPO's supervised.coefficient (0: off): every GRPO update also takes this times the
+    // NLL of a minibatch of BC's own samples (the PPO-ptx anchor).
+    'grpo-supervised': { type: 'string', default: '0' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
@@ -83,7 +86,7 @@ const settings = {
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
   bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
-  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
+  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
 };
 
 if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
@@ -96,6 +99,7 @@ if (!(Number.isInteger(settings.grpo.world_seed) && settings.grpo.world_seed >= 
 if (!(Number.isInteger(settings.grpo.warmup_steps) && settings.grpo.warmup_steps >= 0)) throw new Error(`--grpo-warmup must be an integer >= 0, got ${args['grpo-warmup']}`);
 if (!(settings.grpo.adam_epsilon > 0 && Number.isFinite(settings.grpo.adam_epsilon))) throw new Error(`--grpo-adam-eps must be a number > 0, got ${args['grpo-adam-eps']}`);
 if (!(settings.grpo.negative_advantage_weight >= 0 && settings.grpo.negative_advantage_weight <= 1)) throw new Error(`--grpo-negative-weight must be a number from 0 to 1, got ${args['grpo-negative-weight']}`);
+if (!(settings.grpo.supervised_coefficient >= 0 && Number.isFinite(settings.grpo.supervised_coefficient))) throw new Error(`--grpo-supervised must be a number >= 0 (0: off), got ${args['grpo-supervised']}`);
 if (!(settings.grpo.learning_rate > 0 && Number.isFinite(settings.grpo.learning_rate))) throw new Error(`--grpo-lr must be a number > 0, got ${args['grpo-lr']}`);
 if (!(settings.grpo.temperature > 0 && Number.isFinite(settings.grpo.temperature))) throw new Error(`--grpo-temperature must be a number > 0, got ${args['grpo-temperature']}`);
 if (!(settings.bc.prompt_loss_weight >= 0 && Number.isFinite(settings.bc.prompt_loss_weight))) throw new Error(`--bc-prompt-weight must be a number >= 0, got ${args['bc-prompt-weight']}`);
@@ -160,6 +164,7 @@ async function main(): Promise<void> {
     numIterations: settings.grpo_iterations, updatesPerIteration: settings.grpo.updates_per_iteration,
     ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, maxNewTokens: small.settings.maxNewTokens, learningRate: settings.grpo.learning_rate, warmupSteps: settings.grpo.warmup_steps,
     adamEpsilon: settings.grpo.adam_epsilon, negativeAdvantageWeight: settings.grpo.negative_advantage_weight,
+    ...(settings.grpo.supervised_coefficient > 0 ? { supervised: { samples, coefficient: settings.grpo.supervised_coefficient, batchTokens: settings.bc.batch_tokens } } : {}),
     beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
   });
   const iterations: unknown[] = [];
