@@ -395,6 +395,8 @@ describe('MultiTurnGRPO', () => {
       assert.throws(() => new MultiTurnGRPO(options(policy, { turnCurriculum: { start: 0, end: 2, over: 1 } })), /turnCurriculum/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { supervised: { samples: [{ ids: [1, 2], completionStart: 1 }], coefficient: 0 } })), /supervised.coefficient must be/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { supervised: { samples: [], coefficient: 1 } })), /supervised.samples must be a non-empty array/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'batch' })), /baseline 'batch' needs scaleRewards 'batch' or 'none'/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'task' as 'group' })), /baseline must be 'group' or 'batch', got task/);
     } finally {
       grpo.dispose();
       policy.dispose();

@@ -67,6 +67,22 @@ describe('advantages', () => {
     assert.deepEqual(Array.from(none), [0.5, -0.5, 0.5, -0.5, 0.25, 0.25, 0.25, -0.75]);
   });
 
+  test('baseline batch: every reward is compared with the batch mean, agreeing groups included', () => {
+    const buf = new RolloutBuffer([traj('a', 1), traj('a', 0), traj('same', 1), traj('same', 1), traj('zero', 0), traj('zero', 0)]);
+    // all rewards [1,0,1,1,0,0]: mean 0.5, unbiased std sqrt(1.5 / 5)
+    const none = buf.advantages({ baseline: 'batch', scaleRewards: 'none', dropZeroStd: true });
+    assert.deepEqual(Array.from(none.advantages), [0.5, -0.5, 0.5, 0.5, -0.5, -0.5]);
+    assert.deepEqual(none.excluded, [false, false, false, false, false, false], 'the batch has signal, so no group is dropped');
+    close(none.metrics.frac_reward_zero_std, 2 / 3, 1e-12, 'still counted per group');
+    const scaled = buf.advantages({ baseline: 'batch', scaleRewards: 'batch' }).advantages;
+    close(scaled[2]!, 0.5 / (Math.sqrt(0.3) + 1e-4), 1e-9, 'A of a success in the all-success group');
+    const flat = new RolloutBuffer([traj('s', 1), traj('s', 1), traj('t', 1), traj('t', 1)]).advantages({ baseline: 'batch', scaleRewards: 'none', dropZeroStd: true });
+    assert.deepEqual(flat.excluded, [true, true, true, true], 'a batch of equal rewards carries nothing');
+    assert.deepEqual(Array.from(flat.advantages), [0, 0, 0, 0]);
+    assert.throws(() => buf.advantages({ baseline: 'batch' }), /baseline 'batch' needs scaleRewards 'batch' or 'none'/);
+    assert.throws(() => buf.advantages({ baseline: 'task' as 'group' }), /baseline must be 'group' or 'batch', got task/);
+  });
+
   test('dropZeroStd excludes groups whose rewards are all equal', () => {
     const buf = new RolloutBuffer([traj('a', 1), traj('a', 0), traj('same', 1), traj('same', 1), traj('zero', 0), traj('zero', 0)]);
     const kept = buf.advantages();

@@ -19,6 +19,15 @@ export interface AdvantageOptions {
    * + epsilon, `none` leaves it (Dr. GRPO). std is the unbiased (N-1) std; a group of 1 has std 0.
    */
   readonly scaleRewards?: 'group' | 'batch' | 'none';
+  /**
+   * What is subtracted from a reward: `group` (default), the mean of its group (GRPO); `batch`,
+   * the mean of every reward in the buffer (REINFORCE++'s global baseline; use with
+   * `scaleRewards` `batch` or `none`). With `batch`, every trajectory whose reward differs from
+   * the batch mean carries signal, including the groups whose members all agree, which a
+   * near-deterministic policy makes most of; a group then counts as zero-variance for
+   * `dropZeroStd` only if the whole batch is. `frac_reward_zero_std` still counts groups.
+   */
+  readonly baseline?: 'group' | 'batch';
   /** Added to the std before dividing. Default 1e-4 (TRL). */
   readonly epsilon?: number;
   /** Exclude groups whose rewards are all equal (they carry no signal, only KL). Default false. */
@@ -35,7 +44,7 @@ export interface SampleOptions extends AdvantageOptions {
 }
 
 export const ADVANTAGE_DEFAULTS: Readonly<Required<SampleOptions>> = Object.freeze({
-  scaleRewards: 'group', epsilon: 1e-4, dropZeroStd: false, lossType: 'sequence',
+  scaleRewards: 'group', baseline: 'group', epsilon: 1e-4, dropZeroStd: false, lossType: 'sequence',
 });
 
 export interface AdvantageResult {
@@ -94,6 +103,8 @@ const ZERO_STD = 1e-8;
 function resolveOptions(options: SampleOptions): Required<SampleOptions> {
   const o = { ...ADVANTAGE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<SampleOptions>;
   if (!['group', 'batch', 'none'].includes(o.scaleRewards)) throw new OptionsError(`scaleRewards must be 'group', 'batch' or 'none', got ${String(o.scaleRewards)}`);
+  if (!['group', 'batch'].includes(o.baseline)) throw new OptionsError(`baseline must be 'group' or 'batch', got ${String(o.baseline)}`);
+  if (o.baseline === 'batch' && o.scaleRewards === 'group') throw new OptionsError("baseline 'batch' needs scaleRewards 'batch' or 'none' (a group's std does not scale a reward's distance from the batch mean)");
   if (!(Number.isFinite(o.epsilon) && o.epsilon >= 0)) throw new OptionsError(`epsilon (added to the reward std) must be a finite number >= 0, got ${String(o.epsilon)}`);
   if (!['sequence', 'token'].includes(o.lossType)) throw new OptionsError(`lossType must be 'sequence' or 'token', got ${String(o.lossType)}`);
   return o;
@@ -137,9 +148,9 @@ export class RolloutBuffer {
     return out;
   }
 
-  /** Group-relative advantages, one per trajectory: A = (r - mean(group)) / (std + epsilon). */
+  /** Group-relative advantages, one per trajectory: A = (r - mean(group)) / (std + epsilon); see `baseline` for the batch mean. */
   advantages(options: AdvantageOptions = {}): AdvantageResult {
-    const { scaleRewards, epsilon, dropZeroStd } = resolveOptions(options);
+    const { scaleRewards, baseline, epsilon, dropZeroStd } = resolveOptions(options);
     const rewards = this.#items.map((t) => t.reward);
     const byGroup = new Map<string, number[]>();
     this.#items.forEach((t, i) => {
@@ -158,14 +169,14 @@ export class RolloutBuffer {
       const mean = meanOf(r);
       const s = std(r, mean);
       stdSum += s;
-      const zero = s <= ZERO_STD;
-      if (zero) zeroStd++;
+      if (s <= ZERO_STD) zeroStd++;
+      const zero = baseline === 'batch' ? batchStd <= ZERO_STD : s <= ZERO_STD;
       for (const i of members) {
         if (zero) {
           excluded[i] = dropZeroStd;
           continue; // advantage exactly 0 (r - mean may be float noise)
         }
-        const a = rewards[i]! - mean;
+        const a = rewards[i]! - (baseline === 'batch' ? rewardMean : mean);
         advantages[i] = scaleRewards === 'group' ? a / (s + epsilon) : scaleRewards === 'batch' ? a / (batchStd + epsilon) : a;
       }
     }

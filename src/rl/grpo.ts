@@ -72,6 +72,12 @@ export interface MultiTurnGRPOOptions {
   readonly lossType?: 'sequence' | 'token';
   readonly scaleRewards?: 'group' | 'batch' | 'none';
   /**
+   * What a reward is compared with (RolloutBuffer's `baseline`): `group` (default, GRPO) or
+   * `batch`, the mean reward of the whole iteration (REINFORCE++; needs `scaleRewards` `batch`
+   * or `none`), under which groups whose members all succeed or all fail carry signal too.
+   */
+  readonly baseline?: 'group' | 'batch';
+  /**
    * Scale of negative advantages in the update (1: GRPO as published; 0: only the episodes that
    * beat their group's mean are reinforced). Default 1. A failed episode's tokens are less
    * confident than a successful one's (it wandered off the demonstrated states), and
@@ -212,6 +218,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     if (options.adamEpsilon !== undefined && !(options.adamEpsilon > 0 && Number.isFinite(options.adamEpsilon))) throw new OptionsError(`MultiTurnGRPO: adamEpsilon must be a finite number > 0, got ${String(options.adamEpsilon)}`);
     const nw = options.negativeAdvantageWeight;
     if (nw !== undefined && !(nw >= 0 && Number.isFinite(nw))) throw new OptionsError(`MultiTurnGRPO: negativeAdvantageWeight must be a finite number >= 0, got ${String(nw)}`);
+    if (options.baseline === 'batch' && (options.scaleRewards ?? 'group') === 'group') throw new OptionsError("MultiTurnGRPO: baseline 'batch' needs scaleRewards 'batch' or 'none'");
+    if (options.baseline !== undefined && options.baseline !== 'group' && options.baseline !== 'batch') throw new OptionsError(`MultiTurnGRPO: baseline must be 'group' or 'batch', got ${String(options.baseline)}`);
     const sup = options.supervised;
     if (sup) {
       if (!(sup.coefficient > 0 && Number.isFinite(sup.coefficient))) throw new OptionsError(`MultiTurnGRPO: supervised.coefficient must be a finite number > 0, got ${String(sup.coefficient)}`);
@@ -318,7 +326,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const updateStart = performance.now();
     const buffer = new RolloutBuffer();
     buffer.add(...trajectories);
-    const sampleOptions = { lossType: o.lossType ?? 'sequence', scaleRewards: o.scaleRewards ?? 'group', dropZeroStd: (o.dropZeroStd ?? false) || o.dynamicSampling !== undefined } as const;
+    const sampleOptions = { lossType: o.lossType ?? 'sequence', scaleRewards: o.scaleRewards ?? 'group', baseline: o.baseline ?? 'group', dropZeroStd: (o.dropZeroStd ?? false) || o.dynamicSampling !== undefined } as const;
     const { metrics } = buffer.advantages(sampleOptions);
     const negativeWeight = o.negativeAdvantageWeight ?? 1;
     const samples = buffer.samples(sampleOptions).map((x) => (x.advantage < 0 && negativeWeight !== 1 ? { ...x, advantage: x.advantage * negativeWeight } : x));
