@@ -318,6 +318,29 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('baseline batch: groups that agree within but differ between each other move the parameters; group baseline does not', async () => {
+    // The first task always succeeds, the second always fails: every group has zero variance.
+    const byTask = (task: WebTask): Promise<CheckResult> => Promise.resolve(task.id === TASKS[0]!.id ? { score: 1, reason: 'first' } : { score: 0, reason: 'other' });
+    const moved = async (extra: Partial<MultiTurnGRPOOptions>): Promise<{ diff: number; zero: number }> => {
+      const policy = tiny();
+      const grpo = new MultiTurnGRPO(options(policy, { tasks: TASKS.slice(0, 2), beta: 0, score: byTask, ...extra }));
+      try {
+        const before = await weights(policy);
+        const m = await grpo.iteration();
+        return { diff: maxDiff(before, await weights(policy)), zero: m.frac_reward_zero_std };
+      } finally {
+        grpo.dispose();
+        policy.dispose();
+      }
+    };
+    const group = await moved({});
+    const batch = await moved({ baseline: 'batch', scaleRewards: 'none' });
+    assert.equal(group.zero, 1);
+    assert.equal(batch.zero, 1);
+    assert.ok(group.diff < 1e-7, `group baseline: no signal, moved ${group.diff}`);
+    assert.ok(batch.diff > 1e-4, `batch baseline: moved ${batch.diff}`);
+  });
+
   test('same seed, same run: metrics and weights agree; iterations leak no tensor', async () => {
     const runs: { metrics: number[][]; w: Map<string, Float32Array> }[] = [];
     for (let r = 0; r < 2; r++) {
