@@ -96,7 +96,7 @@ export interface MultiTurnGRPOOptions {
    * BC samples, say, with their loss masks), at most `batchTokens` padded tokens (default 2048),
    * drawn afresh each optimizer step from the seed and the step (so a resumed run draws the same).
    * It keeps the action format and what imitation taught while the policy follows few groups.
-   * Off by default (the paper has no such term).
+   * The iteration's `loss` metric includes the term. Off by default (the paper has no such term).
    */
   readonly supervised?: { readonly samples: readonly ScoredSequence[]; readonly coefficient: number; readonly batchTokens?: number };
   /**
@@ -412,7 +412,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       if (o.supervised) {
         const { samples: pool, coefficient, batchTokens } = o.supervised;
         const rng = new Rng(hashString(`${o.seed ?? 0}\u0001supervised\u0001${this.optimizer.step}`));
-        const [batch] = packByTokens(rng.shuffle(pool), { maxTokens: batchTokens ?? 2048 });
+        const [batch] = packByTokens(pool, { maxTokens: batchTokens ?? 2048, rng });
         const packed = packSequences(batch!, policy.config.vocab_size);
         const { value, grads } = tf.variableGrads(() => tf.mul(nextTokenLoss(policy, packed), coefficient) as tf.Scalar, vars);
         accumulate(sum, names, vars, grads);
