@@ -420,6 +420,8 @@ describe('MultiTurnGRPO', () => {
       assert.throws(() => new MultiTurnGRPO(options(policy, { supervised: { samples: [], coefficient: 1 } })), /supervised.samples must be a non-empty array/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'batch' })), /baseline 'batch' needs scaleRewards 'batch' or 'none'/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'task' as 'group' })), /baseline must be 'group' or 'batch', got task/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { scaleRewards: 'mean' as 'group' })), /scaleRewards must be 'group', 'batch' or 'none', got mean/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { lossType: 'turn' as 'token' })), /lossType must be 'sequence' or 'token', got turn/);
     } finally {
       grpo.dispose();
       policy.dispose();

@@ -100,6 +100,11 @@ const meanOf = (values: readonly number[]): number => (values.length === 0 ? 0 :
 /** A group's std at or below this counts as zero (torch.isclose(std, 0) in TRL). */
 const ZERO_STD = 1e-8;
 
+/** Throws the OptionsError that `advantages` / `samples` would for these options (for trainers that check at construction). */
+export function checkSampleOptions(options: SampleOptions): void {
+  resolveOptions(options);
+}
+
 function resolveOptions(options: SampleOptions): Required<SampleOptions> {
   const o = { ...ADVANTAGE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<SampleOptions>;
   if (!['group', 'batch', 'none'].includes(o.scaleRewards)) throw new OptionsError(`scaleRewards must be 'group', 'batch' or 'none', got ${String(o.scaleRewards)}`);

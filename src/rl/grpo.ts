@@ -13,7 +13,7 @@ import path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../data/random.js';
-import { packByTokens, RolloutBuffer, type TrainingSample } from '../data/rollout-buffer.js';
+import { checkSampleOptions, packByTokens, RolloutBuffer, type TrainingSample } from '../data/rollout-buffer.js';
 import type { Trajectory } from '../data/trajectory.js';
 import type { Environment } from '../env/types.js';
 import { OptionsError } from '../errors.js';
@@ -218,8 +218,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     if (options.adamEpsilon !== undefined && !(options.adamEpsilon > 0 && Number.isFinite(options.adamEpsilon))) throw new OptionsError(`MultiTurnGRPO: adamEpsilon must be a finite number > 0, got ${String(options.adamEpsilon)}`);
     const nw = options.negativeAdvantageWeight;
     if (nw !== undefined && !(nw >= 0 && Number.isFinite(nw))) throw new OptionsError(`MultiTurnGRPO: negativeAdvantageWeight must be a finite number >= 0, got ${String(nw)}`);
-    if (options.baseline === 'batch' && (options.scaleRewards ?? 'group') === 'group') throw new OptionsError("MultiTurnGRPO: baseline 'batch' needs scaleRewards 'batch' or 'none'");
-    if (options.baseline !== undefined && options.baseline !== 'group' && options.baseline !== 'batch') throw new OptionsError(`MultiTurnGRPO: baseline must be 'group' or 'batch', got ${String(options.baseline)}`);
+    // The buffer's own checks of lossType, scaleRewards and baseline, now rather than after the first rollouts.
+    checkSampleOptions({ lossType: options.lossType, scaleRewards: options.scaleRewards, baseline: options.baseline });
     const sup = options.supervised;
     if (sup) {
       if (!(sup.coefficient > 0 && Number.isFinite(sup.coefficient))) throw new OptionsError(`MultiTurnGRPO: supervised.coefficient must be a finite number > 0, got ${String(sup.coefficient)}`);
