@@ -317,7 +317,9 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         },
       }));
       rounds += 1;
-      // The buffer's own zero-variance test, the one dropZeroStd applies to the update.
+      // Groups whose rewards differ, by the buffer's own zero-variance test: the ones dropZeroStd
+      // keeps under the group baseline (under baseline 'batch' every group is kept while the batch
+      // has differing rewards, but this still counts groups, as dynamicSampling's rule says).
       const { metrics: m } = new RolloutBuffer(trajectories).advantages();
       withSignal = Math.round(m.groups * (1 - m.frac_reward_zero_std));
     } while (rounds < maxRounds && withSignal < perRound && !signal?.aborted);
