@@ -227,6 +227,8 @@ describe('evaluate', () => {
     assert.equal(report.invalidActionRate, 0);
     assert.deepEqual(report.perSite, { mugs: { success: 1, episodes: 2 }, shop: { success: 0, episodes: (tasks.length - 1) * 2 } });
     assert.deepEqual(report.perTemplate, { 'mug-price': { success: 1, episodes: 2 }, price: { success: 0, episodes: (tasks.length - 1) * 2 } });
+    assert.deepEqual(report.perTask, Object.fromEntries(tasks.map((t) => [t.id, { success: t.id === 'price/mug' ? 1 : 0, episodes: 2 }]).sort(([a], [b]) => String(a).localeCompare(String(b)))));
+    assert.deepEqual(Object.keys(report.perTask), tasks.map((t) => t.id).sort((a, b) => a.localeCompare(b)));
     await assert.rejects(evaluate([], { agent: new Agent({ policy }), makeEnvironment: () => env() }), OptionsError);
   });
 });

@@ -43,6 +43,11 @@ export interface EvaluationReport {
   readonly invalidActionRate: number;
   readonly perSite: Readonly<Record<string, SuccessRate>>;
   readonly perTemplate: Readonly<Record<string, SuccessRate>>;
+  /**
+   * Success of each task over its attempts, by task id. With sampled attempts this shows which
+   * tasks sampling can solve at all: a task at 0 gives RL from sampled outcomes nothing to learn.
+   */
+  readonly perTask: Readonly<Record<string, SuccessRate>>;
   readonly trajectories: readonly Trajectory[];
 }
 
@@ -76,6 +81,7 @@ export async function evaluate(tasks: readonly WebTask[], options: EvaluateOptio
   });
   const perSite = new Map<string, { sum: number; n: number }>();
   const perTemplate = new Map<string, { sum: number; n: number }>();
+  const perTask = new Map<string, { sum: number; n: number }>();
   const solved = new Set<string>();
   let rewardSum = 0;
   let turns = 0;
@@ -87,6 +93,7 @@ export async function evaluate(tasks: readonly WebTask[], options: EvaluateOptio
     if (t.reward > 0) solved.add(t.taskId);
     tally(perSite, t.site ?? 'unknown', t.reward);
     tally(perTemplate, t.template ?? 'unknown', t.reward);
+    tally(perTask, t.taskId, t.reward);
   }
   return {
     success: rewardSum / trajectories.length,
@@ -98,6 +105,7 @@ export async function evaluate(tasks: readonly WebTask[], options: EvaluateOptio
     invalidActionRate: turns > 0 ? invalid / turns : 0,
     perSite: rates(perSite),
     perTemplate: rates(perTemplate),
+    perTask: rates(perTask),
     trajectories,
   };
 }
