@@ -23,7 +23,7 @@ import { initBackend } from '../src/policy/backend.js';
 import { CHATML_TEMPLATE, LocalChatPolicy, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
-import { evaluate } from '../src/rl/evaluate.js';
+import { estimatePassAtK, evaluate } from '../src/rl/evaluate.js';
 import { runRollouts, RolloutError, type EpisodeJob } from '../src/rl/rollout.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
 import type { WebTask } from '../src/tasks/types.js';
@@ -229,7 +229,25 @@ describe('evaluate', () => {
     assert.deepEqual(report.perTemplate, { 'mug-price': { success: 1, episodes: 2 }, price: { success: 0, episodes: (tasks.length - 1) * 2 } });
     assert.deepEqual(report.perTask, Object.fromEntries(tasks.map((t) => [t.id, { success: t.id === 'price/mug' ? 1 : 0, episodes: 2 }]).sort(([a], [b]) => String(a).localeCompare(String(b)))));
     assert.deepEqual(Object.keys(report.perTask), tasks.map((t) => t.id).sort((a, b) => a.localeCompare(b)));
+    // The unbiased estimator at k = attempts is the empirical pass@k; at k = 1 (binary rewards) the mean success.
+    assert.equal(estimatePassAtK(report, 2), report.passAtK);
+    assert.equal(estimatePassAtK(report, 1), report.success);
     await assert.rejects(evaluate([], { agent: new Agent({ policy }), makeEnvironment: () => env() }), OptionsError);
+  });
+
+  test('estimatePassAtK: HumanEval estimator golden values and typed errors', () => {
+    const attempts = (taskId: string, rewards: number[]): Trajectory[] => rewards.map((reward) => ({ taskId, reward }) as unknown as Trajectory);
+    // a: 1 of 4 solved, b: 0 of 4, c: 2 of 4 (attempts interleaved: grouping is by task id).
+    const trajectories = [...attempts('a', [0, 1, 0, 0]), ...attempts('b', [0, 0, 0, 0]), ...attempts('c', [1, 0, 0, 1])].sort((x, y) => x.reward - y.reward);
+    const close = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} != ${expected}`);
+    close(estimatePassAtK({ trajectories }, 1), (0.25 + 0 + 0.5) / 3);
+    // k = 2: a 1 - C(3,2)/C(4,2) = 1/2, c 1 - C(2,2)/C(4,2) = 5/6.
+    close(estimatePassAtK({ trajectories }, 2), (0.5 + 0 + 5 / 6) / 3);
+    close(estimatePassAtK({ trajectories }, 3), (0.75 + 0 + 1) / 3);
+    close(estimatePassAtK({ trajectories }, 4), 2 / 3);
+    assert.throws(() => estimatePassAtK({ trajectories }, 5), (e: unknown) => e instanceof OptionsError && /k = 5 is more than the 4 attempt\(s\) of task a/.test(e.message));
+    assert.throws(() => estimatePassAtK({ trajectories }, 0), OptionsError);
+    assert.throws(() => estimatePassAtK({ trajectories: [] }, 1), OptionsError);
   });
 });
 

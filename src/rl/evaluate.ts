@@ -109,3 +109,30 @@ export async function evaluate(tasks: readonly WebTask[], options: EvaluateOptio
     trajectories,
   };
 }
+
+/**
+ * Unbiased estimate of pass@k from `n` attempts per task (Chen et al. 2021, the HumanEval
+ * estimator): for each task with `c` of `n` attempts solved, 1 - C(n-c, k) / C(n, k), averaged over
+ * tasks. So one evaluation with `attempts: n` reports pass@1 ... pass@n; at k = n it equals
+ * `passAtK`. An attempt counts as solved when its reward is above 0, as in `passAtK`.
+ */
+export function estimatePassAtK(report: Pick<EvaluationReport, 'trajectories'>, k: number): number {
+  if (!Number.isInteger(k) || k < 1) throw new OptionsError(`k must be an integer >= 1, got ${String(k)}`);
+  const counts = new Map<string, { n: number; c: number }>();
+  for (const t of report.trajectories) {
+    const entry = counts.get(t.taskId) ?? { n: 0, c: 0 };
+    entry.n += 1;
+    if (t.reward > 0) entry.c += 1;
+    counts.set(t.taskId, entry);
+  }
+  if (counts.size === 0) throw new OptionsError('estimatePassAtK: the report has no trajectories');
+  let sum = 0;
+  for (const [taskId, { n, c }] of counts) {
+    if (k > n) throw new OptionsError(`estimatePassAtK: k = ${k} is more than the ${n} attempt(s) of task ${taskId}; evaluate with attempts >= k`);
+    // 1 - C(n-c, k)/C(n, k) as a product, which stays exact where the binomials would overflow.
+    let fail = 1;
+    for (let i = n - c + 1; i <= n; i++) fail *= 1 - k / i;
+    sum += n - c < k ? 1 : 1 - fail;
+  }
+  return sum / counts.size;
+}

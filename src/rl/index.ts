@@ -12,7 +12,7 @@ export {
   MultiTurnGRPO,
   type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics, type GrpoProgress,
 } from './grpo.js';
-export { evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
+export { estimatePassAtK, evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
 export { attachProgress, progressBar, type ProgressOptions } from './progress.js';
 export {
   collectDemonstrations, saveDemonstrations, loadDemonstrations,
