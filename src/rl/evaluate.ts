@@ -129,7 +129,7 @@ export function estimatePassAtK(report: Pick<EvaluationReport, 'trajectories'>, 
   let sum = 0;
   for (const [taskId, { n, c }] of counts) {
     if (k > n) throw new OptionsError(`estimatePassAtK: k = ${k} is more than the ${n} attempt(s) of task ${taskId}; evaluate with attempts >= k`);
-    // 1 - C(n-c, k)/C(n, k) as a product, which stays exact where the binomials would overflow.
+    // C(n-c, k)/C(n, k) as a product of n - c + 1 .. n terms: finite where the binomials overflow.
     let fail = 1;
     for (let i = n - c + 1; i <= n; i++) fail *= 1 - k / i;
     sum += n - c < k ? 1 : 1 - fail;
