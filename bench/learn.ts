@@ -148,7 +148,7 @@ async function main(): Promise<void> {
 
   const bcStart = performance.now();
   const bc = bcFor(policy, settings.bc_minutes * 60);
-  const detachBc = attachProgress(bc, Math.round(settings.bc_minutes * 60 / 0.8), { label: 'bc' });
+  const detachBc = attachProgress(bc, { seconds: settings.bc_minutes * 60 }, { label: 'bc' });
   const bcResult = await bc.train({ signal: AbortSignal.timeout(Math.round(settings.bc_minutes * 60_000)) });
   detachBc();
   const bcSeconds = (performance.now() - bcStart) / 1000;
@@ -178,7 +178,10 @@ async function main(): Promise<void> {
   const grpoUnseen = await evalOn(policy, unseen);
   console.log(`grpo ${successOf(grpoReport)} (${grpoSeconds.toFixed(0)} s) at ${seconds()} s`);
 
-  const longerResult = await bcFor(control, grpoSeconds).train({ signal: AbortSignal.timeout(Math.round(grpoSeconds * 1000)) });
+  const longer = bcFor(control, grpoSeconds);
+  const detachLonger = attachProgress(longer, { seconds: grpoSeconds }, { label: 'bc_longer' });
+  const longerResult = await longer.train({ signal: AbortSignal.timeout(Math.round(grpoSeconds * 1000)) });
+  detachLonger();
   const longerReport = await evalOn(control, test);
   console.log(`bc_longer ${successOf(longerReport)} at ${seconds()} s`);
 

@@ -102,11 +102,9 @@ async function main(): Promise<void> {
     policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, learningRateSchedule: decay, promptLossWeight: 0.1, seed,
     ...(bcSteps ? { maxSteps: bcSteps } : {}),
   });
-  const bcBar = progressBar(Math.round(bcMinutes * 60), { label: 'bc (s)' });
-  const bcStart = performance.now();
-  bc.on('step', (e) => bcBar.update(Math.min(Math.round((performance.now() - bcStart) / 1000), Math.round(bcMinutes * 60)), `loss ${e.loss.toFixed(3)} epoch ${e.epoch + 1}`));
+  const detachBc = attachProgress(bc, { seconds: bcMinutes * 60 }, { label: 'bc' });
   const bcResult = await bc.train({ signal: AbortSignal.timeout(Math.round(bcMinutes * 60_000)) });
-  bcBar.stop();
+  detachBc();
   const afterBc = await evalOn(test);
   console.log(`behavior cloning: ${bcResult.steps} steps, loss ${bcResult.trainLoss.toFixed(3)}; success ${pct(afterBc.success)}, ${elapsed()}`);
 

@@ -13,7 +13,7 @@ export {
   type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics, type GrpoProgress,
 } from './grpo.js';
 export { estimatePassAtK, evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
-export { attachProgress, progressBar, type ProgressOptions } from './progress.js';
+export { attachProgress, progressBar, type ProgressOptions, type ProgressTotal } from './progress.js';
 export {
   collectDemonstrations, saveDemonstrations, loadDemonstrations,
   type CollectedDemonstration, type CollectedTurn, type CollectDemonstrationsOptions, type CollectDemonstrationsResult,

@@ -3,6 +3,7 @@
 // units so logs stay short. Returns a detach function that stops drawing and removes listeners.
 
 import { SingleBar } from 'cli-progress';
+import { OptionsError } from '../errors.js';
 import type { BehaviorCloning } from './behavior-cloning.js';
 import type { MultiTurnGRPO } from './grpo.js';
 
@@ -46,13 +47,29 @@ export function progressBar(total: number, options: ProgressOptions = {}): { upd
   };
 }
 
-/** Draws a trainer's progress: steps of BehaviorCloning (give the step total), iterations of MultiTurnGRPO. */
-export function attachProgress(trainer: BehaviorCloning | MultiTurnGRPO, total: number, options: ProgressOptions = {}): () => void {
-  const bar = progressBar(total, options);
+/**
+ * A run's length for `attachProgress`: a count of units (BehaviorCloning's steps, MultiTurnGRPO's
+ * iterations), or `{ seconds }` for a run stopped by a time budget (an `AbortSignal.timeout`), whose
+ * bar then advances by elapsed seconds, so its ETA is the budget's remainder and no guess of the
+ * step count can run out early.
+ */
+export type ProgressTotal = number | { readonly seconds: number };
+
+/** Draws a trainer's progress: steps of BehaviorCloning, iterations of MultiTurnGRPO, or seconds of a budget. */
+export function attachProgress(trainer: BehaviorCloning | MultiTurnGRPO, total: ProgressTotal, options: ProgressOptions = {}): () => void {
+  const budget = typeof total === 'number' ? undefined : total.seconds;
+  const units = budget ?? (total as number);
+  if (!(Number.isFinite(units) && units > 0)) {
+    throw new OptionsError(budget === undefined ? `progress total must be a number > 0 (steps or iterations), got ${String(total)}` : `progress seconds must be a number > 0, got ${String(budget)}`);
+  }
+  const bar = progressBar(Math.ceil(units), { ...options, ...(budget !== undefined ? { label: `${options.label ?? ''} (s)`.trim() } : {}) });
+  const started = performance.now();
+  // With a time budget the position is whole seconds elapsed (clamped: the last step may end past it).
+  const position = (done: number): number => Math.min(budget === undefined ? done : Math.floor((performance.now() - started) / 1000), Math.ceil(units));
   if ('progress' in trainer) {
     const grpo = trainer;
     const onIteration = (m: { iteration: number; reward_mean: number; kl: number }): void =>
-      bar.update(m.iteration + 1, `reward ${m.reward_mean.toFixed(3)} kl ${m.kl.toExponential(1)}`);
+      bar.update(position(m.iteration + 1), `${budget === undefined ? '' : `iteration ${m.iteration + 1} `}reward ${m.reward_mean.toFixed(3)} kl ${m.kl.toExponential(1)}`);
     grpo.on('iteration-end', onIteration);
     return () => {
       grpo.off('iteration-end', onIteration);
@@ -60,7 +77,7 @@ export function attachProgress(trainer: BehaviorCloning | MultiTurnGRPO, total: 
     };
   }
   const bc = trainer;
-  const onStep = (e: { step: number; loss: number }): void => bar.update(Math.min(e.step, total), `loss ${e.loss.toFixed(3)}`);
+  const onStep = (e: { step: number; loss: number }): void => bar.update(position(e.step), `${budget === undefined ? '' : `step ${e.step} `}loss ${e.loss.toFixed(3)}`);
   bc.on('step', onStep);
   return () => {
     bc.off('step', onStep);
