@@ -130,6 +130,84 @@ describe('sampling', () => {
   });
 });
 
+describe('constrained decoding (allowedTokens)', () => {
+  const logSoftmax = (row: Float32Array, i: number): number => {
+    const max = Math.max(...row);
+    return row[i]! - max - Math.log(row.reduce((a, x) => a + Math.exp(x - max), 0));
+  };
+
+  test('greedy takes the best allowed token, with the full-vocabulary logprob', async () => {
+    const allowed = [5, 7, 9, 31];
+    const [c] = await policy.generate([req(PROMPTS[1]!, { allowedTokens: () => allowed })], { temperature: 0, maxNewTokens: 6 });
+    const seq = [...PROMPTS[1]!];
+    for (let k = 0; k < 6; k++) {
+      const [row] = await lastLogits([seq]);
+      const best = allowed.reduce((b, i) => (row![i]! > row![b]! ? i : b));
+      assert.equal(c!.tokenIds[k], best, `step ${k}`);
+      assert.ok(Math.abs(c!.logprobs[k]! - logSoftmax(row!, best)) < 1e-4, `step ${k} logprob`);
+      seq.push(best);
+    }
+    // The constraint bites: unconstrained greedy picks some other token on this prompt.
+    const [free] = await policy.generate([req(PROMPTS[1]!)], { temperature: 0, maxNewTokens: 6 });
+    assert.ok([...free!.tokenIds].some((t) => !allowed.includes(t)));
+  });
+
+  test('allowing every token changes nothing, greedy or sampled', async () => {
+    const every = Array.from({ length: CONFIG.vocab_size! }, (_, i) => i);
+    for (const sampling of [{ temperature: 0, maxNewTokens: 10 }, { temperature: 1, maxNewTokens: 10, seed: 3 }, { temperature: 0.8, topK: 5, maxNewTokens: 10, seed: 4 }]) {
+      const free = await policy.generate(PROMPTS.map((p) => req(p)), sampling);
+      const open = await policy.generate(PROMPTS.map((p) => req(p, { allowedTokens: () => every })), sampling);
+      free.forEach((f, i) => assertSameCompletion(open[i]!, f, `T ${sampling.temperature} prompt ${i}`));
+    }
+  });
+
+  test('the callback sees the tokens so far and can force a completion; undefined allows any', async () => {
+    const seen: number[][] = [];
+    const script = [[3], undefined, [4], [49]];
+    const [c] = await policy.generate([req(PROMPTS[0]!, { stopTokenIds: [49], allowedTokens: (g) => { seen.push([...g]); return script[g.length]; } })], { temperature: 0, maxNewTokens: 10 });
+    assert.equal(c!.tokenIds[0], 3);
+    assert.equal(c!.tokenIds[2], 4);
+    assert.equal(c!.tokenIds[3], 49);
+    assert.equal(c!.finishReason, 'stop');
+    assert.deepEqual(seen, [[], [3], [3, c!.tokenIds[1]!], [3, c!.tokenIds[1]!, 4]]);
+  });
+
+  test('sampled: every token is allowed, and the logprobs equal scoreSequences (no mask needed to score)', async () => {
+    const even = Array.from({ length: 25 }, (_, i) => 2 * i);
+    const temperature = 1.2;
+    const done = await policy.generate(PROMPTS.map((p, i) => req(p, { seed: 40 + i, allowedTokens: () => even })), { temperature, maxNewTokens: 12 });
+    for (const c of done) assert.ok([...c.tokenIds].every((t) => t % 2 === 0), `${[...c.tokenIds]}`);
+    const scored = await scoreSequences(policy, done.map((c) => ({ ids: [...c.promptIds, ...c.tokenIds], completionStart: c.promptIds.length })), temperature);
+    done.forEach((c, i) => assert.ok(maxRelDiff(c.logprobs, scored[i]!) < 1e-4, `sequence ${i}`));
+  });
+
+  test('a bad constraint rejects its own request with a typed error and leaves the others alone', async () => {
+    const engine = new GenerationEngine(policy, { maxBatch: 4, sampling: { temperature: 0, maxNewTokens: 5 } });
+    try {
+      const boom = new Error('constraint bug');
+      const results = await Promise.allSettled([
+        engine.submit(req(PROMPTS[0]!, { allowedTokens: (g) => (g.length < 2 ? undefined : []) })),
+        engine.submit(req(PROMPTS[1]!, { allowedTokens: () => [1, 99] })),
+        engine.submit(req(PROMPTS[2]!, { allowedTokens: () => [4, 4] })),
+        engine.submit(req(PROMPTS[3]!, { allowedTokens: () => { throw boom; } })),
+        engine.submit(req(PROMPTS[1]!)),
+      ]);
+      const reason = (i: number): unknown => (results[i] as PromiseRejectedResult).reason;
+      assert.ok(reason(0) instanceof OptionsError && /allowedTokens \(after 2 generated tokens\) returned no token/.test((reason(0) as Error).message), String(reason(0)));
+      assert.ok(reason(1) instanceof OptionsError && /returned 99, not a token id in \[0, 50\)/.test((reason(1) as Error).message), String(reason(1)));
+      assert.ok(reason(2) instanceof OptionsError && /returned token 4 twice/.test((reason(2) as Error).message), String(reason(2)));
+      assert.equal(reason(3), boom);
+      assert.equal(results[4]!.status, 'fulfilled');
+      assert.equal((results[4] as PromiseFulfilledResult<Completion>).value.tokenIds.length, 5);
+      await assert.rejects(engine.submit(req(PROMPTS[0]!, { allowedTokens: [1, 2] as never })), (e: unknown) => e instanceof OptionsError && /allowedTokens must be a function/.test(e.message));
+      // The engine still serves after the failures.
+      assert.equal((await engine.submit(req(PROMPTS[0]!))).tokenIds.length, 5);
+    } finally {
+      engine.dispose();
+    }
+  });
+});
+
 describe('stopping', () => {
   test('stopTokenIds stop right after the token; maxNewTokens gives length', async () => {
     const [g] = await policy.generate([req(PROMPTS[3]!)], { temperature: 0, maxNewTokens: 12 });

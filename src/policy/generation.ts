@@ -18,6 +18,15 @@ import type { LayerCache, TransformerPolicy } from './transformer.js';
 export interface GenerationRequest extends SamplingOptions {
   /** Prompt token ids. */
   readonly promptIds: ArrayLike<number>;
+  /**
+   * Constrained decoding (Hugging Face's `prefix_allowed_tokens_fn`): called before each token
+   * with the tokens generated so far (read it, do not keep it), returns the ids the next token
+   * may be, or undefined for any. The draw is restricted to them as top-k restricts it; the
+   * behaviour logprob stays the full-vocabulary one (see sampling.ts), so a trainer scoring the
+   * completion needs no mask. An empty list, an id outside the vocabulary, a repeated id or a
+   * throw rejects this request alone.
+   */
+  readonly allowedTokens?: (generated: readonly number[]) => readonly number[] | undefined;
 }
 
 /** A finished completion: plain data, behaviour logprobs per generated token. */
@@ -68,6 +77,7 @@ export class GenerationError extends WebAgentError {
 
 interface Sequence {
   readonly sampling: ResolvedSampling;
+  readonly allowedTokens: GenerationRequest['allowedTokens'];
   readonly prompt: Int32Array;
   readonly tokens: number[];
   readonly logprobs: number[];
@@ -76,6 +86,8 @@ interface Sequence {
   readonly reject: (e: unknown) => void;
   readonly signal: AbortSignal | undefined;
   finish?: { reason: 'stop' | 'length'; stop?: string | number; text?: string };
+  /** Why this sequence is rejected when it retires (its allowedTokens failed). */
+  failure?: unknown;
 }
 
 const CHUNK = 64; // cache capacity grows in steps of this many positions
@@ -112,12 +124,13 @@ export class GenerationEngine {
       sampling = resolveSampling(this.defaults, request);
       prompt = this.checkPrompt(request.promptIds);
       if (sampling.stop.length > 0 && this.decoder === undefined) throw new OptionsError('stop strings need a decoder: pass `decoder` (a tokenizer) to the GenerationEngine');
+      if (request.allowedTokens !== undefined && typeof request.allowedTokens !== 'function') throw new OptionsError('allowedTokens must be a function (generated token ids) => allowed ids | undefined');
       options.signal?.throwIfAborted();
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise<Completion>((resolve, reject) => {
-      this.queue.push({ sampling, prompt, tokens: [], logprobs: [], rng: new Rng(sampling.seed), resolve, reject, signal: options.signal });
+      this.queue.push({ sampling, allowedTokens: request.allowedTokens, prompt, tokens: [], logprobs: [], rng: new Rng(sampling.seed), resolve, reject, signal: options.signal });
       if (!this.running) {
         this.running = true;
         void this.loop();
@@ -291,7 +304,15 @@ export class GenerationEngine {
     const maxPos = this.policy.config.max_position_embeddings;
     seqs.forEach((s, i) => {
       if (s.finish) return;
-      const { token, logprob } = sampleToken(rows.subarray(i * vocab, (i + 1) * vocab), s.sampling, s.rng);
+      let allowed: readonly number[] | undefined;
+      try {
+        allowed = s.allowedTokens ? checkAllowed(s.allowedTokens(s.tokens), vocab, s.tokens.length) : undefined;
+      } catch (error) {
+        s.failure = error;
+        s.finish = { reason: 'length' };
+        return;
+      }
+      const { token, logprob } = sampleToken(rows.subarray(i * vocab, (i + 1) * vocab), s.sampling, s.rng, allowed);
       s.tokens.push(token);
       s.logprobs.push(logprob);
       if (s.sampling.stopTokenIds.includes(token)) {
@@ -320,6 +341,10 @@ export class GenerationEngine {
       if (!s.finish) {
         keep.push(i);
         still.push(s);
+        return;
+      }
+      if (s.failure !== undefined) {
+        s.reject(s.failure);
         return;
       }
       if (s.signal?.aborted) {
@@ -382,4 +407,19 @@ function padTime(t: tf.Tensor4D, capacity: number, axis: 2 | 3): tf.Tensor4D {
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Checks what an `allowedTokens` callback returned: distinct ids of the vocabulary, at least one. */
+function checkAllowed(ids: readonly number[] | undefined, vocab: number, generated: number): readonly number[] | undefined {
+  if (ids === undefined) return undefined;
+  const where = `allowedTokens (after ${generated} generated token${generated === 1 ? '' : 's'})`;
+  if (!Array.isArray(ids)) throw new OptionsError(`${where} must return an array of token ids or undefined, got ${typeof ids}`);
+  if (ids.length === 0) throw new OptionsError(`${where} returned no token: the constraint leaves no way to continue (allow a stop token where a completion may end)`);
+  const seen = new Set<number>();
+  for (const id of ids) {
+    if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new OptionsError(`${where} returned ${String(id)}, not a token id in [0, ${vocab})`);
+    if (seen.has(id)) throw new OptionsError(`${where} returned token ${id} twice; give each id once`);
+    seen.add(id);
+  }
+  return ids;
 }

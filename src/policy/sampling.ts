@@ -66,18 +66,27 @@ function logSumExp(row: Float32Array, t: number): number {
   return max / t + Math.log(sum);
 }
 
-/** Draws one token from `row` (one row of logits) and returns it with its logprob. */
-export function sampleToken(row: Float32Array, sampling: ResolvedSampling, rng: Rng): { token: number; logprob: number } {
+/**
+ * Draws one token from `row` (one row of logits) and returns it with its logprob. `allowed`
+ * (distinct token ids, not empty) restricts the draw to those tokens, as top-k does: greedy takes
+ * the best of them, top-k/top-p apply within them, and the logprob stays the full-vocabulary one.
+ */
+export function sampleToken(row: Float32Array, sampling: ResolvedSampling, rng: Rng, allowed?: readonly number[]): { token: number; logprob: number } {
   const { temperature, topK, topP } = sampling;
   if (temperature === 0) {
-    let best = 0;
-    for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+    let best = allowed ? allowed[0]! : 0;
+    if (allowed) {
+      for (const i of allowed) if (row[i]! > row[best]!) best = i;
+    } else {
+      for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+    }
     return { token: best, logprob: row[best]! - logSumExp(row, 1) };
   }
   const logZ = logSumExp(row, temperature);
-  let candidates: number[];
-  if ((topK > 0 && topK < row.length) || topP < 1) {
-    const order = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]!);
+  let candidates: readonly number[];
+  const pool = allowed ?? Array.from(row.keys());
+  if ((topK > 0 && topK < pool.length) || topP < 1) {
+    const order = [...pool].sort((a, b) => row[b]! - row[a]!);
     candidates = topK > 0 ? order.slice(0, topK) : order;
     if (topP < 1) {
       const mass = candidates.reduce((sum, i) => sum + Math.exp(row[i]! / temperature - logZ), 0);
@@ -87,7 +96,7 @@ export function sampleToken(row: Float32Array, sampling: ResolvedSampling, rng: 
       candidates = candidates.slice(0, Math.max(1, n));
     }
   } else {
-    candidates = Array.from(row.keys());
+    candidates = pool;
   }
   const weights = candidates.map((i) => Math.exp(row[i]! / temperature - logZ));
   const total = weights.reduce((a, b) => a + b, 0);
