@@ -191,6 +191,7 @@ describe('constrained decoding (allowedTokens)', () => {
         engine.submit(req(PROMPTS[2]!, { allowedTokens: () => [4, 4] })),
         engine.submit(req(PROMPTS[3]!, { allowedTokens: () => { throw boom; } })),
         engine.submit(req(PROMPTS[1]!)),
+        engine.submit(req(PROMPTS[0]!, { allowedTokens: () => { throw undefined; } })), // a constraint may throw anything
       ]);
       const reason = (i: number): unknown => (results[i] as PromiseRejectedResult).reason;
       assert.ok(reason(0) instanceof OptionsError && /allowedTokens \(after 2 generated tokens\) returned no token/.test((reason(0) as Error).message), String(reason(0)));
@@ -199,6 +200,7 @@ describe('constrained decoding (allowedTokens)', () => {
       assert.equal(reason(3), boom);
       assert.equal(results[4]!.status, 'fulfilled');
       assert.equal((results[4] as PromiseFulfilledResult<Completion>).value.tokenIds.length, 5);
+      assert.equal(results[5]!.status, 'rejected');
       await assert.rejects(engine.submit(req(PROMPTS[0]!, { allowedTokens: [1, 2] as never })), (e: unknown) => e instanceof OptionsError && /allowedTokens must be a function/.test(e.message));
       // The engine still serves after the failures.
       assert.equal((await engine.submit(req(PROMPTS[0]!))).tokenIds.length, 5);

@@ -86,8 +86,8 @@ interface Sequence {
   readonly reject: (e: unknown) => void;
   readonly signal: AbortSignal | undefined;
   finish?: { reason: 'stop' | 'length'; stop?: string | number; text?: string };
-  /** Why this sequence is rejected when it retires (its allowedTokens failed). */
-  failure?: unknown;
+  /** Why this sequence is rejected when it retires (its allowedTokens failed; boxed, as a throw may be of anything). */
+  failure?: { readonly error: unknown };
 }
 
 const CHUNK = 64; // cache capacity grows in steps of this many positions
@@ -308,7 +308,7 @@ export class GenerationEngine {
       try {
         allowed = s.allowedTokens ? checkAllowed(s.allowedTokens(s.tokens), vocab, s.tokens.length) : undefined;
       } catch (error) {
-        s.failure = error;
+        s.failure = { error };
         s.finish = { reason: 'length' };
         return;
       }
@@ -344,7 +344,7 @@ export class GenerationEngine {
         return;
       }
       if (s.failure !== undefined) {
-        s.reject(s.failure);
+        s.reject(s.failure.error);
         return;
       }
       if (s.signal?.aborted) {
