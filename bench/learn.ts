@@ -11,7 +11,7 @@
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
 //                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.3] [--grpo-lr 2.5e-4] [--grpo-updates 2] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
-//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0]
+//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 0]
 //
 // The defaults are the settings of the committed bench/results/learn.json run.
 
@@ -71,6 +71,10 @@ const { values: args } = parseArgs({
     // MultiTurnGRPO's supervised.coefficient (0: off): every GRPO update also takes this times the
     // NLL of a minibatch of BC's own samples (the PPO-ptx anchor).
     'grpo-supervised': { type: 'string', default: '0' },
+    // 1: every arm (evaluations and GRPO's rollouts) decodes under the Agent's copy constraint
+    // (constrainCopy): replies can only name elements of the page and type text copied from the
+    // instruction. BC is then also evaluated without it (`bc_unconstrained`), for reference.
+    'constrain-copy': { type: 'string', default: '0' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
@@ -83,12 +87,14 @@ const settings = {
   grpo_iterations: num('grpo-iterations'),
   max_turns: num('max-turns'),
   seed: num('seed'),
+  constrain_copy: num('constrain-copy') === 1,
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
   bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
   grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
 };
 
+if (args['constrain-copy'] !== '0' && args['constrain-copy'] !== '1') throw new Error(`--constrain-copy must be 0 or 1, got ${args['constrain-copy']}`);
 if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
 if (!(settings.bc.rename_novel_words >= 0 && settings.bc.rename_novel_words <= 1)) throw new Error(`--rename-novel must be a fraction from 0 to 1, got ${args['rename-novel']}`);
 if (settings.bc.rename_words !== 'by-position' && settings.bc.rename_words !== 'any-position') throw new Error(`--rename-words must be by-position or any-position, got ${args['rename-words']}`);
@@ -138,8 +144,8 @@ async function main(): Promise<void> {
   const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, words: settings.bc.rename_words, novelWords: settings.bc.rename_novel_words, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
-  const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[]): Promise<EvaluationReport> =>
-    evaluate(tasks, { agent: small.agentFor(p), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
+  const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[], constrainCopy = settings.constrain_copy): Promise<EvaluationReport> =>
+    evaluate(tasks, { agent: small.agentFor(p, {}, { constrainCopy }), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
   const bcFor = (p: TransformerPolicy, budgetS: number): BehaviorCloning =>
     new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, learningRateSchedule: linearDecaySchedule({ fraction: settings.bc.decay_fraction, seconds: budgetS }), promptLossWeight: settings.bc.prompt_loss_weight, seed: settings.seed });
 
@@ -154,7 +160,8 @@ async function main(): Promise<void> {
   const bcSeconds = (performance.now() - bcStart) / 1000;
   const bcReport = await evalOn(policy, test);
   const bcUnseen = await evalOn(policy, unseen);
-  console.log(`bc ${successOf(bcReport)} (loss ${bcResult.trainLoss.toFixed(3)}, ${bcResult.steps} steps, ${bcSeconds.toFixed(0)} s) at ${seconds()} s`);
+  const bcUnconstrained = settings.constrain_copy ? await evalOn(policy, test, false) : undefined;
+  console.log(`bc ${successOf(bcReport)}${bcUnconstrained ? ` (${successOf(bcUnconstrained)} unconstrained)` : ''} (loss ${bcResult.trainLoss.toFixed(3)}, ${bcResult.steps} steps, ${bcSeconds.toFixed(0)} s) at ${seconds()} s`);
 
   // Control: BC continued for GRPO's wall time, from the same BC weights.
   const control = policy.clone();
@@ -165,7 +172,7 @@ async function main(): Promise<void> {
     ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, maxNewTokens: small.settings.maxNewTokens, learningRate: settings.grpo.learning_rate, warmupSteps: settings.grpo.warmup_steps,
     adamEpsilon: settings.grpo.adam_epsilon, negativeAdvantageWeight: settings.grpo.negative_advantage_weight,
     ...(settings.grpo.supervised_coefficient > 0 ? { supervised: { samples, coefficient: settings.grpo.supervised_coefficient, batchTokens: settings.bc.batch_tokens } } : {}),
-    beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
+    constrainCopy: settings.constrain_copy, beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
   });
   const iterations: unknown[] = [];
   grpo.on('iteration-end', (m) => iterations.push(m));
@@ -198,6 +205,7 @@ async function main(): Promise<void> {
     bc: successOf(bcReport),
     bc_longer: successOf(longerReport),
     grpo: successOf(grpoReport),
+    ...(bcUnconstrained ? { bc_unconstrained: successOf(bcUnconstrained) } : {}),
     test_tasks: test.length,
     unseen_template: { bc: successOf(bcUnseen), grpo: successOf(grpoUnseen), tasks: unseen.length },
     per_site: perSite,

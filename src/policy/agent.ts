@@ -9,7 +9,8 @@ import type { Action } from '../env/types.js';
 import { AgentPrompt, type AgentPromptOptions, type AgentState, type BuiltPrompt } from './agent-prompt.js';
 import { backendInfo, initBackend, type BackendOptions } from './backend.js';
 import { configFromHuggingFace, countParameters } from './config.js';
-import { LocalChatPolicy, type ChatPolicy } from './chat.js';
+import { LocalChatPolicy, type ChatPolicy, type ChatRequest } from './chat.js';
+import { copyConstraint } from './constraint.js';
 import { loadCheckpoint } from './checkpoint.js';
 import type { Completion } from './generation.js';
 import type { SamplingOptions } from './sampling.js';
@@ -22,6 +23,13 @@ export interface AgentOptions {
   readonly prompt?: AgentPrompt | AgentPromptOptions;
   /** Sampling defaults for every turn (a call's own options win). Default: temperature 0, 512 new tokens. */
   readonly sampling?: SamplingOptions;
+  /**
+   * Constrain decoding so that the reply can only name elements of the current page and type
+   * text copied from the task instruction (see `copyConstraint`). A small model trained from
+   * scratch mis-copies names; this makes every action it writes one the page can take. Needs a
+   * local policy (LocalChatPolicy) and the `webagent-r1` grammar. Default false.
+   */
+  readonly constrainCopy?: boolean;
 }
 
 /** One turn the agent took. */
@@ -76,6 +84,7 @@ export class Agent {
   readonly policy: ChatPolicy;
   readonly prompt: AgentPrompt;
   readonly sampling: SamplingOptions;
+  readonly constrainCopy: boolean;
 
   constructor(options: AgentOptions) {
     if (typeof options?.policy?.chat !== 'function') throw new OptionsError('Agent: `policy` must be a ChatPolicy (LocalChatPolicy, RemotePolicy, ...)');
@@ -93,6 +102,12 @@ export class Agent {
       throw new OptionsError('Agent: the prompt and the LocalChatPolicy use different chat templates; give both the same one');
     }
     this.sampling = { ...DEFAULT_SAMPLING, ...options.sampling };
+    this.constrainCopy = options.constrainCopy ?? false;
+    if (typeof this.constrainCopy !== 'boolean') throw new OptionsError(`Agent: constrainCopy must be true or false, got ${JSON.stringify(options.constrainCopy)}`);
+    if (this.constrainCopy) {
+      if (local === undefined) throw new OptionsError('Agent: constrainCopy needs a LocalChatPolicy (a remote endpoint cannot constrain decoding token by token); turn it off for a RemotePolicy');
+      if (this.prompt.grammar !== 'webagent-r1') throw new OptionsError(`Agent: constrainCopy supports the "webagent-r1" grammar (quoted argument/name values), not "${this.prompt.grammar}"`);
+    }
   }
 
   /**
@@ -126,7 +141,11 @@ export class Agent {
   /** Several turns (of different episodes) in one policy call, so a local model batches them. */
   async actBatch(states: readonly AgentState[], options: { sampling?: SamplingOptions; signal?: AbortSignal } = {}): Promise<AgentStep[]> {
     const prompts = states.map((state) => this.prompt.build(state));
-    const replies = await this.policy.chat(prompts.map((p) => ({ messages: p.messages })), { ...this.sampling, ...options.sampling }, options.signal ? { signal: options.signal } : {});
+    const requests = prompts.map((p, i): ChatRequest => {
+      const constraint = this.constrainCopy ? copyConstraint(states[i]!, { targets: this.prompt.targets, ...(this.prompt.think ? { after: '<answer>' } : {}) }) : undefined;
+      return { messages: p.messages, ...(constraint ? { constraint } : {}) };
+    });
+    const replies = await this.policy.chat(requests, { ...this.sampling, ...options.sampling }, options.signal ? { signal: options.signal } : {});
     return replies.map((reply, i) => {
       const parsed = this.prompt.parseReply(reply.text);
       return {

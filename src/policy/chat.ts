@@ -6,7 +6,8 @@
 
 import { Template } from '@huggingface/jinja';
 import { OptionsError, WebAgentError } from '../errors.js';
-import type { Completion, GenerationEngineOptions } from './generation.js';
+import type { ReplyConstraint } from './constraint.js';
+import type { Completion, GenerationEngineOptions, GenerationRequest } from './generation.js';
 import type { SamplingOptions } from './sampling.js';
 import { configToken, type HfTokenizer } from './tokenizer.js';
 import type { Policy } from './types.js';
@@ -21,6 +22,12 @@ export interface ChatMessage {
 /** One conversation to continue with an assistant message, with its own sampling settings. */
 export interface ChatRequest extends SamplingOptions {
   readonly messages: readonly ChatMessage[];
+  /**
+   * Constrained decoding: what the reply may be, checked as it is sampled (for example the
+   * Agent's copy constraint, a QuotedValueConstraint). Local policies only: a RemotePolicy
+   * rejects a request that has one.
+   */
+  readonly constraint?: ReplyConstraint;
 }
 
 /** The assistant message a ChatPolicy wrote. */
@@ -191,13 +198,58 @@ export class LocalChatPolicy implements ChatPolicy {
   }
 
   async chat(requests: readonly ChatRequest[], sampling?: SamplingOptions, options: { signal?: AbortSignal } = {}): Promise<ChatReply[]> {
-    const tokenRequests = requests.map((r) => {
-      const { messages, ...rest } = r;
+    const tokenRequests = requests.map((r, i) => {
+      const { messages, constraint, ...rest } = r as ChatRequest & Pick<GenerationRequest, 'allowedTokens'>;
       const stopTokenIds = [...new Set([...this.endTokenIds, ...(r.stopTokenIds ?? sampling?.stopTokenIds ?? [])])];
-      return { ...rest, promptIds: this.encodePrompt(messages), stopTokenIds };
+      if (constraint === undefined) return { ...rest, promptIds: this.encodePrompt(messages), stopTokenIds };
+      if (typeof constraint?.next !== 'function') throw new OptionsError(`LocalChatPolicy: requests[${i}].constraint must be a ReplyConstraint (an object with next(reply))`);
+      if (rest.allowedTokens !== undefined) throw new OptionsError(`LocalChatPolicy: requests[${i}] has both a constraint and allowedTokens; give one`);
+      return { ...rest, promptIds: this.encodePrompt(messages), stopTokenIds, allowedTokens: this.allowedTokensFor(constraint) };
     });
     const completions = await this.policy.generate(tokenRequests, sampling, options);
     return completions.map((completion) => this.reply(completion));
+  }
+
+  /**
+   * The engine's token-level form of a text-level constraint: before each token, the reply so
+   * far is decoded and every vocabulary entry's text is tested. When the constraint allows no
+   * token (a rule the tokenizer cannot satisfy), that token is drawn unconstrained rather than
+   * failing the request: a constraint must never wedge an episode.
+   */
+  private allowedTokensFor(constraint: ReplyConstraint): (generated: readonly number[]) => number[] | undefined {
+    return (generated) => {
+      const test = constraint.next(this.tokenizer.decode(generated, { skipSpecialTokens: false }));
+      if (test === undefined) return undefined;
+      const pieces = this.tokenPieces();
+      const ids: number[] = [];
+      for (let id = 0; id < pieces.length; id++) if (test(pieces[id]!)) ids.push(id);
+      return ids.length === 0 || ids.length === pieces.length ? undefined : ids;
+    };
+  }
+
+  private pieces: string[] | undefined;
+
+  /**
+   * Each token's text as it reads after other text: decoded behind a reference token and cut
+   * off, because decoders drop a leading space at the start of a text (SentencePiece's `▁`).
+   */
+  tokenPieces(): readonly string[] {
+    if (this.pieces === undefined) {
+      const ref = this.tokenizer.encode('a', { addSpecialTokens: false })[0];
+      const head = ref === undefined ? '' : this.tokenizer.decode([ref], { skipSpecialTokens: false });
+      const pieces: string[] = [];
+      for (let id = 0; id < this.tokenizer.vocabSize; id++) {
+        let text: string;
+        try {
+          text = this.tokenizer.decode(ref === undefined ? [id] : [ref, id], { skipSpecialTokens: false });
+        } catch {
+          text = ''; // an id missing from a vocabulary with gaps: never sampled in practice
+        }
+        pieces.push(text.startsWith(head) ? text.slice(head.length) : text);
+      }
+      this.pieces = pieces;
+    }
+    return this.pieces;
   }
 
   private reply(completion: Completion): ChatReply {

@@ -36,6 +36,10 @@ export {
   type AgentPromptOptions, type AgentState, type AgentHistoryTurn, type PromptObservation, type PromptTemplate,
   type BuiltPrompt, type EncodedTurn, type ParsedReply,
 } from './agent-prompt.js';
+export {
+  QuotedValueConstraint, copyConstraint, textPieces, COPIED_ARGUMENT_ACTIONS,
+  type ReplyConstraint, type QuotedValueSlot, type QuotedValueConstraintOptions,
+} from './constraint.js';
 export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from './agent.js';
 export { RemotePolicy, RemotePolicyError, REMOTE_POLICY_DEFAULTS, type RemotePolicyOptions, type RemoteRetryInfo } from './remote.js';
 export { servePolicy, SERVE_POLICY_DEFAULTS, type ServePolicyOptions, type PolicyServer } from './serve.js';

@@ -225,7 +225,10 @@ export class RemotePolicy implements ChatPolicy {
 
   /** The JSON body for one request: `sampling` fills what the request leaves unset. */
   private body(request: ChatRequest, sampling: SamplingOptions | undefined, index: number): Record<string, unknown> {
-    const { messages, ...own } = request;
+    const { messages, constraint, ...own } = request;
+    if (constraint !== undefined) {
+      throw new OptionsError(`RemotePolicy: requests[${index}] has a constraint; an OpenAI-compatible endpoint cannot constrain decoding token by token. Use a LocalChatPolicy, or turn the constraint off (Agent option constrainCopy: false)`);
+    }
     const merged: Record<string, unknown> = {};
     for (const layer of [sampling, own]) {
       for (const [k, v] of Object.entries(layer ?? {})) if (v !== undefined) merged[k] = v;

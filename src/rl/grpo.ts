@@ -60,6 +60,13 @@ export interface MultiTurnGRPOOptions {
   readonly turnCurriculum?: { readonly start: number; readonly end: number; readonly over: number };
   /** Sampling temperature. Default 1. */
   readonly temperature?: number;
+  /**
+   * Rollouts decode under the Agent's copy constraint (`AgentOptions.constrainCopy`): replies can
+   * only name elements of the page and type text copied from the instruction. The behaviour
+   * logprobs stay full-vocabulary ones, so the update needs no change. Evaluate with the same
+   * setting. Default false.
+   */
+  readonly constrainCopy?: boolean;
   /** Most tokens per reply. Default 128. */
   readonly maxNewTokens?: number;
   /** Episodes run at once. Default numGenerations × tasksPerIteration. */
@@ -239,7 +246,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     this.optimizer = new AdamW(options.policy.parameters, adamw);
     this.reference = (options.beta ?? 0.001) > 0 ? options.policy.clone({ trainable: false }) : undefined;
     const chat = new LocalChatPolicy({ policy: options.policy, tokenizer: options.tokenizer, template: options.prompt.template });
-    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128 } });
+    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128 }, constrainCopy: options.constrainCopy ?? false });
   }
 
   /** The turn limit at `iteration` (the curriculum's, else `maxTurns`). */

@@ -84,8 +84,8 @@ export interface SmallPolicy {
   readonly policy: TransformerPolicy;
   /** BC samples of demonstrations, with the exact prompts the agent sees when it acts. */
   samples(demonstrations: readonly ExpertDemonstration[]): EncodedTurn[];
-  /** An agent acting with `policy` (default: this one's), for rollouts and evaluation. */
-  agentFor(policy?: TransformerPolicy, sampling?: SamplingOptions): Agent;
+  /** An agent acting with `policy` (default: this one's), for rollouts and evaluation; `constrainCopy` as AgentOptions'. */
+  agentFor(policy?: TransformerPolicy, sampling?: SamplingOptions, options?: { readonly constrainCopy?: boolean }): Agent;
 }
 
 /**
@@ -153,7 +153,7 @@ export function createSmallPolicy(
     prompt,
     policy,
     samples: (demos) => demos.flatMap((d) => demonstrationSamples(prompt, d)),
-    agentFor: (p = policy, sampling = {}) =>
-      new Agent({ policy: new LocalChatPolicy({ policy: p, tokenizer, template: prompt.template }), prompt, sampling: { maxNewTokens: settings.maxNewTokens, ...sampling } }),
+    agentFor: (p = policy, sampling = {}, agentOptions = {}) =>
+      new Agent({ policy: new LocalChatPolicy({ policy: p, tokenizer, template: prompt.template }), prompt, sampling: { maxNewTokens: settings.maxNewTokens, ...sampling }, ...agentOptions }),
   };
 }

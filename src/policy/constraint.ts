@@ -1,0 +1,240 @@
+// Constrained decoding at the text level: which values a reply may write inside quoted
+// arguments such as `name="..."`. A ReplyConstraint looks at the reply written so far and
+// says which next pieces of text are allowed; LocalChatPolicy turns that into the engine's
+// `allowedTokens` with the tokenizer's token strings (Hugging Face's `prefix_allowed_tokens_fn`
+// one level up). `QuotedValueConstraint` is the one the Agent's copy constraint uses: a small,
+// hand-written state machine over the reply's characters (the npm grammar-constrained decoders
+// are built for llama.cpp GBNF or JSON schemas, not for one quoted value at a time).
+
+import { OptionsError } from '../errors.js';
+
+/**
+ * A rule on what a reply may be, checked piece by piece while it is sampled. `next(reply)` gets
+ * the reply so far and returns a test for the text of the next token, or undefined when any token
+ * may follow. The test is called once per vocabulary entry, so make it cheap: do the work on
+ * `reply` in `next` and only extend it in the test.
+ */
+export interface ReplyConstraint {
+  next(reply: string): ((piece: string) => boolean) | undefined;
+}
+
+/** The values allowed inside `key="..."`; `whenAction` restricts the rule to calls whose `action="..."` is one of them. */
+export interface QuotedValueSlot {
+  readonly key: string;
+  readonly values: readonly string[];
+  readonly whenAction?: readonly string[];
+}
+
+export interface QuotedValueConstraintOptions {
+  readonly slots: readonly QuotedValueSlot[];
+  /** Only text after the last occurrence of this marker is checked (`<answer>` for replies that think first). */
+  readonly after?: string;
+}
+
+interface Slot {
+  readonly values: ReadonlySet<string>;
+  readonly prefixes: ReadonlySet<string>;
+  /** Prefixes that some value continues with a non-ASCII character (see the class comment). */
+  readonly wideAt: ReadonlySet<string>;
+  readonly whenAction: ReadonlySet<string> | undefined;
+}
+
+/** Where the scan of a reply stands: outside any string, or inside the value of `key`. */
+interface ScanState {
+  inString: boolean;
+  escaped: boolean;
+  /** The identifier just before `=` (outside strings), when the text is at `key=` or `key = `. */
+  keyBefore: string | undefined;
+  word: string;
+  /** Inside a string: its key, and its text so far as written (escapes included). */
+  key: string | undefined;
+  value: string;
+  /** The last closed `action="..."` value. */
+  action: string | undefined;
+}
+
+const WORD_CHAR = /[A-Za-z0-9_]/;
+
+/** Writes a value as it appears between double quotes in the action grammars (JSON escapes). */
+const written = (value: string): string => JSON.stringify(value).slice(1, -1);
+
+/**
+ * Allows, inside `key="..."` for each slot's key, only the slot's values (compared as written,
+ * with JSON escapes). Values in single quotes, and keys without a slot, are not checked. A
+ * character a tokenizer splits across tokens (non-ASCII text in byte-level BPE) decodes to U+FFFD
+ * until it is whole: such a piece is allowed where some value goes on with a non-ASCII
+ * character, and the token that completes it is not checked (the value is checked again after).
+ */
+export class QuotedValueConstraint implements ReplyConstraint {
+  readonly after: string | undefined;
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(options: QuotedValueConstraintOptions) {
+    if (!Array.isArray(options?.slots) || options.slots.length === 0) throw new OptionsError('QuotedValueConstraint: `slots` must be a non-empty array of {key, values, whenAction?}');
+    for (const [i, slot] of options.slots.entries()) {
+      if (typeof slot?.key !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(slot.key)) throw new OptionsError(`QuotedValueConstraint: slots[${i}].key must be an identifier such as "name", got ${JSON.stringify(slot?.key)}`);
+      if (this.slots.has(slot.key)) throw new OptionsError(`QuotedValueConstraint: two slots for key "${slot.key}"; merge their values`);
+      const given: readonly unknown[] | undefined = Array.isArray(slot.values) ? (slot.values as readonly unknown[]) : undefined;
+      if (given === undefined || given.length === 0 || given.some((v) => typeof v !== 'string')) {
+        throw new OptionsError(`QuotedValueConstraint: slots[${i}].values must be a non-empty array of strings (leave the slot out to let "${slot.key}" be anything)`);
+      }
+      const values = new Set<string>((given as readonly string[]).map(written));
+      const prefixes = new Set<string>();
+      const wideAt = new Set<string>();
+      for (const v of values) {
+        for (let n = 0; n <= v.length; n++) {
+          prefixes.add(v.slice(0, n));
+          if (n < v.length && v.charCodeAt(n) > 127) wideAt.add(v.slice(0, n));
+        }
+      }
+      this.slots.set(slot.key, { values, prefixes, wideAt, whenAction: slot.whenAction ? new Set<string>(slot.whenAction.map(written)) : undefined });
+    }
+    if (options.after !== undefined && (typeof options.after !== 'string' || options.after === '')) throw new OptionsError('QuotedValueConstraint: `after` must be a non-empty string');
+    this.after = options.after;
+  }
+
+  next(reply: string): ((piece: string) => boolean) | undefined {
+    let text = reply;
+    if (this.after !== undefined) {
+      const at = reply.lastIndexOf(this.after);
+      // Before the marker, nothing is checked: a piece may complete the marker and start an
+      // argument in one go, but tokens are short, so only the next call sees the marker.
+      if (at < 0) return undefined;
+      text = reply.slice(at + this.after.length);
+    }
+    const state = this.start();
+    if (!this.scan(state, text)) return undefined; // a value already off its list: the constraint was lifted earlier; do not wedge
+    const slot = state.inString ? this.activeSlot(state) : undefined;
+    if (slot !== undefined && state.value.includes('\uFFFD')) return undefined;
+    return (piece) => {
+      // Outside a string only a quote can go wrong (it may open a governed value).
+      if (!state.inString && !piece.includes('"')) return true;
+      const broken = piece.indexOf('\uFFFD');
+      if (broken >= 0) {
+        if (slot === undefined) return !piece.includes('"');
+        const before = piece.slice(0, broken);
+        return !before.includes('"') && !before.includes('\\') && slot.wideAt.has(state.value + before);
+      }
+      const s = { ...state };
+      return this.scan(s, piece);
+    };
+  }
+
+  private start(): ScanState {
+    return { inString: false, escaped: false, keyBefore: undefined, word: '', key: undefined, value: '', action: undefined };
+  }
+
+  /** The slot that governs the string being scanned, if any. */
+  private activeSlot(s: ScanState): Slot | undefined {
+    if (s.key === undefined) return undefined;
+    const slot = this.slots.get(s.key);
+    if (slot === undefined) return undefined;
+    if (slot.whenAction !== undefined && (s.action === undefined || !slot.whenAction.has(s.action))) return undefined;
+    return slot;
+  }
+
+  /** Advances `s` over `text`; false as soon as a governed value leaves its list. */
+  private scan(s: ScanState, text: string): boolean {
+    for (const ch of text) {
+      if (s.inString) {
+        if (s.escaped) {
+          s.escaped = false;
+          s.value += ch;
+        } else if (ch === '\\') {
+          s.escaped = true;
+          s.value += ch;
+        } else if (ch === '"') {
+          const slot = this.activeSlot(s);
+          if (slot !== undefined && !slot.values.has(s.value)) return false;
+          if (s.key === 'action') s.action = s.value;
+          s.inString = false;
+          s.key = undefined;
+          s.value = '';
+          continue;
+        } else s.value += ch;
+        const slot = this.activeSlot(s);
+        if (slot !== undefined && !slot.prefixes.has(s.value)) return false;
+        continue;
+      }
+      if (ch === '"') {
+        s.inString = true;
+        s.key = s.keyBefore;
+        s.value = '';
+        s.keyBefore = undefined;
+        s.word = '';
+        const slot = this.activeSlot(s);
+        if (slot !== undefined && !slot.prefixes.has('')) return false;
+      } else if (WORD_CHAR.test(ch)) {
+        s.word += ch;
+        s.keyBefore = undefined;
+      } else if (ch === '=') {
+        s.keyBefore = s.word === '' ? undefined : s.word;
+        s.word = '';
+      } else if (ch === ' ' && s.keyBefore !== undefined) {
+        // `key= "..."`: keep the key across spaces after `=`.
+      } else {
+        s.word = '';
+        if (ch !== ' ') s.keyBefore = undefined;
+      }
+    }
+    return true;
+  }
+}
+
+const EDGE_PUNCTUATION = /^[\s"'“”‘’`([{<]+|[\s"'“”‘’`)\]}>.,;:!?]+$/g;
+
+/**
+ * The word-aligned pieces of `text` an argument may copy: every run of up to `maxWords`
+ * consecutive words, as written and with quotes and punctuation stripped from its ends
+ * (`Save "Amber Walnut Place".` gives `Amber Walnut Place`).
+ */
+export function textPieces(text: string, maxWords = 16): string[] {
+  const words = text.split(/\s+/).filter((w) => w !== '');
+  const out = new Set<string>();
+  for (let i = 0; i < words.length; i++) {
+    for (let j = i + 1; j <= Math.min(words.length, i + maxWords); j++) {
+      const piece = words.slice(i, j).join(' ');
+      out.add(piece);
+      const stripped = piece.replace(EDGE_PUNCTUATION, '');
+      if (stripped !== '') out.add(stripped);
+    }
+  }
+  return [...out];
+}
+
+/** Actions whose `argument` is text the agent types or picks, which the copy constraint governs. */
+export const COPIED_ARGUMENT_ACTIONS: readonly string[] = Object.freeze(['Type', 'Search', 'Select Dropdown Option']);
+
+/**
+ * The copy constraint of a turn, for replies in the `webagent-r1` grammar: an element named in
+ * the reply must be one of the current page's actionable elements (`role` and `name` among
+ * theirs with name targets, `element` among their ids with id targets), and the text of a
+ * `Type`, `Search` or `Select Dropdown Option` must be a word-aligned piece of the task
+ * instruction or the name of an option on the page. Other values (`Goto` URLs, `Press Key`
+ * keys, the `exit` message) are free. Returns undefined when nothing is left to constrain.
+ *
+ * The full element list comes from the observation's nodes, not from the prompt's text, which a
+ * token budget may have cut above the control to click. It suits tasks whose typed text comes
+ * from the instruction, as on the bundled suites and WebArena's search tasks; leave it off where
+ * the agent must compose text of its own.
+ */
+export function copyConstraint(
+  state: { readonly intent: string; readonly observation: { readonly nodes?: readonly { readonly id?: number; readonly role: string; readonly name: string }[] } },
+  options: { readonly targets: 'id' | 'name'; readonly after?: string },
+): QuotedValueConstraint | undefined {
+  const actionable = (state.observation.nodes ?? []).filter((n) => n.id !== undefined);
+  const slots: QuotedValueSlot[] = [];
+  if (actionable.length > 0) {
+    if (options.targets === 'name') {
+      slots.push({ key: 'role', values: [...new Set(actionable.map((n) => n.role))] });
+      const names = [...new Set(actionable.map((n) => n.name))];
+      // An element with no accessible name cannot be named: `name=""` would not resolve.
+      if (names.some((n) => n !== '')) slots.push({ key: 'name', values: names.filter((n) => n !== '') });
+    } else slots.push({ key: 'element', values: actionable.map((n) => String(n.id)) });
+  }
+  const options_ = (state.observation.nodes ?? []).filter((n) => n.role === 'option' && n.name !== '').map((n) => n.name);
+  const argument = [...new Set([...textPieces(state.intent), ...options_])];
+  if (argument.length > 0) slots.push({ key: 'argument', values: argument, whenAction: COPIED_ARGUMENT_ACTIONS });
+  if (slots.length === 0) return undefined;
+  return new QuotedValueConstraint({ slots, ...(options.after !== undefined ? { after: options.after } : {}) });
+}

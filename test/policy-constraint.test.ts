@@ -1,0 +1,214 @@
+// Tests for text-level constrained decoding (src/policy/constraint.ts), its token-level form in
+// LocalChatPolicy, the RemotePolicy's refusal, and the Agent's copy constraint.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { OptionsError } from '../src/errors.js';
+import type { ObservationNode } from '../src/env/types.js';
+import { Agent } from '../src/policy/agent.js';
+import type { AgentState } from '../src/policy/agent-prompt.js';
+import { initBackend } from '../src/policy/backend.js';
+import { LocalChatPolicy, PLAIN_TEMPLATE, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
+import { QuotedValueConstraint, copyConstraint, textPieces, type ReplyConstraint } from '../src/policy/constraint.js';
+import { RemotePolicy } from '../src/policy/remote.js';
+import type { SamplingOptions } from '../src/policy/sampling.js';
+import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
+import { TransformerPolicy } from '../src/policy/transformer.js';
+
+/** Whether `piece` may follow `reply` under `c` (undefined from next() allows anything). */
+const allows = (c: ReplyConstraint, reply: string, piece: string): boolean => c.next(reply)?.(piece) ?? true;
+
+describe('QuotedValueConstraint', () => {
+  const names = new QuotedValueConstraint({ slots: [{ key: 'name', values: ['Save place', 'Save', 'Say "hi"'] }] });
+
+  test('inside a governed value only prefixes of allowed values, and the closing quote only after a whole one', () => {
+    const open = 'do(action="Click", role="button", name="';
+    assert.ok(allows(names, open, 'Sa'));
+    assert.ok(allows(names, open, 'Save pl'));
+    assert.ok(!allows(names, open, 'Sv'));
+    assert.ok(!allows(names, `${open}Sav`, '"'), 'Sav is not a value');
+    assert.ok(allows(names, `${open}Save`, '"'), 'Save is a value');
+    assert.ok(allows(names, `${open}Save`, ' place")'), 'a piece may close the value and go on');
+    assert.ok(!allows(names, `${open}Save`, ' plate")'));
+    assert.ok(!allows(names, `${open}Save place`, '<|im_end|>'), 'no ending inside a value');
+  });
+
+  test('values are compared as written, with JSON escapes', () => {
+    const open = 'do(action="Click", role="button", name="';
+    assert.ok(allows(names, `${open}Say `, '\\"hi'));
+    assert.ok(!allows(names, `${open}Say `, '"'), 'an unescaped quote ends the value "Say "');
+    assert.ok(allows(names, `${open}Say \\"hi\\"`, '"'));
+  });
+
+  test('outside values anything goes, except a quote that opens a governed value with a wrong start', () => {
+    assert.ok(allows(names, 'do(action="Cl', 'ick'), 'action is not governed');
+    assert.ok(allows(names, 'do(action="Click", role="button", ', 'name'));
+    assert.ok(allows(names, 'do(action="Click", role="button", name=', '"Sa'));
+    assert.ok(!allows(names, 'do(action="Click", role="button", name=', '"Su'));
+    assert.ok(allows(names, 'do(action="Click", role="button", name = ', '"Sa'), 'spaces around = are read as the grammar reads them');
+    assert.ok(allows(names, 'do(action="Click", nickname=', '"Su'), 'nickname is another key');
+  });
+
+  test('whenAction governs a key only in calls with those actions', () => {
+    const c = new QuotedValueConstraint({ slots: [{ key: 'argument', values: ['blue mug'], whenAction: ['Type', 'Search'] }] });
+    assert.ok(!allows(c, 'do(action="Search", argument="', 'red'));
+    assert.ok(allows(c, 'do(action="Search", argument="', 'blue'));
+    assert.ok(allows(c, 'do(action="Goto", argument="', 'http'), 'Goto URLs are free');
+    assert.ok(allows(c, 'do(action="Press Key", argument="', 'Enter'));
+  });
+
+  test('`after` checks only text after the marker', () => {
+    const c = new QuotedValueConstraint({ slots: [{ key: 'name', values: ['Save'] }], after: '<answer>' });
+    assert.equal(c.next('<think>I will click name="'), undefined);
+    assert.ok(allows(c, '<think>name="x"</think><answer>do(action="Click", role="button", name="', 'Sa'));
+    assert.ok(!allows(c, '<think>name="x"</think><answer>do(action="Click", role="button", name="', 'x'));
+  });
+
+  test('a reply already off its list is not blocked (the constraint was lifted earlier)', () => {
+    assert.equal(names.next('do(action="Click", role="button", name="Qu'), undefined);
+    assert.equal(names.next('do(action="Click", role="button", name="Quit", nth="'), undefined);
+  });
+
+  test('bad slots get typed errors naming what to fix', () => {
+    assert.throws(() => new QuotedValueConstraint({ slots: [] }), (e: unknown) => e instanceof OptionsError && /slots/.test(e.message));
+    assert.throws(() => new QuotedValueConstraint({ slots: [{ key: 'name', values: [] }] }), (e: unknown) => e instanceof OptionsError && /slots\[0\]\.values must be a non-empty array/.test(e.message));
+    assert.throws(() => new QuotedValueConstraint({ slots: [{ key: 'na me', values: ['x'] }] }), (e: unknown) => e instanceof OptionsError && /identifier/.test(e.message));
+    assert.throws(() => new QuotedValueConstraint({ slots: [{ key: 'name', values: ['x'] }, { key: 'name', values: ['y'] }] }), (e: unknown) => e instanceof OptionsError && /two slots/.test(e.message));
+    assert.throws(() => new QuotedValueConstraint({ slots: [{ key: 'name', values: [3 as never] }] }), OptionsError);
+  });
+});
+
+test('textPieces: word-aligned runs, with edge quotes and punctuation stripped', () => {
+  const pieces = textPieces('Save "Amber Walnut Place".');
+  for (const p of ['Save', 'Amber Walnut Place', 'Amber', 'Walnut Place', '"Amber Walnut Place".', 'Save "Amber']) assert.ok(pieces.includes(p), p);
+  assert.ok(!pieces.includes('Amber Place'));
+  assert.ok(!pieces.includes('mber'));
+  assert.equal(textPieces('a b c d', 2).includes('a b c'), false);
+});
+
+const node = (n: Partial<ObservationNode> & Pick<ObservationNode, 'role' | 'name'>): ObservationNode => ({ visible: true, ...n });
+const PAGE: ObservationNode[] = [
+  node({ role: 'heading', name: 'Amber Walnut Place', level: 1 }),
+  node({ id: 1, role: 'link', name: 'Amber Walnut Place' }),
+  node({ id: 2, role: 'button', name: 'Save place' }),
+  node({ id: 3, role: 'combobox', name: 'Sort' }),
+  node({ role: 'option', name: 'Price: low to high', depth: 1 }),
+  node({ id: 4, role: 'textbox', name: 'Search places' }),
+];
+const STATE: AgentState = { intent: 'Save "Amber Walnut Place".', observation: { text: 'cut', nodes: PAGE } };
+
+describe('copyConstraint', () => {
+  test('name targets: role and name among the actionable elements; typed text from the instruction or an option', () => {
+    const c = copyConstraint(STATE, { targets: 'name' })!;
+    const click = 'do(action="Click", role="button", name="';
+    assert.ok(allows(c, click, 'Save place"'));
+    assert.ok(!allows(c, click, 'Save places"'));
+    assert.ok(!allows(c, 'do(action="Click", role="', 'heading'), 'the heading has no id');
+    assert.ok(allows(c, 'do(action="Click", role="', 'button"'));
+    const search = 'do(action="Search", argument="';
+    assert.ok(allows(c, search, 'Amber Walnut Place"'));
+    assert.ok(!allows(c, search, 'Amber Walnut Plaza'));
+    assert.ok(allows(c, 'do(action="Select Dropdown Option", argument="', 'Price: low to high"'), 'an option name');
+    assert.ok(allows(c, 'do(action="Goto", argument="', 'http://elsewhere"'), 'Goto is free');
+  });
+
+  test('id targets: element among the actionable ids; nothing to constrain gives undefined', () => {
+    const c = copyConstraint(STATE, { targets: 'id' })!;
+    assert.ok(allows(c, 'do(action="Click", element="', '2"'));
+    assert.ok(!allows(c, 'do(action="Click", element="', '7'));
+    assert.equal(copyConstraint({ intent: '', observation: { nodes: [] } }, { targets: 'name' }), undefined);
+  });
+});
+
+describe('constrained decoding through LocalChatPolicy', () => {
+  let tokenizer: HfTokenizer;
+  let model: TransformerPolicy;
+  let local: LocalChatPolicy;
+  const OPEN = 'do(action="Click", role="link", name="';
+  const ALLOWED = ['Blue Mug', 'Red Shoes', 'Cart'];
+
+  /** Forces the reply to start with OPEN (the random model would not write it), then delegates. */
+  const forced = (inner: ReplyConstraint | undefined): ReplyConstraint => ({
+    next(reply) {
+      if (reply.length < OPEN.length) return (piece) => OPEN.startsWith(reply + piece) || (reply + piece).startsWith(OPEN) && (inner?.next(OPEN)?.((reply + piece).slice(OPEN.length)) ?? true);
+      return inner?.next(reply);
+    },
+  });
+  const valueOf = (reply: string): string | undefined => /^do\(action="Click", role="link", name="((?:[^"\\]|\\.)*)"/.exec(reply)?.[1];
+
+  before(async () => {
+    await initBackend({ backend: 'wasm', log: () => {} });
+    const corpus = ['do(action="Click", role="link", name="Blue Mug")', 'Red Shoes in the Cart', 'Click the blue mug and add it to the cart.', 'hello world 123 "quoted"'];
+    tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(10).fill(corpus).flat(), { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));
+    model = new TransformerPolicy({
+      config: { vocab_size: tokenizer.vocabSize, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64, max_position_embeddings: 256 },
+      seed: 5, initStd: 0.2,
+    });
+    local = new LocalChatPolicy({ policy: model, tokenizer, template: PLAIN_TEMPLATE });
+  });
+  after(() => model.dispose());
+
+  const requests = (constraint: ReplyConstraint, n: number): ChatRequest[] =>
+    Array.from({ length: n }, (_, i) => ({ messages: [{ role: 'user', content: `Open item ${i}` }], constraint, seed: 100 + i }));
+  const sampling: SamplingOptions = { temperature: 1.5, maxNewTokens: 64 };
+
+  test('every sampled value is an allowed one; without the value rule the same model writes others', async () => {
+    const constrained = await local.chat(requests(forced(new QuotedValueConstraint({ slots: [{ key: 'name', values: ALLOWED }] })), 8), sampling);
+    for (const r of constrained) {
+      assert.ok(r.text.startsWith(OPEN), r.text);
+      assert.ok(ALLOWED.includes(valueOf(r.text) ?? '?'), `value of ${JSON.stringify(r.text)}`);
+    }
+    const free = await local.chat(requests(forced(undefined), 8), sampling);
+    assert.ok(free.every((r) => r.text.startsWith(OPEN)));
+    assert.ok(free.some((r) => !ALLOWED.includes(valueOf(r.text) ?? '?')), 'the value rule must be what keeps the values on the list');
+  });
+
+  test('a constraint that allows no token is lifted for that token instead of failing the request', async () => {
+    const [reply] = await local.chat([{ messages: [{ role: 'user', content: 'x' }], constraint: { next: () => () => false } }], { temperature: 0, maxNewTokens: 5 });
+    assert.ok((reply as ChatReply).completion!.tokenIds.length > 0);
+  });
+
+  test('bad requests get typed errors', async () => {
+    await assert.rejects(local.chat([{ messages: [{ role: 'user', content: 'x' }], constraint: {} as never }]), (e: unknown) => e instanceof OptionsError && /requests\[0\]\.constraint must be a ReplyConstraint/.test(e.message));
+    const both = { messages: [{ role: 'user', content: 'x' }], constraint: { next: () => undefined }, allowedTokens: () => undefined } as ChatRequest;
+    await assert.rejects(local.chat([both]), (e: unknown) => e instanceof OptionsError && /both a constraint and allowedTokens/.test(e.message));
+  });
+
+  test('token pieces read as they do after other text', () => {
+    const pieces = local.tokenPieces();
+    assert.equal(pieces.length, tokenizer.vocabSize);
+    const ids = tokenizer.encode(' Blue Mug', { addSpecialTokens: false });
+    assert.equal(ids.map((id) => pieces[id]).join(''), ' Blue Mug');
+  });
+
+  test('the Agent attaches the copy constraint built from the full element list, not the cut page text', async () => {
+    const seen: ChatRequest[] = [];
+    class Spy extends LocalChatPolicy {
+      override async chat(rs: readonly ChatRequest[], s?: SamplingOptions): Promise<ChatReply[]> {
+        seen.push(...rs);
+        return super.chat(rs, s);
+      }
+    }
+    const agent = new Agent({ policy: new Spy({ policy: model, tokenizer, template: PLAIN_TEMPLATE }), prompt: { template: 'plain', targets: 'name', think: false }, constrainCopy: true, sampling: { maxNewTokens: 4 } });
+    await agent.act(STATE);
+    const c = seen[0]!.constraint!;
+    assert.ok(c !== undefined);
+    assert.ok(allows(c, 'do(action="Click", role="button", name="', 'Save place"'));
+    assert.ok(!allows(c, 'do(action="Click", role="button", name="', 'Cart'));
+    const plain = new Agent({ policy: new Spy({ policy: model, tokenizer, template: PLAIN_TEMPLATE }), prompt: { template: 'plain', targets: 'name', think: false }, sampling: { maxNewTokens: 4 } });
+    await plain.act(STATE);
+    assert.equal(seen[1]!.constraint, undefined, 'off by default');
+  });
+
+  test('constrainCopy needs a local policy and the webagent-r1 grammar', () => {
+    const remote = new RemotePolicy({ baseURL: 'http://127.0.0.1:9/v1', model: 'm' });
+    assert.throws(() => new Agent({ policy: remote, constrainCopy: true }), (e: unknown) => e instanceof OptionsError && /constrainCopy needs a LocalChatPolicy/.test(e.message));
+    assert.throws(() => new Agent({ policy: local, prompt: { template: 'plain', grammar: 'webarena' }, constrainCopy: true }), (e: unknown) => e instanceof OptionsError && /"webagent-r1" grammar/.test(e.message));
+    assert.throws(() => new Agent({ policy: local, prompt: { template: 'plain' }, constrainCopy: 'yes' as never }), (e: unknown) => e instanceof OptionsError && /constrainCopy must be true or false/.test(e.message));
+  });
+});
+
+test('RemotePolicy rejects a constrained request before sending it', async () => {
+  const remote = new RemotePolicy({ baseURL: 'http://127.0.0.1:9/v1', model: 'm' });
+  await assert.rejects(remote.chat([{ messages: [{ role: 'user', content: 'x' }], constraint: { next: () => undefined } }]), (e: unknown) => e instanceof OptionsError && /cannot constrain decoding/.test(e.message));
+});
