@@ -94,6 +94,7 @@ const PAGE: ObservationNode[] = [
   node({ id: 3, role: 'combobox', name: 'Sort' }),
   node({ role: 'option', name: 'Price: low to high', depth: 1 }),
   node({ id: 4, role: 'textbox', name: 'Search places' }),
+  node({ id: 5, role: 'button', name: '' }),
 ];
 const STATE: AgentState = { intent: 'Save "Amber Walnut Place".', observation: { text: 'cut', nodes: PAGE } };
 
@@ -103,6 +104,7 @@ describe('copyConstraint', () => {
     const click = 'do(action="Click", role="button", name="';
     assert.ok(allows(c, click, 'Save place"'));
     assert.ok(!allows(c, click, 'Save places"'));
+    assert.ok(allows(c, click, '"'), 'a button without a name is named name="" (resolveTarget matches it)');
     assert.ok(!allows(c, 'do(action="Click", role="', 'heading'), 'the heading has no id');
     assert.ok(allows(c, 'do(action="Click", role="', 'button"'));
     const search = 'do(action="Search", argument="';

@@ -227,13 +227,12 @@ export function copyConstraint(
   if (actionable.length > 0) {
     if (options.targets === 'name') {
       slots.push({ key: 'role', values: [...new Set(actionable.map((n) => n.role))] });
-      const names = [...new Set(actionable.map((n) => n.name))];
-      // An element with no accessible name cannot be named: `name=""` would not resolve.
-      if (names.some((n) => n !== '')) slots.push({ key: 'name', values: names.filter((n) => n !== '') });
+      // An element without an accessible name is named `name=""`, as resolveTarget matches it.
+      slots.push({ key: 'name', values: [...new Set(actionable.map((n) => n.name))] });
     } else slots.push({ key: 'element', values: actionable.map((n) => String(n.id)) });
   }
-  const options_ = (state.observation.nodes ?? []).filter((n) => n.role === 'option' && n.name !== '').map((n) => n.name);
-  const argument = [...new Set([...textPieces(state.intent), ...options_])];
+  const optionNames = (state.observation.nodes ?? []).filter((n) => n.role === 'option' && n.name !== '').map((n) => n.name);
+  const argument = [...new Set([...textPieces(state.intent), ...optionNames])];
   if (argument.length > 0) slots.push({ key: 'argument', values: argument, whenAction: COPIED_ARGUMENT_ACTIONS });
   if (slots.length === 0) return undefined;
   return new QuotedValueConstraint({ slots, ...(options.after !== undefined ? { after: options.after } : {}) });
