@@ -151,6 +151,9 @@ export interface LocalChatPolicyOptions {
   readonly name?: string;
 }
 
+/** tokenPieces' lists, by tokenizer: agents made per evaluation share one (a large vocabulary takes seconds to decode). */
+const TOKEN_PIECES = new WeakMap<HfTokenizer, string[]>();
+
 /** Tokens that end an assistant turn in the common chat formats (ChatML, Llama 3, GPT-2 style, Phi). */
 export const END_OF_TURN_TOKENS: readonly string[] = ['<|im_end|>', '<|eot_id|>', '<|endoftext|>', '<|end|>'];
 
@@ -227,17 +230,17 @@ export class LocalChatPolicy implements ChatPolicy {
     };
   }
 
-  private pieces: string[] | undefined;
-
   /**
    * Each token's text as it reads after other text: decoded behind a reference token and cut
    * off, because decoders drop a leading space at the start of a text (SentencePiece's `▁`).
+   * Computed once per tokenizer (every LocalChatPolicy over it shares the list).
    */
   tokenPieces(): readonly string[] {
-    if (this.pieces === undefined) {
+    let pieces = TOKEN_PIECES.get(this.tokenizer);
+    if (pieces === undefined) {
       const ref = this.tokenizer.encode('a', { addSpecialTokens: false })[0];
       const head = ref === undefined ? '' : this.tokenizer.decode([ref], { skipSpecialTokens: false });
-      const pieces: string[] = [];
+      pieces = [];
       for (let id = 0; id < this.tokenizer.vocabSize; id++) {
         let text: string;
         try {
@@ -247,9 +250,9 @@ export class LocalChatPolicy implements ChatPolicy {
         }
         pieces.push(text.startsWith(head) ? text.slice(head.length) : text);
       }
-      this.pieces = pieces;
+      TOKEN_PIECES.set(this.tokenizer, pieces);
     }
-    return this.pieces;
+    return pieces;
   }
 
   private reply(completion: Completion): ChatReply {
