@@ -11,7 +11,7 @@
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
 //                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.0] [--grpo-lr 2.5e-4] [--grpo-updates 2] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
-//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1]
+//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1] [--constrain-action 0]
 //
 // The defaults are the settings of the committed bench/results/learn.json run.
 
@@ -75,6 +75,10 @@ const { values: args } = parseArgs({
     // (constrainCopy): replies can only name elements of the page and type text copied from the
     // instruction. BC is then also evaluated without it (`bc_unconstrained`), for reference.
     'constrain-copy': { type: 'string', default: '1' },
+    // 1: every arm decodes under the Agent's whole-action constraint (constrainAction): each reply
+    // is one action in the grammar's canonical form naming an element of the page (with the copy
+    // rule for typed text when --constrain-copy is 1), so GRPO's samples are never invalid actions.
+    'constrain-action': { type: 'string', default: '0' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
@@ -88,6 +92,7 @@ const settings = {
   max_turns: num('max-turns'),
   seed: num('seed'),
   constrain_copy: num('constrain-copy') === 1,
+  constrain_action: num('constrain-action') === 1,
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
   bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
@@ -95,6 +100,7 @@ const settings = {
 };
 
 if (args['constrain-copy'] !== '0' && args['constrain-copy'] !== '1') throw new Error(`--constrain-copy must be 0 or 1, got ${args['constrain-copy']}`);
+if (args['constrain-action'] !== '0' && args['constrain-action'] !== '1') throw new Error(`--constrain-action must be 0 or 1, got ${args['constrain-action']}`);
 if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
 if (!(settings.bc.rename_novel_words >= 0 && settings.bc.rename_novel_words <= 1)) throw new Error(`--rename-novel must be a fraction from 0 to 1, got ${args['rename-novel']}`);
 if (settings.bc.rename_words !== 'by-position' && settings.bc.rename_words !== 'any-position') throw new Error(`--rename-words must be by-position or any-position, got ${args['rename-words']}`);
@@ -144,8 +150,8 @@ async function main(): Promise<void> {
   const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, words: settings.bc.rename_words, novelWords: settings.bc.rename_novel_words, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
-  const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[], constrainCopy = settings.constrain_copy): Promise<EvaluationReport> =>
-    evaluate(tasks, { agent: small.agentFor(p, {}, { constrainCopy }), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
+  const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[], constrained = true): Promise<EvaluationReport> =>
+    evaluate(tasks, { agent: small.agentFor(p, {}, constrained ? { constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action } : {}), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
   const bcFor = (p: TransformerPolicy, budgetS: number): BehaviorCloning =>
     new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, learningRateSchedule: linearDecaySchedule({ fraction: settings.bc.decay_fraction, seconds: budgetS }), promptLossWeight: settings.bc.prompt_loss_weight, seed: settings.seed });
 
@@ -160,7 +166,7 @@ async function main(): Promise<void> {
   const bcSeconds = (performance.now() - bcStart) / 1000;
   const bcReport = await evalOn(policy, test);
   const bcUnseen = await evalOn(policy, unseen);
-  const bcUnconstrained = settings.constrain_copy ? await evalOn(policy, test, false) : undefined;
+  const bcUnconstrained = settings.constrain_copy || settings.constrain_action ? await evalOn(policy, test, false) : undefined;
   console.log(`bc ${successOf(bcReport)}${bcUnconstrained ? ` (${successOf(bcUnconstrained)} unconstrained)` : ''} (loss ${bcResult.trainLoss.toFixed(3)}, ${bcResult.steps} steps, ${bcSeconds.toFixed(0)} s) at ${seconds()} s`);
 
   // Control: BC continued for GRPO's wall time, from the same BC weights.
@@ -172,7 +178,7 @@ async function main(): Promise<void> {
     ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, maxNewTokens: small.settings.maxNewTokens, learningRate: settings.grpo.learning_rate, warmupSteps: settings.grpo.warmup_steps,
     adamEpsilon: settings.grpo.adam_epsilon, negativeAdvantageWeight: settings.grpo.negative_advantage_weight,
     ...(settings.grpo.supervised_coefficient > 0 ? { supervised: { samples, coefficient: settings.grpo.supervised_coefficient, batchTokens: settings.bc.batch_tokens } } : {}),
-    constrainCopy: settings.constrain_copy, beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
+    constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action, beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
   });
   const iterations: unknown[] = [];
   grpo.on('iteration-end', (m) => iterations.push(m));

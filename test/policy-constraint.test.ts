@@ -9,7 +9,10 @@ import { Agent } from '../src/policy/agent.js';
 import type { AgentState } from '../src/policy/agent-prompt.js';
 import { initBackend } from '../src/policy/backend.js';
 import { LocalChatPolicy, PLAIN_TEMPLATE, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
-import { QuotedValueConstraint, copyConstraint, textPieces, type ReplyConstraint } from '../src/policy/constraint.js';
+import { ActionCallConstraint, QuotedValueConstraint, actionConstraint, copyConstraint, textPieces, type ReplyConstraint } from '../src/policy/constraint.js';
+import { formatAction, parseAction } from '../src/env/action-grammar.js';
+import { resolveTarget } from '../src/env/targets.js';
+import type { Action } from '../src/env/types.js';
 import { RemotePolicy } from '../src/policy/remote.js';
 import type { SamplingOptions } from '../src/policy/sampling.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
@@ -122,6 +125,70 @@ describe('copyConstraint', () => {
   });
 });
 
+/** Whether `text` is accepted whole: every prefix allowed piece by piece, and the end allowed after it. */
+const accepts = (c: ActionCallConstraint, text: string): boolean => {
+  for (let i = 0; i < text.length; i++) if (!allows(c, text.slice(0, i), text[i]!)) return false;
+  return c.complete(text);
+};
+
+describe('ActionCallConstraint', () => {
+  const DUPES: ObservationNode[] = [...PAGE, node({ id: 6, role: 'link', name: 'Details' }), node({ id: 7, role: 'link', name: 'Details' })];
+  const c = actionConstraint({ intent: STATE.intent, observation: { nodes: DUPES } }, { targets: 'name' });
+
+  test('accepts every action formatAction writes for the page, and ends only after the whole action', () => {
+    const targets = [{ role: 'link', name: 'Amber Walnut Place' }, { role: 'button', name: 'Save place' }, { role: 'button', name: '' }, { role: 'link', name: 'Details', nth: 2 }];
+    const actions: Action[] = [
+      ...targets.flatMap((target): Action[] => [{ type: 'click', target }, { type: 'hover', target }, { type: 'type', target, text: 'Amber Walnut Place' }, { type: 'type', target, text: 'Amber', pressEnter: true }]),
+      { type: 'select', target: { role: 'combobox', name: 'Sort' }, option: 'Price: low to high' },
+      { type: 'scroll', direction: 'down' }, { type: 'press', key: 'Enter' }, { type: 'press', key: 'Control+a' }, { type: 'goto', url: 'http://127.0.0.1:1/a?b="c"' },
+      { type: 'go_back' }, { type: 'go_forward' }, { type: 'answer', text: 'any "text" at all' },
+    ];
+    for (const a of actions) {
+      const text = formatAction(a);
+      assert.ok(accepts(c, text), text);
+      assert.equal(c.complete(text.slice(0, -1)), false, `no end before the last character of ${text}`);
+      assert.equal(allows(c, text, ' '), false, `nothing after ${text}`);
+    }
+  });
+
+  test('rejects what the parser or the page would refuse', () => {
+    for (const text of [
+      'do(action="Tap", role="button", name="Save place")', // no such action
+      'do(action="Click", role="link", name="Save place")', // a button's name with the link role
+      'do(action="Click", role="heading", name="Amber Walnut Place")', // not actionable
+      'do(action="Click", role="link", name="Details")', // two links share it: nth needed
+      'do(action="Click", role="link", name="Details", nth="3")', // only two
+      'do(action="Click", role="link", name="Amber Walnut Place", nth="1")', // only one: no nth
+      'do(action="Scroll Down", role="button", name="Save place")', // Scroll takes no element
+      'do(action="Type", role="textbox", name="Search places")', // Type needs its argument first
+      'do(action="Type", argument="Walnut Amber", role="textbox", name="Search places")', // not copied from the instruction
+      'do(action="Click",role="button", name="Save place")', // not the canonical spacing
+      'click [2]',
+    ]) assert.equal(accepts(c, text), false, text);
+  });
+
+  test('id targets, free arguments without copy, and the after/closing markers', () => {
+    const ids = actionConstraint(STATE, { targets: 'id', copy: false });
+    assert.ok(accepts(ids, 'do(action="Type", argument="anything", element="4")'));
+    assert.ok(!accepts(ids, 'do(action="Click", element="9")'));
+    assert.ok(!accepts(ids, 'do(action="Click", role="button", name="Save place")'));
+    const tagged = actionConstraint(STATE, { targets: 'name', after: '<answer>', closing: '</answer>' });
+    assert.ok(allows(tagged, '<think>any', ' text'), 'free before the marker');
+    assert.equal(tagged.complete('<think>x</think><answer>go_backward()'), false, 'the closing text is required');
+    assert.ok(tagged.complete('<think>x</think><answer>go_backward()</answer>'));
+    assert.ok(!allows(tagged, '<answer>', 'click'));
+  });
+
+  test('no element on the page leaves only the actions without one; bad options get typed errors', () => {
+    const empty = actionConstraint({ intent: 'x', observation: { nodes: [] } }, { targets: 'name' });
+    assert.ok(accepts(empty, 'do(action="Scroll Down")'));
+    assert.ok(!allows(empty, 'do(action="Click', '"'), 'Click needs an element');
+    assert.throws(() => new ActionCallConstraint({ targets: 'both' as never, elements: [] }), (e: unknown) => e instanceof OptionsError && /targets must be "id" or "name"/.test(e.message));
+    assert.throws(() => new ActionCallConstraint({ targets: 'id', elements: [{ role: 'link', name: 'x' }] }), (e: unknown) => e instanceof OptionsError && /elements\[0\] needs an id/.test(e.message));
+    assert.throws(() => new ActionCallConstraint({ targets: 'name', elements: [], arguments: [] }), (e: unknown) => e instanceof OptionsError && /`arguments` must be a non-empty array/.test(e.message));
+  });
+});
+
 describe('constrained decoding through LocalChatPolicy', () => {
   let tokenizer: HfTokenizer;
   let model: TransformerPolicy;
@@ -165,6 +232,31 @@ describe('constrained decoding through LocalChatPolicy', () => {
     assert.ok(free.some((r) => !ALLOWED.includes(valueOf(r.text) ?? '?')), 'the value rule must be what keeps the values on the list');
   });
 
+  test('under the action constraint every finished reply is an action the page can take; without it the same model writes none', async () => {
+    const c = actionConstraint(STATE, { targets: 'name' });
+    const long: SamplingOptions = { temperature: 1.5, maxNewTokens: 160 };
+    const constrained = await local.chat(requests(c, 8), long);
+    const finished = constrained.filter((r) => r.finishReason === 'stop');
+    assert.ok(finished.length >= 4, `${finished.length} of 8 finished`);
+    for (const r of finished) {
+      const action = parseAction(r.text);
+      assert.notEqual(action.type, 'invalid', r.text);
+      if ('target' in action) assert.ok(!('error' in resolveTarget(PAGE, action.target)), `${r.text} names an element of the page`);
+    }
+    for (const r of constrained.filter((x) => x.finishReason === 'length')) assert.ok(c.next(r.text) !== undefined, `${JSON.stringify(r.text)} is still on the grammar`);
+    const free = await local.chat(requests({ next: () => undefined }, 8), long);
+    assert.ok(free.every((r) => parseAction(r.text).type === 'invalid'), 'the constraint must be what makes the replies actions');
+  });
+
+  test('complete() alone decides when an end-of-turn token may come', async () => {
+    const never: ReplyConstraint = { next: () => (piece) => piece === '<|im_end|>' || piece === 'a', complete: () => false };
+    const [r] = await local.chat([{ messages: [{ role: 'user', content: 'x' }], constraint: never, seed: 3 }], { temperature: 1.5, maxNewTokens: 40 });
+    assert.equal(r!.finishReason, 'length');
+    const always: ReplyConstraint = { next: () => (piece) => piece === '<|im_end|>' || piece === 'a', complete: () => true };
+    const [e] = await local.chat([{ messages: [{ role: 'user', content: 'x' }], constraint: always, seed: 3 }], { temperature: 1.5, maxNewTokens: 40 });
+    assert.equal(e!.finishReason, 'stop');
+  });
+
   test('a constraint that allows no token is lifted for that token instead of failing the request', async () => {
     const [reply] = await local.chat([{ messages: [{ role: 'user', content: 'x' }], constraint: { next: () => () => false } }], { temperature: 0, maxNewTokens: 5 });
     assert.ok((reply as ChatReply).completion!.tokenIds.length > 0);
@@ -200,6 +292,12 @@ describe('constrained decoding through LocalChatPolicy', () => {
     const plain = new Agent({ policy: new Spy({ policy: model, tokenizer, template: PLAIN_TEMPLATE }), prompt: { template: 'plain', targets: 'name', think: false }, sampling: { maxNewTokens: 4 } });
     await plain.act(STATE);
     assert.equal(seen[1]!.constraint, undefined, 'off by default');
+    const whole = new Agent({ policy: new Spy({ policy: model, tokenizer, template: PLAIN_TEMPLATE }), prompt: { template: 'plain', targets: 'name', think: false }, constrainAction: true, sampling: { maxNewTokens: 4 } });
+    await whole.act(STATE);
+    const a = seen[2]!.constraint!;
+    assert.ok(a instanceof ActionCallConstraint);
+    assert.ok(!allows(a, 'do(action="Click", role="link", name="', 'Save place"'), 'the name goes with its own role');
+    assert.ok(!allows(a, 'do(action="Search", argument="', 'Amber Walnut Plaza'), 'the copy rule comes with it');
   });
 
   test('constrainCopy needs a local policy and the webagent-r1 grammar', () => {
@@ -207,6 +305,8 @@ describe('constrained decoding through LocalChatPolicy', () => {
     assert.throws(() => new Agent({ policy: remote, constrainCopy: true }), (e: unknown) => e instanceof OptionsError && /constrainCopy needs a LocalChatPolicy/.test(e.message));
     assert.throws(() => new Agent({ policy: local, prompt: { template: 'plain', grammar: 'webarena' }, constrainCopy: true }), (e: unknown) => e instanceof OptionsError && /"webagent-r1" grammar/.test(e.message));
     assert.throws(() => new Agent({ policy: local, prompt: { template: 'plain' }, constrainCopy: 'yes' as never }), (e: unknown) => e instanceof OptionsError && /constrainCopy must be true or false/.test(e.message));
+    assert.throws(() => new Agent({ policy: remote, constrainAction: true }), (e: unknown) => e instanceof OptionsError && /constrainAction needs a LocalChatPolicy/.test(e.message));
+    assert.throws(() => new Agent({ policy: local, prompt: { template: 'plain' }, constrainAction: 1 as never }), (e: unknown) => e instanceof OptionsError && /constrainAction must be true or false/.test(e.message));
   });
 });
 

@@ -99,6 +99,10 @@ const R1_SPECS: readonly R1Spec[] = [
   { name: 'Press Key', arg: '<key>', build: (key) => ({ type: 'press', key: key.trim() }) },
   { name: 'Goto', arg: '<url>', build: (url) => ({ type: 'goto', url: url.trim() }) },
 ];
+/** The `do(action=...)` forms of the `webagent-r1` grammar: each action's name, its `argument` placeholder if it takes one, and whether it takes an element. */
+export const R1_ACTIONS: readonly { readonly name: string; readonly argument?: string; readonly target: boolean }[] = Object.freeze(
+  R1_SPECS.map((x) => Object.freeze({ name: x.name, ...(x.arg !== undefined ? { argument: x.arg } : {}), target: x.target === true })),
+);
 const R1_LOOKUP = new Map<string, R1Spec>(R1_SPECS.map((s) => [s.name.toLowerCase(), s]));
 R1_LOOKUP.set('go to', R1_LOOKUP.get('goto')!);
 const R1_CALLS = 'do(action="...", ...), exit(message="..."), go_backward() or go_forward()';

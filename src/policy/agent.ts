@@ -10,7 +10,7 @@ import { AgentPrompt, type AgentPromptOptions, type AgentState, type BuiltPrompt
 import { backendInfo, initBackend, type BackendOptions } from './backend.js';
 import { configFromHuggingFace, countParameters } from './config.js';
 import { LocalChatPolicy, type ChatPolicy, type ChatRequest } from './chat.js';
-import { copyConstraint } from './constraint.js';
+import { actionConstraint, copyConstraint } from './constraint.js';
 import { loadCheckpoint } from './checkpoint.js';
 import type { Completion } from './generation.js';
 import type { SamplingOptions } from './sampling.js';
@@ -30,6 +30,14 @@ export interface AgentOptions {
    * local policy (LocalChatPolicy) and the `webagent-r1` grammar. Default false.
    */
   readonly constrainCopy?: boolean;
+  /**
+   * Constrain decoding so that the reply is exactly one whole action in the grammar's canonical
+   * form (see `ActionCallConstraint`): a known action with the keys it takes, an element of the
+   * current page (role and name of one element together), and nothing after it. Implies the copy
+   * constraint's rule for typed text unless `constrainCopy` is explicitly false. Needs a local
+   * policy and the `webagent-r1` grammar. Default false.
+   */
+  readonly constrainAction?: boolean;
 }
 
 /** One turn the agent took. */
@@ -85,6 +93,7 @@ export class Agent {
   readonly prompt: AgentPrompt;
   readonly sampling: SamplingOptions;
   readonly constrainCopy: boolean;
+  readonly constrainAction: boolean;
 
   constructor(options: AgentOptions) {
     if (typeof options?.policy?.chat !== 'function') throw new OptionsError('Agent: `policy` must be a ChatPolicy (LocalChatPolicy, RemotePolicy, ...)');
@@ -102,11 +111,14 @@ export class Agent {
       throw new OptionsError('Agent: the prompt and the LocalChatPolicy use different chat templates; give both the same one');
     }
     this.sampling = { ...DEFAULT_SAMPLING, ...options.sampling };
-    this.constrainCopy = options.constrainCopy ?? false;
+    this.constrainAction = options.constrainAction ?? false;
+    if (typeof this.constrainAction !== 'boolean') throw new OptionsError(`Agent: constrainAction must be true or false, got ${JSON.stringify(options.constrainAction)}`);
+    this.constrainCopy = options.constrainCopy ?? this.constrainAction;
     if (typeof this.constrainCopy !== 'boolean') throw new OptionsError(`Agent: constrainCopy must be true or false, got ${JSON.stringify(options.constrainCopy)}`);
-    if (this.constrainCopy) {
-      if (local === undefined) throw new OptionsError('Agent: constrainCopy needs a LocalChatPolicy (a remote endpoint cannot constrain decoding token by token); turn it off for a RemotePolicy');
-      if (this.prompt.grammar !== 'webagent-r1') throw new OptionsError(`Agent: constrainCopy supports the "webagent-r1" grammar (quoted argument/name values), not "${this.prompt.grammar}"`);
+    for (const [key, on] of [['constrainAction', this.constrainAction], ['constrainCopy', this.constrainCopy]] as const) {
+      if (!on) continue;
+      if (local === undefined) throw new OptionsError(`Agent: ${key} needs a LocalChatPolicy (a remote endpoint cannot constrain decoding token by token); turn it off for a RemotePolicy`);
+      if (this.prompt.grammar !== 'webagent-r1') throw new OptionsError(`Agent: ${key} supports the "webagent-r1" grammar (quoted argument/name values), not "${this.prompt.grammar}"`);
     }
   }
 
@@ -142,7 +154,10 @@ export class Agent {
   async actBatch(states: readonly AgentState[], options: { sampling?: SamplingOptions; signal?: AbortSignal } = {}): Promise<AgentStep[]> {
     const prompts = states.map((state) => this.prompt.build(state));
     const requests = prompts.map((p, i): ChatRequest => {
-      const constraint = this.constrainCopy ? copyConstraint(states[i]!, { targets: this.prompt.targets, ...(this.prompt.think ? { after: '<answer>' } : {}) }) : undefined;
+      const think = this.prompt.think ? { after: '<answer>' } : {};
+      const constraint = this.constrainAction
+        ? actionConstraint(states[i]!, { targets: this.prompt.targets, copy: this.constrainCopy, ...think, ...(this.prompt.think ? { closing: '</answer>' } : {}) })
+        : this.constrainCopy ? copyConstraint(states[i]!, { targets: this.prompt.targets, ...think }) : undefined;
       return { messages: p.messages, ...(constraint ? { constraint } : {}) };
     });
     const replies = await this.policy.chat(requests, { ...this.sampling, ...options.sampling }, options.signal ? { signal: options.signal } : {});

@@ -220,12 +220,16 @@ export class LocalChatPolicy implements ChatPolicy {
    * failing the request: a constraint must never wedge an episode.
    */
   private allowedTokensFor(constraint: ReplyConstraint): (generated: readonly number[]) => number[] | undefined {
+    const ends = new Set(this.endTokenIds);
     return (generated) => {
-      const test = constraint.next(this.tokenizer.decode(generated, { skipSpecialTokens: false }));
+      const reply = this.tokenizer.decode(generated, { skipSpecialTokens: false });
+      const test = constraint.next(reply);
       if (test === undefined) return undefined;
       const pieces = this.tokenPieces();
+      // With `complete`, the constraint alone says whether the turn may end here.
+      const canEnd = typeof constraint.complete === 'function' ? constraint.complete(reply) : undefined;
       const ids: number[] = [];
-      for (let id = 0; id < pieces.length; id++) if (test(pieces[id]!)) ids.push(id);
+      for (let id = 0; id < pieces.length; id++) if (canEnd !== undefined && ends.has(id) ? canEnd : test(pieces[id]!)) ids.push(id);
       return ids.length === 0 || ids.length === pieces.length ? undefined : ids;
     };
   }

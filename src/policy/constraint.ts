@@ -7,6 +7,7 @@
 // are built for llama.cpp GBNF or JSON schemas, not for one quoted value at a time).
 
 import { OptionsError } from '../errors.js';
+import { R1_ACTIONS } from '../env/action-grammar.js';
 
 /**
  * A rule on what a reply may be, checked piece by piece while it is sampled. `next(reply)` gets
@@ -16,6 +17,11 @@ import { OptionsError } from '../errors.js';
  */
 export interface ReplyConstraint {
   next(reply: string): ((piece: string) => boolean) | undefined;
+  /**
+   * Whether the reply may end here (an end-of-turn token may follow). Without it, end-of-turn
+   * tokens are tested like any other token, by their text.
+   */
+  complete?(reply: string): boolean;
 }
 
 /** The values allowed inside `key="..."`; `whenAction` restricts the rule to calls whose `action="..."` is one of them. */
@@ -236,4 +242,216 @@ export function copyConstraint(
   if (argument.length > 0) slots.push({ key: 'argument', values: argument, whenAction: COPIED_ARGUMENT_ACTIONS });
   if (slots.length === 0) return undefined;
   return new QuotedValueConstraint({ slots, ...(options.after !== undefined ? { after: options.after } : {}) });
+}
+
+// ---------------------------------------------------------------- the whole action
+
+/** The allowed written values of one quoted slot, with what the scan needs to check a prefix. */
+interface ValueSet {
+  readonly values: ReadonlySet<string>;
+  readonly prefixes: ReadonlySet<string>;
+  readonly wideAt: ReadonlySet<string>;
+}
+
+function valueSet(values: Iterable<string>): ValueSet {
+  const written_ = new Set<string>([...values].map(written));
+  const prefixes = new Set<string>();
+  const wideAt = new Set<string>();
+  for (const v of written_) {
+    for (let n = 0; n <= v.length; n++) {
+      prefixes.add(v.slice(0, n));
+      if (n < v.length && v.charCodeAt(n) > 127) wideAt.add(v.slice(0, n));
+    }
+  }
+  return { values: written_, prefixes, wideAt };
+}
+
+/**
+ * One place the reply can be at, in a small nondeterministic automaton whose continuations are
+ * closures: inside a literal (`at` characters of `text` written), inside a quoted value (`set`
+ * undefined: any text), or at the end, where only an end-of-turn token may follow.
+ */
+type Place =
+  | { readonly kind: 'literal'; readonly text: string; readonly at: number; readonly then: () => readonly Place[] }
+  | { readonly kind: 'value'; readonly set: ValueSet | undefined; readonly value: string; readonly escaped: boolean; readonly then: (value: string) => readonly Place[] }
+  | { readonly kind: 'end' };
+
+const END: Place = { kind: 'end' };
+const literal = (text: string, then: () => readonly Place[]): Place => ({ kind: 'literal', text, at: 0, then });
+const quoted = (set: ValueSet | undefined, then: (value: string) => readonly Place[]): Place => ({ kind: 'value', set, value: '', escaped: false, then });
+
+/** The places after writing `ch` at `place` (none: `ch` cannot go there). */
+function step(place: Place, ch: string): readonly Place[] {
+  switch (place.kind) {
+    case 'end':
+      return [];
+    case 'literal':
+      if (place.text[place.at] !== ch) return [];
+      return place.at + 1 < place.text.length ? [{ ...place, at: place.at + 1 }] : place.then();
+    case 'value': {
+      if (!place.escaped && ch === '"') return place.set === undefined || place.set.values.has(place.value) ? place.then(place.value) : [];
+      const value = place.value + ch;
+      if (place.set !== undefined && !place.set.prefixes.has(value)) return [];
+      return [{ ...place, value, escaped: !place.escaped && ch === '\\' }];
+    }
+  }
+}
+
+/** An element an action may name: its role and name, or its id. */
+export interface ActionElement {
+  readonly role: string;
+  readonly name: string;
+  readonly id?: number;
+}
+
+export interface ActionCallConstraintOptions {
+  /** How replies name elements: `role="..." name="..."` (with `nth` where several share both) or `element="<id>"`. */
+  readonly targets: 'id' | 'name';
+  /** The elements actions may name (the page's actionable elements); with id targets each needs its `id`. */
+  readonly elements: readonly ActionElement[];
+  /** The allowed values of `argument` in Type, Search and Select Dropdown Option; undefined: any text. */
+  readonly arguments?: readonly string[];
+  /** Only text after the last occurrence of this marker is checked (`<answer>` for replies that think first). */
+  readonly after?: string;
+  /** Text that must follow the action before the reply ends (`</answer>`). */
+  readonly closing?: string;
+}
+
+/**
+ * The reply must be exactly one action of the `webagent-r1` grammar in the form `formatAction`
+ * writes it: `do(action="<one of R1_ACTIONS>", ...)` with the keys that action takes in their
+ * order (`argument`, then `role` and `name` of one of `elements`, `nth` where several share both,
+ * or `element`), `exit(message="...")`, `go_backward()` or `go_forward()`, and nothing after the
+ * closing parenthesis. Copied arguments come from `arguments` when given; Goto URLs, Press Key
+ * keys and exit messages are free text. With it a sampled reply is always an action the parser
+ * reads and the page can take, so RL's exploration is spent on which action, not on spelling.
+ * `complete` tells LocalChatPolicy when an end-of-turn token may follow.
+ */
+export class ActionCallConstraint implements ReplyConstraint {
+  private readonly root: () => readonly Place[];
+  private readonly after: string | undefined;
+
+  constructor(options: ActionCallConstraintOptions) {
+    if (options?.targets !== 'id' && options?.targets !== 'name') throw new OptionsError(`ActionCallConstraint: targets must be "id" or "name", got ${JSON.stringify(options?.targets)}`);
+    if (!Array.isArray(options.elements)) throw new OptionsError('ActionCallConstraint: `elements` must be an array of {role, name, id?} (the page\'s actionable elements)');
+    for (const [i, e] of options.elements.entries()) {
+      if (typeof e?.role !== 'string' || typeof e.name !== 'string') throw new OptionsError(`ActionCallConstraint: elements[${i}] must have a string role and name`);
+      if (options.targets === 'id' && !(Number.isSafeInteger(e.id) && e.id! >= 1)) throw new OptionsError(`ActionCallConstraint: elements[${i}] needs an id (a positive integer) with targets "id"`);
+    }
+    if (options.arguments !== undefined && (!Array.isArray(options.arguments) || options.arguments.length === 0 || options.arguments.some((v) => typeof v !== 'string'))) {
+      throw new OptionsError('ActionCallConstraint: `arguments` must be a non-empty array of strings (leave it out to let arguments be any text)');
+    }
+    for (const key of ['after', 'closing'] as const) {
+      if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) throw new OptionsError(`ActionCallConstraint: \`${key}\` must be a non-empty string`);
+    }
+    this.after = options.after;
+    const closing = options.closing;
+    const close = (): readonly Place[] => [literal(')', () => (closing === undefined ? [END] : [literal(closing, () => [END])]))];
+    const copied = options.arguments === undefined ? undefined : valueSet(options.arguments);
+
+    // Element references: name targets pair each role with its own names, and ask for nth
+    // exactly where several elements share a role and name (as resolveTarget does).
+    let target: () => readonly Place[];
+    if (options.targets === 'name') {
+      const byRole = new Map<string, Map<string, number>>();
+      for (const e of options.elements) {
+        const names = byRole.get(e.role) ?? new Map<string, number>();
+        names.set(e.name, (names.get(e.name) ?? 0) + 1);
+        byRole.set(e.role, names);
+      }
+      const roles = valueSet(byRole.keys());
+      const namesOf = new Map([...byRole].map(([role, names]) => [written(role), { set: valueSet(names.keys()), counts: new Map([...names].map(([n, c]) => [written(n), c])) }]));
+      const nth = (count: number): ValueSet => valueSet(Array.from({ length: count }, (_, i) => String(i + 1)));
+      target = () => [literal(', role="', () => [quoted(roles, (role) => {
+        const names = namesOf.get(role)!;
+        return [literal(', name="', () => [quoted(names.set, (name) => {
+          const count = names.counts.get(name)!;
+          return count > 1 ? [literal(', nth="', () => [quoted(nth(count), close)])] : close();
+        })])];
+      })])];
+    } else {
+      const ids = valueSet(options.elements.map((e) => String(e.id)));
+      target = () => [literal(', element="', () => [quoted(ids, close)])];
+    }
+    const forms = new Map(R1_ACTIONS.map((a) => [written(a.name), a]));
+    const actionNames = valueSet(R1_ACTIONS.map((a) => a.name));
+    const canTarget = options.elements.length > 0;
+    const afterAction = (name: string): readonly Place[] => {
+      const form = forms.get(name)!;
+      if (form.target && !canTarget) return [];
+      const rest = form.target ? target : close;
+      if (form.argument === undefined) return rest();
+      const set = COPIED_ARGUMENT_ACTIONS.includes(form.name) ? copied : undefined;
+      return [literal(', argument="', () => [quoted(set, () => rest())])];
+    };
+    this.root = () => [
+      literal('do(action="', () => [quoted(actionNames, afterAction)]),
+      literal('exit(message="', () => [quoted(undefined, close)]),
+      literal('go_backward()', () => (closing === undefined ? [END] : [literal(closing, () => [END])])),
+      literal('go_forward()', () => (closing === undefined ? [END] : [literal(closing, () => [END])])),
+    ];
+  }
+
+  /** The places after the reply so far; undefined when it is unchecked (before `after`) or already off the grammar (the constraint was lifted). */
+  private places(reply: string): readonly Place[] | undefined {
+    let text = reply;
+    if (this.after !== undefined) {
+      const at = reply.lastIndexOf(this.after);
+      if (at < 0) return undefined;
+      text = reply.slice(at + this.after.length);
+    }
+    let places = this.root();
+    for (const ch of text) {
+      // A character split across tokens decodes to U+FFFD until it is whole: inside a governed
+      // value that cannot be checked yet, so that token is left free.
+      if (ch === '\uFFFD' && places.some((p) => p.kind === 'value' && p.set !== undefined)) return undefined;
+      places = places.flatMap((p) => (ch === '\uFFFD' && p.kind === 'value' ? [{ ...p, value: p.value + ch, escaped: false }] : step(p, ch)));
+      if (places.length === 0) return undefined;
+    }
+    return places;
+  }
+
+  next(reply: string): ((piece: string) => boolean) | undefined {
+    const start = this.places(reply);
+    if (start === undefined) return undefined;
+    return (piece) => {
+      let places = start;
+      for (const ch of piece) {
+        if (ch === '\uFFFD') {
+          // The first byte(s) of a character: fine in free text, or where a governed value goes on with a non-ASCII character.
+          return places.some((p) => p.kind === 'value' && (p.set === undefined || (!p.escaped && p.set.wideAt.has(p.value))));
+        }
+        places = places.flatMap((p) => step(p, ch));
+        if (places.length === 0) return false;
+      }
+      return true;
+    };
+  }
+
+  complete(reply: string): boolean {
+    const places = this.places(reply);
+    return places === undefined || places.some((p) => p.kind === 'end');
+  }
+}
+
+/**
+ * The action constraint of a turn, for replies in the `webagent-r1` grammar: the reply is one
+ * whole action (see `ActionCallConstraint`) naming one of the current page's actionable
+ * elements; with `copy` (the default) the text of Type, Search and Select Dropdown Option is
+ * also a piece of the instruction or an option's name, as in `copyConstraint`.
+ */
+export function actionConstraint(
+  state: { readonly intent: string; readonly observation: { readonly nodes?: readonly { readonly id?: number; readonly role: string; readonly name: string }[] } },
+  options: { readonly targets: 'id' | 'name'; readonly copy?: boolean; readonly after?: string; readonly closing?: string },
+): ActionCallConstraint {
+  const nodes = state.observation.nodes ?? [];
+  const elements = nodes.filter((n) => n.id !== undefined);
+  const argument = options.copy === false ? [] : [...new Set([...textPieces(state.intent), ...nodes.filter((n) => n.role === 'option' && n.name !== '').map((n) => n.name)])];
+  return new ActionCallConstraint({
+    targets: options.targets,
+    elements,
+    ...(argument.length > 0 ? { arguments: argument } : {}),
+    ...(options.after !== undefined ? { after: options.after } : {}),
+    ...(options.closing !== undefined ? { closing: options.closing } : {}),
+  });
 }

@@ -37,8 +37,8 @@ export {
   type BuiltPrompt, type EncodedTurn, type ParsedReply,
 } from './agent-prompt.js';
 export {
-  QuotedValueConstraint, copyConstraint, textPieces, COPIED_ARGUMENT_ACTIONS,
-  type ReplyConstraint, type QuotedValueSlot, type QuotedValueConstraintOptions,
+  QuotedValueConstraint, ActionCallConstraint, copyConstraint, actionConstraint, textPieces, COPIED_ARGUMENT_ACTIONS,
+  type ReplyConstraint, type QuotedValueSlot, type QuotedValueConstraintOptions, type ActionCallConstraintOptions, type ActionElement,
 } from './constraint.js';
 export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from './agent.js';
 export { RemotePolicy, RemotePolicyError, REMOTE_POLICY_DEFAULTS, type RemotePolicyOptions, type RemoteRetryInfo } from './remote.js';

@@ -67,6 +67,13 @@ export interface MultiTurnGRPOOptions {
    * setting. Default false.
    */
   readonly constrainCopy?: boolean;
+  /**
+   * Rollouts decode under the Agent's whole-action constraint (`AgentOptions.constrainAction`):
+   * every sampled reply is one action the parser reads and the page can take, so no rollout is
+   * spent on invalid actions. Implies `constrainCopy` unless that is explicitly false. Evaluate
+   * with the same setting. Default false.
+   */
+  readonly constrainAction?: boolean;
   /** Most tokens per reply. Default 128. */
   readonly maxNewTokens?: number;
   /** Episodes run at once. Default numGenerations × tasksPerIteration. */
@@ -246,7 +253,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     this.optimizer = new AdamW(options.policy.parameters, adamw);
     this.reference = (options.beta ?? 0.001) > 0 ? options.policy.clone({ trainable: false }) : undefined;
     const chat = new LocalChatPolicy({ policy: options.policy, tokenizer: options.tokenizer, template: options.prompt.template });
-    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128 }, constrainCopy: options.constrainCopy ?? false });
+    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128 }, ...(options.constrainCopy !== undefined ? { constrainCopy: options.constrainCopy } : {}), constrainAction: options.constrainAction ?? false });
   }
 
   /** The turn limit at `iteration` (the curriculum's, else `maxTurns`). */

@@ -84,8 +84,8 @@ export interface SmallPolicy {
   readonly policy: TransformerPolicy;
   /** BC samples of demonstrations, with the exact prompts the agent sees when it acts. */
   samples(demonstrations: readonly ExpertDemonstration[]): EncodedTurn[];
-  /** An agent acting with `policy` (default: this one's), for rollouts and evaluation; `constrainCopy` as AgentOptions'. */
-  agentFor(policy?: TransformerPolicy, sampling?: SamplingOptions, options?: { readonly constrainCopy?: boolean }): Agent;
+  /** An agent acting with `policy` (default: this one's), for rollouts and evaluation; `constrainCopy` and `constrainAction` as AgentOptions'. */
+  agentFor(policy?: TransformerPolicy, sampling?: SamplingOptions, options?: { readonly constrainCopy?: boolean; readonly constrainAction?: boolean }): Agent;
 }
 
 /**
