@@ -255,6 +255,12 @@ describe('constrained decoding through LocalChatPolicy', () => {
     const always: ReplyConstraint = { next: () => (piece) => piece === '<|im_end|>' || piece === 'a', complete: () => true };
     const [e] = await local.chat([{ messages: [{ role: 'user', content: 'x' }], constraint: always, seed: 3 }], { temperature: 1.5, maxNewTokens: 40 });
     assert.equal(e!.finishReason, 'stop');
+    // A request's own stop tokens are stop tokens too: 'a' may not come where the reply may not end.
+    const [a] = tokenizer.encode('a', { addSpecialTokens: false });
+    const ab: ReplyConstraint = { next: () => (piece) => piece === 'a' || piece === 'b', complete: () => false };
+    const [s] = await local.chat([{ messages: [{ role: 'user', content: 'x' }], constraint: ab, seed: 3, stopTokenIds: [a!] }], { temperature: 1.5, maxNewTokens: 40 });
+    assert.equal(s!.finishReason, 'length');
+    assert.ok(!s!.completion!.tokenIds.includes(a!));
   });
 
   test('a constraint that allows no token is lifted for that token instead of failing the request', async () => {

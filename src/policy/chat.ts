@@ -207,7 +207,7 @@ export class LocalChatPolicy implements ChatPolicy {
       if (constraint === undefined) return { ...rest, promptIds: this.encodePrompt(messages), stopTokenIds };
       if (typeof constraint?.next !== 'function') throw new OptionsError(`LocalChatPolicy: requests[${i}].constraint must be a ReplyConstraint (an object with next(reply))`);
       if (rest.allowedTokens !== undefined) throw new OptionsError(`LocalChatPolicy: requests[${i}] has both a constraint and allowedTokens; give one`);
-      return { ...rest, promptIds: this.encodePrompt(messages), stopTokenIds, allowedTokens: this.allowedTokensFor(constraint) };
+      return { ...rest, promptIds: this.encodePrompt(messages), stopTokenIds, allowedTokens: this.allowedTokensFor(constraint, stopTokenIds) };
     });
     const completions = await this.policy.generate(tokenRequests, sampling, options);
     return completions.map((completion) => this.reply(completion));
@@ -217,16 +217,17 @@ export class LocalChatPolicy implements ChatPolicy {
    * The engine's token-level form of a text-level constraint: before each token, the reply so
    * far is decoded and every vocabulary entry's text is tested. When the constraint allows no
    * token (a rule the tokenizer cannot satisfy), that token is drawn unconstrained rather than
-   * failing the request: a constraint must never wedge an episode.
+   * failing the request: a constraint must never wedge an episode. With a `complete` method the
+   * constraint alone decides where the stop tokens (end-of-turn and the request's `stopTokenIds`)
+   * may come.
    */
-  private allowedTokensFor(constraint: ReplyConstraint): (generated: readonly number[]) => number[] | undefined {
-    const ends = new Set(this.endTokenIds);
+  private allowedTokensFor(constraint: ReplyConstraint, stopTokenIds: readonly number[]): (generated: readonly number[]) => number[] | undefined {
+    const ends = new Set(stopTokenIds);
     return (generated) => {
       const reply = this.tokenizer.decode(generated, { skipSpecialTokens: false });
       const test = constraint.next(reply);
       if (test === undefined) return undefined;
       const pieces = this.tokenPieces();
-      // With `complete`, the constraint alone says whether the turn may end here.
       const canEnd = typeof constraint.complete === 'function' ? constraint.complete(reply) : undefined;
       const ids: number[] = [];
       for (let id = 0; id < pieces.length; id++) if (canEnd !== undefined && ends.has(id) ? canEnd : test(pieces[id]!)) ids.push(id);
