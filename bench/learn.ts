@@ -6,12 +6,12 @@
 // GRPO with rollouts in Chromium on fresh train tasks, evaluations with greedy decoding. Writes
 // bench/results/learn.json from this run.
 //
-//   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 16] [--test-per-template 6]
-//                          [--bc-minutes 20] [--grpo-iterations 9] [--max-turns 6] [--seed 1]
+//   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 8] [--test-per-template 6]
+//                          [--bc-minutes 20] [--grpo-iterations 11] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
-//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.0] [--grpo-lr 2.5e-4] [--grpo-updates 2] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
-//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1] [--constrain-action 0]
+//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
+//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1] [--constrain-action 1]
 //
 // The defaults are the settings of the committed bench/results/learn.json run.
 
@@ -29,10 +29,10 @@ const { values: args } = parseArgs({
   options: {
     templates: { type: 'string', default: STARTER_TEMPLATES.join(',') },
     unseen: { type: 'string', default: 'map.home-directions,forum.author-karma' },
-    'demos-per-template': { type: 'string', default: '16' },
+    'demos-per-template': { type: 'string', default: '8' },
     'test-per-template': { type: 'string', default: '6' },
     'bc-minutes': { type: 'string', default: '20' },
-    'grpo-iterations': { type: 'string', default: '9' },
+    'grpo-iterations': { type: 'string', default: '11' },
     'max-turns': { type: 'string', default: '6' },
     seed: { type: 'string', default: '1' },
     'prompt-tokens': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.maxPromptTokens) },
@@ -50,10 +50,10 @@ const { values: args } = parseArgs({
     'rename-novel': { type: 'string', default: '0.25' },
     'grpo-generations': { type: 'string', default: '8' },
     'grpo-tasks': { type: 'string', default: '4' },
-    'grpo-temperature': { type: 'string', default: '1.0' },
-    'grpo-lr': { type: 'string', default: '2.5e-4' },
+    'grpo-temperature': { type: 'string', default: '1.5' },
+    'grpo-lr': { type: 'string', default: '5e-4' },
     // MultiTurnGRPO's updatesPerIteration (μ): optimizer steps on each iteration's rollouts.
-    'grpo-updates': { type: 'string', default: '2' },
+    'grpo-updates': { type: 'string', default: '4' },
     // MultiTurnGRPO's dynamicSampling.maxRounds (1: off): rounds of tasks per iteration until
     // --grpo-tasks groups have differing rewards.
     'grpo-rounds': { type: 'string', default: '2' },
@@ -78,7 +78,7 @@ const { values: args } = parseArgs({
     // 1: every arm decodes under the Agent's whole-action constraint (constrainAction): each reply
     // is one action in the grammar's canonical form naming an element of the page (with the copy
     // rule for typed text when --constrain-copy is 1), so GRPO's samples are never invalid actions.
-    'constrain-action': { type: 'string', default: '0' },
+    'constrain-action': { type: 'string', default: '1' },
   },
 });
 const num = (k: keyof typeof args): number => Number(args[k]);
