@@ -163,6 +163,8 @@ describe('ActionCallConstraint', () => {
       'do(action="Type", role="textbox", name="Search places")', // Type needs its argument first
       'do(action="Type", argument="Walnut Amber", role="textbox", name="Search places")', // not copied from the instruction
       'do(action="Click",role="button", name="Save place")', // not the canonical spacing
+      'do(action="Goto", argument="")', // the parser needs a URL
+      'do(action="Press Key", argument=" ")',
       'click [2]',
     ]) assert.equal(accepts(c, text), false, text);
   });

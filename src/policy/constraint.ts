@@ -61,8 +61,39 @@ interface ScanState {
 
 const WORD_CHAR = /[A-Za-z0-9_]/;
 
+/**
+ * The part of the reply a constraint checks: all of it, or what follows the last `after` marker
+ * (undefined before the marker, where nothing is checked: a piece may complete the marker and
+ * start an argument in one go, but tokens are short, so only the next call sees the marker).
+ */
+function checkedText(reply: string, after: string | undefined): string | undefined {
+  if (after === undefined) return reply;
+  const at = reply.lastIndexOf(after);
+  return at < 0 ? undefined : reply.slice(at + after.length);
+}
+
 /** Writes a value as it appears between double quotes in the action grammars (JSON escapes). */
 const written = (value: string): string => JSON.stringify(value).slice(1, -1);
+
+/** The allowed written values of one quoted slot, with what the scan needs to check a prefix. */
+interface ValueSet {
+  readonly values: ReadonlySet<string>;
+  readonly prefixes: ReadonlySet<string>;
+  readonly wideAt: ReadonlySet<string>;
+}
+
+function valueSet(values: Iterable<string>): ValueSet {
+  const all = new Set<string>([...values].map(written));
+  const prefixes = new Set<string>();
+  const wideAt = new Set<string>();
+  for (const v of all) {
+    for (let n = 0; n <= v.length; n++) {
+      prefixes.add(v.slice(0, n));
+      if (n < v.length && v.charCodeAt(n) > 127) wideAt.add(v.slice(0, n));
+    }
+  }
+  return { values: all, prefixes, wideAt };
+}
 
 /**
  * Allows, inside `key="..."` for each slot's key, only the slot's values (compared as written,
@@ -84,15 +115,7 @@ export class QuotedValueConstraint implements ReplyConstraint {
       if (given === undefined || given.length === 0 || given.some((v) => typeof v !== 'string')) {
         throw new OptionsError(`QuotedValueConstraint: slots[${i}].values must be a non-empty array of strings (leave the slot out to let "${slot.key}" be anything)`);
       }
-      const values = new Set<string>((given as readonly string[]).map(written));
-      const prefixes = new Set<string>();
-      const wideAt = new Set<string>();
-      for (const v of values) {
-        for (let n = 0; n <= v.length; n++) {
-          prefixes.add(v.slice(0, n));
-          if (n < v.length && v.charCodeAt(n) > 127) wideAt.add(v.slice(0, n));
-        }
-      }
+      const { values, prefixes, wideAt } = valueSet(given as readonly string[]);
       this.slots.set(slot.key, { values, prefixes, wideAt, whenAction: slot.whenAction ? new Set<string>(slot.whenAction.map(written)) : undefined });
     }
     if (options.after !== undefined && (typeof options.after !== 'string' || options.after === '')) throw new OptionsError('QuotedValueConstraint: `after` must be a non-empty string');
@@ -100,14 +123,8 @@ export class QuotedValueConstraint implements ReplyConstraint {
   }
 
   next(reply: string): ((piece: string) => boolean) | undefined {
-    let text = reply;
-    if (this.after !== undefined) {
-      const at = reply.lastIndexOf(this.after);
-      // Before the marker, nothing is checked: a piece may complete the marker and start an
-      // argument in one go, but tokens are short, so only the next call sees the marker.
-      if (at < 0) return undefined;
-      text = reply.slice(at + this.after.length);
-    }
+    const text = checkedText(reply, this.after);
+    if (text === undefined) return undefined;
     const state = this.start();
     if (!this.scan(state, text)) return undefined; // a value already off its list: the constraint was lifted earlier; do not wedge
     const slot = state.inString ? this.activeSlot(state) : undefined;
@@ -246,26 +263,6 @@ export function copyConstraint(
 
 // ---------------------------------------------------------------- the whole action
 
-/** The allowed written values of one quoted slot, with what the scan needs to check a prefix. */
-interface ValueSet {
-  readonly values: ReadonlySet<string>;
-  readonly prefixes: ReadonlySet<string>;
-  readonly wideAt: ReadonlySet<string>;
-}
-
-function valueSet(values: Iterable<string>): ValueSet {
-  const written_ = new Set<string>([...values].map(written));
-  const prefixes = new Set<string>();
-  const wideAt = new Set<string>();
-  for (const v of written_) {
-    for (let n = 0; n <= v.length; n++) {
-      prefixes.add(v.slice(0, n));
-      if (n < v.length && v.charCodeAt(n) > 127) wideAt.add(v.slice(0, n));
-    }
-  }
-  return { values: written_, prefixes, wideAt };
-}
-
 /**
  * One place the reply can be at, in a small nondeterministic automaton whose continuations are
  * closures: inside a literal (`at` characters of `text` written), inside a quoted value (`set`
@@ -273,12 +270,12 @@ function valueSet(values: Iterable<string>): ValueSet {
  */
 type Place =
   | { readonly kind: 'literal'; readonly text: string; readonly at: number; readonly then: () => readonly Place[] }
-  | { readonly kind: 'value'; readonly set: ValueSet | undefined; readonly value: string; readonly escaped: boolean; readonly then: (value: string) => readonly Place[] }
+  | { readonly kind: 'value'; readonly set: ValueSet | undefined; readonly nonEmpty: boolean; readonly value: string; readonly escaped: boolean; readonly then: (value: string) => readonly Place[] }
   | { readonly kind: 'end' };
 
 const END: Place = { kind: 'end' };
 const literal = (text: string, then: () => readonly Place[]): Place => ({ kind: 'literal', text, at: 0, then });
-const quoted = (set: ValueSet | undefined, then: (value: string) => readonly Place[]): Place => ({ kind: 'value', set, value: '', escaped: false, then });
+const quoted = (set: ValueSet | undefined, then: (value: string) => readonly Place[], nonEmpty = false): Place => ({ kind: 'value', set, nonEmpty, value: '', escaped: false, then });
 
 /** The places after writing `ch` at `place` (none: `ch` cannot go there). */
 function step(place: Place, ch: string): readonly Place[] {
@@ -289,7 +286,10 @@ function step(place: Place, ch: string): readonly Place[] {
       if (place.text[place.at] !== ch) return [];
       return place.at + 1 < place.text.length ? [{ ...place, at: place.at + 1 }] : place.then();
     case 'value': {
-      if (!place.escaped && ch === '"') return place.set === undefined || place.set.values.has(place.value) ? place.then(place.value) : [];
+      if (!place.escaped && ch === '"') {
+        const whole = place.set === undefined ? !place.nonEmpty || place.value.trim() !== '' : place.set.values.has(place.value);
+        return whole ? place.then(place.value) : [];
+      }
       const value = place.value + ch;
       if (place.set !== undefined && !place.set.prefixes.has(value)) return [];
       return [{ ...place, value, escaped: !place.escaped && ch === '\\' }];
@@ -382,7 +382,9 @@ export class ActionCallConstraint implements ReplyConstraint {
       const rest = form.target ? target : close;
       if (form.argument === undefined) return rest();
       const set = COPIED_ARGUMENT_ACTIONS.includes(form.name) ? copied : undefined;
-      return [literal(', argument="', () => [quoted(set, () => rest())])];
+      // Press Key and Goto need a non-empty argument (the parser refuses an empty one).
+      const nonEmpty = form.argument === '<key>' || form.argument === '<url>';
+      return [literal(', argument="', () => [quoted(set, () => rest(), nonEmpty)])];
     };
     this.root = () => [
       literal('do(action="', () => [quoted(actionNames, afterAction)]),
@@ -394,12 +396,8 @@ export class ActionCallConstraint implements ReplyConstraint {
 
   /** The places after the reply so far; undefined when it is unchecked (before `after`) or already off the grammar (the constraint was lifted). */
   private places(reply: string): readonly Place[] | undefined {
-    let text = reply;
-    if (this.after !== undefined) {
-      const at = reply.lastIndexOf(this.after);
-      if (at < 0) return undefined;
-      text = reply.slice(at + this.after.length);
-    }
+    const text = checkedText(reply, this.after);
+    if (text === undefined) return undefined;
     let places = this.root();
     for (const ch of text) {
       // A character split across tokens decodes to U+FFFD until it is whole: inside a governed
