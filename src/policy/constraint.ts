@@ -330,6 +330,8 @@ export interface ActionCallConstraintOptions {
 export class ActionCallConstraint implements ReplyConstraint {
   private readonly root: () => readonly Place[];
   private readonly after: string | undefined;
+  /** The last reply scanned and its places: LocalChatPolicy asks `next` and `complete` about the same reply each token. */
+  private last: { readonly reply: string; readonly places: readonly Place[] | undefined } | undefined;
 
   constructor(options: ActionCallConstraintOptions) {
     if (options?.targets !== 'id' && options?.targets !== 'name') throw new OptionsError(`ActionCallConstraint: targets must be "id" or "name", got ${JSON.stringify(options?.targets)}`);
@@ -396,6 +398,11 @@ export class ActionCallConstraint implements ReplyConstraint {
 
   /** The places after the reply so far; undefined when it is unchecked (before `after`) or already off the grammar (the constraint was lifted). */
   private places(reply: string): readonly Place[] | undefined {
+    if (this.last?.reply !== reply) this.last = { reply, places: this.scan(reply) };
+    return this.last.places;
+  }
+
+  private scan(reply: string): readonly Place[] | undefined {
     const text = checkedText(reply, this.after);
     if (text === undefined) return undefined;
     let places = this.root();
