@@ -228,6 +228,14 @@ export function textPieces(text: string, maxWords = 16): string[] {
 /** Actions whose `argument` is text the agent types or picks, which the copy constraint governs. */
 export const COPIED_ARGUMENT_ACTIONS: readonly string[] = Object.freeze(['Type', 'Search', 'Select Dropdown Option']);
 
+type ConstraintState = { readonly intent: string; readonly observation: { readonly nodes?: readonly { readonly id?: number; readonly role: string; readonly name: string }[] } };
+
+/** What the copy rule lets a Type, Search or Select Dropdown Option write: the instruction's word-aligned pieces and the page's option names. */
+function copiedArguments(state: ConstraintState): string[] {
+  const optionNames = (state.observation.nodes ?? []).filter((n) => n.role === 'option' && n.name !== '').map((n) => n.name);
+  return [...new Set([...textPieces(state.intent), ...optionNames])];
+}
+
 /**
  * The copy constraint of a turn, for replies in the `webagent-r1` grammar: an element named in
  * the reply must be one of the current page's actionable elements (`role` and `name` among
@@ -242,7 +250,7 @@ export const COPIED_ARGUMENT_ACTIONS: readonly string[] = Object.freeze(['Type',
  * the agent must compose text of its own.
  */
 export function copyConstraint(
-  state: { readonly intent: string; readonly observation: { readonly nodes?: readonly { readonly id?: number; readonly role: string; readonly name: string }[] } },
+  state: ConstraintState,
   options: { readonly targets: 'id' | 'name'; readonly after?: string },
 ): QuotedValueConstraint | undefined {
   const actionable = (state.observation.nodes ?? []).filter((n) => n.id !== undefined);
@@ -254,8 +262,7 @@ export function copyConstraint(
       slots.push({ key: 'name', values: [...new Set(actionable.map((n) => n.name))] });
     } else slots.push({ key: 'element', values: actionable.map((n) => String(n.id)) });
   }
-  const optionNames = (state.observation.nodes ?? []).filter((n) => n.role === 'option' && n.name !== '').map((n) => n.name);
-  const argument = [...new Set([...textPieces(state.intent), ...optionNames])];
+  const argument = copiedArguments(state);
   if (argument.length > 0) slots.push({ key: 'argument', values: argument, whenAction: COPIED_ARGUMENT_ACTIONS });
   if (slots.length === 0) return undefined;
   return new QuotedValueConstraint({ slots, ...(options.after !== undefined ? { after: options.after } : {}) });
@@ -348,7 +355,8 @@ export class ActionCallConstraint implements ReplyConstraint {
     }
     this.after = options.after;
     const closing = options.closing;
-    const close = (): readonly Place[] => [literal(')', () => (closing === undefined ? [END] : [literal(closing, () => [END])]))];
+    const finish = (): readonly Place[] => (closing === undefined ? [END] : [literal(closing, () => [END])]);
+    const close = (): readonly Place[] => [literal(')', finish)];
     const copied = options.arguments === undefined ? undefined : valueSet(options.arguments);
 
     // Element references: name targets pair each role with its own names, and ask for nth
@@ -362,13 +370,16 @@ export class ActionCallConstraint implements ReplyConstraint {
         byRole.set(e.role, names);
       }
       const roles = valueSet(byRole.keys());
-      const namesOf = new Map([...byRole].map(([role, names]) => [written(role), { set: valueSet(names.keys()), counts: new Map([...names].map(([n, c]) => [written(n), c])) }]));
-      const nth = (count: number): ValueSet => valueSet(Array.from({ length: count }, (_, i) => String(i + 1)));
+      // Per role: its names, and for a name several elements share, the allowed nth values.
+      const namesOf = new Map([...byRole].map(([role, names]) => [written(role), {
+        set: valueSet(names.keys()),
+        nth: new Map([...names].filter(([, c]) => c > 1).map(([n, c]) => [written(n), valueSet(Array.from({ length: c }, (_, i) => String(i + 1)))])),
+      }]));
       target = () => [literal(', role="', () => [quoted(roles, (role) => {
         const names = namesOf.get(role)!;
         return [literal(', name="', () => [quoted(names.set, (name) => {
-          const count = names.counts.get(name)!;
-          return count > 1 ? [literal(', nth="', () => [quoted(nth(count), close)])] : close();
+          const nth = names.nth.get(name);
+          return nth !== undefined ? [literal(', nth="', () => [quoted(nth, close)])] : close();
         })])];
       })])];
     } else {
@@ -391,8 +402,8 @@ export class ActionCallConstraint implements ReplyConstraint {
     this.root = () => [
       literal('do(action="', () => [quoted(actionNames, afterAction)]),
       literal('exit(message="', () => [quoted(undefined, close)]),
-      literal('go_backward()', () => (closing === undefined ? [END] : [literal(closing, () => [END])])),
-      literal('go_forward()', () => (closing === undefined ? [END] : [literal(closing, () => [END])])),
+      literal('go_backward()', finish),
+      literal('go_forward()', finish),
     ];
   }
 
@@ -446,12 +457,11 @@ export class ActionCallConstraint implements ReplyConstraint {
  * also a piece of the instruction or an option's name, as in `copyConstraint`.
  */
 export function actionConstraint(
-  state: { readonly intent: string; readonly observation: { readonly nodes?: readonly { readonly id?: number; readonly role: string; readonly name: string }[] } },
+  state: ConstraintState,
   options: { readonly targets: 'id' | 'name'; readonly copy?: boolean; readonly after?: string; readonly closing?: string },
 ): ActionCallConstraint {
-  const nodes = state.observation.nodes ?? [];
-  const elements = nodes.filter((n) => n.id !== undefined);
-  const argument = options.copy === false ? [] : [...new Set([...textPieces(state.intent), ...nodes.filter((n) => n.role === 'option' && n.name !== '').map((n) => n.name)])];
+  const elements = (state.observation.nodes ?? []).filter((n) => n.id !== undefined);
+  const argument = options.copy === false ? [] : copiedArguments(state);
   return new ActionCallConstraint({
     targets: options.targets,
     elements,
