@@ -28,6 +28,7 @@ import type { TransformerPolicy } from '../policy/transformer.js';
 import type { WebTask } from '../tasks/types.js';
 import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
 import { runRollouts, type RolloutOptions } from './rollout.js';
+import { discount, drawLearnable, recordGroups, taskBucket, type LearnabilityState } from './task-sampler.js';
 
 const CHECKPOINT_FORMAT = 'webagent-r1/multi-turn-grpo@1';
 
@@ -122,6 +123,16 @@ export interface MultiTurnGRPOOptions {
    * with groups that do. Off by default (one round, the paper's code).
    */
   readonly dynamicSampling?: { readonly maxRounds: number };
+  /**
+   * How each round's tasks are drawn. `'cycle'` (default): a seeded shuffled cycle over `tasks`.
+   * `{ kind: 'learnability', memory }`: by template (`task.meta.template`, else each task is its
+   * own), in proportion to the Laplace estimate of how often that template's groups had differing
+   * rewards, counted over past rounds and discounted by `memory` (default 0.9) each iteration;
+   * a round takes distinct templates while it can, and a task uniformly within each. It spends
+   * the rollouts on templates the policy sometimes solves and sometimes not, where GRPO has a
+   * gradient (Prioritized Level Replay's idea); no template's weight ever falls to 0.
+   */
+  readonly taskSampling?: 'cycle' | { readonly kind: 'learnability'; readonly memory?: number };
   /** Default 1e-6 (paper's code); small models from scratch need far more (1e-4 .. 1e-3). */
   readonly learningRate?: number;
   /**
@@ -208,6 +219,8 @@ export interface GrpoProgress {
   /** Position in the current shuffled pass over the tasks, and the pass number. */
   taskCursor: number;
   taskPass: number;
+  /** With `taskSampling` learnability: the discounted group counts per template. */
+  learnability?: LearnabilityState;
 }
 
 export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
@@ -243,6 +256,11 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const ds = options.dynamicSampling;
     if (ds && !(Number.isInteger(ds.maxRounds) && ds.maxRounds >= 1)) throw new OptionsError(`MultiTurnGRPO: dynamicSampling.maxRounds must be an integer >= 1, got ${String(ds.maxRounds)}`);
     if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
+    const ts = options.taskSampling;
+    if (ts !== undefined && ts !== 'cycle') {
+      if (typeof ts !== 'object' || ts.kind !== 'learnability') throw new OptionsError(`MultiTurnGRPO: taskSampling must be 'cycle' or { kind: 'learnability', memory? }, got ${JSON.stringify(ts)}`);
+      if (ts.memory !== undefined && !(ts.memory > 0 && ts.memory <= 1)) throw new OptionsError(`MultiTurnGRPO: taskSampling.memory must be in (0, 1], got ${String(ts.memory)}`);
+    }
     const c = options.turnCurriculum;
     if (c && !(Number.isInteger(c.start) && Number.isInteger(c.end) && c.start >= 1 && c.end >= c.start && c.over >= 1)) {
       throw new OptionsError('MultiTurnGRPO: turnCurriculum must be {start >= 1, end >= start, over >= 1} (integers)');
@@ -263,9 +281,20 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     return Math.round(c.start + (c.end - c.start) * Math.min(1, iteration / c.over));
   }
 
-  /** The next `n` tasks of the seeded shuffled cycle over the training tasks. */
-  private nextTasks(n: number): WebTask[] {
-    const { tasks } = this.options;
+  /** The tasks of round `round` of the current iteration: the next `n` of the cycle, or a learnability draw. */
+  private nextTasks(n: number, round = 0): WebTask[] {
+    const { tasks, taskSampling } = this.options;
+    if (taskSampling !== undefined && taskSampling !== 'cycle') {
+      const byBucket = new Map<string, WebTask[]>();
+      for (const task of tasks) {
+        const b = taskBucket(task);
+        const list = byBucket.get(b);
+        if (list) list.push(task);
+        else byBucket.set(b, [task]);
+      }
+      const rng = new Rng(hashString(`${this.options.seed ?? 0}\u0001learnability\u0001${this.progress.iteration}\u0001${round}`));
+      return drawLearnable(byBucket, this.progress.learnability ??= {}, n, rng);
+    }
     const out: WebTask[] = [];
     while (out.length < n) {
       const order = new Rng(hashString(`${this.options.seed ?? 0}\u0001tasks\u0001${this.progress.taskPass}`)).shuffle(tasks);
@@ -310,13 +339,16 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const trajectories: Trajectory[] = [];
     let rounds = 0;
     let withSignal = 0;
+    const ts = o.taskSampling;
+    const memory = ts !== undefined && ts !== 'cycle' ? ts.memory ?? 0.9 : undefined;
+    if (memory !== undefined) discount(this.progress.learnability ??= {}, memory);
     do {
       // Groups are numbered over all rounds, so round 0's ids and seeds are those of a run without dynamic sampling.
       const first = rounds * perRound;
-      const jobs = this.nextTasks(perRound).flatMap((task, j) => Array.from({ length: G }, (_, g) => ({
+      const jobs = this.nextTasks(perRound, rounds).flatMap((task, j) => Array.from({ length: G }, (_, g) => ({
         task, groupId: `${iteration}:${first + j}:${task.id}`, seed: hashString(`${seed}\u0001${iteration}\u0001${first + j}\u0001${g}`),
       })));
-      trajectories.push(...await runRollouts(jobs, {
+      const round = await runRollouts(jobs, {
         agent: this.agent, makeEnvironment: o.makeEnvironment, concurrency: o.concurrency ?? jobs.length, maxTurns,
         ...(o.episodeTimeoutMs !== undefined ? { episodeTimeoutMs: o.episodeTimeoutMs } : {}),
         ...(o.score ? { score: o.score } : {}),
@@ -329,7 +361,9 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
           skipped += 1;
           this.emit('episode-skipped', { iteration, taskId: job.task.id, groupId: job.groupId, error });
         },
-      }));
+      });
+      trajectories.push(...round);
+      if (memory !== undefined) recordGroups(this.progress.learnability!, round);
       rounds += 1;
       // Groups whose rewards differ, by the buffer's own zero-variance test: the ones dropZeroStd
       // keeps under the group baseline (under baseline 'batch' every group is kept while the batch

@@ -1,0 +1,71 @@
+// Learnability-weighted task sampling for MultiTurnGRPO. A GRPO group carries a gradient only
+// when its rewards differ; after behaviour cloning most groups do not (the policy solves a
+// template's tasks in all G tries, or none). This draws each round's tasks by template, in
+// proportion to a discounted estimate of how often that template's groups had differing rewards
+// (the idea of Prioritized Level Replay, Jiang et al. 2021, and of learnability sampling,
+// Foster & Foerster 2025). Hand-written: no npm package does this, and it is a few lines.
+
+import type { Trajectory } from '../data/trajectory.js';
+import type { Rng } from '../data/random.js';
+import type { WebTask } from '../tasks/types.js';
+
+/** Per bucket (a template), the discounted counts of groups and of groups whose rewards differed. */
+export type LearnabilityState = Record<string, { groups: number; signal: number }>;
+
+/** A task's bucket: its `meta.template` when that is a string, else its id. */
+export function taskBucket(task: WebTask): string {
+  const t = task.meta?.template;
+  return typeof t === 'string' ? t : task.id;
+}
+
+/**
+ * The bucket's weight: the Laplace estimate (signal + 1) / (groups + 2) of the chance that its
+ * next group has differing rewards. An untried bucket weighs 1/2, so every one is tried early,
+ * and none ever falls to 0.
+ */
+export function learnability(state: LearnabilityState, bucket: string): number {
+  const s = state[bucket];
+  return s ? (s.signal + 1) / (s.groups + 2) : 0.5;
+}
+
+/**
+ * `n` tasks: buckets drawn by weight without replacement (a round spans as many buckets as it
+ * can; the draw starts over once all are used), a task drawn uniformly within each.
+ */
+export function drawLearnable(byBucket: ReadonlyMap<string, readonly WebTask[]>, state: LearnabilityState, n: number, rng: Rng): WebTask[] {
+  const out: WebTask[] = [];
+  let left: string[] = [];
+  while (out.length < n) {
+    if (left.length === 0) left = [...byBucket.keys()];
+    const weights = left.map((b) => learnability(state, b));
+    let u = rng.next() * weights.reduce((a, b) => a + b, 0);
+    let i = 0;
+    while (i < left.length - 1 && u >= weights[i]!) u -= weights[i++]!;
+    const [bucket] = left.splice(i, 1);
+    out.push(rng.pick(byBucket.get(bucket!)!));
+  }
+  return out;
+}
+
+/** Adds a round's groups to the counts (a group has signal when its rewards are not all equal). */
+export function recordGroups(state: LearnabilityState, trajectories: readonly Trajectory[]): void {
+  const groups = new Map<string, { bucket: string; rewards: number[] }>();
+  for (const t of trajectories) {
+    const g = groups.get(t.groupId) ?? { bucket: t.template ?? t.taskId, rewards: [] };
+    g.rewards.push(t.reward);
+    groups.set(t.groupId, g);
+  }
+  for (const { bucket, rewards } of groups.values()) {
+    const s = (state[bucket] ??= { groups: 0, signal: 0 });
+    s.groups += 1;
+    if (rewards.some((r) => r !== rewards[0])) s.signal += 1;
+  }
+}
+
+/** Multiplies every count by `memory` (once an iteration), so old evidence fades as the policy changes. */
+export function discount(state: LearnabilityState, memory: number): void {
+  for (const s of Object.values(state)) {
+    s.groups *= memory;
+    s.signal *= memory;
+  }
+}
