@@ -13,9 +13,13 @@
 //      before training, after BC and after GRPO; a table; the checkpoint saved as a Hugging Face
 //      folder that `Agent.fromPretrained` loads.
 //
+// Evaluation and GRPO's rollouts decode under the whole-action constraint (`constrainAction`):
+// every reply is one well-formed action on an element of the page, its typed text copied from
+// the task; the model only chooses among those (pass --constrain-action 0 to see it without).
+//
 //   npm run quickstart -- [--templates a,b,c] [--demos-per-template 24] [--test-per-template 3]
 //                         [--bc-minutes 11] [--bc-steps N] [--grpo-iterations 3] [--out checkpoints/quickstart]
-//                         [--chromium /path/to/chrome] [--seed 1]
+//                         [--chromium /path/to/chrome] [--seed 1] [--constrain-action 1]
 
 import { parseArgs } from 'node:util';
 import {
@@ -36,6 +40,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'checkpoints/quickstart' },
     chromium: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    'constrain-action': { type: 'string', default: '1' },
   },
 });
 
@@ -55,6 +60,11 @@ const bcSteps = args['bc-steps'] !== undefined ? positive('bc-steps') : undefine
 const grpoIterations = positive('grpo-iterations');
 const maxTurns = positive('max-turns');
 const seed = positive('seed');
+if (args['constrain-action'] !== '0' && args['constrain-action'] !== '1') {
+  console.error(`--constrain-action must be 0 or 1, got ${JSON.stringify(args['constrain-action'])}`);
+  process.exit(2);
+}
+const constrainAction = args['constrain-action'] === '1';
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -90,7 +100,7 @@ async function main(): Promise<void> {
   // and a little loss on the prompt tokens (which repeat the names) as in bench:learn.
   const samples = small.samples(renameEntities(demonstrations, { copies: 12, seed }));
   console.log(`policy: ${policy.numParameters.toLocaleString('en')} parameters, vocabulary ${tokenizer.vocabSize}, ${samples.length} BC samples`);
-  const evalOn = (tasks: readonly WebTask[]): Promise<EvaluationReport> => evaluate(tasks, { agent: small.agentFor(), makeEnvironment, concurrency: 4, maxTurns });
+  const evalOn = (tasks: readonly WebTask[]): Promise<EvaluationReport> => evaluate(tasks, { agent: small.agentFor(policy, {}, { constrainAction }), makeEnvironment, concurrency: 4, maxTurns });
 
   const untrained = await evalOn(test);
   console.log(`untrained: ${pct(untrained.success)} of ${test.length} test tasks, ${elapsed()}`);
@@ -112,7 +122,7 @@ async function main(): Promise<void> {
   const rlTasks = suite.tasks({ split: 'train', templates, perTemplate: 200 });
   const grpo = new MultiTurnGRPO({
     policy, tokenizer, prompt, tasks: rlTasks, makeEnvironment, numGenerations: 4, tasksPerIteration: 4, numIterations: grpoIterations,
-    maxTurns, maxNewTokens: small.settings.maxNewTokens, learningRate: 2.5e-4, beta: 0, dropZeroStd: true, seed,
+    maxTurns, maxNewTokens: small.settings.maxNewTokens, learningRate: 2.5e-4, beta: 0, dropZeroStd: true, seed, constrainAction,
   });
   const detach = attachProgress(grpo, grpoIterations, { label: 'grpo' });
   await grpo.train();
@@ -130,7 +140,7 @@ async function main(): Promise<void> {
   console.log(`| **all (${test.length} test tasks)** | ${pct(untrained.success)} | ${pct(afterBc.success)} | ${pct(afterGrpo.success)} |`);
   await saveCheckpoint(args.out, policy, { tokenizer });
   console.log(`\nsaved ${args.out} (${elapsed()}). Load it with:`);
-  console.log(`  Agent.fromPretrained('${args.out}', { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: ${small.settings.maxPromptTokens} })`);
+  console.log(`  Agent.fromPretrained('${args.out}', { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: ${small.settings.maxPromptTokens}${constrainAction ? ', constrainAction: true' : ''} })`);
   policy.dispose();
 }
 

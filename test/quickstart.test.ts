@@ -39,6 +39,18 @@ describe('npm run quickstart', () => {
       } finally {
         agent.dispose();
       }
+      // Loaded with the action constraint (as the quickstart decodes), even this barely trained
+      // model writes one valid action on an element of the page.
+      const constrained = await Agent.fromPretrained(join(out, 'model'), { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: 256, constrainAction: true, sampling: { maxNewTokens: 96 } });
+      try {
+        const nodes = [{ id: 1, role: 'link', name: 'Bay Cafe', visible: true }, { id: 2, role: 'textbox', name: 'Search places', visible: true }];
+        const step = await constrained.act({ intent: 'Open the map page of Bay Cafe.', observation: { text: 'link "Bay Cafe"\ntextbox "Search places"', url: 'http://127.0.0.1:1/', title: 'Map', lastActionError: null, notices: [], nodes } });
+        assert.notEqual(step.action.type, 'invalid', `constrained reply ${JSON.stringify(step.reply)} parses`);
+        const name = /name="([^"]*)"/.exec(step.reply)?.[1];
+        if (name !== undefined) assert.ok(['Bay Cafe', 'Search places'].includes(name), `names ${name}, an element of the page`);
+      } finally {
+        constrained.dispose();
+      }
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -57,6 +57,10 @@ export interface FromPretrainedOptions extends Omit<AgentPromptOptions, 'tokeniz
   readonly sampling?: SamplingOptions;
   /** Backend options for tfjs, started if no backend is yet. */
   readonly backend?: BackendOptions;
+  /** As the Agent's options: decode under the copy constraint. */
+  readonly constrainCopy?: boolean;
+  /** As the Agent's options: decode under the whole-action constraint (implies `constrainCopy`). */
+  readonly constrainAction?: boolean;
 }
 
 const DEFAULT_SAMPLING: SamplingOptions = { temperature: 0, maxNewTokens: 512 };
@@ -127,7 +131,7 @@ export class Agent {
    * its tokenizer and chat template: nothing is downloaded. Starts the tfjs backend if needed.
    */
   static async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<Agent> {
-    const { sampling, backend, ...promptOptions } = options;
+    const { sampling, backend, constrainCopy, constrainAction, ...promptOptions } = options;
     await startBackendFor(dir, backend);
     const { policy, tokenizerDir } = await loadCheckpoint(dir, { trainable: false });
     try {
@@ -137,7 +141,10 @@ export class Agent {
       // tokenizers without a chat_template; otherwise the tokenizer's own is required.
       const prompt = promptOptions.template !== undefined ? new AgentPrompt({ ...promptOptions, tokenizer }) : undefined;
       const chat = new LocalChatPolicy({ policy, tokenizer, name: dir, ...(prompt ? { template: prompt.template } : {}) });
-      return new Agent({ policy: chat, prompt: prompt ?? { ...promptOptions, tokenizer, template: chat.template }, ...(sampling ? { sampling } : {}) });
+      return new Agent({
+        policy: chat, prompt: prompt ?? { ...promptOptions, tokenizer, template: chat.template }, ...(sampling ? { sampling } : {}),
+        ...(constrainCopy !== undefined ? { constrainCopy } : {}), ...(constrainAction !== undefined ? { constrainAction } : {}),
+      });
     } catch (error) {
       policy.dispose();
       throw error;
