@@ -230,6 +230,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   /** The frozen reference (a copy of the policy at the start), when beta > 0. */
   readonly reference: TransformerPolicy | undefined;
   private readonly agent: Agent;
+  /** The tasks by bucket (template), for learnability sampling; built at the first draw. */
+  private buckets: Map<string, WebTask[]> | undefined;
 
   constructor(options: MultiTurnGRPOOptions) {
     super();
@@ -285,15 +287,17 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   private nextTasks(n: number, round = 0): WebTask[] {
     const { tasks, taskSampling } = this.options;
     if (taskSampling !== undefined && taskSampling !== 'cycle') {
-      const byBucket = new Map<string, WebTask[]>();
-      for (const task of tasks) {
-        const b = taskBucket(task);
-        const list = byBucket.get(b);
-        if (list) list.push(task);
-        else byBucket.set(b, [task]);
+      if (this.buckets === undefined) {
+        this.buckets = new Map();
+        for (const task of tasks) {
+          const b = taskBucket(task);
+          const list = this.buckets.get(b);
+          if (list) list.push(task);
+          else this.buckets.set(b, [task]);
+        }
       }
       const rng = new Rng(hashString(`${this.options.seed ?? 0}\u0001learnability\u0001${this.progress.iteration}\u0001${round}`));
-      return drawLearnable(byBucket, this.progress.learnability ??= {}, n, rng);
+      return drawLearnable(this.buckets, this.progress.learnability ??= {}, n, rng);
     }
     const out: WebTask[] = [];
     while (out.length < n) {
