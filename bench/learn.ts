@@ -7,7 +7,7 @@
 // bench/results/learn.json from this run.
 //
 //   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 8] [--test-per-template 6]
-//                          [--bc-minutes 20] [--grpo-iterations 11] [--max-turns 6] [--seed 1]
+//                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
 //                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     'demos-per-template': { type: 'string', default: '8' },
     'test-per-template': { type: 'string', default: '6' },
     'bc-minutes': { type: 'string', default: '20' },
-    'grpo-iterations': { type: 'string', default: '11' },
+    'grpo-iterations': { type: 'string', default: '12' },
     'max-turns': { type: 'string', default: '6' },
     seed: { type: 'string', default: '1' },
     'prompt-tokens': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.maxPromptTokens) },
