@@ -40,14 +40,14 @@ describe('learnability sampler', () => {
     assert.equal(learnability(state, 'c'), 0.5);
   });
 
-  test('recordGroups counts groups and those whose rewards differ; discount scales both', () => {
+  test('recordGroups counts groups (in the buckets it is told) and those whose rewards differ; discount scales both', () => {
     const state: LearnabilityState = {};
     recordGroups(state, [
       trajectory('0:0', 1, 'a'), trajectory('0:0', 0, 'a'), // a: signal
       trajectory('0:1', 1, 'a'), trajectory('0:1', 1, 'a'), // a: all solved
       trajectory('0:2', 0, 'b'), trajectory('0:2', 0, 'b'), // b: all failed
       trajectory('0:3', 0.5), trajectory('0:3', 0.5), // no template: its task id, all equal
-    ]);
+    ], (t) => t.template ?? t.taskId);
     assert.deepEqual(state, { a: { groups: 2, signal: 1 }, b: { groups: 1, signal: 0 }, 't-0:3': { groups: 1, signal: 0 } });
     discount(state, 0.5);
     assert.deepEqual(state.a, { groups: 1, signal: 0.5 });

@@ -367,7 +367,10 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         },
       });
       trajectories.push(...round);
-      if (memory !== undefined) recordGroups(this.progress.learnability!, round);
+      if (memory !== undefined) {
+        const buckets = new Map(jobs.map((j) => [j.groupId, taskBucket(j.task)]));
+        recordGroups(this.progress.learnability!, round, (t) => buckets.get(t.groupId)!);
+      }
       rounds += 1;
       // Groups whose rewards differ, by the buffer's own zero-variance test: the ones dropZeroStd
       // keeps under the group baseline (under baseline 'batch' every group is kept while the batch

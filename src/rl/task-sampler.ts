@@ -47,11 +47,14 @@ export function drawLearnable(byBucket: ReadonlyMap<string, readonly WebTask[]>,
   return out;
 }
 
-/** Adds a round's groups to the counts (a group has signal when its rewards are not all equal). */
-export function recordGroups(state: LearnabilityState, trajectories: readonly Trajectory[]): void {
+/**
+ * Adds a round's groups to the counts (a group has signal when its rewards are not all equal);
+ * `bucketOf` names a trajectory's bucket (the trainer's: `taskBucket` of the group's task).
+ */
+export function recordGroups(state: LearnabilityState, trajectories: readonly Trajectory[], bucketOf: (t: Trajectory) => string): void {
   const groups = new Map<string, { bucket: string; rewards: number[] }>();
   for (const t of trajectories) {
-    const g = groups.get(t.groupId) ?? { bucket: t.template ?? t.taskId, rewards: [] };
+    const g = groups.get(t.groupId) ?? { bucket: bucketOf(t), rewards: [] };
     g.rewards.push(t.reward);
     groups.set(t.groupId, g);
   }
