@@ -100,6 +100,11 @@ const meanOf = (values: readonly number[]): number => (values.length === 0 ? 0 :
 /** A group's std at or below this counts as zero (torch.isclose(std, 0) in TRL). */
 const ZERO_STD = 1e-8;
 
+/** Whether a group's rewards differ by `advantages`' rule (std above zero): the group carries a gradient. */
+export function rewardsDiffer(rewards: readonly number[]): boolean {
+  return std(rewards, meanOf(rewards)) > ZERO_STD;
+}
+
 /** Throws the OptionsError that `advantages` / `samples` would for these options (for trainers that check at construction). */
 export function checkSampleOptions(options: SampleOptions): void {
   resolveOptions(options);

@@ -5,6 +5,7 @@
 // (the idea of Prioritized Level Replay, Jiang et al. 2021, and of learnability sampling,
 // Foster & Foerster 2025). Hand-written: no npm package does this, and it is a few lines.
 
+import { rewardsDiffer } from '../data/rollout-buffer.js';
 import type { Trajectory } from '../data/trajectory.js';
 import type { Rng } from '../data/random.js';
 import type { WebTask } from '../tasks/types.js';
@@ -48,7 +49,8 @@ export function drawLearnable(byBucket: ReadonlyMap<string, readonly WebTask[]>,
 }
 
 /**
- * Adds a round's groups to the counts (a group has signal when its rewards are not all equal);
+ * Adds a round's groups to the counts (a group has signal when its rewards differ, by the
+ * buffer's zero-std rule, `rewardsDiffer`);
  * `bucketOf` names a trajectory's bucket (the trainer's: `taskBucket` of the group's task).
  */
 export function recordGroups(state: LearnabilityState, trajectories: readonly Trajectory[], bucketOf: (t: Trajectory) => string): void {
@@ -61,7 +63,7 @@ export function recordGroups(state: LearnabilityState, trajectories: readonly Tr
   for (const { bucket, rewards } of groups.values()) {
     const s = (state[bucket] ??= { groups: 0, signal: 0 });
     s.groups += 1;
-    if (rewards.some((r) => r !== rewards[0])) s.signal += 1;
+    if (rewardsDiffer(rewards)) s.signal += 1;
   }
 }
 
