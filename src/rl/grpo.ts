@@ -230,8 +230,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   /** The frozen reference (a copy of the policy at the start), when beta > 0. */
   readonly reference: TransformerPolicy | undefined;
   private readonly agent: Agent;
-  /** The tasks by bucket (template), for learnability sampling; built at the first draw. */
-  private buckets: Map<string, WebTask[]> | undefined;
+  /** With learnability sampling: its `memory`, and the tasks by bucket (template). */
+  private readonly learnability: { readonly memory: number; readonly buckets: ReadonlyMap<string, readonly WebTask[]> } | undefined;
 
   constructor(options: MultiTurnGRPOOptions) {
     super();
@@ -268,6 +268,16 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       throw new OptionsError('MultiTurnGRPO: turnCurriculum must be {start >= 1, end >= start, over >= 1} (integers)');
     }
     this.options = options;
+    if (ts !== undefined && ts !== 'cycle') {
+      const buckets = new Map<string, WebTask[]>();
+      for (const task of options.tasks) {
+        const b = taskBucket(task);
+        const list = buckets.get(b);
+        if (list) list.push(task);
+        else buckets.set(b, [task]);
+      }
+      this.learnability = { memory: ts.memory ?? 0.9, buckets };
+    }
     const [beta1, beta2] = options.betas ?? [0.9, 0.99];
     const adamw: AdamWOptions = { learningRate: options.learningRate ?? 1e-6, weightDecay: options.weightDecay ?? 0, maxGradNorm: options.maxGradNorm ?? 1, beta1, beta2, epsilon: options.adamEpsilon ?? 1e-8 };
     this.optimizer = new AdamW(options.policy.parameters, adamw);
@@ -285,19 +295,10 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
 
   /** The tasks of round `round` of the current iteration: the next `n` of the cycle, or a learnability draw. */
   private nextTasks(n: number, round = 0): WebTask[] {
-    const { tasks, taskSampling } = this.options;
-    if (taskSampling !== undefined && taskSampling !== 'cycle') {
-      if (this.buckets === undefined) {
-        this.buckets = new Map();
-        for (const task of tasks) {
-          const b = taskBucket(task);
-          const list = this.buckets.get(b);
-          if (list) list.push(task);
-          else this.buckets.set(b, [task]);
-        }
-      }
+    const { tasks } = this.options;
+    if (this.learnability) {
       const rng = new Rng(hashString(`${this.options.seed ?? 0}\u0001learnability\u0001${this.progress.iteration}\u0001${round}`));
-      return drawLearnable(this.buckets, this.progress.learnability ??= {}, n, rng);
+      return drawLearnable(this.learnability.buckets, this.progress.learnability ??= {}, n, rng);
     }
     const out: WebTask[] = [];
     while (out.length < n) {
@@ -343,9 +344,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const trajectories: Trajectory[] = [];
     let rounds = 0;
     let withSignal = 0;
-    const ts = o.taskSampling;
-    const memory = ts !== undefined && ts !== 'cycle' ? ts.memory ?? 0.9 : undefined;
-    if (memory !== undefined) discount(this.progress.learnability ??= {}, memory);
+    if (this.learnability) discount(this.progress.learnability ??= {}, this.learnability.memory);
     do {
       // Groups are numbered over all rounds, so round 0's ids and seeds are those of a run without dynamic sampling.
       const first = rounds * perRound;
@@ -367,7 +366,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         },
       });
       trajectories.push(...round);
-      if (memory !== undefined) {
+      if (this.learnability) {
         const buckets = new Map(jobs.map((j) => [j.groupId, taskBucket(j.task)]));
         recordGroups(this.progress.learnability!, round, (t) => buckets.get(t.groupId)!);
       }
