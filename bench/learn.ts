@@ -11,7 +11,7 @@
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
 //                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
-//                          [--grpo-sampling cycle|learnability] [--grpo-memory 0.9]
+//                          [--grpo-sampling cycle|learnability|novelty] [--grpo-memory 0.9]
 //                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1] [--constrain-action 1]
 //
 // The defaults are the settings of the committed bench/results/learn.json run.
@@ -58,9 +58,10 @@ const { values: args } = parseArgs({
     // MultiTurnGRPO's dynamicSampling.maxRounds (1: off): rounds of tasks per iteration until
     // --grpo-tasks groups have differing rewards.
     'grpo-rounds': { type: 'string', default: '2' },
-    // MultiTurnGRPO's taskSampling: 'cycle' (a shuffled cycle over the tasks) or 'learnability'
+    // MultiTurnGRPO's taskSampling: 'cycle' (a shuffled cycle over the tasks), 'learnability'
     // (templates drawn by how often their groups had differing rewards, discounted by
-    // --grpo-memory each iteration).
+    // --grpo-memory each iteration) or 'novelty' (first the tasks whose intents name words the
+    // demonstrated tasks of their template did not, by count-based novelty over (template, word)).
     'grpo-sampling': { type: 'string', default: 'cycle' },
     'grpo-memory': { type: 'string', default: '0.9' },
     // MultiTurnGRPO's warmupSteps: optimizer steps of linear learning-rate warm-up.
@@ -102,7 +103,7 @@ const settings = {
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
   bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
-  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), task_sampling: args['grpo-sampling'] as 'cycle' | 'learnability', learnability_memory: num('grpo-memory'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
+  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), task_sampling: args['grpo-sampling'] as 'cycle' | 'learnability' | 'novelty', learnability_memory: num('grpo-memory'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
 };
 
 if (args['constrain-copy'] !== '0' && args['constrain-copy'] !== '1') throw new Error(`--constrain-copy must be 0 or 1, got ${args['constrain-copy']}`);
@@ -113,7 +114,7 @@ if (settings.bc.rename_words !== 'by-position' && settings.bc.rename_words !== '
 for (const [flag, v] of [['--grpo-generations', settings.grpo.num_generations], ['--grpo-tasks', settings.grpo.tasks_per_iteration], ['--grpo-updates', settings.grpo.updates_per_iteration], ['--grpo-rounds', settings.grpo.dynamic_sampling_rounds]] as const) {
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${flag} must be an integer >= 1, got ${v}`);
 }
-if (settings.grpo.task_sampling !== 'cycle' && settings.grpo.task_sampling !== 'learnability') throw new Error(`--grpo-sampling must be cycle or learnability, got ${args['grpo-sampling']}`);
+if (!['cycle', 'learnability', 'novelty'].includes(settings.grpo.task_sampling)) throw new Error(`--grpo-sampling must be cycle, learnability or novelty, got ${args['grpo-sampling']}`);
 if (!(settings.grpo.learnability_memory > 0 && settings.grpo.learnability_memory <= 1)) throw new Error(`--grpo-memory must be a number in (0, 1], got ${args['grpo-memory']}`);
 if (!(Number.isInteger(settings.grpo.world_seed) && settings.grpo.world_seed >= 1)) throw new Error(`--grpo-world must be a world seed (an integer >= 1), or 0 for --seed's; got ${args['grpo-world']}`);
 if (!(Number.isInteger(settings.grpo.warmup_steps) && settings.grpo.warmup_steps >= 0)) throw new Error(`--grpo-warmup must be an integer >= 0, got ${args['grpo-warmup']}`);
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
     numIterations: settings.grpo_iterations, updatesPerIteration: settings.grpo.updates_per_iteration,
     ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, maxNewTokens: small.settings.maxNewTokens, learningRate: settings.grpo.learning_rate, warmupSteps: settings.grpo.warmup_steps,
     ...(settings.grpo.task_sampling === 'learnability' ? { taskSampling: { kind: 'learnability' as const, memory: settings.grpo.learnability_memory } } : {}),
+    ...(settings.grpo.task_sampling === 'novelty' ? { taskSampling: { kind: 'novelty' as const, seen: train } } : {}),
     adamEpsilon: settings.grpo.adam_epsilon, negativeAdvantageWeight: settings.grpo.negative_advantage_weight,
     ...(settings.grpo.supervised_coefficient > 0 ? { supervised: { samples, coefficient: settings.grpo.supervised_coefficient, batchTokens: settings.bc.batch_tokens } } : {}),
     constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action, beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,

@@ -1,7 +1,10 @@
-// Tests for the learnability task sampler (src/rl/task-sampler.ts) and its use by MultiTurnGRPO:
-// the Laplace weights, the weighted draw without replacement, the group counts and their
-// discount, and a trainer drawing the templates whose groups had differing rewards more often,
-// with counts that match the groups it rolled out and survive a save and restore.
+// Tests for the task samplers (src/rl/task-sampler.ts) and their use by MultiTurnGRPO.
+// Learnability: the Laplace weights, the weighted draw without replacement, the group counts and
+// their discount, and a trainer drawing the templates whose groups had differing rewards more
+// often, with counts that match the groups it rolled out and survive a save and restore.
+// Novelty: intent words, the count-based score per (template, word), a draw that takes the
+// unseen names first and spreads a round over them, and a trainer that draws the demonstrated
+// tasks last and continues the same draw after a save and restore.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +19,7 @@ import { initBackend } from '../src/policy/backend.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
 import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
-import { discount, drawLearnable, learnability, recordGroups, taskBucket, type LearnabilityState } from '../src/rl/task-sampler.js';
+import { discount, drawLearnable, drawNovel, intentWords, learnability, markSeen, novelty, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from '../src/rl/task-sampler.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_PRODUCTS, SCRIPTED_SHOP_URL } from '../src/testing/index.js';
@@ -76,7 +79,40 @@ describe('learnability sampler', () => {
   });
 });
 
-describe('MultiTurnGRPO taskSampling learnability', () => {
+describe('novelty sampler', () => {
+  const named = (intent: string, template = 'p'): WebTask => ({ ...task(`${template}/${intent}`, template), intent });
+
+  test('intent words are distinct lower-cased letter runs; novelty is the least-seen (template, word) count and how many keys have it', () => {
+    assert.deepEqual(intentWords('Star the cozy-bridge project. Star it!'), ['star', 'the', 'cozy', 'bridge', 'project', 'it']);
+    const state: NoveltyState = {};
+    markSeen(state, [named('Open Amber Fox'), named('Open Amber Owl')]);
+    assert.equal(state['p\u0001amber'], 2);
+    assert.deepEqual(novelty(state, named('Open Amber Fox')), { least: 1, fresh: 1 }); // Fox; Open and Amber twice
+    assert.deepEqual(novelty(state, named('Open Blue Seal')), { least: 0, fresh: 2 });
+    // The same words under another template are new there.
+    assert.deepEqual(novelty(state, named('Open Amber Fox', 'q')), { least: 0, fresh: 3 });
+  });
+
+  test('draws the tasks naming unseen words first, spreading a round over different words, ties at random', () => {
+    const [fox, owl, blueFox, cafe, blueOwl] = ['Open Amber Fox', 'Open Amber Owl', 'Open Blue Fox', 'Open Coral Seal Cafe', 'Open Blue Owl'].map((i) => named(i));
+    const orders = new Set<string>();
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const state: NoveltyState = {};
+      markSeen(state, [fox!, fox!]); // demonstrated twice
+      const drawn = drawNovel([fox!, owl!, blueFox!, cafe!, blueOwl!], state, 5, new Rng(seed)).map((t) => t.intent);
+      // Coral Seal Cafe names three unseen words; then Blue Owl two (Blue, Owl); then Amber Owl
+      // and Blue Fox, whose least-seen words were seen once by now (a tie); the demonstrated
+      // Amber Fox (every word seen twice) last.
+      assert.deepEqual([drawn[0], drawn[1], drawn[4]], [cafe!.intent, blueOwl!.intent, fox!.intent], `seed ${seed}: ${drawn.join(', ')}`);
+      assert.deepEqual(drawn.slice(2, 4).sort(), [owl!.intent, blueFox!.intent], `seed ${seed}: ${drawn.join(', ')}`);
+      assert.equal(state['p\u0001open'], 7, 'every draw marks its words seen');
+      orders.add(drawn.join(', '));
+    }
+    assert.equal(orders.size, 2, 'the tie between Amber Owl and Blue Fox goes either way with the seed');
+  });
+});
+
+describe('MultiTurnGRPO taskSampling', () => {
   // Two templates: 'flat' always scores 0 (no signal), 'mixed' alternates 1, 0 within its groups.
   const TASKS: WebTask[] = SCRIPTED_SHOP_PRODUCTS.flatMap((p) => ['flat', 'mixed'].map((template) => ({
     id: `${template}/${p.slug}`, intent: `What does the ${p.name} cost?`, startUrl: SCRIPTED_SHOP_URL, site: 'shop',
@@ -125,7 +161,8 @@ describe('MultiTurnGRPO taskSampling learnability', () => {
       assert.equal(cycled.filter((t) => t === 'mixed').length, 12, 'the cycle draws each task as often (6 of 12 groups, 2 episodes each)');
       assert.equal(plain.progress.learnability, undefined);
       assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: { kind: 'learnability', memory: 0 } })), (e: unknown) => e instanceof OptionsError && /taskSampling.memory must be in \(0, 1\], got 0/.test(e.message));
-      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: 'random' as 'cycle' })), /taskSampling must be 'cycle' or \{ kind: 'learnability', memory\? \}, got "random"/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: 'random' as 'cycle' })), /taskSampling must be 'cycle', \{ kind: 'learnability', memory\? \} or \{ kind: 'novelty', seen\? \}, got "random"/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: { kind: 'novelty', seen: 'demos' as unknown as WebTask[] } })), /taskSampling.seen must be an array of tasks/);
     } finally {
       grpo.dispose();
       plain.dispose();
@@ -134,7 +171,31 @@ describe('MultiTurnGRPO taskSampling learnability', () => {
     }
   });
 
-  test('a run saved after 2 iterations and restored draws the same tasks as one straight run', async () => {
+  test('novelty draws the tasks naming what the seen (demonstrated) tasks did not first, and counts every draw', async () => {
+    const policy = tiny(4);
+    const seen = TASKS.filter((t) => t.id.endsWith('/mug'));
+    const grpo = new MultiTurnGRPO(options(policy, { numIterations: 6, taskSampling: { kind: 'novelty', seen } }));
+    try {
+      const drawn: string[] = [];
+      grpo.on('episode-end', ({ trajectory: t }) => { if (!drawn.includes(t.taskId)) drawn.push(t.taskId); });
+      await grpo.train();
+      assert.equal(drawn.length, 6);
+      assert.deepEqual(drawn.slice(0, 4).sort(), ['flat/kettle', 'flat/teapot', 'mixed/kettle', 'mixed/teapot'], drawn.join(', '));
+      assert.deepEqual(drawn.slice(4).sort(), ['flat/mug', 'mixed/mug']);
+      // Per template: 'what' in the seen mug task and in the three drawn; 'kettle' in the one drawn.
+      assert.equal(grpo.progress.novelty?.['flat\u0001what'], 4);
+      assert.equal(grpo.progress.novelty?.['mixed\u0001kettle'], 1);
+      assert.equal(grpo.progress.learnability, undefined);
+    } finally {
+      grpo.dispose();
+      policy.dispose();
+    }
+  });
+
+  for (const [kind, taskSampling] of [
+    ['learnability', { kind: 'learnability', memory: 0.8 }],
+    ['novelty', { kind: 'novelty', seen: TASKS.slice(0, 2) }],
+  ] as const) test(`${kind}: a run saved after 2 iterations and restored draws the same tasks as one straight run`, async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'webagent-sampler-'));
     const ids = (g: MultiTurnGRPO): string[] => {
       const out: string[] = [];
@@ -144,8 +205,8 @@ describe('MultiTurnGRPO taskSampling learnability', () => {
     const a = tiny(4);
     const b = tiny(4);
     const c = tiny(9);
-    const straight = new MultiTurnGRPO(options(a, { numIterations: 5, taskSampling: { kind: 'learnability', memory: 0.8 } }));
-    const first = new MultiTurnGRPO(options(b, { numIterations: 2, taskSampling: { kind: 'learnability', memory: 0.8 }, checkpoint: { dir, every: 2 } }));
+    const straight = new MultiTurnGRPO(options(a, { numIterations: 5, taskSampling }));
+    const first = new MultiTurnGRPO(options(b, { numIterations: 2, taskSampling, checkpoint: { dir, every: 2 } }));
     try {
       const all = ids(straight);
       await straight.train();
@@ -153,14 +214,15 @@ describe('MultiTurnGRPO taskSampling learnability', () => {
       await first.train();
       // A fresh scorer for the resumed half: the alternation restarts, as in the straight run's
       // remaining groups (each group's 2 episodes start on an even call).
-      const resumed = new MultiTurnGRPO(options(c, { numIterations: 5, taskSampling: { kind: 'learnability', memory: 0.8 } }));
+      const resumed = new MultiTurnGRPO(options(c, { numIterations: 5, taskSampling }));
       try {
         await resumed.restore(dir);
-        assert.deepEqual(resumed.progress.learnability, first.progress.learnability);
+        assert.deepEqual(resumed.progress[kind], first.progress[kind]);
+        assert.ok(first.progress[kind] !== undefined);
         const tail = ids(resumed);
         await resumed.train();
         assert.deepEqual([...head, ...tail], all);
-        assert.deepEqual(resumed.progress.learnability, straight.progress.learnability);
+        assert.deepEqual(resumed.progress[kind], straight.progress[kind]);
       } finally {
         resumed.dispose();
       }

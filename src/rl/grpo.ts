@@ -28,7 +28,7 @@ import type { TransformerPolicy } from '../policy/transformer.js';
 import type { WebTask } from '../tasks/types.js';
 import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
 import { runRollouts, type RolloutOptions } from './rollout.js';
-import { discount, drawLearnable, recordGroups, taskBucket, type LearnabilityState } from './task-sampler.js';
+import { discount, drawLearnable, drawNovel, markSeen, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
 
 const CHECKPOINT_FORMAT = 'webagent-r1/multi-turn-grpo@1';
 
@@ -131,8 +131,14 @@ export interface MultiTurnGRPOOptions {
    * a round takes distinct templates while it can, and a task uniformly within each. It spends
    * the rollouts on templates the policy sometimes solves and sometimes not, where GRPO has a
    * gradient (Prioritized Level Replay's idea); no template's weight ever falls to 0.
+   * `{ kind: 'novelty', seen }`: at each pick, the task whose intent words have been seen least
+   * often for its template (count-based novelty over (template, word) pairs), counting the words
+   * of `seen` (the demonstrated tasks: what behaviour cloning already showed the policy) and of
+   * every earlier draw; ties at random. It spends the rollouts on tasks that name what the
+   * demonstrations never did, where imitation has nothing to copy and RL, which needs only the
+   * checker, can still learn.
    */
-  readonly taskSampling?: 'cycle' | { readonly kind: 'learnability'; readonly memory?: number };
+  readonly taskSampling?: 'cycle' | { readonly kind: 'learnability'; readonly memory?: number } | { readonly kind: 'novelty'; readonly seen?: ReadonlyArray<Pick<WebTask, 'id' | 'intent' | 'meta'>> };
   /** Default 1e-6 (paper's code); small models from scratch need far more (1e-4 .. 1e-3). */
   readonly learningRate?: number;
   /**
@@ -221,6 +227,8 @@ export interface GrpoProgress {
   taskPass: number;
   /** With `taskSampling` learnability: the discounted group counts per template. */
   learnability?: LearnabilityState;
+  /** With `taskSampling` novelty: times each (template, word) was seen (in `seen` and in draws). */
+  novelty?: NoveltyState;
 }
 
 export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
@@ -232,6 +240,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   private readonly agent: Agent;
   /** With learnability sampling: its `memory`, and the tasks by bucket (template). */
   private readonly learnability: { readonly memory: number; readonly buckets: ReadonlyMap<string, readonly WebTask[]> } | undefined;
+  /** With novelty sampling: the tasks whose words count as seen before the first draw. */
+  private readonly novelty: { readonly seen: ReadonlyArray<Pick<WebTask, 'id' | 'intent' | 'meta'>> } | undefined;
 
   constructor(options: MultiTurnGRPOOptions) {
     super();
@@ -260,15 +270,17 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
     const ts = options.taskSampling;
     if (ts !== undefined && ts !== 'cycle') {
-      if (typeof ts !== 'object' || ts.kind !== 'learnability') throw new OptionsError(`MultiTurnGRPO: taskSampling must be 'cycle' or { kind: 'learnability', memory? }, got ${JSON.stringify(ts)}`);
-      if (ts.memory !== undefined && !(ts.memory > 0 && ts.memory <= 1)) throw new OptionsError(`MultiTurnGRPO: taskSampling.memory must be in (0, 1], got ${String(ts.memory)}`);
+      if (typeof ts !== 'object' || (ts.kind !== 'learnability' && ts.kind !== 'novelty')) throw new OptionsError(`MultiTurnGRPO: taskSampling must be 'cycle', { kind: 'learnability', memory? } or { kind: 'novelty', seen? }, got ${JSON.stringify(ts)}`);
+      if (ts.kind === 'learnability' && ts.memory !== undefined && !(ts.memory > 0 && ts.memory <= 1)) throw new OptionsError(`MultiTurnGRPO: taskSampling.memory must be in (0, 1], got ${String(ts.memory)}`);
+      if (ts.kind === 'novelty' && ts.seen !== undefined && !(Array.isArray(ts.seen) && ts.seen.every((t) => typeof t?.intent === 'string'))) throw new OptionsError('MultiTurnGRPO: taskSampling.seen must be an array of tasks (each with an `intent` string)');
     }
     const c = options.turnCurriculum;
     if (c && !(Number.isInteger(c.start) && Number.isInteger(c.end) && c.start >= 1 && c.end >= c.start && c.over >= 1)) {
       throw new OptionsError('MultiTurnGRPO: turnCurriculum must be {start >= 1, end >= start, over >= 1} (integers)');
     }
     this.options = options;
-    if (ts !== undefined && ts !== 'cycle') {
+    if (ts !== undefined && ts !== 'cycle' && ts.kind === 'novelty') this.novelty = { seen: ts.seen ?? [] };
+    if (ts !== undefined && ts !== 'cycle' && ts.kind === 'learnability') {
       const buckets = new Map<string, WebTask[]>();
       for (const task of options.tasks) {
         const b = taskBucket(task);
@@ -293,9 +305,14 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     return Math.round(c.start + (c.end - c.start) * Math.min(1, iteration / c.over));
   }
 
-  /** The tasks of round `round` of the current iteration: the next `n` of the cycle, or a learnability draw. */
+  /** The tasks of round `round` of the current iteration: the next `n` of the cycle, or a learnability or novelty draw. */
   private nextTasks(n: number, round = 0): WebTask[] {
     const { tasks } = this.options;
+    if (this.novelty) {
+      if (!this.progress.novelty) markSeen(this.progress.novelty = {}, this.novelty.seen);
+      const rng = new Rng(hashString(`${this.options.seed ?? 0}\u0001novelty\u0001${this.progress.iteration}\u0001${round}`));
+      return drawNovel(tasks, this.progress.novelty, n, rng);
+    }
     if (this.learnability) {
       const rng = new Rng(hashString(`${this.options.seed ?? 0}\u0001learnability\u0001${this.progress.iteration}\u0001${round}`));
       return drawLearnable(this.learnability.buckets, this.progress.learnability ??= {}, n, rng);

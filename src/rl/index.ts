@@ -12,7 +12,7 @@ export {
   MultiTurnGRPO,
   type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics, type GrpoProgress,
 } from './grpo.js';
-export { learnability, taskBucket, type LearnabilityState } from './task-sampler.js';
+export { intentWords, learnability, novelty, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
 export { estimatePassAtK, evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
 export { attachProgress, progressBar, type ProgressOptions, type ProgressTotal } from './progress.js';
 export {

@@ -74,3 +74,65 @@ export function discount(state: LearnabilityState, memory: number): void {
     s.signal *= memory;
   }
 }
+
+// Novelty (count-based) task sampling. After behaviour cloning on a few demonstrations, the
+// policy knows the names those demonstrations used; tasks that name other things (a word it was
+// never shown in that template) are where it fails, and where RL, which needs no demonstration,
+// can learn what imitation could not. This draws, at each pick, the task whose least-seen intent
+// word has been seen least often for its template, counting the demonstrated tasks' words
+// (`seen`) and every earlier draw: a greedy coverage of the task set's (template, word) pairs,
+// as count-based exploration does for states (Bellemare et al. 2016), here over tasks.
+// Hand-written: no npm package does this.
+
+/** Per (bucket, word) key, how many drawn or seen tasks of that bucket had the word in their intent. */
+export type NoveltyState = Record<string, number>;
+
+/** The distinct words of an intent: lower-cased runs of letters (hyphens and punctuation split them). */
+export function intentWords(intent: string): string[] {
+  return [...new Set(intent.toLowerCase().split(/[^\p{L}]+/u).filter((w) => w.length > 0))];
+}
+
+function noveltyKeys(task: Pick<WebTask, 'id' | 'intent' | 'meta'>): string[] {
+  return intentWords(task.intent).map((w) => `${taskBucket(task as WebTask)}\u0001${w}`);
+}
+
+/** Counts the words of `tasks` (demonstrated ones, or a task just drawn) as seen once more, per template. */
+export function markSeen(state: NoveltyState, tasks: ReadonlyArray<Pick<WebTask, 'id' | 'intent' | 'meta'>>): void {
+  for (const task of tasks) for (const k of noveltyKeys(task)) state[k] = (state[k] ?? 0) + 1;
+}
+
+/**
+ * A task's novelty: how often its least-seen (template, word) key was seen (`least`, lower is
+ * more novel) and how many of its keys were seen that few times (`fresh`, more is more novel).
+ */
+export function novelty(state: NoveltyState, task: Pick<WebTask, 'id' | 'intent' | 'meta'>): { least: number; fresh: number } {
+  const counts = noveltyKeys(task).map((k) => state[k] ?? 0);
+  const least = Math.min(...counts);
+  return { least, fresh: counts.filter((c) => c === least).length };
+}
+
+/**
+ * `n` tasks, each the most novel one left (lowest `least`, then highest `fresh`; ties drawn at
+ * random), its words marked seen before the next pick, so a round spans different words. A round
+ * repeats a task only once it has drawn every one.
+ */
+export function drawNovel(tasks: readonly WebTask[], state: NoveltyState, n: number, rng: Rng): WebTask[] {
+  const out: WebTask[] = [];
+  let left = [...tasks];
+  while (out.length < n) {
+    if (left.length === 0) left = [...tasks];
+    let best = { least: Infinity, fresh: 0 };
+    let ties: number[] = [];
+    left.forEach((task, i) => {
+      const v = novelty(state, task);
+      if (v.least < best.least || (v.least === best.least && v.fresh > best.fresh)) {
+        best = v;
+        ties = [i];
+      } else if (v.least === best.least && v.fresh === best.fresh) ties.push(i);
+    });
+    const [pick] = left.splice(rng.pick(ties), 1);
+    markSeen(state, [pick!]);
+    out.push(pick!);
+  }
+  return out;
+}
