@@ -131,10 +131,11 @@ export interface MultiTurnGRPOOptions {
    * a round takes distinct templates while it can, and a task uniformly within each. It spends
    * the rollouts on templates the policy sometimes solves and sometimes not, where GRPO has a
    * gradient (Prioritized Level Replay's idea); no template's weight ever falls to 0.
-   * `{ kind: 'novelty', seen }`: at each pick, the task whose intent words have been seen least
-   * often for its template (count-based novelty over (template, word) pairs), counting the words
-   * of `seen` (the demonstrated tasks: what behaviour cloning already showed the policy) and of
-   * every earlier draw; ties at random. It spends the rollouts on tasks that name what the
+   * `{ kind: 'novelty', seen }`: at each pick, the task whose least-seen intent word was seen
+   * least often for its template, then the one with the most words seen that few times
+   * (count-based novelty over (template, word) pairs), counting the words of `seen` (the
+   * demonstrated tasks: what behaviour cloning already showed the policy) and of every earlier
+   * draw; ties at random. It spends the rollouts on tasks that name what the
    * demonstrations never did, where imitation has nothing to copy and RL, which needs only the
    * checker, can still learn.
    */

@@ -14,7 +14,7 @@ import type { WebTask } from '../tasks/types.js';
 export type LearnabilityState = Record<string, { groups: number; signal: number }>;
 
 /** A task's bucket: its `meta.template` when that is a string, else its id. */
-export function taskBucket(task: WebTask): string {
+export function taskBucket(task: Pick<WebTask, 'id' | 'meta'>): string {
   const t = task.meta?.template;
   return typeof t === 'string' ? t : task.id;
 }
@@ -93,7 +93,7 @@ export function intentWords(intent: string): string[] {
 }
 
 function noveltyKeys(task: Pick<WebTask, 'id' | 'intent' | 'meta'>): string[] {
-  return intentWords(task.intent).map((w) => `${taskBucket(task as WebTask)}\u0001${w}`);
+  return intentWords(task.intent).map((w) => `${taskBucket(task)}\u0001${w}`);
 }
 
 /** Counts the words of `tasks` (demonstrated ones, or a task just drawn) as seen once more, per template. */
