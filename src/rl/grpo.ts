@@ -280,8 +280,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       throw new OptionsError('MultiTurnGRPO: turnCurriculum must be {start >= 1, end >= start, over >= 1} (integers)');
     }
     this.options = options;
-    if (ts !== undefined && ts !== 'cycle' && ts.kind === 'novelty') this.novelty = { seen: ts.seen ?? [] };
-    if (ts !== undefined && ts !== 'cycle' && ts.kind === 'learnability') {
+    if (typeof ts === 'object' && ts.kind === 'novelty') this.novelty = { seen: ts.seen ?? [] };
+    if (typeof ts === 'object' && ts.kind === 'learnability') {
       const buckets = new Map<string, WebTask[]>();
       for (const task of options.tasks) {
         const b = taskBucket(task);
