@@ -20,6 +20,7 @@ import { RolloutBuffer } from '../src/data/rollout-buffer.js';
 import type { Trajectory } from '../src/data/trajectory.js';
 import { grpoTokenStats, tokenArrays } from '../src/rl/grpo-loss.js';
 import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
+import { RolloutError } from '../src/rl/rollout.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_PRODUCTS, SCRIPTED_SHOP_URL } from '../src/testing/index.js';
@@ -277,6 +278,24 @@ describe('MultiTurnGRPO', () => {
     }
   });
 
+  test('when every episode of an iteration is skipped, train stops with a RolloutError instead of iterating on nothing', async () => {
+    const policy = tiny();
+    const grpo = new MultiTurnGRPO(options(policy, {
+      tasks: TASKS.slice(0, 2), numIterations: 3, score: () => Promise.resolve({ score: 1, reason: 'all' }),
+      makeEnvironment: () => new ScriptedEnvironment(scriptedShop({ failOn: () => true })),
+    }));
+    let iterations = 0;
+    grpo.on('iteration-end', () => (iterations += 1));
+    try {
+      await assert.rejects(grpo.train(), (e: unknown) => e instanceof RolloutError && /all 8 episodes of iteration 0 were skipped.*simulated by failOn/.test(e.message));
+      assert.equal(iterations, 0);
+      assert.equal(grpo.progress.iteration, 0, 'the iteration does not count');
+    } finally {
+      grpo.dispose();
+      policy.dispose();
+    }
+  });
+
   test('supervised anchor: the update loss adds coefficient x the NLL of the supervised minibatch', async () => {
     const samples = ['do(action="Click", role="link", name="Home")', 'exit(message="$12.00")', 'Round Task Instruction What does the Blue Ceramic Mug cost?']
       .map((text) => ({ ids: tokenizer.encode(text), completionStart: 2 }));
@@ -422,6 +441,8 @@ describe('MultiTurnGRPO', () => {
       assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'task' as 'group' })), /baseline must be 'group' or 'batch', got task/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { scaleRewards: 'mean' as 'group' })), /scaleRewards must be 'group', 'batch' or 'none', got mean/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { lossType: 'turn' as 'token' })), /lossType must be 'sequence' or 'token', got turn/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { explore: 2, constrainCopy: true })), /explore must be a probability in \[0, 1\]/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { explore: 0.1 })), /explore draws among the choices a constraint allows; turn on constrainCopy or constrainAction/);
     } finally {
       grpo.dispose();
       policy.dispose();

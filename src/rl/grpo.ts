@@ -27,7 +27,7 @@ import { AdamW, nextTokenLoss, packSequences, scoreSequences, tokenLogprobs, war
 import type { TransformerPolicy } from '../policy/transformer.js';
 import type { WebTask } from '../tasks/types.js';
 import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
-import { runRollouts, type RolloutOptions } from './rollout.js';
+import { RolloutError, runRollouts, type RolloutOptions } from './rollout.js';
 import { discount, drawLearnable, drawNovel, markSeen, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
 
 const CHECKPOINT_FORMAT = 'webagent-r1/multi-turn-grpo@1';
@@ -61,6 +61,13 @@ export interface MultiTurnGRPOOptions {
   readonly turnCurriculum?: { readonly start: number; readonly end: number; readonly over: number };
   /** Sampling temperature. Default 1. */
   readonly temperature?: number;
+  /**
+   * Epsilon-greedy exploration inside constrained choices (`SamplingOptions.explore`): the chance,
+   * per token the copy or action constraint narrows to a short list (which element, which words of
+   * the instruction), of drawing uniformly from the list. Needs `constrainCopy` or
+   * `constrainAction`. The recorded logprob stays the policy's. Default 0 (off).
+   */
+  readonly explore?: number;
   /**
    * Rollouts decode under the Agent's copy constraint (`AgentOptions.constrainCopy`): replies can
    * only name elements of the page and type text copied from the instruction. The behaviour
@@ -268,6 +275,9 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     }
     const ds = options.dynamicSampling;
     if (ds && !(Number.isInteger(ds.maxRounds) && ds.maxRounds >= 1)) throw new OptionsError(`MultiTurnGRPO: dynamicSampling.maxRounds must be an integer >= 1, got ${String(ds.maxRounds)}`);
+    const ex = options.explore;
+    if (ex !== undefined && !(ex >= 0 && ex <= 1)) throw new OptionsError(`MultiTurnGRPO: explore must be a probability in [0, 1] (0: off), got ${String(ex)}`);
+    if (ex && !options.constrainCopy && !options.constrainAction) throw new OptionsError('MultiTurnGRPO: explore draws among the choices a constraint allows; turn on constrainCopy or constrainAction, or leave explore at 0');
     if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
     const ts = options.taskSampling;
     if (ts !== undefined && ts !== 'cycle') {
@@ -296,7 +306,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     this.optimizer = new AdamW(options.policy.parameters, adamw);
     this.reference = (options.beta ?? 0.001) > 0 ? options.policy.clone({ trainable: false }) : undefined;
     const chat = new LocalChatPolicy({ policy: options.policy, tokenizer: options.tokenizer, template: options.prompt.template });
-    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128 }, ...(options.constrainCopy !== undefined ? { constrainCopy: options.constrainCopy } : {}), constrainAction: options.constrainAction ?? false });
+    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128, ...(options.explore ? { explore: options.explore } : {}) }, ...(options.constrainCopy !== undefined ? { constrainCopy: options.constrainCopy } : {}), constrainAction: options.constrainAction ?? false });
   }
 
   /** The turn limit at `iteration` (the curriculum's, else `maxTurns`). */
@@ -359,6 +369,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const maxTurns = this.horizon(iteration);
     const rolloutStart = performance.now();
     let skipped = 0;
+    let lastSkip = undefined as Error | undefined; // set in onSkip, which TypeScript's narrowing does not follow
     const trajectories: Trajectory[] = [];
     let rounds = 0;
     let withSignal = 0;
@@ -380,6 +391,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         skipCrashed: true,
         onSkip: (job, error) => {
           skipped += 1;
+          lastSkip = error;
           this.emit('episode-skipped', { iteration, taskId: job.task.id, groupId: job.groupId, error });
         },
       });
@@ -395,6 +407,12 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       const { metrics: m } = new RolloutBuffer(trajectories).advantages();
       withSignal = Math.round(m.groups * (1 - m.frac_reward_zero_std));
     } while (rounds < maxRounds && withSignal < perRound && !signal?.aborted);
+    // Skipping is for an episode lost to an overloaded browser. When none is left, the browser or
+    // a site server is gone: iterating on nothing would only spin, so the run stops here, before
+    // the iteration counts (a checkpoint resumes at this iteration once the cause is fixed).
+    if (trajectories.length === 0 && lastSkip !== undefined) {
+      throw new RolloutError(`MultiTurnGRPO: all ${skipped} episodes of iteration ${iteration} were skipped after crashing on every re-run; is the browser or a site server gone? Last: ${lastSkip.message}`, { cause: lastSkip });
+    }
     const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
 
     const updateStart = performance.now();
