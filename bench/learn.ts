@@ -10,7 +10,7 @@
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
-//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.5] [--grpo-explore 0] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
+//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
 //                          [--grpo-sampling cycle|learnability|novelty] [--grpo-memory 0.9]
 //                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1] [--constrain-action 1]
 //
@@ -52,9 +52,6 @@ const { values: args } = parseArgs({
     'grpo-generations': { type: 'string', default: '8' },
     'grpo-tasks': { type: 'string', default: '4' },
     'grpo-temperature': { type: 'string', default: '1.5' },
-    // MultiTurnGRPO's explore: chance per constrained choice (element, instruction words) of a
-    // uniform draw among the allowed tokens in rollouts (0: off).
-    'grpo-explore': { type: 'string', default: '0' },
     'grpo-lr': { type: 'string', default: '5e-4' },
     // MultiTurnGRPO's updatesPerIteration (μ): optimizer steps on each iteration's rollouts.
     'grpo-updates': { type: 'string', default: '4' },
@@ -106,7 +103,7 @@ const settings = {
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
   bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
-  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), task_sampling: args['grpo-sampling'] as 'cycle' | 'learnability' | 'novelty', learnability_memory: num('grpo-memory'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), explore: num('grpo-explore'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
+  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), task_sampling: args['grpo-sampling'] as 'cycle' | 'learnability' | 'novelty', learnability_memory: num('grpo-memory'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
 };
 
 if (args['constrain-copy'] !== '0' && args['constrain-copy'] !== '1') throw new Error(`--constrain-copy must be 0 or 1, got ${args['constrain-copy']}`);
@@ -125,8 +122,6 @@ if (!(settings.grpo.adam_epsilon > 0 && Number.isFinite(settings.grpo.adam_epsil
 if (!(settings.grpo.negative_advantage_weight >= 0 && settings.grpo.negative_advantage_weight <= 1)) throw new Error(`--grpo-negative-weight must be a number from 0 to 1, got ${args['grpo-negative-weight']}`);
 if (!(settings.grpo.supervised_coefficient >= 0 && Number.isFinite(settings.grpo.supervised_coefficient))) throw new Error(`--grpo-supervised must be a number >= 0 (0: off), got ${args['grpo-supervised']}`);
 if (!(settings.grpo.learning_rate > 0 && Number.isFinite(settings.grpo.learning_rate))) throw new Error(`--grpo-lr must be a number > 0, got ${args['grpo-lr']}`);
-if (!(settings.grpo.explore >= 0 && settings.grpo.explore <= 1)) throw new Error(`--grpo-explore must be a probability from 0 to 1 (0: off), got ${args['grpo-explore']}`);
-if (settings.grpo.explore > 0 && !settings.constrain_copy && !settings.constrain_action) throw new Error('--grpo-explore needs --constrain-copy 1 or --constrain-action 1 (it draws among the choices they allow)');
 if (!(settings.grpo.temperature > 0 && Number.isFinite(settings.grpo.temperature))) throw new Error(`--grpo-temperature must be a number > 0, got ${args['grpo-temperature']}`);
 if (!(settings.bc.prompt_loss_weight >= 0 && Number.isFinite(settings.bc.prompt_loss_weight))) throw new Error(`--bc-prompt-weight must be a number >= 0, got ${args['bc-prompt-weight']}`);
 
@@ -194,7 +189,7 @@ async function main(): Promise<void> {
     ...(settings.grpo.task_sampling === 'novelty' ? { taskSampling: { kind: 'novelty' as const, seen: train } } : {}),
     adamEpsilon: settings.grpo.adam_epsilon, negativeAdvantageWeight: settings.grpo.negative_advantage_weight,
     ...(settings.grpo.supervised_coefficient > 0 ? { supervised: { samples, coefficient: settings.grpo.supervised_coefficient, batchTokens: settings.bc.batch_tokens } } : {}),
-    constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action, beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, explore: settings.grpo.explore, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
+    constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action, beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
   });
   const iterations: unknown[] = [];
   grpo.on('iteration-end', (m) => iterations.push(m));

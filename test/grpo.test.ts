@@ -441,8 +441,6 @@ describe('MultiTurnGRPO', () => {
       assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'task' as 'group' })), /baseline must be 'group' or 'batch', got task/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { scaleRewards: 'mean' as 'group' })), /scaleRewards must be 'group', 'batch' or 'none', got mean/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { lossType: 'turn' as 'token' })), /lossType must be 'sequence' or 'token', got turn/);
-      assert.throws(() => new MultiTurnGRPO(options(policy, { explore: 2, constrainCopy: true })), /explore must be a probability in \[0, 1\]/);
-      assert.throws(() => new MultiTurnGRPO(options(policy, { explore: 0.1 })), /explore draws among the choices a constraint allows; turn on constrainCopy or constrainAction/);
     } finally {
       grpo.dispose();
       policy.dispose();

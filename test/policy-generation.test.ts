@@ -10,9 +10,7 @@ import { OptionsError } from '../src/errors.js';
 import { initBackend } from '../src/policy/backend.js';
 import type { TransformerConfig } from '../src/policy/config.js';
 import { GenerationEngine, type Completion, type GenerationRequest, type TokenDecoder } from '../src/policy/generation.js';
-import { resolveSampling, sampleToken } from '../src/policy/sampling.js';
 import { scoreSequences } from '../src/policy/training.js';
-import { Rng } from '../src/data/random.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
 import { argmax, logSoftmaxAt, maxRelDiff, referenceLogits } from './helpers/reference-lm.js';
 
@@ -181,35 +179,6 @@ describe('constrained decoding (allowedTokens)', () => {
     for (const c of done) assert.ok([...c.tokenIds].every((t) => t % 2 === 0), `${[...c.tokenIds]}`);
     const scored = await scoreSequences(policy, done.map((c) => ({ ids: [...c.promptIds, ...c.tokenIds], completionStart: c.promptIds.length })), temperature);
     done.forEach((c, i) => assert.ok(maxRelDiff(c.logprobs, scored[i]!) < 1e-4, `sequence ${i}`));
-  });
-
-  test('explore: a share of draws from a short allowed list is uniform over it, with the policy\'s own logprob', () => {
-    // One allowed token holds almost all the mass: without exploration it is drawn every time.
-    const row = new Float32Array(50);
-    row[7] = 30;
-    const allowed = [3, 7, 11, 19];
-    const logZ = Math.log([...row].reduce((s, x) => s + Math.exp(x / 1.5), 0));
-    const counts = (explore: number, exploreChoices = 64, temperature = 1.5): Map<number, number> => {
-      const sampling = resolveSampling({ temperature, explore, exploreChoices });
-      const rng = new Rng(5);
-      const seen = new Map<number, number>();
-      for (let n = 0; n < 4000; n++) {
-        const { token, logprob } = sampleToken(row, sampling, rng, allowed);
-        assert.ok(allowed.includes(token), `token ${token} is not allowed`);
-        if (temperature > 0) assert.ok(Math.abs(logprob - (row[token]! / temperature - logZ)) < 1e-4, `logprob of ${token}`);
-        seen.set(token, (seen.get(token) ?? 0) + 1);
-      }
-      return seen;
-    };
-    assert.deepEqual([...counts(0)], [[7, 4000]]);
-    const mixed = counts(0.4);
-    // Uniform on 40% of draws: each other token about 0.4 / 4 of them, token 7 the rest.
-    for (const t of [3, 11, 19]) assert.ok(Math.abs(mixed.get(t)! / 4000 - 0.1) < 0.02, `token ${t}: ${mixed.get(t)}`);
-    assert.ok(Math.abs(mixed.get(7)! / 4000 - 0.7) < 0.03, `token 7: ${mixed.get(7)}`);
-    assert.deepEqual([...counts(0.4, 3)], [[7, 4000]], 'a list longer than exploreChoices is never explored');
-    assert.deepEqual([...counts(1, 64, 0)], [[7, 4000]], 'greedy never explores');
-    assert.throws(() => resolveSampling({ explore: 1.5 }), (e: unknown) => e instanceof OptionsError && /explore must be a probability/.test(e.message));
-    assert.throws(() => resolveSampling({ exploreChoices: 1 }), (e: unknown) => e instanceof OptionsError && /exploreChoices must be an integer >= 2/.test(e.message));
   });
 
   test('a bad constraint rejects its own request with a typed error and leaves the others alone', async () => {

@@ -23,16 +23,6 @@ export interface SamplingOptions {
   readonly stopTokenIds?: readonly number[];
   /** Seed of the request's random stream. Default 0. Same seed, same prompt: same tokens. */
   readonly seed?: number;
-  /**
-   * Exploration for RL rollouts: the chance, per token whose draw a constraint (`allowedTokens`)
-   * narrowed to at most `exploreChoices` tokens, of drawing uniformly among those tokens instead
-   * of by the policy (epsilon-greedy over valid choices: which page element, which words of the
-   * instruction to type). The recorded logprob stays the policy's own, as with top-k/top-p.
-   * Greedy draws (temperature 0) never explore. Default 0 (off).
-   */
-  readonly explore?: number;
-  /** The most allowed tokens a draw may have for `explore` to apply (wider draws, such as free text, never explore). Default 64. */
-  readonly exploreChoices?: number;
 }
 
 export type ResolvedSampling = Required<SamplingOptions>;
@@ -45,8 +35,6 @@ export const SAMPLING_DEFAULTS: ResolvedSampling = Object.freeze({
   stop: Object.freeze([]) as readonly string[],
   stopTokenIds: Object.freeze([]) as readonly number[],
   seed: 0,
-  explore: 0,
-  exploreChoices: 64,
 });
 
 /** Fills defaults and validates, naming the bad field. */
@@ -58,14 +46,12 @@ export function resolveSampling(...layers: Array<SamplingOptions | undefined>): 
       if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
     }
   }
-  const { temperature, topP, topK, maxNewTokens, seed, explore, exploreChoices } = merged;
+  const { temperature, topP, topK, maxNewTokens, seed } = merged;
   if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new OptionsError(`temperature must be a finite number >= 0, got ${String(temperature)}`);
   if (!(topP > 0 && topP <= 1)) throw new OptionsError(`topP must be in (0, 1], got ${String(topP)}`);
   if (!Number.isInteger(topK) || topK < 0) throw new OptionsError(`topK must be an integer >= 0 (0 = off), got ${String(topK)}`);
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new OptionsError(`maxNewTokens must be an integer >= 1, got ${String(maxNewTokens)}`);
   if (!Number.isInteger(seed)) throw new OptionsError(`seed must be an integer, got ${String(seed)}`);
-  if (!(explore >= 0 && explore <= 1)) throw new OptionsError(`explore must be a probability in [0, 1] (0: off), got ${String(explore)}`);
-  if (!Number.isInteger(exploreChoices) || exploreChoices < 2) throw new OptionsError(`exploreChoices must be an integer >= 2, got ${String(exploreChoices)}`);
   if (!Array.isArray(merged.stop) || merged.stop.some((s) => typeof s !== 'string' || s === '')) throw new OptionsError('stop must be an array of non-empty strings');
   if (!Array.isArray(merged.stopTokenIds) || merged.stopTokenIds.some((t) => !Number.isInteger(t))) throw new OptionsError('stopTokenIds must be an array of integers');
   return merged;
@@ -84,7 +70,6 @@ function logSumExp(row: Float32Array, t: number): number {
  * Draws one token from `row` (one row of logits) and returns it with its logprob. `allowed`
  * (distinct token ids, not empty) restricts the draw to those tokens, as top-k does: greedy takes
  * the best of them, top-k/top-p apply within them, and the logprob stays the full-vocabulary one.
- * With `explore`, a sampled draw from a short enough `allowed` list is sometimes uniform over it.
  */
 export function sampleToken(row: Float32Array, sampling: ResolvedSampling, rng: Rng, allowed?: readonly number[]): { token: number; logprob: number } {
   const { temperature, topK, topP } = sampling;
@@ -98,10 +83,6 @@ export function sampleToken(row: Float32Array, sampling: ResolvedSampling, rng: 
     return { token: best, logprob: row[best]! - logSumExp(row, 1) };
   }
   const logZ = logSumExp(row, temperature);
-  if (allowed && sampling.explore > 0 && allowed.length <= sampling.exploreChoices && rng.next() < sampling.explore) {
-    const chosen = allowed[Math.min(allowed.length - 1, Math.floor(rng.next() * allowed.length))]!;
-    return { token: chosen, logprob: row[chosen]! / temperature - logZ };
-  }
   let candidates: readonly number[];
   const pool = allowed ?? Array.from(row.keys());
   if ((topK > 0 && topK < pool.length) || topP < 1) {

@@ -62,13 +62,6 @@ export interface MultiTurnGRPOOptions {
   /** Sampling temperature. Default 1. */
   readonly temperature?: number;
   /**
-   * Epsilon-greedy exploration inside constrained choices (`SamplingOptions.explore`): the chance,
-   * per token the copy or action constraint narrows to a short list (which element, which words of
-   * the instruction), of drawing uniformly from the list. Needs `constrainCopy` or
-   * `constrainAction`. The recorded logprob stays the policy's. Default 0 (off).
-   */
-  readonly explore?: number;
-  /**
    * Rollouts decode under the Agent's copy constraint (`AgentOptions.constrainCopy`): replies can
    * only name elements of the page and type text copied from the instruction. The behaviour
    * logprobs stay full-vocabulary ones, so the update needs no change. Evaluate with the same
@@ -275,9 +268,6 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     }
     const ds = options.dynamicSampling;
     if (ds && !(Number.isInteger(ds.maxRounds) && ds.maxRounds >= 1)) throw new OptionsError(`MultiTurnGRPO: dynamicSampling.maxRounds must be an integer >= 1, got ${String(ds.maxRounds)}`);
-    const ex = options.explore;
-    if (ex !== undefined && !(ex >= 0 && ex <= 1)) throw new OptionsError(`MultiTurnGRPO: explore must be a probability in [0, 1] (0: off), got ${String(ex)}`);
-    if (ex && !options.constrainCopy && !options.constrainAction) throw new OptionsError('MultiTurnGRPO: explore draws among the choices a constraint allows; turn on constrainCopy or constrainAction, or leave explore at 0');
     if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
     const ts = options.taskSampling;
     if (ts !== undefined && ts !== 'cycle') {
@@ -306,7 +296,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     this.optimizer = new AdamW(options.policy.parameters, adamw);
     this.reference = (options.beta ?? 0.001) > 0 ? options.policy.clone({ trainable: false }) : undefined;
     const chat = new LocalChatPolicy({ policy: options.policy, tokenizer: options.tokenizer, template: options.prompt.template });
-    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128, ...(options.explore ? { explore: options.explore } : {}) }, ...(options.constrainCopy !== undefined ? { constrainCopy: options.constrainCopy } : {}), constrainAction: options.constrainAction ?? false });
+    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128 }, ...(options.constrainCopy !== undefined ? { constrainCopy: options.constrainCopy } : {}), constrainAction: options.constrainAction ?? false });
   }
 
   /** The turn limit at `iteration` (the curriculum's, else `maxTurns`). */
