@@ -10,7 +10,7 @@
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
-//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
+//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-minutes 0] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
 //                          [--grpo-sampling cycle|learnability|novelty] [--grpo-memory 0.9]
 //                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1] [--constrain-action 1]
 //
@@ -34,6 +34,10 @@ const { values: args } = parseArgs({
     'test-per-template': { type: 'string', default: '6' },
     'bc-minutes': { type: 'string', default: '20' },
     'grpo-iterations': { type: 'string', default: '12' },
+    // Wall-clock cap on GRPO in minutes (0: off): no iteration starts that the mean iteration so
+    // far says would end past it (iteration times vary by 20% and more on a shared machine, and
+    // the control gets GRPO's time again, so an overrun counts twice against the hour).
+    'grpo-minutes': { type: 'string', default: '0' },
     'max-turns': { type: 'string', default: '6' },
     seed: { type: 'string', default: '1' },
     'prompt-tokens': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.maxPromptTokens) },
@@ -96,6 +100,7 @@ const settings = {
   test_per_template: num('test-per-template'),
   bc_minutes: num('bc-minutes'),
   grpo_iterations: num('grpo-iterations'),
+  grpo_minutes: num('grpo-minutes'),
   max_turns: num('max-turns'),
   seed: num('seed'),
   constrain_copy: num('constrain-copy') === 1,
@@ -122,6 +127,7 @@ if (!(settings.grpo.adam_epsilon > 0 && Number.isFinite(settings.grpo.adam_epsil
 if (!(settings.grpo.negative_advantage_weight >= 0 && settings.grpo.negative_advantage_weight <= 1)) throw new Error(`--grpo-negative-weight must be a number from 0 to 1, got ${args['grpo-negative-weight']}`);
 if (!(settings.grpo.supervised_coefficient >= 0 && Number.isFinite(settings.grpo.supervised_coefficient))) throw new Error(`--grpo-supervised must be a number >= 0 (0: off), got ${args['grpo-supervised']}`);
 if (!(settings.grpo.learning_rate > 0 && Number.isFinite(settings.grpo.learning_rate))) throw new Error(`--grpo-lr must be a number > 0, got ${args['grpo-lr']}`);
+if (!(settings.grpo_minutes >= 0 && Number.isFinite(settings.grpo_minutes))) throw new Error(`--grpo-minutes must be a number of minutes >= 0 (0: off), got ${args['grpo-minutes']}`);
 if (!(settings.grpo.temperature > 0 && Number.isFinite(settings.grpo.temperature))) throw new Error(`--grpo-temperature must be a number > 0, got ${args['grpo-temperature']}`);
 if (!(settings.bc.prompt_loss_weight >= 0 && Number.isFinite(settings.bc.prompt_loss_weight))) throw new Error(`--bc-prompt-weight must be a number >= 0, got ${args['bc-prompt-weight']}`);
 
@@ -194,7 +200,16 @@ async function main(): Promise<void> {
   const iterations: unknown[] = [];
   grpo.on('iteration-end', (m) => iterations.push(m));
   const detach = attachProgress(grpo, settings.grpo_iterations, { label: 'grpo' });
-  await grpo.train();
+  // --grpo-minutes: the stop is asked for at the end of an iteration, and train checks it before
+  // starting the next one, so no iteration is cut short.
+  const enough = new AbortController();
+  if (settings.grpo_minutes > 0) {
+    grpo.on('iteration-end', (m) => {
+      const elapsed = (performance.now() - grpoStart) / 1000;
+      if (elapsed + elapsed / (m.iteration + 1) > settings.grpo_minutes * 60) enough.abort();
+    });
+  }
+  await grpo.train({ signal: enough.signal });
   detach();
   grpo.dispose();
   const grpoSeconds = (performance.now() - grpoStart) / 1000;
