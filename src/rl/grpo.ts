@@ -358,8 +358,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const seed = o.seed ?? 0;
     const maxTurns = this.horizon(iteration);
     const rolloutStart = performance.now();
-    let skipped = 0;
-    let lastSkip = undefined as Error | undefined; // set in onSkip, which TypeScript's narrowing does not follow
+    const skips: Error[] = [];
     const trajectories: Trajectory[] = [];
     let rounds = 0;
     let withSignal = 0;
@@ -380,8 +379,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         // (advantages use the members present) rather than ending the run.
         skipCrashed: true,
         onSkip: (job, error) => {
-          skipped += 1;
-          lastSkip = error;
+          skips.push(error);
           this.emit('episode-skipped', { iteration, taskId: job.task.id, groupId: job.groupId, error });
         },
       });
@@ -400,8 +398,9 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     // Skipping is for an episode lost to an overloaded browser. When none is left, the browser or
     // a site server is gone: iterating on nothing would only spin, so the run stops here, before
     // the iteration counts (a checkpoint resumes at this iteration once the cause is fixed).
+    const lastSkip = skips.at(-1);
     if (trajectories.length === 0 && lastSkip !== undefined) {
-      throw new RolloutError(`MultiTurnGRPO: all ${skipped} episodes of iteration ${iteration} were skipped after crashing on every re-run; is the browser or a site server gone? Last: ${lastSkip.message}`, { cause: lastSkip });
+      throw new RolloutError(`MultiTurnGRPO: all ${skips.length} episodes of iteration ${iteration} were skipped after crashing on every re-run; is the browser or a site server gone? Last: ${lastSkip.message}`, { cause: lastSkip });
     }
     const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
 
@@ -444,7 +443,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       turns_mean: turns.length / Math.max(1, trajectories.length),
       invalid_action_rate: turns.length > 0 ? turns.filter((t) => t.action.type === 'invalid').length / turns.length : 0,
       max_turns: maxTurns,
-      episodes_skipped: skipped,
+      episodes_skipped: skips.length,
       completion_tokens: tokens,
       sampling_rounds: rounds,
       groups_with_signal: withSignal,
