@@ -53,6 +53,9 @@ const { values: args } = parseArgs({
     'rename-words': { type: 'string', default: 'by-position' },
     // renameEntities' novelWords: chance that a word of a renamed name is made up (0: never).
     'rename-novel': { type: 'string', default: '0.25' },
+    // renameEntities' pageWords: chance that a word of a renamed name is a capitalised word from
+    // the demonstrations' pages instead (0: never).
+    'rename-page-words': { type: 'string', default: '0' },
     'grpo-generations': { type: 'string', default: '8' },
     'grpo-tasks': { type: 'string', default: '4' },
     'grpo-temperature': { type: 'string', default: '1.5' },
@@ -107,7 +110,7 @@ const settings = {
   constrain_action: num('constrain-action') === 1,
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
-  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel') },
+  bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel'), rename_page_words: num('rename-page-words') },
   grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), task_sampling: args['grpo-sampling'] as 'cycle' | 'learnability' | 'novelty', learnability_memory: num('grpo-memory'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
 };
 
@@ -115,6 +118,7 @@ if (args['constrain-copy'] !== '0' && args['constrain-copy'] !== '1') throw new 
 if (args['constrain-action'] !== '0' && args['constrain-action'] !== '1') throw new Error(`--constrain-action must be 0 or 1, got ${args['constrain-action']}`);
 if (!(settings.bc.decay_fraction >= 0 && settings.bc.decay_fraction <= 1)) throw new Error(`--bc-decay must be a fraction from 0 to 1, got ${args['bc-decay']}`);
 if (!(settings.bc.rename_novel_words >= 0 && settings.bc.rename_novel_words <= 1)) throw new Error(`--rename-novel must be a fraction from 0 to 1, got ${args['rename-novel']}`);
+if (!(settings.bc.rename_page_words >= 0 && settings.bc.rename_page_words <= 1)) throw new Error(`--rename-page-words must be a fraction from 0 to 1, got ${args['rename-page-words']}`);
 if (settings.bc.rename_words !== 'by-position' && settings.bc.rename_words !== 'any-position') throw new Error(`--rename-words must be by-position or any-position, got ${args['rename-words']}`);
 for (const [flag, v] of [['--grpo-generations', settings.grpo.num_generations], ['--grpo-tasks', settings.grpo.tasks_per_iteration], ['--grpo-updates', settings.grpo.updates_per_iteration], ['--grpo-rounds', settings.grpo.dynamic_sampling_rounds]] as const) {
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${flag} must be an integer >= 1, got ${v}`);
@@ -162,7 +166,7 @@ async function main(): Promise<void> {
 
   const small = createSmallPolicy(demonstrations, { seed: settings.seed, settings: { maxPromptTokens: settings.small_policy.maxPromptTokens, initStd: settings.small_policy.initStd } });
   const { policy, tokenizer, prompt } = small;
-  const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, words: settings.bc.rename_words, novelWords: settings.bc.rename_novel_words, seed: settings.seed }));
+  const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, words: settings.bc.rename_words, novelWords: settings.bc.rename_novel_words, pageWords: settings.bc.rename_page_words, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
   const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[], constrained = true): Promise<EvaluationReport> =>

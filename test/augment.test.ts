@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Observation } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
-import { copiedNames, renameEntities } from '../src/rl/augment.js';
+import { copiedNames, pageWordsOf, renameEntities } from '../src/rl/augment.js';
 import type { ExpertDemonstration } from '../src/rl/behavior-cloning.js';
 
 function page(name: string, url = 'http://127.0.0.1:1/'): Observation {
@@ -91,6 +91,34 @@ describe('renameEntities', () => {
       assert.deepEqual(copy.turns[2]!.action, { type: 'click', target: { role: 'link', name } });
     }
     assert.throws(() => renameEntities(demos, { novelWords: 1.5 }), /novelWords must be a fraction from 0 to 1/);
+  });
+
+  test('pageWords: words from the pages (not only from names) in new names, lower-cased in slugs', () => {
+    const demos = [demo('Blue Ceramic Mug'), demo('Red Steel Bowl'), { ...demo('bold-api'), intent: 'Star the bold-api project.' }];
+    assert.deepEqual(pageWordsOf(demos), ['Search', 'Home', 'Cart', 'Blue', 'Ceramic', 'Mug', 'Red', 'Steel', 'Bowl'], 'capitalised words of 3+ letters, first appearance order; not the lower-case slug');
+    assert.deepEqual(renameEntities(demos, { copies: 3, seed: 5, pageWords: 0 }), renameEntities(demos, { copies: 3, seed: 5 }), 'pageWords 0 renames as before');
+    const pageWords = new Set(pageWordsOf(demos));
+    const out = renameEntities(demos, { copies: 6, seed: 5, pageWords: 1 });
+    let uiWords = 0;
+    for (const copy of out.slice(3)) {
+      const [name] = copiedNames(copy);
+      assert.ok(name, 'the copy still copies a name from its task');
+      if (name.includes(' ')) {
+        for (const w of name.split(' ')) {
+          assert.ok(pageWords.has(w), `${w} is a page word`);
+          if (['Search', 'Home', 'Cart'].includes(w)) uiWords += 1;
+        }
+        assert.equal(copy.turns[1]!.observation.url, `http://127.0.0.1:1/search?q=${name.replaceAll(' ', '+')}`, 'URL forms follow');
+      } else {
+        const parts = name.split('-');
+        assert.equal(parts.length, 2, `a slug keeps its hyphen: ${name}`);
+        for (const w of parts) assert.ok(pageWords.has(w[0]!.toUpperCase() + w.slice(1)) && w === w.toLowerCase(), `${w} is a lower-cased page word`);
+        assert.equal(copy.intent, `Star the ${name} project.`);
+      }
+      assert.deepEqual(copy.turns[2]!.action, { type: 'click', target: { role: 'link', name } });
+    }
+    assert.ok(uiWords >= 3, `words that no name used appear in new names (${uiWords})`);
+    assert.throws(() => renameEntities(demos, { pageWords: -0.1 }), /pageWords must be a fraction from 0 to 1/);
   });
 
   test('a bad copy count is an OptionsError', () => {

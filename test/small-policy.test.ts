@@ -160,6 +160,22 @@ describe('createSmallPolicy', () => {
     }
   });
 
+  test('corpus: more text for the tokenizer, so its names become tokens of their own', () => {
+    const plain = createSmallPolicy(demos, { settings: { vocabSize: 600 }, seed: 3 });
+    const extra = createSmallPolicy(demos, { settings: { vocabSize: 600 }, seed: 3, corpus: ['Open the page of Zanzibar Quokka.', 'Star the Zanzibar Quokka project.'] });
+    try {
+      for (const word of ['Zanzibar', 'Quokka']) {
+        assert.ok(plain.tokenizer.encode(word).length > 1, `${word} comes in pieces without the corpus`);
+        assert.equal(extra.tokenizer.encode(word).length, 1, `${word} is one token with it`);
+      }
+      assert.equal(extra.policy.config.vocab_size, extra.tokenizer.vocabSize, 'the model is sized to the tokenizer');
+    } finally {
+      plain.policy.dispose();
+      extra.policy.dispose();
+    }
+    assert.throws(() => createSmallPolicy(demos, { corpus: ['ok', 3 as never] }), (e: unknown) => e instanceof OptionsError && /corpus\[1\] must be a string/.test(e.message));
+  });
+
   test('refuses no demonstrations and a prompt budget beyond the model', () => {
     assert.throws(() => createSmallPolicy([]), (e: unknown) => e instanceof OptionsError && /no demonstrations/.test(e.message));
     assert.throws(() => createSmallPolicy(demos, { settings: { maxPromptTokens: 400 } }), (e: unknown) => e instanceof OptionsError && /max_position_embeddings \(320\)/.test(e.message));

@@ -53,6 +53,16 @@ export interface RenameOptions {
    * in pieces too, so copying pieces is practised.
    */
   readonly novelWords?: number;
+  /**
+   * Chance that a word of a new name is instead a word from the demonstrations' pages (any word of
+   * 3 letters or more that starts with a capital on some page: other entities' names, headings,
+   * labels), lower-cased where the name's word is. Default 0. With only the copied names' words to
+   * draw from, a model learns which words names are made of; the test split's names use words that
+   * the demonstrations' pages show but their tasks never name (`Northern`, `Harbor`), and a model
+   * that never saw such a word inside a task's name starts or ends its copy beside it (`Seal
+   * Restaurant` for "Northern Seal Restaurant"). Drawn before `novelWords` is applied.
+   */
+  readonly pageWords?: number;
 }
 
 /**
@@ -71,6 +81,8 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
   const anyPosition = words === 'any-position';
   const novel = options.novelWords ?? 0;
   if (!(novel >= 0 && novel <= 1)) throw new OptionsError(`renameEntities: novelWords must be a fraction from 0 to 1, got ${String(options.novelWords)}`);
+  const pageShare = options.pageWords ?? 0;
+  if (!(pageShare >= 0 && pageShare <= 1)) throw new OptionsError(`renameEntities: pageWords must be a fraction from 0 to 1, got ${String(options.pageWords)}`);
   const rng = new Rng(options.seed ?? 0);
   const named = demonstrations.map((d) => ({ demo: d, names: copiedNames(d) }));
   // Word pools: by (word count, position), or one pool of every word.
@@ -88,6 +100,13 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
   }
   const trainingWords = [...new Set([...pools.values()].flat().flatMap((w) => w.split('-')))].filter((w) => /^\p{L}{3,}$/u.test(w));
   const known = new Set(trainingWords.map((w) => w.toLowerCase()));
+  const onPages = pageShare > 0 ? pageWordsOf(demonstrations) : [];
+  // Only draws from `rng` when pageShare > 0 and there are page words, so pageWords 0 renames exactly as before the option existed.
+  const fromPages = (name: string): string => (onPages.length === 0 ? name : name.split(/([ -])/).map((part, i) => {
+    if (i % 2 === 1 || !/^\p{L}+$/u.test(part) || !rng.chance(pageShare)) return part;
+    const word = rng.pick(onPages);
+    return part[0] === part[0]!.toUpperCase() ? word : word.toLowerCase();
+  }).join(''));
   // Only draws from `rng` when novel > 0, so novelWords 0 renames exactly as before the option existed.
   const madeUp = (name: string): string => name.split(/([ -])/).map((part, i) => {
     if (i % 2 === 1 || trainingWords.length < 2 || !/^\p{L}+$/u.test(part) || !rng.chance(novel)) return part;
@@ -109,7 +128,8 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
       // Longest first, so a name inside another is not replaced inside the longer one's copy.
       for (const name of [...names].sort((a, b) => b.length - a.length)) {
         const drawn = name.split(' ').map((_, i, words) => rng.pick(pools.get(keyOf(words.length, i))!)).join(' ');
-        const fresh = novel > 0 ? madeUp(drawn) : drawn;
+        const paged = fromPages(drawn);
+        const fresh = novel > 0 ? madeUp(paged) : paged;
         // URL forms only for names of several words (a one-word name's slug is a common word).
         const forms = name.includes(' ') ? [(n: string) => n, (n: string) => n.replaceAll(' ', '+'), (n: string) => n.replaceAll(' ', '%20'), slugify] : [(n: string) => n];
         for (const form of forms) text = text.split(jsonInner(form(name))).join(jsonInner(form(fresh)));
@@ -118,6 +138,13 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
     }
   }
   return out;
+}
+
+/** Every distinct word of 3 letters or more that starts with a capital on some page of `demonstrations`, in order of first appearance. */
+export function pageWordsOf(demonstrations: readonly ExpertDemonstration[]): string[] {
+  const words = new Set<string>();
+  for (const d of demonstrations) for (const t of d.turns) for (const m of t.observation.text.matchAll(/(?<![\p{L}\p{N}])\p{Lu}\p{Ll}{2,}(?![\p{L}\p{N}])/gu)) words.add(m[0]);
+  return [...words];
 }
 
 /** `s` as it appears inside a JSON string literal. */

@@ -128,9 +128,23 @@ function budgeted(prompt: AgentPrompt, state: AgentState): ChatMessage[] {
  */
 export function createSmallPolicy(
   demonstrations: readonly ExpertDemonstration[],
-  options: { readonly settings?: Partial<Omit<SmallPolicySettings, 'model'>> & { readonly model?: Partial<SmallPolicySettings['model']> }; readonly seed?: number } = {},
+  options: {
+    readonly settings?: Partial<Omit<SmallPolicySettings, 'model'>> & { readonly model?: Partial<SmallPolicySettings['model']> };
+    readonly seed?: number;
+    /**
+     * More text for the tokenizer, besides the demonstrations: for example the instructions of the
+     * tasks RL will train on (`tasks.map((t) => t.intent)`), so the names they use become tokens of
+     * their own instead of pieces. Only the tokenizer sees it; the model learns what the tokens
+     * mean from whatever it trains on. Keep test tasks out of it.
+     */
+    readonly corpus?: readonly string[];
+  } = {},
 ): SmallPolicy {
   if (demonstrations.length === 0) throw new OptionsError('createSmallPolicy: no demonstrations to train the tokenizer on; collect some with collectDemonstrations');
+  const extra = options.corpus ?? [];
+  extra.forEach((text, i) => {
+    if (typeof text !== 'string') throw new OptionsError(`createSmallPolicy: corpus[${i}] must be a string, got ${typeof text}`);
+  });
   const settings: SmallPolicySettings = { ...SMALL_POLICY_DEFAULTS, ...options.settings, model: { ...SMALL_POLICY_DEFAULTS.model, ...options.settings?.model } };
   if (settings.maxPromptTokens + settings.maxNewTokens > settings.model.max_position_embeddings) {
     throw new OptionsError(`createSmallPolicy: maxPromptTokens (${settings.maxPromptTokens}) + maxNewTokens (${settings.maxNewTokens}) exceed max_position_embeddings (${settings.model.max_position_embeddings}); lower the budgets or raise max_position_embeddings`);
@@ -142,8 +156,8 @@ export function createSmallPolicy(
   // token budget cuts them too, so the budget's own lines ("… 31 lines below not shown (scroll
   // down to see them)", the page-left-out line) are a few tokens each, not letter by letter.
   const whole = demonstrationCorpus(new AgentPrompt(format), demonstrations);
-  const draft = new AgentPrompt({ ...format, tokenizer: trainTokenizer(whole), maxPromptTokens: settings.maxPromptTokens });
-  const tokenizer = trainTokenizer([...whole, ...demonstrationCorpus(draft, demonstrations)]);
+  const draft = new AgentPrompt({ ...format, tokenizer: trainTokenizer([...whole, ...extra]), maxPromptTokens: settings.maxPromptTokens });
+  const tokenizer = trainTokenizer([...whole, ...demonstrationCorpus(draft, demonstrations), ...extra]);
   const prompt = new AgentPrompt({ ...format, tokenizer, maxPromptTokens: settings.maxPromptTokens });
   const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0, initStd: settings.initStd });
   policy.engineOptions = { ...policy.engineOptions, maxBatch: settings.maxBatch };
