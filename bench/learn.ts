@@ -55,7 +55,7 @@ const { values: args } = parseArgs({
     'rename-novel': { type: 'string', default: '0.25' },
     // renameEntities' pageWords: chance that a word of a renamed name is a capitalised word from
     // the demonstrations' pages instead (0: never).
-    'rename-page-words': { type: 'string', default: '0' },
+    'rename-page-words': { type: 'string', default: '0.5' },
     'grpo-generations': { type: 'string', default: '8' },
     'grpo-tasks': { type: 'string', default: '4' },
     'grpo-temperature': { type: 'string', default: '1.5' },

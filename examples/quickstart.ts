@@ -96,9 +96,10 @@ async function main(): Promise<void> {
   const small = createSmallPolicy(demonstrations, { seed, settings: { model: { num_hidden_layers: 2 } } });
   const { policy, tokenizer, prompt } = small;
   // Each demonstration also with its task's names recombined (renameEntities), so BC teaches
-  // copying the name from the task rather than remembering the training tasks' names; 12 copies
-  // and a little loss on the prompt tokens (which repeat the names) as in bench:learn.
-  const samples = small.samples(renameEntities(demonstrations, { copies: 12, seed }));
+  // copying the name from the task rather than remembering the training tasks' names; half the
+  // new names' words drawn from the pages, not only from the names (so any word can be part of a
+  // name), 12 copies and a little loss on the prompt tokens (which repeat the names) as in bench:learn.
+  const samples = small.samples(renameEntities(demonstrations, { copies: 12, pageWords: 0.5, seed }));
   console.log(`policy: ${policy.numParameters.toLocaleString('en')} parameters, vocabulary ${tokenizer.vocabSize}, ${samples.length} BC samples`);
   const evalOn = (tasks: readonly WebTask[]): Promise<EvaluationReport> => evaluate(tasks, { agent: small.agentFor(policy, {}, { constrainAction }), makeEnvironment, concurrency: 4, maxTurns });
 
