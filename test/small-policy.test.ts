@@ -173,6 +173,7 @@ describe('createSmallPolicy', () => {
       plain.policy.dispose();
       extra.policy.dispose();
     }
+    assert.throws(() => createSmallPolicy(demos, { corpus: 'Zanzibar' as never }), (e: unknown) => e instanceof OptionsError && /corpus must be an array of strings/.test(e.message));
     assert.throws(() => createSmallPolicy(demos, { corpus: ['ok', 3 as never] }), (e: unknown) => e instanceof OptionsError && /corpus\[1\] must be a string/.test(e.message));
   });
 

@@ -142,6 +142,7 @@ export function createSmallPolicy(
 ): SmallPolicy {
   if (demonstrations.length === 0) throw new OptionsError('createSmallPolicy: no demonstrations to train the tokenizer on; collect some with collectDemonstrations');
   const extra = options.corpus ?? [];
+  if (!Array.isArray(extra)) throw new OptionsError(`createSmallPolicy: corpus must be an array of strings, got ${typeof extra}`);
   extra.forEach((text, i) => {
     if (typeof text !== 'string') throw new OptionsError(`createSmallPolicy: corpus[${i}] must be a string, got ${typeof text}`);
   });
