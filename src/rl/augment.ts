@@ -102,14 +102,12 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
   const known = new Set(trainingWords.map((w) => w.toLowerCase()));
   const onPages = pageShare > 0 ? pageWordsOf(demonstrations) : [];
   // Only draws from `rng` when pageShare > 0 and there are page words, so pageWords 0 renames exactly as before the option existed.
-  const fromPages = (name: string): string => (onPages.length === 0 ? name : name.split(/([ -])/).map((part, i) => {
-    if (i % 2 === 1 || !/^\p{L}+$/u.test(part) || !rng.chance(pageShare)) return part;
+  const fromPages = (name: string): string => (onPages.length === 0 ? name : replaceWords(name, rng, pageShare, (part) => {
     const word = rng.pick(onPages);
     return part[0] === part[0]!.toUpperCase() ? word : word.toLowerCase();
-  }).join(''));
+  }));
   // Only draws from `rng` when novel > 0, so novelWords 0 renames exactly as before the option existed.
-  const madeUp = (name: string): string => name.split(/([ -])/).map((part, i) => {
-    if (i % 2 === 1 || trainingWords.length < 2 || !/^\p{L}+$/u.test(part) || !rng.chance(novel)) return part;
+  const madeUp = (name: string): string => (trainingWords.length < 2 ? name : replaceWords(name, rng, novel, (part) => {
     for (let attempt = 0; attempt < 20; attempt++) {
       const a = rng.pick(trainingWords);
       const b = rng.pick(trainingWords);
@@ -118,7 +116,7 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
       return part[0] === part[0]!.toUpperCase() ? word[0]!.toUpperCase() + word.slice(1) : word;
     }
     return part;
-  }).join('');
+  }));
   const out: ExpertDemonstration[] = [...demonstrations];
   for (const { demo, names } of named) {
     if (names.length === 0) continue;
@@ -145,6 +143,11 @@ export function pageWordsOf(demonstrations: readonly ExpertDemonstration[]): str
   const words = new Set<string>();
   for (const d of demonstrations) for (const t of d.turns) for (const m of t.observation.text.matchAll(/(?<![\p{L}\p{N}])\p{Lu}\p{Ll}{2,}(?![\p{L}\p{N}])/gu)) words.add(m[0]);
   return [...words];
+}
+
+/** `name` with each of its words (the letter-only parts between spaces and hyphens), with chance `share`, replaced by `replace(word)`. */
+function replaceWords(name: string, rng: Rng, share: number, replace: (word: string) => string): string {
+  return name.split(/([ -])/).map((part, i) => (i % 2 === 1 || !/^\p{L}+$/u.test(part) || !rng.chance(share) ? part : replace(part))).join('');
 }
 
 /** `s` as it appears inside a JSON string literal. */
