@@ -102,10 +102,7 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
   const known = new Set(trainingWords.map((w) => w.toLowerCase()));
   const onPages = pageShare > 0 ? pageWordsOf(demonstrations) : [];
   // Only draws from `rng` when pageShare > 0 and there are page words, so pageWords 0 renames exactly as before the option existed.
-  const fromPages = (name: string): string => (onPages.length === 0 ? name : replaceWords(name, rng, pageShare, (part) => {
-    const word = rng.pick(onPages);
-    return part[0] === part[0]!.toUpperCase() ? word : word.toLowerCase();
-  }));
+  const fromPages = (name: string): string => (onPages.length === 0 ? name : replaceWords(name, rng, pageShare, (part) => inCaseOf(part, rng.pick(onPages))));
   // Only draws from `rng` when novel > 0, so novelWords 0 renames exactly as before the option existed.
   const madeUp = (name: string): string => (trainingWords.length < 2 ? name : replaceWords(name, rng, novel, (part) => {
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -113,7 +110,7 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
       const b = rng.pick(trainingWords);
       const word = (a.slice(0, rng.int(1, a.length - 1)) + b.slice(rng.int(1, b.length - 1))).toLowerCase();
       if (word.length < 3 || !/[aeiouy]/.test(word) || known.has(word)) continue; // pronounceable-ish, and new
-      return part[0] === part[0]!.toUpperCase() ? word[0]!.toUpperCase() + word.slice(1) : word;
+      return inCaseOf(part, word);
     }
     return part;
   }));
@@ -148,6 +145,12 @@ export function pageWordsOf(demonstrations: readonly ExpertDemonstration[]): str
 /** `name` with each of its words (the letter-only parts between spaces and hyphens), with chance `share`, replaced by `replace(word)`. */
 function replaceWords(name: string, rng: Rng, share: number, replace: (word: string) => string): string {
   return name.split(/([ -])/).map((part, i) => (i % 2 === 1 || !/^\p{L}+$/u.test(part) || !rng.chance(share) ? part : replace(part))).join('');
+}
+
+/** `word` in lower case, capitalised when `part` (the word it replaces) starts with a capital. */
+function inCaseOf(part: string, word: string): string {
+  const lower = word.toLowerCase();
+  return part[0] === part[0]!.toUpperCase() ? lower[0]!.toUpperCase() + lower.slice(1) : lower;
 }
 
 /** `s` as it appears inside a JSON string literal. */
