@@ -9,7 +9,7 @@
 //   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 8] [--test-per-template 6]
 //                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
-//                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25]
+//                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25] [--rename-page-words 0.5]
 //                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-minutes 0] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
 //                          [--grpo-sampling cycle|learnability|novelty] [--grpo-memory 0.9]
 //                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1] [--constrain-action 1]
