@@ -6,13 +6,13 @@
 // GRPO with rollouts in Chromium on fresh train tasks, evaluations with greedy decoding. Writes
 // bench/results/learn.json from this run.
 //
-//   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 8] [--test-per-template 6]
-//                          [--bc-minutes 20] [--grpo-iterations 12] [--max-turns 6] [--seed 1]
+//   npm run bench:learn -- [--templates a,b] [--unseen c,d] [--demos-per-template 4] [--test-per-template 6]
+//                          [--bc-minutes 20] [--grpo-iterations 16] [--max-turns 6] [--seed 1]
 //                          [--prompt-tokens 160] [--rename-copies 12] [--bc-lr 2e-3] [--bc-warmup 0] [--bc-decay 0.3] [--init-std 0.02]
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25] [--rename-page-words 0.5]
-//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-minutes 0] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
+//                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-minutes 16] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
 //                          [--grpo-sampling cycle|learnability|novelty] [--grpo-memory 0.9]
-//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 0] [--constrain-copy 1] [--constrain-action 1]
+//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 1] [--constrain-copy 1] [--constrain-action 1]
 //
 // The defaults are the settings of the committed bench/results/learn.json run.
 
@@ -30,14 +30,14 @@ const { values: args } = parseArgs({
   options: {
     templates: { type: 'string', default: STARTER_TEMPLATES.join(',') },
     unseen: { type: 'string', default: 'map.home-directions,forum.author-karma' },
-    'demos-per-template': { type: 'string', default: '8' },
+    'demos-per-template': { type: 'string', default: '4' },
     'test-per-template': { type: 'string', default: '6' },
     'bc-minutes': { type: 'string', default: '20' },
-    'grpo-iterations': { type: 'string', default: '12' },
+    'grpo-iterations': { type: 'string', default: '16' },
     // Wall-clock cap on GRPO in minutes (0: off): no iteration starts that the mean iteration so
     // far says would end past it (iteration times vary by 20% and more on a shared machine, and
     // the control gets GRPO's time again, so an overrun counts twice against the hour).
-    'grpo-minutes': { type: 'string', default: '0' },
+    'grpo-minutes': { type: 'string', default: '16' },
     'max-turns': { type: 'string', default: '6' },
     seed: { type: 'string', default: '1' },
     'prompt-tokens': { type: 'string', default: String(SMALL_POLICY_DEFAULTS.maxPromptTokens) },
@@ -84,7 +84,7 @@ const { values: args } = parseArgs({
     'grpo-negative-weight': { type: 'string', default: '1' },
     // MultiTurnGRPO's supervised.coefficient (0: off): every GRPO update also takes this times the
     // NLL of a minibatch of BC's own samples (the PPO-ptx anchor).
-    'grpo-supervised': { type: 'string', default: '0' },
+    'grpo-supervised': { type: 'string', default: '1' },
     // 1: every arm (evaluations and GRPO's rollouts) decodes under the Agent's copy constraint
     // (constrainCopy): replies can only name elements of the page and type text copied from the
     // instruction. BC is then also evaluated without it (`bc_unconstrained`), for reference.
