@@ -1,12 +1,15 @@
 // Finds a Chromium/Chrome executable for playwright-core (which ships no browser), and installs
 // one when asked: Playwright's own download where the network allows it, else Debian/Ubuntu's
 // `chromium` package when running as root. Launch flags measured in PLATFORM.md.
+//
+// Every decision reads the machine through a `ChromiumHost` (platform, environment, files,
+// installers), so the whole find-or-install order is tested with the installers stubbed.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
-import { homedir, platform } from 'node:os';
-import { join } from 'node:path';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir, platform } from 'node:os';
+import { dirname, join } from 'node:path';
 import { BrowserNotFoundError } from '../errors.js';
 
 /**
@@ -26,7 +29,8 @@ export const CHROMIUM_FLAGS: readonly string[] = Object.freeze([
   '--disable-dev-shm-usage',
 ]);
 
-const SYSTEM_PATHS: Record<string, readonly string[]> = {
+/** Where browsers live on each platform, searched in this order. */
+export const CHROMIUM_SYSTEM_PATHS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   linux: [
     '/usr/bin/chromium',
     '/usr/bin/chromium-browser',
@@ -44,9 +48,30 @@ const SYSTEM_PATHS: Record<string, readonly string[]> = {
     'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
     'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe',
   ],
-};
+});
 
-function isExecutable(path: string): boolean {
+/** Executables inside a Playwright `chromium-<revision>` folder, newest layout first. */
+const PLAYWRIGHT_BUILD_FILES = ['chrome-linux64/chrome', 'chrome-linux/chrome', 'chrome-mac/Chromium.app/Contents/MacOS/Chromium', 'chrome-win/chrome.exe', 'chrome-win64/chrome.exe'];
+
+/**
+ * What the finder reads of the machine. `defaultChromiumHost()` is the real one; tests pass
+ * their own to drive every branch without touching the system.
+ */
+export interface ChromiumHost {
+  readonly platform: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly homedir: string;
+  readonly isRoot: boolean;
+  isExecutable(path: string): boolean;
+  /** Entries of a folder; throws when it does not exist. */
+  listDir(path: string): string[];
+  /** Runs a command to completion; true when it exited 0. Never throws. */
+  run(command: string, args: readonly string[], options: { readonly timeoutMs: number; readonly log: (line: string) => void }): Promise<boolean>;
+  /** Path of playwright-core's command-line script, or a reason it cannot be found. */
+  playwrightCli(): { readonly path: string } | { readonly error: string };
+}
+
+function isExecutableFile(path: string): boolean {
   try {
     accessSync(path, platform() === 'win32' ? constants.F_OK : constants.X_OK);
     return true;
@@ -55,68 +80,18 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** Chromium builds Playwright downloaded earlier (`npx playwright-core install chromium`). */
-function playwrightCachePaths(): string[] {
-  const root = process.env['PLAYWRIGHT_BROWSERS_PATH'] || join(homedir(), '.cache', 'ms-playwright');
-  let dirs: string[];
-  try {
-    dirs = readdirSync(root).filter((d) => d.startsWith('chromium-')).sort().reverse();
-  } catch {
-    return [];
-  }
-  const sub = ['chrome-linux64/chrome', 'chrome-linux/chrome', 'chrome-mac/Chromium.app/Contents/MacOS/Chromium', 'chrome-win/chrome.exe'];
-  return dirs.flatMap((d) => sub.map((s) => join(root, d, s)));
-}
-
-export interface FindChromiumOptions {
-  /** An explicit executable; used as is (an error if it does not exist). */
-  readonly executablePath?: string;
-}
-
-/**
- * Returns the path of a usable Chromium/Chrome: `executablePath`, else `CHROMIUM_PATH` or
- * `PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH`, else the usual system locations, else a browser
- * Playwright downloaded. Returns `undefined` when none exists.
- */
-export function findChromium(options: FindChromiumOptions = {}): string | undefined {
-  const explicit = options.executablePath ?? process.env['CHROMIUM_PATH'] ?? process.env['PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH'];
-  if (explicit) {
-    if (!isExecutable(explicit)) {
-      throw new BrowserNotFoundError(
-        `Chromium executable ${JSON.stringify(explicit)} (from ${options.executablePath ? 'the executablePath option' : 'CHROMIUM_PATH / PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH'}) does not exist or is not executable. Fix the path, or unset it to search the system.`,
-      );
-    }
-    return explicit;
-  }
-  for (const p of [...(SYSTEM_PATHS[platform()] ?? []), ...playwrightCachePaths()]) {
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
-
-/** What to tell a user who has no browser, per platform. */
-export function chromiumInstallHint(): string {
-  return [
-    'No Chromium or Chrome executable was found. Install one of:',
-    '  Debian/Ubuntu:  sudo apt-get install -y chromium   (Ubuntu: chromium-browser)',
-    '  macOS:          brew install --cask chromium',
-    '  any platform:   npx playwright-core install chromium   (downloads Playwright\'s build)',
-    'or point CHROMIUM_PATH at an existing Chrome/Chromium executable.',
-  ].join('\n');
-}
-
-function run(cmd: string, args: readonly string[], timeoutMs: number, log: (line: string) => void): Promise<boolean> {
+function runCommand(command: string, args: readonly string[], options: { readonly timeoutMs: number; readonly log: (line: string) => void }): Promise<boolean> {
   return new Promise((resolve) => {
     let child;
     try {
-      child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     } catch {
       resolve(false);
       return;
     }
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     const forward = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) log(line);
+      for (const line of chunk.toString().split('\n')) if (line.trim()) options.log(line);
     };
     child.stdout.on('data', forward);
     child.stderr.on('data', forward);
@@ -131,39 +106,158 @@ function run(cmd: string, args: readonly string[], timeoutMs: number, log: (line
   });
 }
 
+/**
+ * playwright-core's CLI, found through its package.json (which every version exports) and its
+ * `bin` entry: deep imports such as `playwright-core/cli` are not in the `exports` of recent
+ * versions, so resolving them fails before any install is tried.
+ */
+function findPlaywrightCli(): { path: string } | { error: string } {
+  try {
+    const manifest = createRequire(import.meta.url).resolve('playwright-core/package.json');
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: string | Record<string, string> };
+    const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['playwright-core'] ?? pkg.bin?.['playwright'];
+    if (!bin) return { error: `${manifest} names no command-line script (no "bin")` };
+    const path = join(dirname(manifest), bin);
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      return { error: `playwright-core's command-line script ${path} does not exist` };
+    }
+    return { path };
+  } catch (e) {
+    return { error: `playwright-core is not resolvable from this package: ${(e as Error).message}` };
+  }
+}
+
+/** The machine this process runs on. */
+export function defaultChromiumHost(): ChromiumHost {
+  return {
+    platform: platform(),
+    env: process.env,
+    homedir: homedir(),
+    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+    isExecutable: isExecutableFile,
+    listDir: (path) => readdirSync(path),
+    run: runCommand,
+    playwrightCli: findPlaywrightCli,
+  };
+}
+
+/** Chromium builds Playwright downloaded earlier (`npx playwright-core install chromium`), newest first. */
+function playwrightCachePaths(host: ChromiumHost): string[] {
+  const root = host.env['PLAYWRIGHT_BROWSERS_PATH'] || join(host.homedir, '.cache', 'ms-playwright');
+  let dirs: string[];
+  try {
+    dirs = host.listDir(root).filter((d) => /^chromium-\d+$/.test(d));
+  } catch {
+    return [];
+  }
+  dirs.sort((a, b) => Number(b.slice(9)) - Number(a.slice(9)));
+  return dirs.flatMap((d) => PLAYWRIGHT_BUILD_FILES.map((s) => join(root, d, s)));
+}
+
+export interface FindChromiumOptions {
+  /** An explicit executable; used as is (an error if it does not exist). */
+  readonly executablePath?: string;
+}
+
+/** Where a found browser came from. */
+export type ChromiumSource = 'option' | 'environment' | 'system' | 'playwright-cache' | 'playwright-install' | 'apt-get';
+
+/** The finder's answer, with where the browser came from. */
+export interface FoundChromium {
+  readonly path: string;
+  readonly source: ChromiumSource;
+}
+
+/** `findChromium` on a given host, saying where the browser was found. */
+export function locateChromium(options: FindChromiumOptions, host: ChromiumHost): FoundChromium | undefined {
+  const fromEnv = host.env['CHROMIUM_PATH'] || host.env['PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH'];
+  const explicit = options.executablePath ?? fromEnv;
+  if (explicit) {
+    const from = options.executablePath !== undefined ? 'the executablePath option' : host.env['CHROMIUM_PATH'] ? 'CHROMIUM_PATH' : 'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH';
+    if (!host.isExecutable(explicit)) {
+      throw new BrowserNotFoundError(`Chromium executable ${JSON.stringify(explicit)} (from ${from}) does not exist or is not executable. Fix the path, or unset it to search the system.`);
+    }
+    return { path: explicit, source: options.executablePath !== undefined ? 'option' : 'environment' };
+  }
+  for (const p of CHROMIUM_SYSTEM_PATHS[host.platform] ?? []) if (host.isExecutable(p)) return { path: p, source: 'system' };
+  for (const p of playwrightCachePaths(host)) if (host.isExecutable(p)) return { path: p, source: 'playwright-cache' };
+  return undefined;
+}
+
+/**
+ * Returns the path of a usable Chromium/Chrome: `executablePath`, else `CHROMIUM_PATH` or
+ * `PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH`, else the usual system locations, else a browser
+ * Playwright downloaded. Returns `undefined` when none exists; throws `BrowserNotFoundError`
+ * when an explicit path does not exist.
+ */
+export function findChromium(options: FindChromiumOptions = {}): string | undefined {
+  return locateChromium(options, defaultChromiumHost())?.path;
+}
+
+/** What to tell a user who has no browser, per platform. */
+export function chromiumInstallHint(): string {
+  return [
+    'No Chromium or Chrome executable was found. Install one of:',
+    '  Debian/Ubuntu:  sudo apt-get install -y chromium   (Ubuntu: chromium-browser)',
+    '  macOS:          brew install --cask chromium',
+    '  any platform:   npx playwright-core install chromium   (downloads Playwright\'s build)',
+    'or point CHROMIUM_PATH at an existing Chrome/Chromium executable.',
+  ].join('\n');
+}
+
 export interface EnsureChromiumOptions extends FindChromiumOptions {
   /** Progress lines from the installers (default: none). */
   readonly log?: (line: string) => void;
-  /** Give up on each installer after this long (default 10 minutes). */
+  /** Give up on each installer after this long, in ms (default 10 minutes). */
   readonly timeout?: number;
 }
 
 /**
  * Like `findChromium`, but installs a browser when none is found: first Playwright's download
  * (needs network access to Playwright's CDN), then `apt-get install chromium` when running as
- * root on Debian/Ubuntu. Throws `BrowserNotFoundError` with exact instructions otherwise.
+ * root on Linux with apt-get. Throws `BrowserNotFoundError` saying what was tried and the exact
+ * commands to run otherwise.
  */
-export async function ensureChromium(options: EnsureChromiumOptions = {}): Promise<string> {
-  const found = findChromium(options);
+export function ensureChromium(options: EnsureChromiumOptions = {}): Promise<string> {
+  return ensureChromiumOn(defaultChromiumHost(), options).then((found) => found.path);
+}
+
+/** `ensureChromium` on a given host, saying where the browser came from. */
+export async function ensureChromiumOn(host: ChromiumHost, options: EnsureChromiumOptions = {}): Promise<FoundChromium> {
+  const found = locateChromium(options, host);
   if (found) return found;
   const log = options.log ?? (() => {});
-  const timeout = options.timeout ?? 600_000;
-  const cli = createRequire(import.meta.url).resolve('playwright-core/cli');
-  log('no Chromium found; trying Playwright\'s browser download');
-  if (await run(process.execPath, [cli, 'install', 'chromium'], timeout, log)) {
-    const after = findChromium(options);
-    if (after) return after;
+  const timeoutMs = options.timeout ?? 600_000;
+  const tried: string[] = [];
+
+  const cli = host.playwrightCli();
+  if ('error' in cli) {
+    tried.push(`Playwright's download: not tried (${cli.error})`);
+    log(`no Chromium found; Playwright's download is unavailable: ${cli.error}`);
+  } else {
+    log('no Chromium found; trying Playwright\'s browser download (npx playwright-core install chromium)');
+    const ok = await host.run(process.execPath, [cli.path, 'install', 'chromium'], { timeoutMs, log });
+    const after = ok ? locateChromium(options, host) : undefined;
+    if (after) return { path: after.path, source: 'playwright-install' };
+    tried.push(ok ? 'Playwright\'s download finished but left no executable where Playwright keeps browsers' : 'Playwright\'s download failed (no network access to its CDN?)');
   }
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (platform() === 'linux' && isRoot && isExecutable('/usr/bin/apt-get')) {
+
+  const aptGet = '/usr/bin/apt-get';
+  if (host.platform !== 'linux') tried.push(`apt-get: not tried (not Linux but ${host.platform})`);
+  else if (!host.isExecutable(aptGet)) tried.push('apt-get: not tried (no /usr/bin/apt-get: not Debian or Ubuntu)');
+  else if (!host.isRoot) tried.push('apt-get: not tried (needs root; run the command below with sudo)');
+  else {
     log('trying apt-get install chromium');
-    await run('/usr/bin/apt-get', ['update', '-qq'], timeout, log);
+    await host.run(aptGet, ['update', '-qq'], { timeoutMs, log });
     for (const pkg of ['chromium', 'chromium-browser']) {
-      if (await run('/usr/bin/apt-get', ['install', '-y', '-qq', pkg], timeout, log)) {
-        const after = findChromium(options);
-        if (after) return after;
+      if (await host.run(aptGet, ['install', '-y', '-qq', pkg], { timeoutMs, log })) {
+        const after = locateChromium(options, host);
+        if (after) return { path: after.path, source: 'apt-get' };
       }
+      tried.push(`apt-get install ${pkg}: failed`);
     }
   }
-  throw new BrowserNotFoundError(chromiumInstallHint());
+  throw new BrowserNotFoundError(`${chromiumInstallHint()}\nTried: ${tried.join('; ')}.`);
 }
