@@ -330,6 +330,30 @@ describe('Hugging Face checkpoints', () => {
     }
   });
 
+  test('a Qwen2 folder whose config.json has a stray "attention_bias": false loads (transformers ignores it) and errors name Qwen2', async () => {
+    const dir = freshDir();
+    const model = await randomModel(QWEN2, 4);
+    try {
+      await saveCheckpoint(dir, model);
+      const configFile = path.join(dir, 'config.json');
+      const hf = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
+      await writeFile(configFile, JSON.stringify({ ...hf, model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], attention_bias: false }));
+      const { policy, config } = await loadCheckpoint(dir);
+      try {
+        assert.equal(config.attention_bias, true, 'Qwen2 q/k/v biases whatever attention_bias says');
+        assert.deepEqual(await logitsOf(policy, IDS), await logitsOf(model, IDS));
+      } finally {
+        policy.dispose();
+      }
+      const weights = await model.exportWeights();
+      weights.set('model.layers.0.self_attn.o_proj.bias', { shape: [16], data: new Float32Array(16) });
+      await writeSafetensors(path.join(dir, 'model.safetensors'), weights);
+      await rejectsNaming(loadCheckpoint(dir), 'model.layers.0.self_attn.o_proj.bias', 'not a parameter of this Qwen2 config');
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('wrong shapes, missing or unknown tensors, unknown dtypes and missing files name what is wrong', async () => {
     const dir = freshDir();
     const model = await randomModel(QWEN2, 2);

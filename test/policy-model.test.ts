@@ -225,6 +225,29 @@ describe('config', () => {
     assert.deepEqual({ ...configFromHuggingFace(back) }, { ...c });
   });
 
+  test('architecture rules follow transformers: Qwen2 q/k/v biases always; Llama biases and head_dim refused with the architecture named', () => {
+    // transformers' Qwen2Attention builds q/k/v with bias=True whatever the config says, and
+    // Qwen2Config has no attention_bias field, so a stray one is ignored there: here too.
+    assert.equal(configFromHuggingFace({ ...qwen25, attention_bias: false }).attention_bias, true);
+    assert.deepEqual({ ...configFromHuggingFace({ ...qwen25, attention_bias: false }) }, { ...configFromHuggingFace(qwen25) });
+    // LlamaAttention puts attention_bias on q, k, v and o_proj; LlamaMLP puts mlp_bias on the MLP.
+    // This model has neither an o_proj nor an MLP bias, so those configs are refused, naming Llama.
+    const llama = { ...qwen25, model_type: 'llama', architectures: ['LlamaForCausalLM'] };
+    assert.throws(() => configFromHuggingFace({ ...llama, attention_bias: true }), (e: unknown) => e instanceof OptionsError && /^Llama config\.json: attention_bias true .*o_proj/.test(e.message));
+    assert.throws(() => configFromHuggingFace({ ...llama, mlp_bias: true }), /OptionsError: Llama config\.json: mlp_bias/);
+    assert.equal(configFromHuggingFace({ ...llama, attention_bias: false, mlp_bias: false }).attention_bias, false);
+    // head_dim other than hidden / heads (both architectures read it in transformers).
+    assert.throws(() => configFromHuggingFace({ ...qwen25, head_dim: 128 }), /OptionsError: Qwen2 config\.json: head_dim 128 differs from hidden_size \/ num_attention_heads = 64/);
+    assert.equal(configFromHuggingFace({ ...qwen25, head_dim: 64 }).hidden_size, 896);
+    // Errors from a Qwen2 folder say Qwen2.
+    assert.throws(() => configFromHuggingFace({ ...qwen25, hidden_act: 'gelu' }), /OptionsError: Qwen2 config\.json: hidden_act/);
+    // rope_type "default" (rope_scaling, or transformers 5's rope_parameters carrying rope_theta) is plain RoPE.
+    assert.equal(configFromHuggingFace({ ...qwen25, rope_scaling: { rope_type: 'default' } }).rope_theta, 1e6);
+    const v5 = { ...qwen25, rope_theta: undefined, rope_parameters: { rope_type: 'default', rope_theta: 5e5 } };
+    assert.equal(configFromHuggingFace(v5).rope_theta, 5e5);
+    assert.throws(() => configFromHuggingFace({ ...qwen25, rope_parameters: { rope_type: 'yarn', factor: 4, rope_theta: 1e6 } }), /OptionsError: Qwen2 config\.json: rope_parameters/);
+  });
+
   test('configFromHuggingFace refuses use_sliding_window: true (as its doc says)', () => {
     assert.throws(() => configFromHuggingFace({ ...qwen25, use_sliding_window: true }), /sliding/);
   });

@@ -5,7 +5,7 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WebAgentError } from '../errors.js';
-import { configFromHuggingFace, configToHuggingFace, type TransformerConfig } from './config.js';
+import { architectureOf, configFromHuggingFace, configToHuggingFace, type TransformerConfig } from './config.js';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors, type SafetensorsHeader } from './safetensors.js';
 import { configToken } from './tokenizer.js';
 import { parameterShapes, TransformerPolicy, type NamedWeight } from './transformer.js';
@@ -150,7 +150,7 @@ export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions
     const shape = expected.get(name);
     if (shape === undefined) {
       if (IGNORED.test(name) || (name === 'lm_head.weight' && config.tie_word_embeddings)) continue;
-      throw new CheckpointError(`${file}: tensor "${name}" (shape [${entry.shape.join(', ')}]) is not a parameter of this ${config.attention_bias ? 'Qwen2' : 'Llama'} config`, { tensor: name });
+      throw new CheckpointError(`${file}: tensor "${name}" (shape [${entry.shape.join(', ')}]) is not a parameter of this ${architectureOf(config)} config`, { tensor: name });
     }
     if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i])) {
       throw new CheckpointError(`${file}: tensor "${name}" has shape [${entry.shape.join(', ')}], the config needs [${shape.join(', ')}]`, { tensor: name });

@@ -74,37 +74,73 @@ export function resolveTransformerConfig(partial: Partial<TransformerConfig> = {
   return Object.freeze(config);
 }
 
+/** The architecture a config's weights follow: Qwen2 when q/k/v are biased, else Llama. */
+export function architectureOf(config: Pick<TransformerConfig, 'attention_bias'>): 'Qwen2' | 'Llama' {
+  return config.attention_bias ? 'Qwen2' : 'Llama';
+}
+
+/** `rope_scaling` / `rope_parameters` that mean plain RoPE (transformers' `rope_type: "default"`). */
+function plainRope(value: unknown): { readonly theta?: number } | undefined {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  const type = v['rope_type'] ?? v['type'] ?? 'default';
+  if (type !== 'default') return undefined;
+  const extra = Object.keys(v).filter((k) => !['rope_type', 'type', 'rope_theta'].includes(k));
+  if (extra.length > 0) return undefined;
+  return typeof v['rope_theta'] === 'number' ? { theta: v['rope_theta'] } : {};
+}
+
 /**
- * Reads a Hugging Face `config.json` object (model_type `llama` or `qwen2`). Qwen2 implies
- * q/k/v biases; unknown fields are ignored; rope_scaling and sliding windows are refused.
+ * Reads a Hugging Face `config.json` object (model_type `llama` or `qwen2`), by the rules of
+ * transformers' modelling code for each architecture:
+ * - Qwen2 (`Qwen2Attention`): q/k/v always have biases and o_proj none; Qwen2's config has no
+ *   `attention_bias` field, so a stray one is ignored, as transformers ignores it.
+ * - Llama (`LlamaAttention`, `LlamaMLP`): `attention_bias: true` puts biases on q, k, v **and**
+ *   o_proj, and `mlp_bias: true` on the MLP; this model has neither o_proj nor MLP biases, so
+ *   both are refused rather than loaded wrong.
+ * - Both: `head_dim` other than hidden_size / num_attention_heads, RoPE scaling other than
+ *   `default` (in `rope_scaling` or transformers 5's `rope_parameters`) and sliding-window
+ *   attention are refused; unknown fields are ignored.
  */
 export function configFromHuggingFace(json: Record<string, unknown>): TransformerConfig {
   const type = json.model_type;
   if (type !== undefined && type !== 'llama' && type !== 'qwen2') {
     throw new OptionsError(`config.json model_type "${String(type)}" is not supported; use a llama or qwen2 checkpoint`);
   }
-  if (json.rope_scaling !== undefined && json.rope_scaling !== null) {
-    throw new OptionsError('config.json rope_scaling is not supported (plain RoPE only); remove it or use a model without it');
+  const arch = type === 'qwen2' ? 'Qwen2' : 'Llama';
+  const refuse = (message: string): never => {
+    throw new OptionsError(`${arch} config.json: ${message}`);
+  };
+  const scaling = plainRope(json.rope_scaling);
+  if (!scaling) refuse(`rope_scaling ${JSON.stringify(json.rope_scaling)} is not supported (plain RoPE only); remove it or use a model without it`);
+  const parameters = plainRope(json.rope_parameters);
+  if (!parameters) refuse(`rope_parameters ${JSON.stringify(json.rope_parameters)} is not supported (plain RoPE, rope_type "default", only)`);
+  if (json.use_sliding_window === true) refuse('use_sliding_window is not supported (full causal attention only); set it to false');
+  if (json.hidden_act !== undefined && json.hidden_act !== 'silu') refuse(`hidden_act "${String(json.hidden_act)}" is not supported (SwiGLU with silu only)`);
+  if (arch === 'Llama' && json.attention_bias === true) {
+    refuse("attention_bias true gives Llama biases on q_proj, k_proj, v_proj and o_proj (transformers' LlamaAttention); this model has q/k/v biases only (the Qwen2 layout) and no o_proj bias");
   }
-  if (json.use_sliding_window === true) {
-    throw new OptionsError('config.json use_sliding_window is not supported (full causal attention only); set it to false');
-  }
-  if (json.hidden_act !== undefined && json.hidden_act !== 'silu') {
-    throw new OptionsError(`config.json hidden_act "${String(json.hidden_act)}" is not supported (SwiGLU with silu only)`);
-  }
+  if (arch === 'Llama' && json.mlp_bias === true) refuse("mlp_bias true (biases on the MLP projections) is not supported; this model's MLP has no biases");
   const pick = <K extends keyof TransformerConfig>(key: K): TransformerConfig[K] | undefined => json[key] as TransformerConfig[K] | undefined;
+  const hidden = pick('hidden_size');
+  const heads = pick('num_attention_heads');
+  const headDim = json.head_dim;
+  if (headDim !== undefined && headDim !== null && typeof hidden === 'number' && typeof heads === 'number' && headDim !== hidden / heads) {
+    refuse(`head_dim ${String(headDim)} differs from hidden_size / num_attention_heads = ${hidden / heads}; this model's heads are hidden_size / num_attention_heads wide`);
+  }
   return resolveTransformerConfig({
     vocab_size: pick('vocab_size'),
-    hidden_size: pick('hidden_size'),
+    hidden_size: hidden,
     num_hidden_layers: pick('num_hidden_layers'),
-    num_attention_heads: pick('num_attention_heads'),
+    num_attention_heads: heads,
     num_key_value_heads: pick('num_key_value_heads'),
     intermediate_size: pick('intermediate_size'),
-    rope_theta: pick('rope_theta'),
+    rope_theta: pick('rope_theta') ?? parameters?.theta ?? scaling?.theta,
     rms_norm_eps: pick('rms_norm_eps'),
     tie_word_embeddings: pick('tie_word_embeddings') ?? false,
     max_position_embeddings: pick('max_position_embeddings'),
-    attention_bias: pick('attention_bias') ?? type === 'qwen2',
+    attention_bias: arch === 'Qwen2' ? true : (pick('attention_bias') ?? false),
   });
 }
 
