@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { BrowserPool } from '../src/env/browser-pool.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
@@ -17,8 +19,8 @@ import { custom } from '../src/tasks/checkers.js';
 import { scoreEpisode } from '../src/tasks/expert.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
 import {
-  WebArenaConfigError, bundledWebArenaUrls, chatJudge, webArenaConfigOf, loadWebArenaConfigs, loadWebArenaTasks, parseWebArenaConfig, webArenaStringMatch, webArenaTask, webArenaUrlMatch,
-  type EvalConfig, type WebArenaJudge,
+  WebArenaConfigError, bundledWebArenaUrls, chatJudge, webArenaConfigOf, loadWebArenaConfigs, loadWebArenaTasks, parseWebArenaConfig, webArenaTask,
+  type WebArenaJudge, type WebArenaSemantics, type WebArenaSiteUrls,
 } from '../src/webarena/index.js';
 import type { ChatPolicy } from '../src/policy/chat.js';
 
@@ -97,54 +99,7 @@ describe('WebArena configs', () => {
   });
 });
 
-describe('WebArena string_match and url_match', () => {
-  const sm = (ref: EvalConfig['reference_answers'], answer: string | null, judge?: WebArenaJudge): Promise<CheckResult> =>
-    webArenaStringMatch({ eval_types: ['string_match'], reference_answers: ref, string_note: 'the store does not sell cars' }, answer, { intent: 'q?', ...(judge ? { judge } : {}) });
-
-  test('exact_match, must_include (with |OR| and whole-token single characters), must_exclude, one_of', async () => {
-    assert.equal((await sm({ exact_match: 'Blue Mug' }, '"blue mug"')).score, 1);
-    assert.equal((await sm({ exact_match: 'Blue Mug' }, 'blue mugs')).score, 0);
-    assert.equal((await sm({ exact_match: 'x' }, null)).score, 0);
-    assert.equal((await sm({ must_include: ['Alice', 'Bob |OR| Robert'] }, 'alice and robert')).score, 1);
-    const missing = await sm({ must_include: ['Alice', 'Bob |OR| Robert'] }, 'alice and carol');
-    assert.equal(missing.score, 0);
-    assert.match(missing.reason, /does not include "Bob \|OR\| Robert"/);
-    assert.equal((await sm({ must_include: ['2'] }, 'there are 12')).score, 0, 'a lone one-character reference must be a whole token');
-    assert.equal((await sm({ must_include: ['2'] }, 'there are 2.')).score, 1);
-    assert.equal((await sm({ must_include: ['2'] }, 'rated 2.6 of 5')).score, 0, 'a decimal number is one token');
-    assert.equal((await sm({ must_include: ['2', 'x'] }, 'there are 12 x')).score, 1, 'with several entries WebArena does not tokenize');
-    assert.equal((await sm({ must_exclude: ['refund'] }, 'no refunds')).score, 0);
-    assert.equal((await sm({ must_exclude: ['refund'] }, 'all good')).score, 1);
-    assert.equal((await sm({ one_of: ['Monday', 'Tuesday'] }, 'on tuesday')).score, 1);
-    assert.equal((await sm({ one_of: ['Monday', 'Tuesday'] }, 'on friday')).score, 0);
-    assert.equal((await sm({ must_include: ['a'], must_exclude: ['b'] }, 'a b')).score, 0, 'the product of the kinds');
-  });
-
-  test('fuzzy_match: no judge is reported unjudged, a judge decides, "N/A" verbatim passes', async () => {
-    const unjudged = await sm({ fuzzy_match: ['about 40 dollars'] }, '$40');
-    assert.equal(unjudged.score, 0);
-    assert.equal(unjudged.undecided, 'unjudged');
-    assert.match(unjudged.reason, /^unjudged: .*needs a judge/);
-    const asked: string[] = [];
-    const judge: WebArenaJudge = {
-      fuzzyMatch: async ({ reference, answer }) => (asked.push(`${reference}|${answer}`), answer.includes('40')),
-      unachievable: async ({ reason, answer }) => (asked.push(`ua:${reason}`), answer.includes('cars')),
-    };
-    assert.equal((await sm({ fuzzy_match: ['about 40 dollars'] }, '$40', judge)).score, 1);
-    assert.equal((await sm({ fuzzy_match: ['about 40 dollars'] }, '$50', judge)).score, 0);
-    assert.equal((await sm({ fuzzy_match: 'N/A' }, 'N/A')).score, 1);
-    const na = await sm({ fuzzy_match: 'N/A' }, 'cannot find it');
-    assert.equal(na.undecided, 'unjudged');
-    assert.equal((await sm({ fuzzy_match: 'N/A' }, 'they sell no cars', judge)).score, 1);
-    assert.equal((await sm({ fuzzy_match: 'N/A' }, 'it costs 3', judge)).score, 0);
-    assert.deepEqual(asked, ['about 40 dollars|$40', 'about 40 dollars|$50', 'ua:the store does not sell cars', 'ua:the store does not sell cars']);
-    // An undecided part does not hide a real failure.
-    const both = await sm({ fuzzy_match: ['x'], exact_match: 'y' }, 'z');
-    assert.equal(both.score, 0);
-    assert.equal(both.undecided, undefined);
-    assert.match(both.reason, /is not "y"/, 'the real failure is the reason given');
-  });
-
+describe('WebArena judge', () => {
   test('chatJudge asks a chat model and reads correct / incorrect / partially correct', async () => {
     const replies = ['The answer is correct.', 'Partially correct.', 'incorrect', 'same'];
     const prompts: string[] = [];
@@ -157,17 +112,6 @@ describe('WebArena string_match and url_match', () => {
     assert.match(prompts[0]!, /question: How much\?\nreference answer: \$40\n[\s\S]*student answer: 40 dollars/);
   });
 
-  test('url_match: EXACT by default after cleaning; GOLD in PRED on host + path and query values', () => {
-    const um = (reference_url: string, url: string, url_note?: string): number => webArenaUrlMatch({ eval_types: ['url_match'], reference_url, ...(url_note ? { url_note } : {}) }, url).score;
-    assert.equal(um('http://127.0.0.1:7770/a/', 'http://localhost:7770/a'), 1);
-    assert.equal(um('http://127.0.0.1:7770/a', 'http://127.0.0.1:7770/a/b'), 0);
-    assert.equal(um('http://h/a |OR| http://h/b', 'http://h/b'), 1);
-    assert.equal(um('http://h/a', 'http://h/a/b?x=1', 'GOLD in PRED'), 1);
-    assert.equal(um('http://h/search?q=mug', 'http://h/search?page=2&q=mug', 'GOLD in PRED'), 1);
-    assert.equal(um('http://h/search?q=mug', 'http://h/search?q=cup', 'GOLD in PRED'), 0);
-    assert.equal(um('http://h/search?q=mug |OR| http://h/search?q=cup', 'http://h/search?q=cup', 'GOLD in PRED'), 1);
-    assert.equal(um('http://h/c', 'http://h/a', 'GOLD in PRED'), 0);
-  });
 });
 
 describe('WebArena configs against the bundled sites (real Chromium)', () => {
@@ -220,14 +164,16 @@ describe('WebArena configs against the bundled sites (real Chromium)', () => {
   test('program_html: every url kind, locator kind and required_contents kind on the cart after adding a product', async () => {
     const p = product();
     const checks = [
-      // a concrete URL (placeholder), a JavaScript locator, must_include with |OR| and must_exclude
-      { url: '__SHOPPING__/cart', locator: "document.querySelector('main').outerText", required_contents: { must_include: [`${p.name} |OR| nothing`], must_exclude: ['Your cart is empty'] } },
+      // a concrete URL (placeholder), a JavaScript locator, must_include with |OR|; must_exclude
+      // in a check of its own (the harness reads one kind per check)
+      { url: '__SHOPPING__/cart', locator: "document.querySelector('main').outerText", required_contents: { must_include: [`${p.name} |OR| nothing`] } },
+      { url: '__SHOPPING__/cart', locator: "document.querySelector('main').outerText", required_contents: { must_exclude: ['Your cart is empty'] } },
       // exact_match on one element
       { url: '__SHOPPING__/cart', locator: "document.querySelector('h1').outerText", required_contents: { exact_match: 'Shopping cart' } },
-      // the final page's whole HTML (empty locator), with entities decoded as WebArena does
+      // the final page's whole HTML (empty locator)
       { url: 'last', locator: '', required_contents: { must_include: ['Shopping cart'] } },
-      // required_values: a whole value, not a substring of a longer one
-      { url: 'last', locator: "[...document.querySelectorAll('input[name=quantity]')].map(i => i.value).join(',')", required_contents: { required_values: ['2'] } },
+      // required_values: the content read as an integer satisfies the inequality
+      { url: 'last', locator: "[...document.querySelectorAll('input[name=quantity]')].map(i => i.value).join(',')", required_contents: { required_values: ['== 2'] } },
       // a page-reading func: helper
       { url: 'last', locator: "func:get_query_text(__page__, 'h1')", required_contents: { exact_match: 'shopping cart' } },
       // prep_actions run before a JavaScript locator
@@ -244,19 +190,23 @@ describe('WebArena configs against the bundled sites (real Chromium)', () => {
     const empty = await run(task, []);
     assert.equal(empty.score, 0);
     assert.match(empty.reason, /program_html\[0\].*does not include/);
-    // required_values is whole-value: quantity 12 is not 2.
-    const twelve = taskOf(cfg({ eval_types: ['program_html'], program_html: [checks[3]] }, { start_url: `__SHOPPING__/product/${p.slug}` }));
+    // required_values compares numbers: quantity 12 is not == 2.
+    const twelve = taskOf(cfg({ eval_types: ['program_html'], program_html: [checks[4]] }, { start_url: `__SHOPPING__/product/${p.slug}` }));
     const r12 = await run(twelve, [{ ...add[0]!, text: '12' } as Action, add[1]!]);
     assert.equal(r12.score, 0, r12.reason);
-    assert.match(r12.reason, /lacks the value "2"/);
+    assert.match(r12.reason, /12 does not satisfy "== 2"/);
   });
 
-  test('a broken selector scores 0 with the error recorded; an API-only func: is reported unsupported; the run goes on', async () => {
+  test('a broken selector reads as "" (as the harnesses read it), noted in the reason; an API-only func: is reported unsupported; the run goes on', async () => {
+    // "except Exception: # the page is wrong, return empty": selected_element = "".
     const broken = taskOf(cfg({ eval_types: ['program_html'], program_html: [{ url: 'last', locator: "document.querySelector('#no-such-element').outerText", required_contents: { must_exclude: ['x'] } }] }));
     const r = await run(broken, []);
-    assert.equal(r.score, 0, 'a throwing locator scores 0 even for must_exclude');
-    assert.ok(r.error, 'the error is recorded');
-    assert.match(r.reason, /locator .* threw/);
+    assert.equal(r.score, 1, 'must_exclude of "" holds');
+    assert.match(r.reason, /the locator threw \(.*\) and reads as ""/);
+    const brokenInclude = taskOf(cfg({ eval_types: ['program_html'], program_html: [{ url: 'last', locator: "document.querySelector('#no-such-element').outerText", required_contents: { must_include: ['x'] } }] }));
+    const r2 = await run(brokenInclude, []);
+    assert.equal(r2.score, 0);
+    assert.match(r2.reason, /the locator threw/);
     const api = taskOf(cfg({ eval_types: ['program_html'], program_html: [{ url: 'func:shopping_get_latest_order_url()', locator: '', required_contents: { must_include: ['x'] } }] }));
     const u = await run(api, []);
     assert.equal(u.score, 0);
@@ -272,7 +222,10 @@ describe('WebArena configs against the bundled sites (real Chromium)', () => {
     const rr = await run(registered, []);
     assert.equal(rr.score, 1, rr.reason);
     const unknown = taskOf(cfg({ eval_types: ['program_html'], program_html: [{ url: 'last', locator: 'window.x', required_contents: { must_include: ['x'] } }] }));
-    assert.match((await run(unknown, [])).reason, /unknown locator/);
+    // An unknown locator raises ValueError in the harness: 0 with the error.
+    const u2 = await run(unknown, []);
+    assert.match(u2.reason, /Unknown locator: window\.x/);
+    assert.ok(u2.error);
     // A post URL helper that works from the URL alone.
     const post = taskOf(cfg({ eval_types: ['program_html'], program_html: [{ url: "func:reddit_get_post_url('__last_url__')", locator: 'document.location.pathname', required_contents: { exact_match: '/' } }] }, { start_url: '__REDDIT__' }));
     assert.equal((await run(post, [])).score, 1);
@@ -317,5 +270,122 @@ describe('WebArena configs against the bundled sites (real Chromium)', () => {
     // Without login state the same checks fail.
     const r2 = await run(taskOf({ ...raw, require_login: false }), []);
     assert.equal(r2.score, 0);
+  });
+});
+
+describe('program_html by the reference rules (real Chromium, pages of our own)', () => {
+  // Pages shaped like the WebArena sites' (GitLab's member table, Postmill's comment tree), served here.
+  let http: Server;
+  let origin = '';
+  let pool: BrowserPool;
+  let env: WebEnvironment;
+  const comment = (level: number, user: string, text: string, time: string, children = ''): string =>
+    `<div class="comment" data-level="${level}"><div class="comment__main"><header><h1><a class="fg-inherit">${user}</a><span><time datetime="${time}">t</time></span></h1></header><div class="comment__content">${text}</div></div>${children}</div>`;
+  const html: Record<string, () => string> = {
+    '/gitlab/a11yproject/-/project_members': () => `<table>
+      <tr><td data-label="Account"><span class="gl-avatar-labeled-sublabel">@vinta</span></td><td class="col-max-role"><span>Guest</span></td></tr>
+      <tr><td data-label="Account"><span class="gl-avatar-labeled-sublabel">@lahwaacz</span></td><td class="col-max-role"><span>Developer</span></td></tr></table>`,
+    // The post of a URL such as /f/DIY/118903/slug/123 is /f/DIY/118903/ (reddit_get_post_url).
+    '/f/DIY/118903/': () => `<main id="main">${comment(0, 'op', 'the post', '2023-01-01T00:00:00Z',
+      comment(1, 'alice', 'first reply', '2023-01-02T00:00:00Z', comment(2, 'MarvelsGrantMan136', 'nested reply', '2023-01-05T00:00:00Z'))
+      + comment(1, 'MarvelsGrantMan136', 'top reply', '2023-01-04T00:00:00Z', comment(2, 'MarvelsGrantMan136', 'self reply', '2023-01-06T00:00:00Z')))}</main>`,
+    '/f/DIY/118903/separate-glued-plastic-parts/55': () => '<p>a comment permalink</p>',
+    '/gitlab/profile': () => `<p>My posts: <a href="${origin}/f/DIY/118903/separate-glued-plastic-parts">${origin}/f/DIY/118903/separate-glued-plastic-parts</a></p>`,
+    '/gitlab/profile-literal': () => '<p>My posts: __REDDIT__/f/DIY/118903/separate-glued-plastic-parts</p>',
+    '/gitlab/entities': () => '<p id="t">Tom &amp; Jerry</p><p id="n">x</p>',
+  };
+  before(async () => {
+    http = createServer((req, res) => {
+      const body = html[(req.url ?? '/').split('?')[0]!];
+      res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html><head><title>t</title><link rel="icon" href="data:,"></head><body>${body ? body() : 'not found'}</body></html>`);
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    pool = new BrowserPool({ size: 1 });
+    env = new WebEnvironment({ pool });
+  });
+  after(async () => {
+    await env?.close();
+    await pool?.close();
+    await new Promise((resolve) => http?.close(resolve));
+  });
+
+  // Postmill lives at the root of its origin (reddit_get_post_url reads /f/ as the first path segment).
+  const urls = (): WebArenaSiteUrls => ({ gitlab: `${origin}/gitlab`, reddit: origin });
+  /** Opens `start` and scores its end by the config's program_html checks. */
+  async function score(checks: unknown[], start: string, options: { semantics?: WebArenaSemantics; judge?: WebArenaJudge } = {}): Promise<CheckResult> {
+    const task = webArenaTask(parseWebArenaConfig(cfg({ eval_types: ['program_html'], program_html: checks }, { sites: ['gitlab'], start_url: start })), { urls: urls(), ...options });
+    const obs = await env.reset(task);
+    return scoreEpisode(task, { answer: null, url: obs.url, page: env.page });
+  }
+
+  test('placeholders inside required_contents are substituted: a correct page scores 1, the literal placeholder text 0', async () => {
+    // generate_test_data.py: raw.replace("__REDDIT__", REDDIT) over the whole config text.
+    const check = { url: 'last', locator: "document.querySelector('p').outerText", required_contents: { must_include: ['__REDDIT__/f/DIY/118903/separate-glued-plastic-parts'] } };
+    for (const semantics of ['webarena-lite', 'webarena'] as const) {
+      assert.equal((await score([check], '__GITLAB__/profile', { semantics })).score, 1, semantics);
+      assert.equal((await score([check], '__GITLAB__/profile-literal', { semantics })).score, 0, semantics);
+    }
+  });
+
+  test('func: helpers that read the page: the GitLab member role and the reddit post URL', async () => {
+    // gitlab_get_project_memeber_role(page, name): the Max role cell of the row whose account is "@name".
+    const role = (name: string, want: string) => ({ url: 'last', locator: `func:gitlab_get_project_memeber_role(__page__, '${name}')`, required_contents: { must_include: [want] } });
+    const start = '__GITLAB__/a11yproject/-/project_members';
+    assert.equal((await score([role('vinta', 'Guest')], start)).score, 1);
+    assert.equal((await score([role('lahwaacz', 'Developer')], start)).score, 1);
+    assert.equal((await score([role('vinta', 'Developer')], start)).score, 0);
+    // An unknown member reads as "" (index -1 raises inside the helper, which returns "").
+    const none = await score([{ ...role('nobody', 'x'), required_contents: { exact_match: '' } }], start);
+    assert.equal(none.score, 1, none.reason);
+    // reddit_get_post_url('__last_url__') then the latest comment of a user on that post.
+    const post = (locator: string, want: string) => ({ url: "func:reddit_get_post_url('__last_url__')", locator, required_contents: { exact_match: want } });
+    const permalink = '__REDDIT__/f/DIY/118903/separate-glued-plastic-parts/55';
+    assert.equal((await score([post('document.location.pathname', '/f/DIY/118903/')], permalink)).score, 1);
+    // The latest comment by time anywhere in the tree: the self reply of 01-06.
+    assert.equal((await score([post("func:reddit_get_latest_comment_content_by_username(__page__, 'MarvelsGrantMan136')", 'self reply')], permalink)).score, 1);
+    // The parent search compares a node's children by the user and descends only into the others,
+    // so the self reply (01-06, under the user's own comment) is never reached: the latest found
+    // is the 01-05 reply under alice.
+    assert.equal((await score([post("func:reddit_get_parent_comment_username_of_latest_comment_by_username(__page__, 'MarvelsGrantMan136')", 'alice')], permalink)).score, 1);
+  });
+
+  test('one required_contents kind per check (the first in the harness order), entities, None and lambda:', async () => {
+    const start = '__GITLAB__/entities';
+    // `if "exact_match" in ...: ... elif "must_include" in ...`: must_include is never read here.
+    const first = { url: 'last', locator: "document.querySelector('#n').outerText", required_contents: { exact_match: 'x', must_include: ['not on the page'] } };
+    assert.equal((await score([first], start)).score, 1);
+    // WebArena html.unescape()s the selected content; WebArena-Lite does not (page.content() keeps "&amp;").
+    const amp = { url: 'last', locator: '', required_contents: { must_include: ['Tom & Jerry'] } };
+    assert.equal((await score([amp], start, { semantics: 'webarena' })).score, 1);
+    assert.equal((await score([amp], start, { semantics: 'webarena-lite' })).score, 0);
+    // str(page.evaluate(...)) of null is "None".
+    const none = { url: 'last', locator: "document.querySelector('#n').getAttribute('data-missing')", required_contents: { exact_match: 'None' } };
+    assert.equal((await score([none], start)).score, 1);
+    // WebArena-Lite's lambda: locators go through str.lstrip("lambda:"), which also eats a leading
+    // "d" of "document": the expression fails, the check scores 0 and stops the rest.
+    const eaten = { url: 'last', locator: 'lambda:document.title', required_contents: { exact_match: 't' } };
+    const r = await score([eaten, first], start);
+    assert.equal(r.score, 0);
+    assert.match(r.reason, /selected nothing/);
+    const fn = { url: 'last', locator: "lambda:() => document.querySelector('#n').outerText", required_contents: { exact_match: 'x' } };
+    assert.equal((await score([fn], start)).score, 1);
+    // WebArena's evaluator reads only exact_match and must_include; must_exclude raises there.
+    const excl = await score([{ url: 'last', locator: '', required_contents: { must_exclude: ['zzz'] } }], start, { semantics: 'webarena' });
+    assert.equal(excl.score, 0);
+    assert.match(excl.error ?? '', /Unknown required_contents: must_exclude/);
+  });
+
+  test('fuzzy_match in required_contents goes to the judge (references joined by ", "), undecided without one', async () => {
+    const check = { url: 'last', locator: "document.querySelector('#t').outerText", required_contents: { fuzzy_match: ['a cat', 'a mouse'] } };
+    const start = '__GITLAB__/entities';
+    const unjudged = await score([check], start);
+    assert.equal(unjudged.score, 0);
+    assert.equal(unjudged.undecided, 'unjudged');
+    const asked: string[] = [];
+    const judge: WebArenaJudge = { fuzzyMatch: async ({ reference, answer }) => (asked.push(`${reference}|${answer}`), true), unachievable: async () => false };
+    assert.equal((await score([check], start, { judge })).score, 1);
+    assert.deepEqual(asked, ['a cat, a mouse|Tom & Jerry']);
   });
 });

@@ -34,21 +34,30 @@ export interface ReferenceAnswers {
   readonly one_of?: readonly string[];
   /** `"N/A"` (the task is unachievable) or reference answers an LLM judge compares with. */
   readonly fuzzy_match?: 'N/A' | readonly string[];
+  /** WebArena-Lite: the answer is an integer satisfying each inequality (`"== 5"`, `">= 3 |OR| < 1"`). */
+  readonly required_values?: readonly string[];
 }
 
-/** `required_contents` of one `program_html` check. */
+/**
+ * `required_contents` of one `program_html` check. The harnesses read one kind per check, the
+ * first present in this order (WebArena: exact_match, must_include only).
+ */
 export interface RequiredContents {
   readonly exact_match?: string;
   readonly must_include?: readonly string[];
+  /** WebArena-Lite only. */
   readonly must_exclude?: readonly string[];
+  /** WebArena-Lite only: the content read as an integer satisfies each inequality (`"== 5"`). */
   readonly required_values?: readonly string[];
+  /** WebArena-Lite only: an LLM judge compares the content with these references (joined by ", "). */
+  readonly fuzzy_match?: readonly string[];
 }
 
 /** One `program_html` check: where to look, what to read there, what it must hold. */
 export interface ProgramHtmlCheck {
   /** `last` (the final page), a URL, or `func:...`. */
   readonly url: string;
-  /** Empty (the whole HTML), a JavaScript expression (`document.querySelector(...)...`), or `func:...`. */
+  /** Empty (the whole HTML), a JavaScript expression (`document.querySelector(...)...`), `func:...`, or (WebArena-Lite) `lambda:...`. */
   readonly locator: string;
   readonly required_contents: RequiredContents;
   /** Expressions evaluated on the page before a JavaScript locator. */
@@ -126,12 +135,12 @@ export function parseWebArenaConfig(raw: unknown, where = 'config'): WebArenaCon
     const ra = ev['reference_answers'];
     if (!isObject(ra)) bad('eval.reference_answers', 'string_match needs an object like {"must_include": [...]}');
     const r = ra as Record<string, unknown>;
-    const kinds = ['exact_match', 'must_include', 'must_exclude', 'one_of', 'fuzzy_match'];
+    const kinds = ['exact_match', 'must_include', 'must_exclude', 'one_of', 'fuzzy_match', 'required_values'];
     const unknown = Object.keys(r).filter((k) => !kinds.includes(k));
     if (unknown.length) bad(`eval.reference_answers.${unknown[0]}`, `unknown kind; known: ${kinds.join(', ')}`);
     if (Object.keys(r).length === 0) bad('eval.reference_answers', `is empty; give one of ${kinds.join(', ')}`);
     if (r['exact_match'] !== undefined && typeof r['exact_match'] !== 'string') bad('eval.reference_answers.exact_match', 'must be a string');
-    for (const k of ['must_include', 'must_exclude', 'one_of']) if (r[k] !== undefined && !isStringList(r[k])) bad(`eval.reference_answers.${k}`, 'must be a list of strings');
+    for (const k of ['must_include', 'must_exclude', 'one_of', 'required_values']) if (r[k] !== undefined && !isStringList(r[k])) bad(`eval.reference_answers.${k}`, 'must be a list of strings');
     const fuzzy = r['fuzzy_match'];
     if (fuzzy !== undefined && fuzzy !== 'N/A' && !isStringList(fuzzy)) bad('eval.reference_answers.fuzzy_match', 'must be "N/A" or a list of strings');
   }
@@ -150,13 +159,13 @@ export function parseWebArenaConfig(raw: unknown, where = 'config'): WebArenaCon
       if (typeof c['locator'] !== 'string') bad(`${f}.locator`, 'must be a string ("" for the whole page)');
       if (c['prep_actions'] !== undefined && !isStringList(c['prep_actions'])) bad(`${f}.prep_actions`, 'must be a list of JavaScript expressions');
       const rc = c['required_contents'];
-      if (!isObject(rc) || Object.keys(rc).length === 0) return bad(`${f}.required_contents`, 'must be an object with exact_match, must_include, must_exclude or required_values');
+      if (!isObject(rc) || Object.keys(rc).length === 0) return bad(`${f}.required_contents`, 'must be an object with exact_match, must_include, must_exclude, required_values or fuzzy_match');
       for (const k of Object.keys(rc)) {
         if (k === 'exact_match') {
           if (typeof rc[k] !== 'string') bad(`${f}.required_contents.exact_match`, 'must be a string');
-        } else if (k === 'must_include' || k === 'must_exclude' || k === 'required_values') {
+        } else if (k === 'must_include' || k === 'must_exclude' || k === 'required_values' || k === 'fuzzy_match') {
           if (!isStringList(rc[k])) bad(`${f}.required_contents.${k}`, 'must be a list of strings');
-        } else bad(`${f}.required_contents.${k}`, 'unknown kind; known: exact_match, must_include, must_exclude, required_values');
+        } else bad(`${f}.required_contents.${k}`, 'unknown kind; known: exact_match, must_include, must_exclude, required_values, fuzzy_match');
       }
       return undefined;
     });
@@ -231,8 +240,8 @@ export async function loadWebArenaConfigs(path: string, options: LoadWebArenaOpt
 
 /**
  * Replaces every site placeholder in `text` with the user's URL for that site (without a
- * trailing slash). A placeholder whose site has no URL is an error naming the task, the field
- * and the option to set.
+ * trailing slash), a plain text replacement as WebArena's `generate_test_data.py` does. A
+ * placeholder whose site has no URL is an error naming the task, the field and the option to set.
  */
 export function substitutePlaceholders(text: string, urls: WebArenaSiteUrls, where: { readonly taskId: string; readonly field: string }): string {
   let out = text;
@@ -244,4 +253,19 @@ export function substitutePlaceholders(text: string, urls: WebArenaSiteUrls, whe
     out = out.split(placeholder).join(url.replace(/\/+$/, ''));
   }
   return out;
+}
+
+/**
+ * `value` with the placeholders of every string in it substituted, at any depth: WebArena
+ * replaces them in the whole config text before evaluating, so `required_contents`, answers and
+ * intents hold real URLs too. Errors name the field (`eval.program_html[0].required_contents.must_include[1]`).
+ */
+export function substituteConfig<T>(value: T, urls: WebArenaSiteUrls, where: { readonly taskId: string; readonly field: string }): T {
+  const walk = (v: unknown, field: string): unknown => {
+    if (typeof v === 'string') return substitutePlaceholders(v, urls, { taskId: where.taskId, field });
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${field}[${i}]`));
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, field ? `${field}.${k}` : k)]));
+    return v;
+  };
+  return walk(value, where.field) as T;
 }

@@ -1,17 +1,30 @@
-// WebArena's evaluators with its semantics (REFERENCE.md §2): `string_match` on the final
-// answer, `url_match` on the final URL, `program_html` on page content, and the product over a
-// config's eval types. Each is a Checker, so WebArena tasks score through the same rollout and
-// evaluation code as the bundled suites.
+// WebArena's evaluators (REFERENCE.md §2) with the semantics of the harness a number is
+// compared against: `string_match` on the final answer, `url_match` on the final URL,
+// `program_html` on page content, and the product over a config's eval types, run in the
+// config's order. Each is a Checker, so WebArena tasks score through the same rollout and
+// evaluation code as the bundled suites. `semantics` picks the harness: 'webarena-lite'
+// (default; THUDM/VisualAgentBench `VAB-WebArena-Lite/new/evaluators.py`, the harness the
+// paper's numbers come from) or 'webarena' (web-arena-x/webarena
+// `evaluation_harness/evaluators.py`); the rule functions in semantics.ts say where they differ.
 //
-// Where WebArena needs something this process cannot do, the result says so rather than
+// Where a harness needs something this process cannot do, the result says so rather than
 // guessing: a fuzzy match with no judge is `undecided: 'unjudged'`, a `func:` helper that needs
 // a site's private API is `undecided: 'unsupported'`; both score 0 and name what is missing.
+// Where the harness itself raises (an unknown locator or required_contents kind, a malformed
+// inequality), the check scores 0 with an `error`.
 
 import { decodeHTML } from 'entities';
 import type { Page } from 'playwright-core';
 import type { ChatPolicy } from '../policy/chat.js';
 import type { CheckContext, CheckResult, Checker } from '../tasks/types.js';
-import { substitutePlaceholders, type EvalConfig, type ProgramHtmlCheck, type RequiredContents, type WebArenaSiteUrls } from './config.js';
+import { substituteConfig, type EvalConfig, type ProgramHtmlCheck, type WebArenaSiteUrls } from './config.js';
+import { callHelper, UnsupportedHelperError, type WebArenaHelper } from './helpers.js';
+import type { PunktParameters } from './nltk-tokenize.js';
+import {
+  cleanAnswer, compareInequality, exactMatch, mustExclude, mustInclude, pyStrip, pythonStr, ReferenceRaisedError, strToInt, urlMatches, type WebArenaSemantics,
+} from './semantics.js';
+
+export type { WebArenaHelper } from './helpers.js';
 
 /** Decides the checks WebArena leaves to a language model. */
 export interface WebArenaJudge {
@@ -27,59 +40,37 @@ export interface WebArenaJudge {
 export interface WebArenaEvalOptions {
   /** The task's intent (the judge's question). */
   readonly intent: string;
+  /**
+   * Which harness's rules to score by.
+   * @defaultValue 'webarena-lite' (the harness WebAgent-R1's WebArena-Lite numbers come from)
+   */
+  readonly semantics?: WebArenaSemantics;
   /** Judge of `fuzzy_match`; without one those checks are reported `unjudged`. */
   readonly judge?: WebArenaJudge;
-  /** Site URLs for placeholders in `program_html` URLs. */
+  /** Site URLs: every placeholder in the eval config is replaced by them, as WebArena does before evaluating. */
   readonly urls?: WebArenaSiteUrls;
   /** Task id for error messages. */
   readonly taskId?: string;
   /** Longest wait for a `program_html` page to load, in ms (default 15,000). */
   readonly navigationTimeout?: number;
   /**
+   * Parameters of NLTK's Punkt sentence splitter used by the token rule of `must_include`
+   * (`word_tokenize`). Default: Punkt untrained; pass `loadPunktParameters(dir)` of NLTK's
+   * `punkt_tab/english` to reproduce NLTK's English model exactly.
+   */
+  readonly punkt?: PunktParameters;
+  /**
    * Implementations of WebArena `func:` helpers by name, for those that need a site's own API
    * (`shopping_get_latest_order_url`, `shopping_get_sku_latest_review_author`, ...), which a
-   * user with a deployment can write. Called with the final page and the call's arguments
-   * (`__page__` is passed as the string "__page__", `__last_url__` already replaced); returns the
-   * URL (in a `url`) or the content (in a `locator`). They take precedence over the built-ins.
+   * user with a deployment can write. They take precedence over the built-ins.
    */
   readonly helpers?: Readonly<Record<string, WebArenaHelper>>;
 }
 
-/** A user-supplied WebArena `func:` helper (see `WebArenaEvalOptions.helpers`). */
-export type WebArenaHelper = (page: Page, ...args: string[]) => string | Promise<string>;
-
-/** WebArena's answer cleaning: trim, strip one pair of outer quotes, lower-case. */
-export function cleanAnswer(text: string): string {
-  let s = text.trim();
-  if (s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))) s = s.slice(1, -1);
-  return s.toLowerCase();
-}
-
-/** Words, numbers (with their decimal point or thousands commas) and punctuation marks, as NLTK's word tokenizer splits them. */
-const words = (s: string): string[] => s.match(/\p{N}+(?:[.,]\p{N}+)*|[\p{L}\p{N}_]+|[^\p{L}\p{N}_\s]/gu) ?? [];
-
-/**
- * WebArena's must_include: the cleaned reference occurs in the cleaned prediction. With
- * `tokenize` (a must_include list of one entry) a one-character reference must be a whole token,
- * so "2" does not match "12".
- */
-export function mustInclude(reference: string, prediction: string, tokenize = false): boolean {
-  const ref = cleanAnswer(reference);
-  const pred = cleanAnswer(prediction);
-  if (tokenize && ref.length === 1) {
-    const tokens = words(pred);
-    if (tokens.length > 0) return tokens.includes(ref);
-  }
-  return pred.includes(ref);
-}
-
-/** One of the ` |OR| `-separated alternatives of `reference` is included. */
-const includesAny = (reference: string, prediction: string, tokenize = false): boolean =>
-  reference.split(' |OR| ').some((alt) => mustInclude(alt, prediction, tokenize));
-
 const pass = (reason: string): CheckResult => ({ score: 1, reason });
 const fail = (reason: string, extra: Partial<CheckResult> = {}): CheckResult => ({ score: 0, reason, ...extra });
 const quote = (s: string, n = 80): string => JSON.stringify(s.length > n ? `${s.slice(0, n)}…` : s);
+const semanticsOf = (options: { readonly semantics?: WebArenaSemantics }): WebArenaSemantics => options.semantics ?? 'webarena-lite';
 
 /**
  * The product of several results. A real failure decides the reason; the result is `undecided`
@@ -92,229 +83,236 @@ function product(results: readonly CheckResult[], what: string): CheckResult {
   return { score: 0, reason: failed.reason, ...(failed.undecided ? { undecided: failed.undecided } : {}), ...(error ? { error } : {}) };
 }
 
-/** `string_match` on the final answer (no answer counts as the empty string, as in WebArena). */
-export async function webArenaStringMatch(evalConfig: EvalConfig, answer: string | null, options: WebArenaEvalOptions): Promise<CheckResult> {
-  const ref = evalConfig.reference_answers ?? {};
-  const pred = answer ?? '';
-  const results: CheckResult[] = [];
-  if (ref.exact_match !== undefined) {
-    results.push(cleanAnswer(pred) === cleanAnswer(ref.exact_match) ? pass(`answer is ${quote(ref.exact_match)}`) : fail(`answer ${quote(pred)} is not ${quote(ref.exact_match)}`));
-  }
-  if (ref.must_include !== undefined) {
-    const tokenize = ref.must_include.length === 1;
-    const missing = ref.must_include.find((v) => !includesAny(v, pred, tokenize));
-    results.push(missing === undefined ? pass('answer includes every required phrase') : fail(`answer ${quote(pred)} does not include ${quote(missing)}`));
-  }
-  if (ref.must_exclude !== undefined) {
-    const hit = ref.must_exclude.find((v) => mustInclude(v, pred));
-    results.push(hit === undefined ? pass('answer includes no excluded phrase') : fail(`answer ${quote(pred)} includes excluded ${quote(hit)}`));
-  }
-  if (ref.one_of !== undefined) {
-    const hit = ref.one_of.find((v) => includesAny(v, pred));
-    results.push(hit !== undefined ? pass(`answer includes ${quote(hit)}`) : fail(`answer ${quote(pred)} includes none of ${ref.one_of.map((v) => quote(v)).join(', ')}`));
-  }
-  if (ref.fuzzy_match !== undefined) results.push(await fuzzyMatch(ref.fuzzy_match, pred, evalConfig, options));
-  return product(results, 'string_match');
-}
-
-async function fuzzyMatch(value: 'N/A' | readonly string[], pred: string, evalConfig: EvalConfig, options: WebArenaEvalOptions): Promise<CheckResult> {
-  if (value === 'N/A') {
-    // The task is unachievable: "N/A" verbatim passes; otherwise a judge decides whether the
-    // answer gives the reason the config records.
-    if (cleanAnswer(pred) === 'n/a') return pass('answer is N/A (the task is unachievable)');
-    if (!options.judge) return fail('unjudged: the task is unachievable and the answer is not "N/A"; a judge must decide whether it says why (configure a judge, e.g. chatJudge(remotePolicy))', { undecided: 'unjudged' });
-    const ok = await options.judge.unachievable({ intent: options.intent, reason: evalConfig.string_note ?? '', answer: pred });
-    return ok ? pass('the judge agrees the answer reports the task as unachievable') : fail(`the judge finds ${quote(pred)} does not report the task as unachievable`);
-  }
-  if (!options.judge) return fail(`unjudged: fuzzy_match against ${value.map((v) => quote(v)).join(', ')} needs a judge (configure one, e.g. chatJudge(remotePolicy))`, { undecided: 'unjudged' });
-  for (const reference of value) {
-    if (!(await options.judge.fuzzyMatch({ intent: options.intent, reference, answer: pred }))) return fail(`the judge finds ${quote(pred)} does not match ${quote(reference)}`);
-  }
-  return pass('the judge matches the answer with every reference');
-}
-
-/** WebArena's URL cleaning plus host normalisation (`localhost` = `127.0.0.1`). */
-function cleanUrl(raw: string): string {
-  const s = raw.trim().replace(/\/+$/, '');
-  return s.replace(/^(\w+:\/\/)localhost(?=[:/]|$)/i, '$1127.0.0.1');
-}
-
-function parseUrl(raw: string): { base: string; query: Map<string, string[]> } {
+/** Runs a rule; where the harness would raise, a 0 with the error. */
+function guarded(what: string, rule: () => CheckResult): CheckResult {
   try {
-    const u = new URL(raw);
-    const query = new Map<string, string[]>();
-    for (const [k, v] of u.searchParams) query.set(k, [...(query.get(k) ?? []), v]);
-    return { base: `${u.host}${u.pathname}`, query };
-  } catch {
-    return { base: raw, query: new Map() };
+    return rule();
+  } catch (e) {
+    if (!(e instanceof ReferenceRaisedError)) throw e;
+    return fail(`${what}: the reference harness raises here: ${e.message}`, { error: e.message });
   }
+}
+
+/** Asks the judge for a fuzzy match, or reports it undecided without one. */
+async function judgeFuzzy(reference: string, answer: string, what: string, options: WebArenaEvalOptions): Promise<CheckResult> {
+  if (!options.judge) return fail(`unjudged: ${what} fuzzy_match against ${quote(reference)} needs a judge (configure one, e.g. chatJudge(remotePolicy))`, { undecided: 'unjudged' });
+  return (await options.judge.fuzzyMatch({ intent: options.intent, reference, answer }))
+    ? pass(`the judge matches ${what} ${quote(answer)} with ${quote(reference)}`)
+    : fail(`the judge finds ${what} ${quote(answer)} does not match ${quote(reference)}`);
 }
 
 /**
- * `url_match` on the final URL. `EXACT` (default): equal to one of the ` |OR| ` alternatives
- * after cleaning. `GOLD in PRED`: WebArena's rule, the reference's host + path occurs in the final
- * URL's, and every reference query parameter has one of its reference values in the final URL.
+ * `string_match` on the final answer (no answer counts as the empty string). The answer is
+ * cleaned once, and each rule cleans it again (so `"'Yes'"` is `yes`), as both harnesses do.
+ * Kinds are read in the config's order; a `fuzzy_match` of "N/A" that is not answered "N/A"
+ * replaces the score so far by the judge's verdict on the reason (`score = ua_match(...)`).
+ * WebArena's evaluator reads only exact_match, must_include and fuzzy_match; the other kinds
+ * are ignored under 'webarena' semantics, as it ignores them.
  */
-export function webArenaUrlMatch(evalConfig: EvalConfig, finalUrl: string): CheckResult {
-  const refs = (evalConfig.reference_url ?? '').split(' |OR| ').map(cleanUrl);
-  const pred = cleanUrl(finalUrl);
-  if ((evalConfig.url_note ?? 'EXACT') === 'EXACT') {
-    return refs.includes(pred) ? pass(`final URL ${pred} matches`) : fail(`final URL ${pred} is not ${refs.join(' or ')}`);
+export async function webArenaStringMatch(evalConfig: EvalConfig, answer: string | null, options: WebArenaEvalOptions): Promise<CheckResult> {
+  const sem = semanticsOf(options);
+  const pred = cleanAnswer(answer ?? '', sem);
+  const tokens = options.punkt ? { punkt: options.punkt } : {};
+  let results: CheckResult[] = [];
+  const ignored: string[] = [];
+  for (const [kind, value] of Object.entries(evalConfig.reference_answers ?? {}) as Array<[string, unknown]>) {
+    if (value === undefined) continue;
+    if (kind === 'exact_match') {
+      const ref = value as string;
+      results.push(exactMatch(ref, pred, sem) ? pass(`answer is ${quote(ref)}`) : fail(`answer ${quote(pred)} is not ${quote(ref)}`));
+    } else if (kind === 'must_include') {
+      const list = value as readonly string[];
+      for (const entry of list) {
+        // WebArena-Lite splits each entry on " |OR| " and matches each alternative by the same
+        // rule; WebArena matches the entry as one reference, the one-token rule only for a
+        // one-entry list.
+        const ok = sem === 'webarena-lite'
+          ? entry.split(' |OR| ').some((alt) => mustInclude(alt, pred, sem, tokens))
+          : mustInclude(entry, pred, sem, { ...tokens, tokenize: list.length === 1 });
+        results.push(ok ? pass(`answer includes ${quote(entry)}`) : fail(`answer ${quote(pred)} does not include ${quote(entry)}`));
+      }
+    } else if (sem === 'webarena' && kind !== 'fuzzy_match') {
+      ignored.push(kind);
+    } else if (kind === 'must_exclude') {
+      for (const entry of value as readonly string[]) {
+        results.push(mustExclude(entry, pred, tokens) ? pass(`answer excludes ${quote(entry)}`) : fail(`answer ${quote(pred)} includes excluded ${quote(entry)}`));
+      }
+    } else if (kind === 'one_of') {
+      // A plain substring test of each cleaned value, no token rule, no " |OR| " split.
+      const hit = (value as readonly string[]).find((v) => pred.includes(cleanAnswer(v, sem)));
+      results.push(hit !== undefined ? pass(`answer includes ${quote(hit)}`) : fail(`answer ${quote(pred)} includes none of ${(value as readonly string[]).map((v) => quote(v)).join(', ')}`));
+    } else if (kind === 'required_values') {
+      // The answer must read as an integer (commas dropped) satisfying every inequality.
+      const n = strToInt(pred);
+      if (n === null) results = [fail(`answer ${quote(pred)} is not an integer (required_values ${(value as readonly string[]).map((v) => quote(v)).join(', ')})`)];
+      else {
+        for (const v of value as readonly string[]) {
+          results.push(guarded('required_values', () => (v.split(' |OR| ').some((alt) => compareInequality(n, alt)) ? pass(`answer ${n} satisfies ${quote(v)}`) : fail(`answer ${n} does not satisfy ${quote(v)}`))));
+        }
+      }
+    } else if (kind === 'fuzzy_match') {
+      if (value === 'N/A') {
+        results.push(exactMatch('N/A', pred, sem) ? pass('answer is N/A (the task is unachievable)') : fail(`answer ${quote(pred)} is not N/A`));
+        if (product(results, 'string_match').score !== 1) {
+          // The harness assigns: score = ua_match(...), whatever failed before.
+          if (!options.judge) results = [fail('unjudged: the task is unachievable and the answer is not "N/A"; a judge must decide whether it gives the reason (configure a judge, e.g. chatJudge(remotePolicy))', { undecided: 'unjudged' })];
+          else {
+            const ok = await options.judge.unachievable({ intent: options.intent, reason: evalConfig.string_note ?? '', answer: pred });
+            results = [ok ? pass('the judge agrees the answer reports the task as unachievable') : fail(`the judge finds ${quote(pred)} does not report the task as unachievable`)];
+          }
+        }
+      } else {
+        const refs = value as readonly string[];
+        // WebArena-Lite asks once with the references joined by ", "; WebArena once per reference.
+        for (const ref of sem === 'webarena-lite' ? [refs.join(', ')] : refs) results.push(await judgeFuzzy(ref, pred, 'answer', options));
+      }
+    }
   }
-  const p = parseUrl(pred);
-  const wanted = new Map<string, Set<string>>();
-  const bases = refs.map((r) => {
-    const { base, query } = parseUrl(r);
-    for (const [k, vs] of query) for (const v of vs) wanted.set(k, (wanted.get(k) ?? new Set()).add(v));
-    return base;
-  });
-  if (!bases.some((b) => p.base.includes(b))) return fail(`final URL ${pred} does not contain ${bases.join(' or ')}`);
-  for (const [k, vs] of wanted) {
-    if (!(p.query.get(k) ?? []).some((v) => vs.has(v))) return fail(`final URL ${pred} lacks query ${k}=${[...vs].join('|')}`);
-  }
-  return pass(`final URL ${pred} contains the reference`);
+  const out = product(results, 'string_match');
+  return ignored.length ? { ...out, reason: `${out.reason} (${ignored.join(', ')} ignored: WebArena's evaluator does not read them)` } : out;
 }
 
-/** Arguments of a `func:name(a, 'b', "c")` call: string literals or bare words (`__page__`). */
-function parseCall(text: string): { name: string; args: string[] } | undefined {
-  const m = /^\s*([A-Za-z_]\w*)\s*\(([\s\S]*)\)\s*$/.exec(text);
-  if (!m) return undefined;
-  const args: string[] = [];
-  const re = /\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|([^,'"\s]+))\s*(?:,|$)/gy;
-  const body = m[2]!.trim();
-  let at = 0;
-  while (at < body.length) {
-    re.lastIndex = at;
-    const a = re.exec(body);
-    if (!a) return undefined;
-    args.push((a[1] ?? a[2] ?? a[3] ?? '').replace(/\\(.)/g, '$1'));
-    at = re.lastIndex;
-  }
-  return { name: m[1]!, args };
+/** `url_match` on the final URL by the chosen harness's rule (see `urlMatches`). */
+export function webArenaUrlMatch(evalConfig: EvalConfig, finalUrl: string, options: { readonly semantics?: WebArenaSemantics } = {}): CheckResult {
+  const ref = evalConfig.reference_url ?? '';
+  return guarded('url_match', () => (urlMatches(ref, finalUrl, evalConfig.url_note, semanticsOf(options))
+    ? pass(`final URL ${finalUrl} matches ${ref}`)
+    : fail(`final URL ${finalUrl} does not match ${ref} (${evalConfig.url_note ?? (semanticsOf(options) === 'webarena' ? 'GOLD in PRED' : 'EXACT')})`)));
 }
 
-class Unsupported extends Error {}
-
-/** WebArena's `func:` URL helpers that work from the URL alone. */
-async function urlFunction(spec: string, page: Page, helpers: WebArenaEvalOptions['helpers']): Promise<string> {
-  const call = parseCall(spec.replace(/__last_url__/g, page.url()));
-  const own = call && helpers?.[call.name];
-  if (own) return own(page, ...call.args);
-  if (call?.name === 'reddit_get_post_url' && call.args.length === 1) {
-    // Postmill post URLs are /f/<forum>/<id>/<slug>: the post is /f/<forum>/<id>.
-    const m = /^(.*\/f\/[^/]+\/\d+)/.exec(call.args[0]!);
-    return m ? m[1]! : call.args[0]!;
-  }
-  throw new Unsupported(`func:${spec} needs the site's own API (WebArena's helper_functions), which this SDK does not call; only reddit_get_post_url is built in for URLs (register others with the helpers option)`);
-}
-
-/** WebArena's `func:` locator helpers that read the page. */
-async function locatorFunction(spec: string, page: Page, helpers: WebArenaEvalOptions['helpers']): Promise<string> {
-  const call = parseCall(spec.replace(/__last_url__/g, page.url()));
-  const own = call && helpers?.[call.name];
-  if (own) return own(page, ...call.args);
-  if (call && (call.name === 'get_query_text' || call.name === 'get_query_text_lowercase') && call.args.length === 2 && call.args[0] === '__page__') {
-    const text = await page.evaluate((selector: string) => {
-      const el = document.querySelector(selector);
-      return el instanceof HTMLElement ? el.outerText : (el?.textContent ?? '');
-    }, call.args[1]!);
-    return call.name === 'get_query_text_lowercase' ? text.toLowerCase() : text;
-  }
-  throw new Unsupported(`func:${spec} needs the site's own API (WebArena's helper_functions), which this SDK does not call; built in: get_query_text, get_query_text_lowercase (register others with the helpers option)`);
+/** Evaluates a locator expression as Playwright for Python does: a function it evaluates to is called. */
+async function evaluateExpression(page: Page, expression: string): Promise<unknown> {
+  return page.evaluate(`(() => { const v = (${expression}); return typeof v === 'function' ? v() : v; })()`);
 }
 
 /**
- * `required_values`: every value occurs in the content as a whole value (bounded by characters
- * that are not letters or digits), alternatives joined by ` |OR| `: "2" matches "Qty: 2" but not
- * "12".
+ * The content a `program_html` locator selects: a string, another value, or null ("the page is
+ * wrong"); `note` says when the harness would have swallowed an error to get it.
  */
-function hasValue(value: string, content: string): boolean {
-  const v = cleanAnswer(value);
-  const c = cleanAnswer(content);
-  let from = 0;
-  for (;;) {
-    const i = c.indexOf(v, from);
-    if (i < 0) return false;
-    const before = i === 0 ? '' : c[i - 1]!;
-    const after = c[i + v.length] ?? '';
-    if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) return true;
-    from = i + 1;
+async function selectContent(check: ProgramHtmlCheck, page: Page, sem: WebArenaSemantics, options: WebArenaEvalOptions): Promise<{ value: unknown; note?: string }> {
+  const locator = check.locator;
+  const threw = (e: unknown): string => (e as Error).message.split('\n')[0]!;
+  if (!pyStrip(locator)) return { value: await page.content() };
+  if (locator.startsWith('document.') || locator.startsWith('[...document.')) {
+    for (const prep of check.prep_actions ?? []) {
+      try {
+        await evaluateExpression(page, `() => ${prep}`);
+      } catch {
+        break; // the harness wraps the whole loop in one try
+      }
+    }
+    try {
+      // str(page.evaluate(...)), an empty result read as "".
+      return { value: pythonStr(await evaluateExpression(page, `() => ${locator}`)) || '' };
+    } catch (e) {
+      // "the page is wrong, return empty": a throwing locator reads as "".
+      return { value: '', note: `the locator threw (${threw(e)}) and reads as "", as the harness reads it` };
+    }
   }
+  if (sem === 'webarena-lite' && locator.startsWith('lambda:')) {
+    // The harness strips with str.lstrip("lambda:"), which removes any of those characters.
+    const expression = locator.replace(/^[lambd:]+/, '');
+    try {
+      const v = await evaluateExpression(page, expression);
+      return { value: v ? v : null };
+    } catch (e) {
+      return { value: null, note: `the lambda locator threw (${threw(e)})` };
+    }
+  }
+  if (locator.startsWith('func:')) return { value: await callHelper(locator.split('func:')[1]!, page, options.helpers) };
+  throw new ReferenceRaisedError(`Unknown locator: ${locator}`);
 }
 
-function contentCheck(required: RequiredContents, content: string, what: string): CheckResult {
-  const results: CheckResult[] = [];
-  if (required.exact_match !== undefined) {
-    results.push(cleanAnswer(content) === cleanAnswer(required.exact_match) ? pass(`${what} is ${quote(required.exact_match)}`) : fail(`${what} is ${quote(content)}, not ${quote(required.exact_match)}`));
-  }
-  for (const v of required.must_include ?? []) {
-    results.push(includesAny(v, content) ? pass(`${what} includes ${quote(v)}`) : fail(`${what} does not include ${quote(v)}`));
-  }
-  for (const v of required.must_exclude ?? []) {
-    results.push(mustInclude(v, content) ? fail(`${what} includes excluded ${quote(v)}`) : pass(`${what} excludes ${quote(v)}`));
-  }
-  for (const v of required.required_values ?? []) {
-    results.push(v.split(' |OR| ').some((alt) => hasValue(alt, content)) ? pass(`${what} has value ${quote(v)}`) : fail(`${what} lacks the value ${quote(v)}`));
-  }
-  return product(results, what);
+/** The first kind of `required_contents` the harness reads (it reads one, in this order). */
+function contentKind(required: ProgramHtmlCheck['required_contents'], sem: WebArenaSemantics): string | undefined {
+  const order = sem === 'webarena-lite' ? ['exact_match', 'must_include', 'must_exclude', 'required_values', 'fuzzy_match'] : ['exact_match', 'must_include'];
+  return order.find((k) => k in required);
 }
 
 /** One `program_html` check on `page` (which it may navigate). */
-async function programHtmlCheck(check: ProgramHtmlCheck, index: number, page: Page, options: WebArenaEvalOptions): Promise<CheckResult> {
+async function programHtmlCheck(check: ProgramHtmlCheck, index: number, page: Page, options: WebArenaEvalOptions): Promise<{ result: CheckResult; stop?: boolean }> {
+  const sem = semanticsOf(options);
   const what = `program_html[${index}]`;
   try {
     let url = check.url;
-    if (url.startsWith('func:')) url = await urlFunction(url.slice(5), page, options.helpers);
+    if (url.startsWith('func')) url = String(await callHelper(url.split('func:')[1]!.split('__last_url__').join(page.url()), page, options.helpers));
     if (url !== 'last') {
-      url = substitutePlaceholders(url, options.urls ?? {}, { taskId: options.taskId ?? '?', field: `eval.${what}.url` });
       await page.goto(url, { waitUntil: 'load', timeout: options.navigationTimeout ?? 15_000 });
-      // WebArena waits for the page's scripts after loading; wait for the network to go quiet.
+      // The harnesses sleep 3 s after loading for the page's scripts; wait for the network to go quiet instead.
       await page.waitForLoadState('networkidle', { timeout: 3_000 }).catch(() => undefined);
     }
-    const locator = check.locator.trim();
-    let content: string;
-    if (locator === '') content = await page.content();
-    else if (locator.startsWith('document.') || locator.startsWith('[...document.')) {
-      for (const prep of check.prep_actions ?? []) await page.evaluate(`(() => ${prep})()`);
-      try {
-        const v: unknown = await page.evaluate(`(() => ${locator})()`);
-        content = v === null || v === undefined ? '' : String(v as string);
-      } catch (e) {
-        const message = (e as Error).message.split('\n')[0]!;
-        return fail(`${what}: the locator ${quote(locator, 120)} threw: ${message}`, { error: message });
+    const selected = await selectContent(check, page, sem, options);
+    const where = `${what} at ${url === 'last' ? 'the final page' : url}${selected.note ? ` (${selected.note})` : ''}`;
+    let content = selected.value;
+    // WebArena-Lite: a locator that selected nothing fails the rest of program_html.
+    if (content === null) return { result: fail(`${where}: the locator selected nothing`), stop: true };
+    // WebArena unescapes HTML entities in the selected text; WebArena-Lite does not.
+    if (sem === 'webarena' && typeof content === 'string') content = decodeHTML(content);
+    const required = check.required_contents;
+    const kind = contentKind(required, sem);
+    const text = (): string => pythonStr(content);
+    const tokens = options.punkt ? { punkt: options.punkt } : {};
+    switch (kind) {
+      case 'exact_match':
+        return { result: exactMatch(required.exact_match!, text(), sem) ? pass(`${where} is ${quote(required.exact_match!)}`) : fail(`${where} is ${quote(text())}, not ${quote(required.exact_match!)}`) };
+      case 'must_include': {
+        const results = required.must_include!.map((entry) => (entry.split(' |OR| ').some((alt) => mustInclude(alt, text(), sem, tokens))
+          ? pass(`${where} includes ${quote(entry)}`)
+          : fail(`${where} does not include ${quote(entry)}`)));
+        return { result: product(results, where) };
       }
-    } else if (locator.startsWith('func:')) content = await locatorFunction(locator.slice(5), page, options.helpers);
-    else return fail(`${what}: unknown locator ${quote(locator)} (WebArena locators are "", "document.…", "[...document.…" or "func:…")`, { error: 'unknown locator' });
-    return contentCheck(check.required_contents, decodeHTML(content), `${what} at ${url === 'last' ? 'the final page' : url}`);
+      case 'must_exclude':
+        return { result: product(required.must_exclude!.map((entry) => (mustExclude(entry, text(), tokens) ? pass(`${where} excludes ${quote(entry)}`) : fail(`${where} includes excluded ${quote(entry)}`))), where) };
+      case 'required_values': {
+        const n = typeof content === 'string' ? strToInt(content) : typeof content === 'number' ? content : null;
+        if (n === null) return { result: fail(`${where}: ${quote(text())} is not an integer`) };
+        return {
+          result: product(required.required_values!.map((v) => guarded(where, () => (v.split(' |OR| ').some((alt) => compareInequality(n, alt)) ? pass(`${where} ${n} satisfies ${quote(v)}`) : fail(`${where} ${n} does not satisfy ${quote(v)}`)))), where),
+        };
+      }
+      case 'fuzzy_match':
+        return { result: await judgeFuzzy(required.fuzzy_match!.join(', '), text(), where, options) };
+      default:
+        throw new ReferenceRaisedError(`Unknown required_contents: ${Object.keys(required).join(', ')}${sem === 'webarena' ? ' (WebArena\'s evaluator reads exact_match or must_include)' : ''}`);
+    }
   } catch (e) {
-    if (e instanceof Unsupported) return fail(`${what}: unsupported: ${e.message}`, { undecided: 'unsupported' });
+    if (e instanceof UnsupportedHelperError) return { result: fail(`${what}: unsupported: ${e.message}`, { undecided: 'unsupported' }) };
     const message = (e as Error).message.split('\n')[0]!;
-    return fail(`${what}: ${message}`, { error: message });
+    return { result: fail(`${what}: ${message}`, { error: message }) };
   }
 }
 
 /** `program_html`: every check must hold (product). Needs the final page. */
 export async function webArenaProgramHtml(evalConfig: EvalConfig, page: Page | undefined, options: WebArenaEvalOptions): Promise<CheckResult> {
   if (!page) return fail('program_html needs the final page, and the episode ran without a browser');
+  const config = options.urls ? substituteConfig(evalConfig, options.urls, { taskId: options.taskId ?? '?', field: 'eval' }) : evalConfig;
   const results: CheckResult[] = [];
-  const checks = evalConfig.program_html ?? [];
-  for (let i = 0; i < checks.length; i++) results.push(await programHtmlCheck(checks[i]!, i, page, options));
+  const checks = config.program_html ?? [];
+  for (let i = 0; i < checks.length; i++) {
+    const { result, stop } = await programHtmlCheck(checks[i]!, i, page, options);
+    results.push(result);
+    if (stop) break;
+  }
   return product(results, 'program_html');
 }
 
 /**
- * The checker of a WebArena eval config: the product over its eval types. `url_match` and
- * `string_match` look at the episode's end before `program_html` navigates the page.
+ * The checker of a WebArena eval config: the product over its eval types, run in the config's
+ * order on the live page as the harnesses run them (a `program_html` that navigates before a
+ * later `url_match` changes the URL that one sees). Placeholders are substituted first when
+ * `urls` is given.
  */
 export function webArenaChecker(evalConfig: EvalConfig, options: WebArenaEvalOptions): Checker {
+  const { urls, ...inner } = options;
+  const config = urls ? substituteConfig(evalConfig, urls, { taskId: options.taskId ?? '?', field: 'eval' }) : evalConfig;
   return async (ctx: CheckContext) => {
-    const finalUrl = ctx.page ? ctx.page.url() : ctx.url;
     const results: CheckResult[] = [];
-    const types = evalConfig.eval_types;
-    if (types.includes('string_match')) results.push(await webArenaStringMatch(evalConfig, ctx.answer, options));
-    if (types.includes('url_match')) results.push(webArenaUrlMatch(evalConfig, finalUrl));
-    if (types.includes('program_html')) results.push(await webArenaProgramHtml(evalConfig, ctx.page, options));
-    return product(results, types.join(' x '));
+    for (const type of config.eval_types) {
+      if (type === 'string_match') results.push(await webArenaStringMatch(config, ctx.answer, inner));
+      else if (type === 'url_match') results.push(webArenaUrlMatch(config, ctx.page ? ctx.page.url() : ctx.url, inner));
+      else if (type === 'program_html') results.push(await webArenaProgramHtml(config, ctx.page, inner));
+    }
+    return product(results, config.eval_types.join(' x '));
   };
 }
 

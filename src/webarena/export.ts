@@ -72,16 +72,12 @@ function collect(task: WebTask, checker: Checker, urls: SiteUrls, parts: Parts):
       parts.urls = { reference: spec.expected.map((u) => withPlaceholders(u, urls)).join(' |OR| '), note: spec.mode === 'contains' || spec.ignoreQuery ? 'GOLD in PRED' : 'EXACT' };
       return;
     case 'pageContent': {
+      // One check per kind: the harnesses read only the first kind of a required_contents.
       const o = spec.options;
-      parts.html.push({
-        url: 'last',
-        locator: locatorOf(o),
-        required_contents: {
-          ...(o.equals !== undefined ? { exact_match: o.equals } : {}),
-          ...(o.includes ? { must_include: o.includes.map((p) => (typeof p === 'string' ? p : p.join(' |OR| '))) } : {}),
-          ...(o.excludes ? { must_exclude: [...o.excludes] } : {}),
-        },
-      });
+      const locator = locatorOf(o);
+      if (o.equals !== undefined) parts.html.push({ url: 'last', locator, required_contents: { exact_match: o.equals } });
+      if (o.includes) parts.html.push({ url: 'last', locator, required_contents: { must_include: o.includes.map((p) => (typeof p === 'string' ? p : p.join(' |OR| '))) } });
+      if (o.excludes) parts.html.push({ url: 'last', locator, required_contents: { must_exclude: [...o.excludes] } });
       return;
     }
     case 'stateMatch':

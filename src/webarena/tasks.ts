@@ -6,8 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import type { WebTask } from '../tasks/types.js';
-import { loadWebArenaConfigs, substitutePlaceholders, WebArenaConfigError, WEBARENA_SITES, type InvalidWebArenaConfig, type LoadWebArenaOptions, type WebArenaConfig, type WebArenaSiteUrls } from './config.js';
+import { loadWebArenaConfigs, substituteConfig, WebArenaConfigError, WEBARENA_SITES, type InvalidWebArenaConfig, type LoadWebArenaOptions, type WebArenaConfig, type WebArenaSiteUrls } from './config.js';
 import { webArenaChecker, type WebArenaEvalOptions, type WebArenaJudge } from './evaluators.js';
+import type { PunktParameters } from './nltk-tokenize.js';
+import { WEBARENA_SEMANTICS, type WebArenaSemantics } from './semantics.js';
 
 export interface WebArenaTaskOptions {
   /** Base URL of each site of the deployment the configs run against. */
@@ -20,6 +22,13 @@ export interface WebArenaTaskOptions {
   readonly maxTurns?: number;
   /** Implementations of WebArena `func:` helpers that need a site's API (see WebArenaEvalOptions). */
   readonly helpers?: WebArenaEvalOptions['helpers'];
+  /**
+   * Which harness's evaluator rules score the tasks (see WebArenaEvalOptions.semantics).
+   * @defaultValue 'webarena-lite'
+   */
+  readonly semantics?: WebArenaSemantics;
+  /** NLTK Punkt parameters for the token rule (see WebArenaEvalOptions.punkt). */
+  readonly punkt?: PunktParameters;
 }
 
 interface StorageState {
@@ -45,18 +54,17 @@ function readStorageState(file: string, taskId: string): StorageState {
  * The WebTask of one config. Errors (a placeholder with no URL, a missing storage-state file)
  * are WebArenaConfigError naming the task and field, raised here rather than mid-rollout.
  */
-export function webArenaTask(config: WebArenaConfig, options: WebArenaTaskOptions): WebTask {
-  const taskId = String(config.task_id);
-  const sub = (text: string, field: string): string => substitutePlaceholders(text, options.urls, { taskId, field });
-  const [startUrl, ...otherStarts] = sub(config.start_url, 'start_url').split(' |AND| ').map((u) => u.trim());
-  const evalConfig = {
-    ...config.eval,
-    ...(typeof config.eval.reference_url === 'string' && config.eval.eval_types.includes('url_match') ? { reference_url: sub(config.eval.reference_url, 'eval.reference_url') } : {}),
-  };
-  // program_html URLs are checked now so a missing site URL fails before any episode runs.
-  (config.eval.program_html ?? []).forEach((c, i) => {
-    if (c.url !== 'last' && !c.url.startsWith('func:')) sub(c.url, `eval.program_html[${i}].url`);
-  });
+export function webArenaTask(raw: WebArenaConfig, options: WebArenaTaskOptions): WebTask {
+  const taskId = String(raw.task_id);
+  const semantics = options.semantics ?? 'webarena-lite';
+  if (!WEBARENA_SEMANTICS.includes(semantics)) throw new WebArenaConfigError(taskId, 'semantics', `must be one of ${WEBARENA_SEMANTICS.join(', ')}, got ${JSON.stringify(semantics)}`);
+  // WebArena replaces the placeholders in the whole config text before anything reads it.
+  const config = substituteConfig(raw, options.urls, { taskId, field: '' });
+  const [startUrl, ...otherStarts] = config.start_url.split(' |AND| ').map((u) => u.trim());
+  const evalConfig = config.eval;
+  if (semantics === 'webarena' && evalConfig.eval_types.includes('url_match') && (evalConfig.url_note ?? 'GOLD in PRED') !== 'GOLD in PRED') {
+    throw new WebArenaConfigError(taskId, 'eval.url_note', `WebArena's evaluator reads only "GOLD in PRED" (it raises on ${JSON.stringify(evalConfig.url_note)}); score this config with semantics 'webarena-lite'`);
+  }
   let state: StorageState | undefined;
   if (config.require_login && config.storage_state) {
     const file = isAbsolute(config.storage_state) ? config.storage_state : resolve(options.authDir ?? process.cwd(), config.storage_state);
@@ -97,7 +105,10 @@ export function webArenaTask(config: WebArenaConfig, options: WebArenaTaskOption
           },
         }
       : {}),
-    check: webArenaChecker(evalConfig, { intent: config.intent, taskId, urls: options.urls, ...(options.judge ? { judge: options.judge } : {}), ...(options.helpers ? { helpers: options.helpers } : {}) }),
+    check: webArenaChecker(evalConfig, {
+      intent: config.intent, taskId, semantics,
+      ...(options.judge ? { judge: options.judge } : {}), ...(options.helpers ? { helpers: options.helpers } : {}), ...(options.punkt ? { punkt: options.punkt } : {}),
+    }),
     meta: {
       template: config.intent_template_id !== undefined ? `webarena.${config.intent_template_id}` : `webarena.${taskId}`,
       task_id: config.task_id,
