@@ -6,15 +6,20 @@
 //     --site gitlab=http://host:8023 --site reddit=http://host:9999 --site map=http://host:3000 \
 //     [--auth-dir .]  [--model /path/to/hf-checkpoint [--template plain]] \
 //     [--remote https://api/v1 --model-name gpt-4o]  [--judge-remote https://api/v1 --judge-model gpt-4o] \
+//     [--semantics webarena-lite|webarena] [--punkt nltk_data/tokenizers/punkt_tab/english] \
 //     [--turns 15] [--concurrency 4] [--limit N]
+//
+// Scores follow WebArena-Lite's evaluator by default (the harness WebAgent-R1 reports);
+// --semantics webarena scores by WebArena's original one. --punkt loads NLTK's English Punkt model
+// so the answer tokenizer splits sentences exactly as nltk.word_tokenize does.
 //
 // With --bundled instead of --site flags the configs run against this SDK's bundled sites
 // (shop = shopping, admin = shopping_admin, code = gitlab, forum = reddit, map = map).
 
 import { parseArgs } from 'node:util';
 import {
-  Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, evaluate, scoreEpisode, startSuiteServer, bundledWebArenaUrls, chatJudge, loadWebArenaTasks, WEBARENA_SITES,
-  type CheckResult, type WebArenaSite, type WebArenaSiteUrls,
+  Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, evaluate, scoreEpisode, startSuiteServer, bundledWebArenaUrls, chatJudge, loadPunktParameters, loadWebArenaTasks,
+  WEBARENA_SEMANTICS, WEBARENA_SITES, type CheckResult, type WebArenaSemantics, type WebArenaSite, type WebArenaSiteUrls,
 } from '../src/index.js';
 
 const { values: args, positionals } = parseArgs({
@@ -33,8 +38,15 @@ const { values: args, positionals } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     limit: { type: 'string' },
     chromium: { type: 'string' },
+    semantics: { type: 'string', default: 'webarena-lite' },
+    punkt: { type: 'string' },
   },
 });
+
+if (!(WEBARENA_SEMANTICS as readonly string[]).includes(args.semantics!)) {
+  console.error(`--semantics must be one of ${WEBARENA_SEMANTICS.join(', ')}, got ${JSON.stringify(args.semantics)}`);
+  process.exit(2);
+}
 
 if (positionals.length !== 1 || (!args.model && !args.remote)) {
   console.error('usage: examples/webarena.ts <config file or folder> (--site name=url ... | --bundled) (--model <checkpoint folder> | --remote <base URL> --model-name <name>)');
@@ -59,7 +71,11 @@ async function main(): Promise<void> {
   try {
     const urls = server ? bundledWebArenaUrls(server.urls) : siteUrls();
     const judge = args['judge-remote'] ? chatJudge(new RemotePolicy({ baseURL: args['judge-remote'], model: args['judge-model']! })) : undefined;
-    const { tasks: all, invalid } = await loadWebArenaTasks(positionals[0]!, { urls, skipInvalid: true, ...(args['auth-dir'] ? { authDir: args['auth-dir'] } : {}), ...(judge ? { judge } : {}) });
+    const punkt = args.punkt ? await loadPunktParameters(args.punkt) : undefined;
+    const { tasks: all, invalid } = await loadWebArenaTasks(positionals[0]!, {
+      urls, skipInvalid: true, semantics: args.semantics as WebArenaSemantics,
+      ...(args['auth-dir'] ? { authDir: args['auth-dir'] } : {}), ...(judge ? { judge } : {}), ...(punkt ? { punkt } : {}),
+    });
     for (const bad of invalid) console.log(`skipped ${bad.where}: ${bad.error.message}`);
     const tasks = args.limit ? all.slice(0, Number(args.limit)) : all;
     if (tasks.length === 0) throw new Error('no runnable task configs');
