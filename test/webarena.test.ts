@@ -293,6 +293,13 @@ describe('program_html by the reference rules (real Chromium, pages of our own)'
     '/gitlab/profile': () => `<p>My posts: <a href="${origin}/f/DIY/118903/separate-glued-plastic-parts">${origin}/f/DIY/118903/separate-glued-plastic-parts</a></p>`,
     '/gitlab/profile-literal': () => '<p>My posts: __REDDIT__/f/DIY/118903/separate-glued-plastic-parts</p>',
     '/gitlab/entities': () => '<p id="t">Tom &amp; Jerry</p><p id="n">x</p>',
+    // A Magento order page (cells classed "col <key>") and a product page, as the shopping helpers read them.
+    '/gitlab/order': () => `<table id="my-orders-table">
+      <tbody><tr><td class="col name">Protein Bars<dl><dt>Size</dt><dd>12 Count</dd></dl></td><td class="col sku">B00MXUFL0E</td><td class="col qty"><span>Ordered</span><span>2</span></td></tr></tbody>
+      <tbody><tr><td class="col name">Cookie Dough Bars</td><td class="col sku">B07ZD2PB9F</td><td class="col qty"><span>Ordered</span><span>3</span></td></tr></tbody></table>`,
+    '/gitlab/product': () => `<div id="maincontent"><div class="columns"><div><div class="product-info-main"><div class="product-info-price"><div class="price-box price-final_price"><span><span>$24.50</span></span></div></div></div></div></div></div>
+      <a id="tab-label-reviews-title">Reviews 12</a><div class="rating-result" title="78%"></div>
+      <table id="productDetails_detailBullets_sections1"><tbody><tr><th>Item Weight</th><td>1.2 pounds</td></tr><tr><th>Color</th><td>Blue</td></tr></tbody></table>`,
   };
   before(async () => {
     http = createServer((req, res) => {
@@ -349,6 +356,24 @@ describe('program_html by the reference rules (real Chromium, pages of our own)'
     // so the self reply (01-06, under the user's own comment) is never reached: the latest found
     // is the 01-05 reply under alice.
     assert.equal((await score([post("func:reddit_get_parent_comment_username_of_latest_comment_by_username(__page__, 'MarvelsGrantMan136')", 'alice')], permalink)).score, 1);
+  });
+
+  test('func: helpers that read Magento order and product pages return what the Python helpers return', async () => {
+    const last = (locator: string, required_contents: Record<string, unknown>) => ({ url: 'last', locator: `func:${locator}`, required_contents });
+    // shopping_get_order_product_quantity returns an int (qty cell "Ordered<n>"), compared by required_values.
+    assert.equal((await score([last("shopping_get_order_product_quantity(__page__, 'B00MXUFL0E')", { required_values: ['== 2'] })], '__GITLAB__/order')).score, 1);
+    assert.equal((await score([last("shopping_get_order_product_quantity(__page__, 'B00MXUFL0E |OR| B07ZD2PB9F')", { required_values: ['== 2'] })], '__GITLAB__/order')).score, 1, 'the first matching row');
+    assert.equal((await score([last("shopping_get_order_product_quantity(__page__, 'NOPE')", { required_values: ['== 0'] })], '__GITLAB__/order')).score, 1, '0 when no row has the SKU');
+    // Names joined by " |OR| "; an option of a row by SKU.
+    assert.equal((await score([last('shopping_get_order_product_name_list(__page__)', { must_include: ['Cookie Dough Bars'] })], '__GITLAB__/order')).score, 1);
+    assert.equal((await score([last("shopping_get_order_product_option(__page__, 'B00MXUFL0E', 'Size')", { exact_match: '12 Count' })], '__GITLAB__/order')).score, 1);
+    // Product page: price without its "$" (a float), review count, rating percentage, attributes by label.
+    assert.equal((await score([last('shopping_get_product_price(__page__)', { exact_match: '24.5' })], '__GITLAB__/product')).score, 1, 'str(24.5)');
+    assert.equal((await score([last('shopping_get_num_reviews(__page__)', { required_values: ['>= 10'] })], '__GITLAB__/product')).score, 1);
+    assert.equal((await score([last('shopping_get_rating_as_percentage(__page__)', { exact_match: '78' })], '__GITLAB__/product')).score, 1);
+    assert.equal((await score([last("shopping_get_product_attributes(__page__, 'weight |OR| color')", { exact_match: '1.2 pounds, blue' })], '__GITLAB__/product')).score, 1);
+    // On a page without an order table the helpers fall back as the Python ones do ("" and 0).
+    assert.equal((await score([last('shopping_get_order_product_name_list(__page__)', { exact_match: '' })], '__GITLAB__/product')).score, 1);
   });
 
   test('one required_contents kind per check (the first in the harness order), entities, None and lambda:', async () => {
