@@ -76,8 +76,8 @@ async function rawObserve(page: Page): Promise<RawObservation> {
   return { nodes, text: renderObservationText(nodes).text, url: walk.url };
 }
 
-async function rawPoint(page: Page, kind: 'click' | 'hover' | 'type', id: number): Promise<{ x: number; y: number }> {
-  const r = (await page.evaluate(domCall('prepare', { kind, id }))) as DomPrepareResult;
+async function rawPoint(page: Page, kind: 'click' | 'hover' | 'type', id: number, text = ''): Promise<{ x: number; y: number }> {
+  const r = (await page.evaluate(domCall('prepare', kind === 'type' ? { kind, id, text } : { kind, id }))) as DomPrepareResult;
   if (!('x' in r)) throw new Error(`raw loop: ${'error' in r ? r.error : 'no point'}`);
   return r;
 }
@@ -92,7 +92,7 @@ async function rawStep(page: Page, step: Step, obs: RawObservation): Promise<Raw
       break;
     }
     case 'type': {
-      await rawPoint(page, 'type', idOf(obs.nodes, step.role, step.name));
+      await rawPoint(page, 'type', idOf(obs.nodes, step.role, step.name), step.text);
       await page.keyboard.insertText(step.text);
       break;
     }

@@ -2,7 +2,7 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACTION_GRAMMARS, describeGrammar, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
+import { ACTION_GRAMMARS, WAIT_MAX_MS, describeGrammar, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
 import { nameTargetOf, resolveTarget, withNameTarget } from '../src/env/targets.js';
 import type { ObservationNode } from '../src/env/types.js';
 import type { Action } from '../src/env/types.js';
@@ -26,6 +26,9 @@ describe('webagent-r1 grammar', () => {
     ['go_backward()', { type: 'go_back' }],
     ['go_forward()', { type: 'go_forward' }],
     ['exit(message="the answer")', { type: 'answer', text: 'the answer' }],
+    ['do(action="Wait")', { type: 'wait' }],
+    ['do(action="Wait", argument="500")', { type: 'wait', ms: 500 }],
+    ['do(action="wait", argument="2000ms")', { type: 'wait', ms: 2000 }],
     ['do(action="Click", role="link", name="Blue Ceramic Mug")', { type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug' } }],
     ['do(action="Click", role="link", name="Blue Ceramic Mug", nth="2")', { type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug', nth: 2 } }],
     ['do(element="3", argument="x", action="Type")', { type: 'type', target: { id: 3 }, text: 'x' }],
@@ -96,6 +99,9 @@ describe('webarena grammar', () => {
     ['stop [the answer]', { type: 'answer', text: 'the answer' }],
     ['stop []', { type: 'answer', text: '' }],
     ['stop [a [b] c]', { type: 'answer', text: 'a [b] c' }],
+    ['wait', { type: 'wait' }],
+    ['wait [500]', { type: 'wait', ms: 500 }],
+    ['WAIT [ 0 ]', { type: 'wait', ms: 0 }],
     ['click [link "Blue Ceramic Mug"]', { type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug' } }],
     ['click [link "Blue Ceramic Mug" 2]', { type: 'click', target: { role: 'link', name: 'Blue Ceramic Mug', nth: 2 } }],
     ['type [textbox "Q \\"x\\" ]"] [mug] [0]', { type: 'type', target: { role: 'textbox', name: 'Q "x" ]' }, text: 'mug' }],
@@ -130,6 +136,10 @@ describe('round trip', () => {
     { type: 'goto', url: 'https://example.com/q?a="b"&c=[d]' },
     { type: 'go_back' },
     { type: 'go_forward' },
+    { type: 'wait' },
+    { type: 'wait', ms: 0 },
+    { type: 'wait', ms: 1000 },
+    { type: 'wait', ms: WAIT_MAX_MS },
   ];
   for (const target of targets) {
     actions.push({ type: 'click', target }, { type: 'hover', target });
@@ -211,6 +221,10 @@ describe('malformed input', () => {
     ['exit()', 'webagent-r1', /^exit needs message="<answer>"$/],
     ['go_backward(steps="2")', 'webagent-r1', /^go_backward\(\) does not take steps=; expected go_backward\(\)$/],
     ['do(action="Press Key", argument="")', 'webagent-r1', /^Press Key needs a non-empty argument="<key>"$/],
+    ['do(action="Wait", argument="soon")', 'webagent-r1', /^wait takes a duration in milliseconds such as 500, got "soon"$/],
+    ['do(action="Wait", argument="5001")', 'webagent-r1', /^wait is at most 5000 ms, got 5001 ms; wait several times to wait longer$/],
+    ['do(action="Wait", element="3")', 'webagent-r1', /^Wait does not take element=; expected do\(action="Wait"\[, argument="<ms>"\]\)$/],
+    ['do(action="Clik", element="1")', 'webagent-r1', /expected one of .*, Goto, Wait$/],
     ['clik [12]', 'webarena', /^unknown action "clik"; expected one of click, hover, type/],
     ['click []', 'webarena', /^click needs an element; expected click \[<id>\] or click \[role "name"\]$/],
     ['click', 'webarena', /^click needs an element/],
@@ -226,6 +240,9 @@ describe('malformed input', () => {
     ['press []', 'webarena', /^press needs a key/],
     ['stop', 'webarena', /^missing argument; expected stop \[answer\]/],
     ['go_back [1]', 'webarena', /^go_back takes no arguments/],
+    ['wait [9000]', 'webarena', /^wait is at most 5000 ms, got 9000 ms/],
+    ['wait [-5]', 'webarena', /^wait takes a duration in milliseconds such as 500, got "-5"$/],
+    ['wait 500', 'webarena', /^expected wait or wait \[ms\], got "500"$/],
     ['new_tab', 'webarena', /^tab actions are not supported \(new_tab\)/],
     ['tab_focus [2]', 'webarena', /^tab actions are not supported \(tab_focus\)/],
     ['close_tab', 'webarena', /^tab actions are not supported/],
@@ -269,6 +286,19 @@ describe('describeGrammar', () => {
       assert.ok(examples.length >= 14);
       for (const ex of examples) assert.notEqual(parseAction(ex, grammar).type, 'invalid', ex);
     }
+  });
+
+  test('lists the wait action, unless asked not to (the list of prompts written before it)', () => {
+    assert.match(describeGrammar('webagent-r1'), /^ {2}do\(action="Wait"\) +wait 1 s for the page to change$/m);
+    assert.match(describeGrammar('webagent-r1'), /^ {2}do\(action="Wait", argument="3000"\) +wait that many milliseconds \(at most 5000\)$/m);
+    assert.match(describeGrammar('webarena'), /^ {2}wait +wait 1 s/m);
+    assert.match(describeGrammar('webarena'), /^ {2}wait \[3000\] +wait that many/m);
+    for (const grammar of ACTION_GRAMMARS) {
+      const without = describeGrammar(grammar, { wait: false });
+      assert.doesNotMatch(without, /wait/i);
+      assert.equal(without.split('\n').length, describeGrammar(grammar).split('\n').length - 2);
+    }
+    assert.throws(() => describeGrammar('webarena', { wait: 'no' as never }), OptionsError);
   });
 
   test('targets: id teaches ids only, name teaches role + name only; every example parses', () => {

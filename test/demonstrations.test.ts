@@ -209,6 +209,11 @@ describe('demonstration JSONL files', () => {
     delete noScore['score'];
     await writeFile(path, `${JSON.stringify(noScore)}\n`);
     await assert.rejects(loadDemonstrations(path), (e: unknown) => e instanceof OptionsError && /bad\.jsonl:1: .*score must be a finite number/.test(e.message));
+    const waited = { ...demo, turns: [{ ...demo.turns[0]!, action: { type: 'wait' as const } }, { ...demo.turns[1]!, action: { type: 'wait' as const, ms: 500 } }] };
+    await writeFile(path, `${JSON.stringify(waited)}\n`);
+    assert.deepEqual(await loadDemonstrations(path), [waited], 'wait actions load');
+    await writeFile(path, `${JSON.stringify({ ...waited, turns: [{ ...demo.turns[0], action: { type: 'wait', ms: 'soon' } }] })}\n`);
+    await assert.rejects(loadDemonstrations(path), /bad\.jsonl:1: .*turns\[0\]\.action\.ms must be an integer >= 0/);
     const badNode = JSON.stringify({ ...demo, turns: [{ ...demo.turns[0], observation: { ...demo.turns[0]!.observation, nodes: [{ role: 'link' }] } }] });
     await writeFile(path, `${badNode}\n`);
     await assert.rejects(loadDemonstrations(path), /bad\.jsonl:1: .*turns\[0\]\.observation\.nodes\[0\]\.name must be a string/);

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Observation, ObservationNode } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
 import { Agent } from '../src/policy/agent.js';
+import { describeGrammar } from '../src/env/action-grammar.js';
 import { AgentPrompt, COMPRESSED_OBSERVATION, PromptBudgetError, urlPath, type AgentState } from '../src/policy/agent-prompt.js';
 import { initBackend } from '../src/policy/backend.js';
 import { ChatTemplate, CHATML_TEMPLATE, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
@@ -158,6 +159,18 @@ describe('AgentPrompt layout', () => {
     assert.match(system, /do\(action="Click", role="link", name="Blue Ceramic Mug"\)/);
     assert.doesNotMatch(system, /element="/);
     assert.equal(p.pageText(obs('[1] link "Home"\n  [12] option "Red" selected\nplain text')).text, 'link "Home"\n  option "Red" selected\nplain text');
+  });
+
+  test('the system prompt teaches the wait action only when asked (wait: true), so earlier prompts stay as they were', () => {
+    for (const grammar of ['webagent-r1', 'webarena'] as const) {
+      const before = new AgentPrompt({ grammar }).systemPrompt!;
+      assert.doesNotMatch(before, /wait/i);
+      assert.ok(before.includes(describeGrammar(grammar, { targets: 'id', wait: false })));
+      const taught = new AgentPrompt({ grammar, wait: true }).systemPrompt!;
+      assert.ok(taught.includes(describeGrammar(grammar, { targets: 'id' })));
+      assert.match(taught, grammar === 'webarena' ? /^ {2}wait \[3000\] /m : /^ {2}do\(action="Wait"\) /m);
+    }
+    assert.throws(() => new AgentPrompt({ wait: 'yes' as never }), (e: unknown) => e instanceof OptionsError && /wait must be true or false/.test(e.message));
   });
 });
 

@@ -181,6 +181,20 @@ describe('ActionCallConstraint', () => {
     assert.ok(!allows(tagged, '<answer>', 'click'));
   });
 
+  test('Wait only where the grammar given allows it: bare or with whole milliseconds up to the cap', () => {
+    assert.ok(!allows(c, 'do(action="', 'Wait'), 'not offered by default (prompts that do not teach it)');
+    const waiting = actionConstraint(STATE, { targets: 'name', wait: true });
+    for (const text of ['do(action="Wait")', 'do(action="Wait", argument="500")', 'do(action="Wait", argument="0")', 'do(action="Wait", argument="5000")']) {
+      assert.ok(accepts(waiting, text), text);
+      assert.notEqual(parseAction(text).type, 'invalid', text);
+    }
+    for (const text of ['do(action="Wait", argument="5001")', 'do(action="Wait", argument="soon")', 'do(action="Wait", argument="")', 'do(action="Wait", role="button", name="Save place")']) {
+      assert.equal(accepts(waiting, text), false, text);
+    }
+    assert.ok(accepts(waiting, 'do(action="Scroll Down")'), 'the other actions stay');
+    assert.throws(() => new ActionCallConstraint({ targets: 'name', elements: [], wait: 1 as never }), (e: unknown) => e instanceof OptionsError && /`wait` must be true or false/.test(e.message));
+  });
+
   test('no element on the page leaves only the actions without one; bad options get typed errors', () => {
     const empty = actionConstraint({ intent: 'x', observation: { nodes: [] } }, { targets: 'name' });
     assert.ok(accepts(empty, 'do(action="Scroll Down")'));
@@ -306,6 +320,10 @@ describe('constrained decoding through LocalChatPolicy', () => {
     assert.ok(a instanceof ActionCallConstraint);
     assert.ok(!allows(a, 'do(action="Click", role="link", name="', 'Save place"'), 'the name goes with its own role');
     assert.ok(!allows(a, 'do(action="Search", argument="', 'Amber Walnut Plaza'), 'the copy rule comes with it');
+    assert.ok(!allows(a, 'do(action="', 'Wait"'), 'no Wait: the prompt does not teach it');
+    const waiting = new Agent({ policy: new Spy({ policy: model, tokenizer, template: PLAIN_TEMPLATE }), prompt: { template: 'plain', targets: 'name', think: false, wait: true }, constrainAction: true, sampling: { maxNewTokens: 4 } });
+    await waiting.act(STATE);
+    assert.ok(allows(seen[3]!.constraint!, 'do(action="', 'Wait"'), 'a prompt that teaches Wait lets the constraint write it');
   });
 
   test('constrainCopy needs a local policy and the webagent-r1 grammar', () => {

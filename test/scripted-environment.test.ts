@@ -239,6 +239,16 @@ describe('actions', () => {
     assert.deepEqual({ ...env.episode, state: undefined, task: undefined }, { task: undefined, turn: 1, done: true, answer: '42', url: HOME, state: undefined });
   });
 
+  test('wait counts as a turn and observes the page again (scripted pages change only through actions)', async () => {
+    const [env, first] = await started();
+    for (const action of [{ type: 'wait' }, { type: 'wait', ms: 5000 }] as const) {
+      const r = await env.step(action);
+      assert.equal(r.observation.lastActionError, null);
+      assert.equal(r.observation.text, first.text);
+    }
+    assert.equal(env.episode.turn, 2);
+  });
+
   test('an invalid action counts as a turn and reports its reason', async () => {
     const [env, first] = await started();
     const action = parseAction('do(action="Fly")');
@@ -269,6 +279,8 @@ describe('action errors (same strings as WebEnvironment)', () => {
     ['blocked link', click('Elsewhere'), 'navigation to http://evil.test/ was blocked: this task may only visit http://site.test'],
     ['unknown page', { type: 'goto', url: `${HOME}nowhere` }, `going to ${HOME}nowhere failed: the scripted site has no page at ${HOME}nowhere`],
     ['link to an unknown page', click('Missing'), `opening ${HOME}missing failed: the scripted site has no page at ${HOME}missing`],
+    ['a wait over the cap', { type: 'wait', ms: 60_000 }, 'wait is at most 5000 ms, got 60000 ms; wait several times to wait longer'],
+    ['a wait of no whole milliseconds', { type: 'wait', ms: 1.5 }, 'wait takes a whole number of milliseconds, got "1.5"'],
   ];
   for (const [what, action, message] of cases) {
     test(what, async () => {

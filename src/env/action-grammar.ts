@@ -11,6 +11,30 @@ export const ACTION_GRAMMARS: readonly ActionGrammar[] = Object.freeze(['webagen
 
 type ValidAction = Exclude<Action, { type: 'invalid' }>;
 
+/** How long `wait` waits when no duration is given, in ms. */
+export const WAIT_DEFAULT_MS = 1_000;
+/** The longest `wait`, in ms: longer waits are refused (a parse error, or the step's `lastActionError`). */
+export const WAIT_MAX_MS = 5_000;
+
+/** Why `ms` is not a duration `wait` takes (a whole number of ms from 0 to WAIT_MAX_MS), else undefined. */
+export function waitProblem(ms: unknown): string | undefined {
+  if (ms === undefined) return undefined;
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0) return `wait takes a whole number of milliseconds, got ${quote(String(ms))}`;
+  if (ms > WAIT_MAX_MS) return `wait is at most ${WAIT_MAX_MS} ms, got ${ms} ms; wait several times to wait longer`;
+  return undefined;
+}
+
+/** Parses the duration argument of `wait` (digits, optionally followed by `ms`). */
+function waitMs(text: string): number {
+  const t = text.trim();
+  const m = /^(\d+)\s*(?:ms)?$/i.exec(t);
+  if (!m) fail(`wait takes a duration in milliseconds such as 500, got ${excerpt(text)}`);
+  const ms = Number(m[1]);
+  const problem = waitProblem(ms);
+  if (problem !== undefined) fail(problem);
+  return ms;
+}
+
 /** Thrown inside the parsers only; `parseAction` turns it into an `invalid` action. */
 class ParseFailure extends Error {}
 function fail(reason: string): never {
@@ -85,28 +109,33 @@ function unwrap(text: string): string {
 
 const TARGET_FORM = 'element="<id>" or role="..." name="..."';
 const TARGET_KEYS = ['element', 'role', 'name', 'nth'];
-/** One `do(action=...)` form; `build` gets the argument and a parser for the element keywords. */
-type R1Spec = { name: string; arg?: string; target?: boolean; build: (arg: string, target: () => ElementTarget) => ValidAction };
+/** One `do(action=...)` form; `build` gets the argument (undefined when an optional one is left out) and a parser for the element keywords. */
+type R1Spec = { name: string; arg?: string; optional?: boolean; target?: boolean; build: (arg: string | undefined, target: () => ElementTarget) => ValidAction };
 const R1_SPECS: readonly R1Spec[] = [
   { name: 'Click', target: true, build: (_, t) => ({ type: 'click', target: t() }) },
-  { name: 'Type', arg: '<text>', target: true, build: (text, t) => ({ type: 'type', target: t(), text }) },
-  { name: 'Search', arg: '<text>', target: true, build: (text, t) => ({ type: 'type', target: t(), text, pressEnter: true }) },
+  { name: 'Type', arg: '<text>', target: true, build: (text, t) => ({ type: 'type', target: t(), text: text! }) },
+  { name: 'Search', arg: '<text>', target: true, build: (text, t) => ({ type: 'type', target: t(), text: text!, pressEnter: true }) },
   { name: 'Hover', target: true, build: (_, t) => ({ type: 'hover', target: t() }) },
-  { name: 'Select Dropdown Option', arg: '<option>', target: true, build: (option, t) => ({ type: 'select', target: t(), option }) },
+  { name: 'Select Dropdown Option', arg: '<option>', target: true, build: (option, t) => ({ type: 'select', target: t(), option: option! }) },
   { name: 'Scroll Up', build: () => ({ type: 'scroll', direction: 'up' }) },
   { name: 'Scroll Down', build: () => ({ type: 'scroll', direction: 'down' }) },
   { name: 'Press Enter', build: () => ({ type: 'press', key: 'Enter' }) },
-  { name: 'Press Key', arg: '<key>', build: (key) => ({ type: 'press', key: key.trim() }) },
-  { name: 'Goto', arg: '<url>', build: (url) => ({ type: 'goto', url: url.trim() }) },
+  { name: 'Press Key', arg: '<key>', build: (key) => ({ type: 'press', key: key!.trim() }) },
+  { name: 'Goto', arg: '<url>', build: (url) => ({ type: 'goto', url: url!.trim() }) },
+  // WebRL / AutoWebGLM write `do(action="Wait")`; the duration in ms is optional.
+  { name: 'Wait', arg: '<ms>', optional: true, build: (ms) => (ms === undefined ? { type: 'wait' } : { type: 'wait', ms: waitMs(ms) }) },
 ];
-/** The `do(action=...)` forms of the `webagent-r1` grammar: each action's name, its `argument` placeholder if it takes one, and whether it takes an element. */
-export const R1_ACTIONS: readonly { readonly name: string; readonly argument?: string; readonly target: boolean }[] = Object.freeze(
-  R1_SPECS.map((x) => Object.freeze({ name: x.name, ...(x.arg !== undefined ? { argument: x.arg } : {}), target: x.target === true })),
+/**
+ * The `do(action=...)` forms of the `webagent-r1` grammar: each action's name, its `argument`
+ * placeholder if it takes one (`optional` when it may be left out), and whether it takes an element.
+ */
+export const R1_ACTIONS: readonly { readonly name: string; readonly argument?: string; readonly optional?: boolean; readonly target: boolean }[] = Object.freeze(
+  R1_SPECS.map((x) => Object.freeze({ name: x.name, ...(x.arg !== undefined ? { argument: x.arg } : {}), ...(x.optional ? { optional: true } : {}), target: x.target === true })),
 );
 const R1_LOOKUP = new Map<string, R1Spec>(R1_SPECS.map((s) => [s.name.toLowerCase(), s]));
 R1_LOOKUP.set('go to', R1_LOOKUP.get('goto')!);
 const R1_CALLS = 'do(action="...", ...), exit(message="..."), go_backward() or go_forward()';
-const r1Form = (x: R1Spec): string => `do(action="${x.name}"${x.arg ? `, argument="${x.arg}"` : ''}${x.target ? ', element="<id>"' : ''})`;
+const r1Form = (x: R1Spec): string => `do(action="${x.name}"${x.arg ? `${x.optional ? '[' : ''}, argument="${x.arg}"${x.optional ? ']' : ''}` : ''}${x.target ? ', element="<id>"' : ''})`;
 
 function parseR1(s: string): ValidAction {
   const sc = new Scanner(s);
@@ -149,8 +178,9 @@ function parseR1(s: string): ValidAction {
     R1_LOOKUP.get(raw.trim().replace(/\s+/g, ' ').toLowerCase()) ??
     fail(`unknown action ${quote(raw)}; expected one of ${R1_SPECS.map((x) => x.name).join(', ')}`);
   only(['action', ...(spec.arg ? ['argument'] : []), ...(spec.target ? TARGET_KEYS : [])], spec.name, r1Form(spec));
-  const arg = spec.arg === undefined ? '' : (args.get('argument') ?? fail(`${spec.name} needs argument="${spec.arg}"; expected ${r1Form(spec)}`));
-  if ((spec.arg === '<key>' || spec.arg === '<url>') && !arg.trim()) fail(`${spec.name} needs a non-empty argument="${spec.arg}"`);
+  const given = args.get('argument');
+  const arg = spec.arg === undefined || (spec.optional && given === undefined) ? undefined : (given ?? fail(`${spec.name} needs argument="${spec.arg}"; expected ${r1Form(spec)}`));
+  if ((spec.arg === '<key>' || spec.arg === '<url>') && !arg!.trim()) fail(`${spec.name} needs a non-empty argument="${spec.arg}"`);
   return spec.build(arg, () => r1Target(args, spec.name));
 }
 
@@ -181,6 +211,7 @@ function formatR1(a: ValidAction): string {
     case 'scroll': return call(a.direction === 'up' ? 'Scroll Up' : 'Scroll Down');
     case 'press': return a.key === 'Enter' ? call('Press Enter') : call('Press Key', a.key);
     case 'goto': return call('Goto', a.url);
+    case 'wait': return a.ms === undefined ? call('Wait') : call('Wait', String(a.ms));
     case 'go_back': return 'go_backward()';
     case 'go_forward': return 'go_forward()';
     case 'answer': return `exit(message=${quote(a.text)})`;
@@ -190,7 +221,7 @@ function formatR1(a: ValidAction): string {
 
 // ---------------------------------------------------------------- webarena
 
-const WA_VERBS = ['click', 'hover', 'type', 'select', 'press', 'scroll', 'goto', 'go_back', 'go_forward', 'stop'];
+const WA_VERBS = ['click', 'hover', 'type', 'select', 'press', 'scroll', 'goto', 'go_back', 'go_forward', 'wait', 'stop'];
 const WA_TAB_VERBS = ['new_tab', 'tab_focus', 'close_tab'];
 
 /** Parses `[12]`, `[link "Name"]` or `[link "Name" 2]` at the start of `rest`; returns the target and what follows. */
@@ -269,6 +300,8 @@ function parseWA(s: string): ValidAction {
     }
     case 'goto':
       return { type: 'goto', url: waText(rest, 'goto [url]').trim() || fail('goto needs a URL, e.g. goto [https://example.com]') };
+    case 'wait':
+      return rest ? { type: 'wait', ms: waitMs(waText(rest, 'wait or wait [ms]')) } : { type: 'wait' };
     default:
       return { type: 'answer', text: waText(rest, 'stop [answer] (stop [] for no answer)') };
   }
@@ -284,6 +317,7 @@ function formatWA(a: ValidAction): string {
     case 'scroll': return `scroll [${a.direction}]`;
     case 'press': return `press [${a.key}]`;
     case 'goto': return `goto [${a.url}]`;
+    case 'wait': return a.ms === undefined ? 'wait' : `wait [${a.ms}]`;
     case 'go_back': return 'go_back';
     case 'go_forward': return 'go_forward';
     case 'answer': return `stop [${a.text}]`;
@@ -349,17 +383,19 @@ const PLAIN_EXAMPLES: readonly [ValidAction, string][] = [
   [{ type: 'goto', url: 'https://example.com/' }, 'open a URL'],
   [{ type: 'go_back' }, 'go back one page'],
   [{ type: 'go_forward' }, 'go forward one page'],
+  [{ type: 'wait' }, `wait ${WAIT_DEFAULT_MS / 1000} s for the page to change`],
+  [{ type: 'wait', ms: 3000 }, `wait that many milliseconds (at most ${WAIT_MAX_MS})`],
   [{ type: 'answer', text: 'the answer' }, 'finish the task with this answer'],
 ];
 
-function examples(targets: TargetStyle): [ValidAction, string][] {
+function examples(targets: TargetStyle, wait: boolean): [ValidAction, string][] {
   const out: [ValidAction, string][] = [];
   for (const [make, ref, id, describe] of ID_EXAMPLES) {
     if (targets !== 'name') out.push([make({ id }), describe(`element [${id}]`)]);
     if (targets !== 'id') out.push([make(ref), describe(`the ${ref.role} named "${ref.name}"`)]);
   }
   if (targets !== 'id') out.push([{ type: 'click', target: { ...LINK, nth: 2 } }, 'the 2nd of several elements with that role and name']);
-  return [...out, ...PLAIN_EXAMPLES];
+  return [...out, ...PLAIN_EXAMPLES.filter(([a]) => wait || a.type !== 'wait')];
 }
 
 const HELP: Record<ActionGrammar, readonly [string, Record<TargetStyle, string>, string]> = {
@@ -385,13 +421,15 @@ const HELP: Record<ActionGrammar, readonly [string, Record<TargetStyle, string>,
 
 /**
  * Multi-line help text listing every action form of `grammar` with an example, for system
- * prompts. `targets` picks which element references it teaches (default both).
+ * prompts. `targets` picks which element references it teaches (default both); `wait: false`
+ * leaves the wait action out (the action list of prompts written before it existed).
  */
-export function describeGrammar(grammar: ActionGrammar, options: { targets?: TargetStyle } = {}): string {
+export function describeGrammar(grammar: ActionGrammar, options: { targets?: TargetStyle; wait?: boolean } = {}): string {
   checkGrammar(grammar);
   const targets = options.targets ?? 'both';
   if (!['id', 'name', 'both'].includes(targets)) throw new OptionsError(`targets must be "id", "name" or "both", got ${quote(String(targets))}`);
-  const list = examples(targets);
+  if (options.wait !== undefined && typeof options.wait !== 'boolean') throw new OptionsError(`wait must be true or false, got ${quote(String(options.wait))}`);
+  const list = examples(targets, options.wait ?? true);
   const lines = list.map(([a]) => formatAction(a, grammar));
   const width = Math.max(...lines.map((l) => l.length));
   const [head, elements, escapes] = HELP[grammar];

@@ -44,13 +44,14 @@ export interface NodeFormat {
   readonly ids?: boolean;
 }
 
-/** One observation line: `[12] link "Blue Ceramic Mug"`, `## Reviews`, or plain text. */
+/** One observation line: `[12] link "Blue Ceramic Mug"`, `[5] textbox "Birthday" type=date value="2024-05-31"`, `## Reviews`, or plain text. */
 export function formatNode(node: ObservationNode, format: NodeFormat = {}): string {
   const indent = node.depth ? '  '.repeat(node.depth) : '';
   if (node.id !== undefined) {
     const value = node.value !== undefined && node.value !== '' ? ` value=${quote(node.value)}` : '';
     const id = format.ids === false ? '' : `[${node.id}] `;
-    return `${indent}${id}${node.role} ${quote(node.name)}${value}${stateText(node.state)}`;
+    const type = node.inputType ? ` type=${node.inputType}` : '';
+    return `${indent}${id}${node.role} ${quote(node.name)}${type}${value}${stateText(node.state)}`;
   }
   if (node.role === 'heading') return `${indent}${'#'.repeat(node.level ?? 2)} ${node.name}`;
   if (node.role === 'text') return `${indent}${node.name}`;

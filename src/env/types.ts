@@ -22,6 +22,11 @@ export type Action =
   | { readonly type: 'goto'; readonly url: string }
   | { readonly type: 'go_back' }
   | { readonly type: 'go_forward' }
+  /**
+   * Lets time pass (`ms`, default `WAIT_DEFAULT_MS`, at most `WAIT_MAX_MS`) and observes again:
+   * for pages that change by themselves (a menu that opens after a delay, a result that loads).
+   */
+  | { readonly type: 'wait'; readonly ms?: number }
   | { readonly type: 'answer'; readonly text: string }
   /**
    * Text that did not parse into an action. Stepping it changes nothing on the page; the
@@ -58,6 +63,11 @@ export interface ObservationNode {
   readonly level?: number;
   /** Indentation depth (options inside a select, elements inside an iframe). */
   readonly depth?: number;
+  /**
+   * The `type` of an input whose text format is not free text (`date`, `time`, `datetime-local`,
+   * `month`, `week`, `color`), shown as `type=date` on its line. Absent on text inputs.
+   */
+  readonly inputType?: string;
   /** Whether any part of the element lies in the viewport. Truncation keeps visible lines first. */
   readonly visible?: boolean;
 }

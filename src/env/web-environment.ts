@@ -3,6 +3,7 @@
 // real (trusted) mouse and keyboard input at the point the walker computed. Failed actions
 // become `lastActionError` (BrowserGym's convention); environment faults throw typed errors.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrowserContext, CDPSession, Dialog, Download, Frame, Page, Request } from 'playwright-core';
 import {
   BrowserCrashedError,
@@ -22,7 +23,21 @@ import {
   type ResolvedWebEnvironmentOptions,
   type WebEnvironmentOptions,
 } from './web-environment-options.js';
-import { domCall, initScript, NAV_BINDING, rowsToNodes, type DomObserveResult, type DomPrepareArgs, type DomPrepareResult, type DomScrollResult } from './dom-script.js';
+import { WAIT_DEFAULT_MS, waitProblem } from './action-grammar.js';
+import {
+  domCall,
+  domInvoke,
+  DOM_MISSING,
+  initScript,
+  NAV_BINDING,
+  rowsToNodes,
+  type DomObserveResult,
+  type DomPrepareArgs,
+  type DomPrepareResult,
+  type DomScrollResult,
+  type DomOp,
+  type DomVerifyResult,
+} from './dom-script.js';
 import { PageActivity } from './page-activity.js';
 import { renderObservationText } from './observation-text.js';
 import { resolveTarget } from './targets.js';
@@ -35,6 +50,11 @@ class ActionFailure extends Error {}
 function rethrowFaults(e: unknown): void {
   if (e instanceof EpisodeAbortedError) throw e;
 }
+
+/** Longest a step waits for the short timers its action set off (a menu opening 300 ms after typing), in ms. */
+const TIMER_SETTLE_MS = 1_000;
+/** Longest a click waits for hover effects to let the pointer reach its element again, in ms (per attempt). */
+const HOVER_SETTLE_MS = 500;
 
 const CLOSED_RE = /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Page crashed|has been closed/i;
 const NAV_RACE_RE = /Execution context was destroyed|Cannot find context with specified id|navigation|frame was detached|Frame has been detached/i;
@@ -195,6 +215,13 @@ export class WebEnvironment implements Environment {
         waited = true;
         await this.#leaveErrorPage();
       }
+      if (walk?.rows && walk.timers && this.#page === before) {
+        // The action set off short timers (a debounced search, a menu that opens after a delay):
+        // let them fire, then wait for what they set off in turn (requests, a navigation).
+        waited = true;
+        await this.#waitTimers(walk.timerEpoch ?? 0);
+        await this.#settle(before, false, this.#activity!.navigationHinted);
+      }
       if (!walk || waited || !walk.rows) walk = await this.#walk();
       const blocked = this.#activity?.takeBlocked() ?? this.#refusedTab;
       this.#refusedTab = undefined;
@@ -236,22 +263,38 @@ export class WebEnvironment implements Environment {
     switch (action.type) {
       case 'invalid':
         throw new ActionFailure(`invalid action: ${action.reason}`);
-      case 'click':
-      case 'hover': {
-        const p = await this.#prepare({ kind: action.type, id: await this.#targetId(action.target) });
+      case 'click': {
+        const id = await this.#targetId(action.target);
+        const p = await this.#prepare({ kind: 'click', id });
         if (!('x' in p)) break;
-        await this.#input(action.type === 'click' ? this.#click(page, p.x, p.y) : page.mouse.move(p.x, p.y), `${action.type}ing`);
+        await this.#click(page, id, p.x, p.y, p.hover === true);
+        break;
+      }
+      case 'hover': {
+        const p = await this.#prepare({ kind: 'hover', id: await this.#targetId(action.target) });
+        if (!('x' in p)) break;
+        await this.#input(page.mouse.move(p.x, p.y), 'hovering');
         break;
       }
       case 'type': {
-        const p = await this.#prepare({ kind: 'type', id: await this.#targetId(action.target) });
-        if (!('x' in p)) break;
-        if (action.text === '') {
-          if (p.clear) await this.#input(page.keyboard.press('Delete'), 'clearing the field');
-        } else {
-          await this.#input(page.keyboard.insertText(action.text), 'typing');
+        const id = await this.#targetId(action.target);
+        const p = await this.#prepare({ kind: 'type', id, text: action.text });
+        if ('x' in p) {
+          if (action.text === '') {
+            if (p.clear) await this.#input(page.keyboard.press('Delete'), 'clearing the field');
+          } else {
+            await this.#input(page.keyboard.insertText(action.text), 'typing');
+          }
+          if (p.check) await this.#checkValue(id, action.text);
         }
         if (action.pressEnter) await this.#input(page.keyboard.press('Enter'), 'pressing Enter');
+        break;
+      }
+      case 'wait': {
+        const problem = waitProblem(action.ms);
+        if (problem !== undefined) throw new ActionFailure(problem);
+        const ms = action.ms ?? WAIT_DEFAULT_MS;
+        await this.#guard(sleep(ms), ms + 1_000, 'waiting');
         break;
       }
       case 'select':
@@ -262,7 +305,7 @@ export class WebEnvironment implements Environment {
         await this.#input(page.keyboard.press(action.key), `pressing ${action.key}`);
         break;
       case 'scroll': {
-        const r = await this.#guard(page.evaluate(domCall('scroll', { direction: action.direction })) as Promise<DomScrollResult>, o.actionTimeout, 'scrolling');
+        const r = await this.#guard(this.#dom<DomScrollResult>(page, 'scroll', { direction: action.direction }), o.actionTimeout, 'scrolling');
         if ('error' in r) throw new ActionFailure(r.error);
         break;
       }
@@ -299,7 +342,7 @@ export class WebEnvironment implements Environment {
   }
 
   async #prepare(args: DomPrepareArgs): Promise<DomPrepareResult> {
-    const r = await this.#guard(this.#page!.evaluate(domCall('prepare', args)) as Promise<DomPrepareResult>, this.options.actionTimeout, 'locating the element').catch((e: unknown) => {
+    const r = await this.#guard(this.#dom<DomPrepareResult>(this.#page!, 'prepare', args), this.options.actionTimeout, 'locating the element').catch((e: unknown) => {
       if (e instanceof Error && NAV_RACE_RE.test(e.message)) throw new ActionFailure(`element [${args.id}] is not on the page any more (the page changed); use an id from the current observation`);
       throw e;
     });
@@ -333,15 +376,63 @@ export class WebEnvironment implements Environment {
   }
 
   /**
-   * A real left click at (x, y): move, press, release. The three input events are sent on the
-   * page's DevTools session without waiting for each other's acknowledgement (Chromium queues
-   * them in order), one round trip instead of the three of `page.mouse.click`.
+   * A real left click on element `id` at (x, y). Where page code listens to the mouse moving onto
+   * the element (`hover`): move the mouse there, check that the element is still what the pointer
+   * is on once hover effects have applied (an icon that swaps its image on mouseenter may
+   * collapse for a moment and pass the click to its parent), then press and release; where the
+   * element moved, the mouse follows it once; if the pointer still does not reach it, the click
+   * is not made and the step reports why. Elsewhere nothing can move under the pointer (CSS
+   * :hover rules aside): move, press and release are sent without waiting for each other's
+   * acknowledgement (Chromium queues them in order), one round trip; an awaited move alone
+   * waits for the next frame.
    */
-  async #click(page: Page, x: number, y: number): Promise<void> {
+  async #click(page: Page, id: number, x: number, y: number, hover: boolean): Promise<void> {
     const session = await this.#cdp(page);
-    const event = (type: 'mouseMoved' | 'mousePressed' | 'mouseReleased') =>
-      session.send('Input.dispatchMouseEvent', { type, x, y, button: type === 'mouseMoved' ? 'none' : 'left', buttons: type === 'mousePressed' ? 1 : 0, clickCount: type === 'mouseMoved' ? 0 : 1 });
-    await Promise.all([event('mouseMoved'), event('mousePressed'), event('mouseReleased')]);
+    const event = (type: 'mouseMoved' | 'mousePressed' | 'mouseReleased', px: number, py: number) =>
+      session.send('Input.dispatchMouseEvent', { type, x: px, y: py, button: type === 'mouseMoved' ? 'none' : 'left', buttons: type === 'mousePressed' ? 1 : 0, clickCount: type === 'mouseMoved' ? 0 : 1 });
+    if (!hover) {
+      await this.#input(Promise.all([event('mouseMoved', x, y), event('mousePressed', x, y), event('mouseReleased', x, y)]).then(() => undefined), 'clicking');
+      return;
+    }
+    let at = { x, y };
+    for (let attempt = 0; ; attempt++) {
+      await this.#input(event('mouseMoved', at.x, at.y).then(() => undefined), 'moving the mouse');
+      const v = await this.#guard(this.#dom<DomVerifyResult>(page, 'verify', { id, x: at.x, y: at.y, wait: HOVER_SETTLE_MS, retry: attempt === 0 }), this.options.actionTimeout, 'checking what the mouse is on').catch((e: unknown) => {
+        if (e instanceof Error && NAV_RACE_RE.test(e.message)) throw new ActionFailure(`the page changed when the mouse moved over element [${id}]; the click was not made`);
+        throw e;
+      });
+      if ('error' in v) throw new ActionFailure(v.error);
+      at = { x: v.x, y: v.y };
+      if (!v.moved) break;
+    }
+    await this.#input(Promise.all([event('mousePressed', at.x, at.y), event('mouseReleased', at.x, at.y)]).then(() => undefined), 'clicking');
+  }
+
+  /** Reads back a field typed into whose value the browser may refuse (a number input), and reports a refusal. */
+  async #checkValue(id: number, text: string): Promise<void> {
+    const r = await this.#guard(this.#dom<{ value: string | null; what: string }>(this.#page!, 'value', { id }), this.options.actionTimeout, 'reading the field back').catch((e: unknown) => {
+      rethrowFaults(e);
+      return undefined;
+    });
+    if (r && r.value !== null && r.value !== text.trim()) throw new ActionFailure(`${r.what} did not take ${JSON.stringify(text)}; its value is ${JSON.stringify(r.value)}`);
+  }
+
+  /** Waits (bounded) for the short timers of `epoch` (those the action set off) to fire. */
+  async #waitTimers(epoch: number): Promise<void> {
+    await this.#guard(this.#dom<{ left: number }>(this.#page!, 'timers', { epoch, ms: TIMER_SETTLE_MS }), TIMER_SETTLE_MS + this.options.observationTimeout, 'waiting for the page\'s timers').catch((e: unknown) => {
+      // The page went away under the wait (a timer navigated): the settle after it handles that.
+      if (e instanceof Error && NAV_RACE_RE.test(e.message)) return;
+      throw e;
+    });
+  }
+
+  /**
+   * Runs `op` of the DOM script in `page`: through the copy the init script compiled in the
+   * document, or, in a document it did not run in, by sending the whole script.
+   */
+  async #dom<T>(page: Page, op: DomOp, args: unknown): Promise<T> {
+    const r = await page.evaluate(domInvoke(op, args));
+    return (r === DOM_MISSING ? await page.evaluate(domCall(op, args)) : r) as T;
   }
 
   /** A DevTools session on `page` (Chromium only), made on first use. */
@@ -457,7 +548,7 @@ export class WebEnvironment implements Environment {
     for (let attempt = 0; ; attempt++) {
       const page = this.#page!;
       try {
-        const walk = await this.#guard(page.evaluate(domCall('observe', args)) as Promise<DomObserveResult>, this.options.observationTimeout, 'observing the page');
+        const walk = await this.#guard(this.#dom<DomObserveResult>(page, 'observe', args), this.options.observationTimeout, 'observing the page');
         this.#popupsSeen = walk.popups;
         if (walk.loading && walk.rows && attempt === 0) {
           // A document still being parsed (a navigation that committed after the settle gave up

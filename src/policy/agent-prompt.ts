@@ -49,6 +49,11 @@ export interface AgentPromptOptions {
   /** Ask for `<think>..</think><answer>..</answer>` (default true); false asks for the bare action. */
   readonly think?: boolean;
   /**
+   * Teach the wait action in the system prompt (and allow it under the Agent's action
+   * constraint). Default false, so the prompts of models trained before it existed stay as they were.
+   */
+  readonly wait?: boolean;
+  /**
    * `tokenizer`: the tokenizer's own chat template (Hugging Face models; the default when the
    * tokenizer has one), `chatml` (the default otherwise), `plain` (no role headers, fewest
    * tokens: for small models trained from scratch), or a parsed ChatTemplate.
@@ -132,7 +137,7 @@ const PAGE_OMITTED = '(the page is not shown: the prompt is over its token budge
 const MAX_NOTE_CHARS = 300;
 const clip = (text: string): string => (text.length > MAX_NOTE_CHARS ? `${text.slice(0, MAX_NOTE_CHARS)}…` : text);
 
-function systemPromptFor(grammar: ActionGrammar, targets: 'id' | 'name', think: boolean, placeholder: string): string {
+function systemPromptFor(grammar: ActionGrammar, targets: 'id' | 'name', think: boolean, placeholder: string, wait: boolean): string {
   const lines = targets === 'id'
     ? 'actionable elements are written [id] role "name", with their value and state'
     : 'actionable elements are written role "name", with their value and state';
@@ -141,7 +146,7 @@ function systemPromptFor(grammar: ActionGrammar, targets: 'id' | 'name', think: 
     `Each round shows the current page as text, one line per element or block of text; ${lines}.`,
     `Pages of earlier rounds are replaced by "${placeholder}"; your earlier replies are kept.`,
     '',
-    describeGrammar(grammar, { targets }),
+    describeGrammar(grammar, { targets, wait }),
     '',
     think
       ? 'First think step by step inside <think> and </think>, then write exactly one action inside <answer> and </answer>.'
@@ -158,6 +163,7 @@ export class AgentPrompt {
   readonly grammar: ActionGrammar;
   readonly targets: 'id' | 'name';
   readonly think: boolean;
+  readonly wait: boolean;
   readonly template: ChatTemplate;
   readonly tokenizer: HfTokenizer | undefined;
   readonly systemPrompt: string | undefined;
@@ -171,7 +177,7 @@ export class AgentPrompt {
   private readonly lineTokens = new Map<string, number>();
 
   constructor(options: AgentPromptOptions = {}) {
-    const known = new Set(['grammar', 'targets', 'think', 'template', 'tokenizer', 'systemPrompt', 'compress', 'restateTask', 'placeholder', 'showUrl', 'maxObservationChars', 'maxPromptTokens', 'minObservationTokens']);
+    const known = new Set(['grammar', 'targets', 'think', 'wait', 'template', 'tokenizer', 'systemPrompt', 'compress', 'restateTask', 'placeholder', 'showUrl', 'maxObservationChars', 'maxPromptTokens', 'minObservationTokens']);
     for (const key of Object.keys(options)) if (!known.has(key)) throw new OptionsError(`AgentPrompt: unknown option "${key}"; known options are ${[...known].join(', ')}`);
     this.grammar = options.grammar ?? 'webagent-r1';
     describeGrammar(this.grammar); // validates the grammar name
@@ -188,6 +194,8 @@ export class AgentPrompt {
     this.targets = options.targets ?? (plain ? 'name' : 'id');
     if (this.targets !== 'id' && this.targets !== 'name') throw new OptionsError(`AgentPrompt: targets must be "id" or "name", got ${JSON.stringify(this.targets)}`);
     this.think = options.think ?? true;
+    this.wait = options.wait ?? false;
+    if (typeof this.wait !== 'boolean') throw new OptionsError(`AgentPrompt: wait must be true or false, got ${JSON.stringify(options.wait)}`);
     this.compress = options.compress ?? true;
     this.restateTask = options.restateTask ?? false;
     this.placeholder = options.placeholder ?? COMPRESSED_OBSERVATION;
@@ -196,7 +204,7 @@ export class AgentPrompt {
     this.maxObservationChars = options.maxObservationChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
     if (!(this.maxObservationChars > 0)) throw new OptionsError(`AgentPrompt: maxObservationChars must be > 0, got ${String(options.maxObservationChars)}`);
     const system = options.systemPrompt ?? (plain ? false : undefined);
-    this.systemPrompt = system === false ? undefined : system ?? systemPromptFor(this.grammar, this.targets, this.think, this.placeholder);
+    this.systemPrompt = system === false ? undefined : system ?? systemPromptFor(this.grammar, this.targets, this.think, this.placeholder, this.wait);
     this.maxPromptTokens = options.maxPromptTokens;
     if (this.maxPromptTokens !== undefined) {
       if (!Number.isInteger(this.maxPromptTokens) || this.maxPromptTokens < 1) throw new OptionsError(`AgentPrompt: maxPromptTokens must be an integer >= 1, got ${String(this.maxPromptTokens)}`);

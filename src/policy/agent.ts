@@ -163,7 +163,7 @@ export class Agent {
     const requests = prompts.map((p, i): ChatRequest => {
       const think = this.prompt.think ? { after: '<answer>' } : {};
       const constraint = this.constrainAction
-        ? actionConstraint(states[i]!, { targets: this.prompt.targets, copy: this.constrainCopy, ...think, ...(this.prompt.think ? { closing: '</answer>' } : {}) })
+        ? actionConstraint(states[i]!, { targets: this.prompt.targets, copy: this.constrainCopy, wait: this.prompt.wait, ...think, ...(this.prompt.think ? { closing: '</answer>' } : {}) })
         : this.constrainCopy ? copyConstraint(states[i]!, { targets: this.prompt.targets, ...think }) : undefined;
       return { messages: p.messages, ...(constraint ? { constraint } : {}) };
     });

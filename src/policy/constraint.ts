@@ -7,7 +7,7 @@
 // are built for llama.cpp GBNF or JSON schemas, not for one quoted value at a time).
 
 import { OptionsError } from '../errors.js';
-import { R1_ACTIONS } from '../env/action-grammar.js';
+import { R1_ACTIONS, WAIT_MAX_MS } from '../env/action-grammar.js';
 
 /**
  * A rule on what a reply may be, checked piece by piece while it is sampled. `next(reply)` gets
@@ -322,7 +322,17 @@ export interface ActionCallConstraintOptions {
   readonly after?: string;
   /** Text that must follow the action before the reply ends (`</answer>`). */
   readonly closing?: string;
+  /**
+   * Allow `do(action="Wait")` (with an optional `argument="<ms>"`). Default false: the prompt
+   * grammar of the agent decides (AgentPrompt's `wait` option); models trained on prompts that
+   * do not teach Wait are not offered it.
+   */
+  readonly wait?: boolean;
 }
+
+/** The durations a constrained Wait may write: whole milliseconds up to WAIT_MAX_MS, as the parser reads them. */
+let waitDurations: ValueSet | undefined;
+const waitArguments = (): ValueSet => (waitDurations ??= valueSet(Array.from({ length: WAIT_MAX_MS + 1 }, (_, i) => String(i))));
 
 /**
  * The reply must be exactly one action of the `webagent-r1` grammar in the form `formatAction`
@@ -350,6 +360,7 @@ export class ActionCallConstraint implements ReplyConstraint {
     if (options.arguments !== undefined && (!Array.isArray(options.arguments) || options.arguments.length === 0 || options.arguments.some((v) => typeof v !== 'string'))) {
       throw new OptionsError('ActionCallConstraint: `arguments` must be a non-empty array of strings (leave it out to let arguments be any text)');
     }
+    if (options.wait !== undefined && typeof options.wait !== 'boolean') throw new OptionsError(`ActionCallConstraint: \`wait\` must be true or false, got ${JSON.stringify(options.wait)}`);
     for (const key of ['after', 'closing'] as const) {
       if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) throw new OptionsError(`ActionCallConstraint: \`${key}\` must be a non-empty string`);
     }
@@ -386,14 +397,17 @@ export class ActionCallConstraint implements ReplyConstraint {
       const ids = valueSet(options.elements.map((e) => String(e.id)));
       target = () => [literal(', element="', () => [quoted(ids, close)])];
     }
-    const forms = new Map(R1_ACTIONS.map((a) => [written(a.name), a]));
-    const actionNames = valueSet(R1_ACTIONS.map((a) => a.name));
+    const allowed = R1_ACTIONS.filter((a) => a.name !== 'Wait' || options.wait === true);
+    const forms = new Map(allowed.map((a) => [written(a.name), a]));
+    const actionNames = valueSet(allowed.map((a) => a.name));
     const canTarget = options.elements.length > 0;
     const afterAction = (name: string): readonly Place[] => {
       const form = forms.get(name)!;
       if (form.target && !canTarget) return [];
       const rest = form.target ? target : close;
       if (form.argument === undefined) return rest();
+      // Wait's duration is whole milliseconds up to the cap (digits the parser reads), or left out.
+      if (form.argument === '<ms>') return [literal(', argument="', () => [quoted(waitArguments(), () => rest())]), ...(form.optional ? rest() : [])];
       const set = COPIED_ARGUMENT_ACTIONS.includes(form.name) ? copied : undefined;
       // Press Key and Goto need a non-empty argument (the parser refuses an empty one).
       const nonEmpty = form.argument === '<key>' || form.argument === '<url>';
@@ -458,7 +472,7 @@ export class ActionCallConstraint implements ReplyConstraint {
  */
 export function actionConstraint(
   state: ConstraintState,
-  options: { readonly targets: 'id' | 'name'; readonly copy?: boolean; readonly after?: string; readonly closing?: string },
+  options: { readonly targets: 'id' | 'name'; readonly copy?: boolean; readonly after?: string; readonly closing?: string; readonly wait?: boolean },
 ): ActionCallConstraint {
   const elements = (state.observation.nodes ?? []).filter((n) => n.id !== undefined);
   const argument = options.copy === false ? [] : copiedArguments(state);
@@ -468,5 +482,6 @@ export function actionConstraint(
     ...(argument.length > 0 ? { arguments: argument } : {}),
     ...(options.after !== undefined ? { after: options.after } : {}),
     ...(options.closing !== undefined ? { closing: options.closing } : {}),
+    ...(options.wait !== undefined ? { wait: options.wait } : {}),
   });
 }

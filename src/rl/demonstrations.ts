@@ -165,7 +165,7 @@ function checkTarget(v: unknown, at: string, fail: Fail): void {
 
 const ACTION_FIELDS: Readonly<Record<Action['type'], readonly string[]>> = {
   click: ['target'], hover: ['target'], type: ['target', 'text'], select: ['target', 'option'], press: ['key'], scroll: ['direction'],
-  goto: ['url'], go_back: [], go_forward: [], answer: ['text'], invalid: ['text', 'reason'],
+  goto: ['url'], go_back: [], go_forward: [], wait: [], answer: ['text'], invalid: ['text', 'reason'],
 };
 
 function checkAction(v: unknown, at: string, fail: Fail): void {
@@ -178,6 +178,7 @@ function checkAction(v: unknown, at: string, fail: Fail): void {
     else checkString(v, f, `${at}.`, fail);
   }
   if (v['pressEnter'] !== undefined) expect(typeof v['pressEnter'] === 'boolean', fail, `${at}.pressEnter`, 'must be a boolean');
+  if (v['ms'] !== undefined) expect(Number.isInteger(v['ms']) && (v['ms'] as number) >= 0, fail, `${at}.ms`, 'must be an integer >= 0');
 }
 
 function checkObservation(v: unknown, at: string, fail: Fail): void {

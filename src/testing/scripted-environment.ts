@@ -2,6 +2,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrowserCrashedError, EnvironmentStateError, OptionsError, StartPageError, TaskError } from '../errors.js';
+import { waitProblem } from '../env/action-grammar.js';
 import { quote, renderObservationText, type ObservationBudget } from '../env/observation-text.js';
 import { resolveTarget } from '../env/targets.js';
 import type { Action, ElementState, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from '../env/types.js';
@@ -390,6 +391,12 @@ export class ScriptedEnvironment<S = Record<string, unknown>> implements Environ
       case 'goto': {
         const url = parseUrl(action.url) ?? fail(`goto needs an absolute URL like http://host/path, got ${quote(action.url)}`);
         return this.#navigate(url, `going to ${action.url}`, action.url);
+      }
+      case 'wait': {
+        // Scripted pages change only through actions: waiting passes no time, it only observes again.
+        const problem = waitProblem(action.ms);
+        if (problem !== undefined) fail(problem);
+        return;
       }
       case 'go_back':
       case 'go_forward': {
