@@ -75,8 +75,9 @@ const site: SiteDefinition<Library, Loans> = {
 
 // ---------------------------------------------------------------- the tasks
 
-function tasksFor(url: string): WebTask[] {
-  const readState = async (p: import('playwright-core').Page): Promise<unknown> => (await p.request.get(`${url}/__webagent/state`)).json();
+function tasksFor(url: string, controlKey: string): WebTask[] {
+  // The state endpoint answers only to the server's control key, which the agent's browser never sees.
+  const readState = async (p: import('playwright-core').Page): Promise<unknown> => (await p.request.get(`${url}/__webagent/state`, { headers: { 'x-webagent-key': controlKey } })).json();
   const book = library.books[2]!;
   return [
     {
@@ -135,7 +136,7 @@ const env = new WebEnvironment({ pool });
 try {
   console.log('| task | expert | score | reason |');
   console.log('|---|---|---:|---|');
-  for (const task of tasksFor(served.urls.library!)) {
+  for (const task of tasksFor(served.urls.library!, served.controlKey)) {
     for (const wrong of [false, true]) {
       if (wrong && !task.wrongExpert) continue;
       const d = await runExpert(env, task, { wrong });

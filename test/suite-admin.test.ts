@@ -21,7 +21,7 @@ function session(base: string): { get: (path: string) => Promise<Response>; post
     return r;
   };
   return {
-    get: async (path) => keep(await fetch(base + path, { headers: { cookie }, redirect: 'manual' })),
+    get: async (path) => keep(await fetch(base + path, { headers: { cookie, 'x-webagent-key': h.server.controlKey }, redirect: 'manual' })),
     post: async (path, form) => keep(await fetch(base + path, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString(), redirect: 'manual' })),
   };
 }

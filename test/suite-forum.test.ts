@@ -13,7 +13,7 @@ import { siteBattery } from './helpers/suite-battery.js';
 const h = siteBattery('forum');
 
 async function get(path: string, cookie?: string): Promise<{ status: number; text: string; cookie: string }> {
-  const res = await fetch(h.server.urls.forum + path, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+  const res = await fetch(h.server.urls.forum + path, { headers: { 'x-webagent-key': h.server.controlKey, ...(cookie ? { cookie } : {}) }, redirect: 'manual' });
   const set = res.headers.get('set-cookie');
   return { status: res.status, text: await res.text(), cookie: set ? set.split(';')[0]! : (cookie ?? '') };
 }

@@ -55,6 +55,20 @@ describe('serveSites: sessions over HTTP', () => {
     url = served.urls.counter!;
   });
   after(() => served.close());
+  const key = (): Record<string, string> => ({ 'x-webagent-key': served.controlKey });
+
+  test('internal endpoints answer only with the control key (header or ?key=); health needs none', async () => {
+    // The agent's browser can reach every URL of the task's origin: without the key it learns nothing.
+    for (const [path, init] of [['/__webagent/state', {}], ['/__webagent/metrics', {}], ['/__webagent/setup', { method: 'POST', body: '{"count":1}' }]] as const) {
+      const r = await fetch(`${url}${path}`, init);
+      assert.equal(r.status, 403, path);
+      assert.match(await r.text(), /needs the suite server's control key/);
+      assert.equal((await fetch(`${url}${path}`, { ...init, headers: { 'x-webagent-key': 'x'.repeat(32) } })).status, 403, `${path} with a wrong key`);
+    }
+    assert.equal((await fetch(`${url}/__webagent/state?key=${encodeURIComponent(served.controlKey)}`)).status, 200);
+    assert.equal((await fetch(`${url}/__webagent/health`)).status, 200);
+    assert.ok(served.controlKey.length >= 32);
+  });
 
   test('each client without a cookie gets its own fresh state; changes stay in their session', async () => {
     const a = await fetch(`${url}/`);
@@ -66,31 +80,31 @@ describe('serveSites: sessions over HTTP', () => {
     const post = await fetch(`${url}/add`, { method: 'POST', body: new URLSearchParams({ n: '3' }), headers: { cookie: ca }, redirect: 'manual' });
     assert.equal(post.status, 303);
     assert.equal(post.headers.get('location'), '/done/3');
-    assert.deepEqual(await (await fetch(`${url}/__webagent/state`, { headers: { cookie: ca } })).json(), { count: 8, log: ['add 3'] });
-    assert.deepEqual(await (await fetch(`${url}/__webagent/state`, { headers: { cookie: cb } })).json(), { count: 5, log: [] });
+    assert.deepEqual(await (await fetch(`${url}/__webagent/state`, { headers: { cookie: ca, ...key() } })).json(), { count: 8, log: ['add 3'] });
+    assert.deepEqual(await (await fetch(`${url}/__webagent/state`, { headers: { cookie: cb, ...key() } })).json(), { count: 5, log: [] });
   });
 
   test('setup presets a session; a non-JSON setup body is a 400 that names the problem', async () => {
-    const first = await fetch(`${url}/__webagent/state`);
+    const first = await fetch(`${url}/__webagent/state`, { headers: key() });
     const c = cookieOf(first);
-    assert.equal((await fetch(`${url}/__webagent/setup`, { method: 'POST', body: JSON.stringify({ count: 40 }), headers: { cookie: c } })).status, 200);
+    assert.equal((await fetch(`${url}/__webagent/setup`, { method: 'POST', body: JSON.stringify({ count: 40 }), headers: { cookie: c, ...key() } })).status, 200);
     assert.match(await (await fetch(`${url}/`, { headers: { cookie: c } })).text(), /Count: 40/);
-    const bad = await fetch(`${url}/__webagent/setup`, { method: 'POST', body: '{oops', headers: { cookie: c } });
+    const bad = await fetch(`${url}/__webagent/setup`, { method: 'POST', body: '{oops', headers: { cookie: c, ...key() } });
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /not JSON/);
-    const notObject = await fetch(`${url}/__webagent/setup`, { method: 'POST', body: '[1]', headers: { cookie: c } });
+    const notObject = await fetch(`${url}/__webagent/setup`, { method: 'POST', body: '[1]', headers: { cookie: c, ...key() } });
     assert.equal(notObject.status, 400);
     assert.match(await notObject.text(), /must be a JSON object/);
   });
 
   test('metrics record handler time per route and state creations, and never open a session', async () => {
-    const before = (await (await fetch(`${url}/__webagent/metrics`)).json()) as { sessions: number };
-    const m = (await (await fetch(`${url}/__webagent/metrics?clear=1`)).json()) as { routes: Record<string, number[]>; resets: number[]; sessions: number };
+    const before = (await (await fetch(`${url}/__webagent/metrics`, { headers: key() })).json()) as { sessions: number };
+    const m = (await (await fetch(`${url}/__webagent/metrics?clear=1`, { headers: key() })).json()) as { routes: Record<string, number[]>; resets: number[]; sessions: number };
     assert.equal(m.sessions, before.sessions);
     assert.ok(m.routes['GET /']!.length >= 2);
     assert.ok(m.routes['POST /add']!.length >= 1);
     assert.ok(m.resets.length >= 3);
-    const cleared = (await (await fetch(`${url}/__webagent/metrics`)).json()) as { routes: Record<string, number[]> };
+    const cleared = (await (await fetch(`${url}/__webagent/metrics`, { headers: key() })).json()) as { routes: Record<string, number[]> };
     assert.deepEqual(cleared.routes, {});
   });
 
@@ -116,6 +130,7 @@ describe('checkers and experts on a real page', () => {
   let task: WebTask;
   before(async () => {
     served = await serveSites({ world: { start: 0 }, sites: [counterSite as unknown as SiteDefinition<{ start: number }, never>] });
+    const headers = { 'x-webagent-key': served.controlKey };
     pool = new BrowserPool();
     env = new WebEnvironment({ pool });
     const url = served.urls.counter!;
@@ -125,9 +140,9 @@ describe('checkers and experts on a real page', () => {
       intent: 'Add 7 to the counter',
       startUrl: `${url}/`,
       async setup({ page }) {
-        await page.request.post(`${url}/__webagent/setup`, { data: { count: 2 } });
+        await page.request.post(`${url}/__webagent/setup`, { data: { count: 2 }, headers });
       },
-      readState: async (page) => (await page.request.get(`${url}/__webagent/state`)).json() as Promise<unknown>,
+      readState: async (page) => (await page.request.get(`${url}/__webagent/state`, { headers })).json() as Promise<unknown>,
       check: all(stateMatch<Counter>('count is 9', (s) => s.count === 9 || `count is ${s.count}`), urlMatch(`${url}/done/7`), pageContent({ selector: 'p', includes: ['Added 7'] }), answerExact('done')),
       *expert(_t, first) {
         let obs = yield act.type(first, { role: 'textbox', name: 'Amount' }, '7', 'I enter the amount to add.');

@@ -14,7 +14,7 @@ import { MAX_OBS_CHARS, siteBattery } from './helpers/suite-battery.js';
 const h = siteBattery('map');
 
 async function get(path: string, cookie?: string): Promise<{ status: number; text: string; cookie: string }> {
-  const res = await fetch(h.server.urls.map + path, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+  const res = await fetch(h.server.urls.map + path, { headers: { 'x-webagent-key': h.server.controlKey, ...(cookie ? { cookie } : {}) }, redirect: 'manual' });
   const set = res.headers.get('set-cookie');
   return { status: res.status, text: await res.text(), cookie: set ? set.split(';')[0]! : (cookie ?? '') };
 }

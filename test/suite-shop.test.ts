@@ -16,7 +16,7 @@ const h = siteBattery('shop');
 async function session(base: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
   let cookie = '';
   return async (path, init = {}) => {
-    const res = await fetch(base + path, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string> | undefined), ...(cookie ? { cookie } : {}) } });
+    const res = await fetch(base + path, { ...init, redirect: 'manual', headers: { 'x-webagent-key': h.server.controlKey, ...(init.headers as Record<string, string> | undefined), ...(cookie ? { cookie } : {}) } });
     const set = res.headers.get('set-cookie');
     if (set) cookie = set.split(';')[0]!;
     return res;

@@ -237,7 +237,7 @@ describe('WebArena configs against the bundled sites (real Chromium)', () => {
     assert.ok(tasks.length >= 70, `${tasks.length} templates`);
     const kinds = new Set<string>();
     for (const task of tasks) {
-      const json = JSON.stringify(webArenaConfigOf(task, { urls: server.urls }));
+      const json = JSON.stringify(webArenaConfigOf(task, { urls: server.urls, controlKey: server.controlKey }));
       assert.ok(!json.includes('127.0.0.1'), `${task.id}: ${json}`);
       const config = parseWebArenaConfig(JSON.parse(json));
       for (const t of config.eval.eval_types) kinds.add(t);
@@ -247,8 +247,11 @@ describe('WebArena configs against the bundled sites (real Chromium)', () => {
     // A checker with no WebArena form is refused by name.
     const odd = { ...tasks[0]!, check: custom('looks nice', () => true) };
     assert.throws(() => webArenaConfigOf(odd, { urls: server.urls }), /cannot export task .*custom check "looks nice"/);
-    // The verdict page of an unknown task says why it fails.
-    const res = await fetch(`${server.urls.shop}/__webagent/check?task=nope`);
+    // State tasks need the key to be exported.
+    const state = tasks.find((t) => t.meta['kind'] === 'state')!;
+    assert.throws(() => webArenaConfigOf(state, { urls: server.urls }), /needs the server's control key; pass controlKey/);
+    // The verdict page of an unknown task says why it fails (to a request with the key).
+    const res = await fetch(`${server.urls.shop}/__webagent/check?task=nope&key=${encodeURIComponent(server.controlKey)}`);
     assert.match(await res.text(), /<p id="verdict">fail<\/p><p id="reason">cannot check task nope: task id &#34;nope&#34; is not/);
   });
 

@@ -1,6 +1,7 @@
 // Entry of the suite server's own process (started by startSuiteServer): generates the world for
-// the seed in argv, serves the five sites, reports their URLs to the parent over IPC, and exits
-// when the parent goes away.
+// the seed in argv, serves the five sites, reports their URLs and control key to the parent over
+// IPC (never on the command line, which other local users can read), and exits when the parent
+// goes away.
 
 import { serveSites } from './framework/serve.js';
 import type { SiteUrls } from './framework/site.js';
@@ -21,4 +22,4 @@ process.on('disconnect', () => {
 process.on('message', (m: unknown) => {
   if (typeof m === 'object' && m !== null && (m as { type?: string }).type === 'close') void served.close().finally(() => process.exit(0));
 });
-process.send?.({ type: 'ready', urls: served.urls });
+process.send?.({ type: 'ready', urls: served.urls, controlKey: served.controlKey });

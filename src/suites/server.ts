@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { OptionsError, WebAgentError } from '../errors.js';
-import { serveSites } from './framework/serve.js';
+import { CONTROL_KEY_HEADER, serveSites } from './framework/serve.js';
 import { SITE_NAMES, type SiteName, type SiteUrls } from './framework/site.js';
 import { BUNDLED_SITES } from './sites.js';
 import { bundledVerdict } from './verdict.js';
@@ -42,6 +42,12 @@ export interface SuiteServer extends AsyncDisposable {
   readonly seed: number;
   /** Base URL of each site, like `http://127.0.0.1:41234`. */
   readonly urls: SiteUrls;
+  /**
+   * Key of the sites' internal endpoints (`/__webagent/state`, `setup`, `check`, `metrics`): sent
+   * by checkers and setup code as the `x-webagent-key` header, never shown to the agent's
+   * browser. Random per server.
+   */
+  readonly controlKey: string;
   /** The same seeded world the server serves (for building tasks and checking them). */
   readonly world: World;
   /** Process id of the server process (this process when `inProcess`). */
@@ -69,11 +75,13 @@ export async function startSuiteServer(options: SuiteServerOptions = {}): Promis
   const seed = options.seed ?? 1;
   const world = createWorld(seed);
   let urls: SiteUrls;
+  let controlKey: string;
   let stop: () => Promise<void>;
   let pid = process.pid;
   if (options.inProcess) {
     const served = await serveSites({ world, sites: BUNDLED_SITES, verdict: bundledVerdict(world, () => urls), ...(options.ports ? { ports: options.ports as Record<string, number> } : {}) });
     urls = served.urls as SiteUrls;
+    controlKey = served.controlKey;
     stop = served.close;
   } else {
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -85,14 +93,14 @@ export async function startSuiteServer(options: SuiteServerOptions = {}): Promis
       process.stderr.write(d);
     });
     const timeout = options.startTimeoutMs ?? 20_000;
-    urls = await new Promise<SiteUrls>((resolve, reject) => {
+    ({ urls, controlKey } = await new Promise<{ urls: SiteUrls; controlKey: string }>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new SuiteServerError(`the suite server did not start within ${timeout} ms${stderr ? `:\n${stderr}` : ''}`));
       }, timeout);
-      child.once('message', (m: { type?: string; urls?: SiteUrls }) => {
+      child.once('message', (m: { type?: string; urls?: SiteUrls; controlKey?: string }) => {
         clearTimeout(timer);
-        if (m.type === 'ready' && m.urls) resolve(m.urls);
+        if (m.type === 'ready' && m.urls && m.controlKey) resolve({ urls: m.urls, controlKey: m.controlKey });
         else reject(new SuiteServerError(`unexpected first message from the suite server: ${JSON.stringify(m)}`));
       });
       child.once('exit', (code, signal) => {
@@ -103,7 +111,7 @@ export async function startSuiteServer(options: SuiteServerOptions = {}): Promis
         clearTimeout(timer);
         reject(new SuiteServerError(`could not start the suite server process: ${e.message}`, { cause: e }));
       });
-    });
+    }));
     pid = child.pid ?? -1;
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -125,10 +133,11 @@ export async function startSuiteServer(options: SuiteServerOptions = {}): Promis
   const server: SuiteServer = {
     seed,
     urls,
+    controlKey,
     world,
     pid,
     async metrics(site, o = {}) {
-      const res = await fetch(`${urls[site]}/__webagent/metrics${o.clear ? '?clear=1' : ''}`);
+      const res = await fetch(`${urls[site]}/__webagent/metrics${o.clear ? '?clear=1' : ''}`, { headers: { [CONTROL_KEY_HEADER]: controlKey } });
       if (!res.ok) throw new SuiteServerError(`metrics of ${site}: HTTP ${res.status}`);
       return (await res.json()) as SiteMetricsReport;
     },

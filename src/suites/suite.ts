@@ -4,6 +4,7 @@
 
 import { OptionsError, TaskError } from '../errors.js';
 import type { WebTask } from '../tasks/types.js';
+import { CONTROL_KEY_HEADER } from './framework/serve.js';
 import { SITE_NAMES, type SiteName, type SiteUrls } from './framework/site.js';
 import { BUNDLED_TEMPLATES } from './sites.js';
 import { SPLITS, type Split, type TaskTemplate } from './template.js';
@@ -25,11 +26,17 @@ export interface SuiteTaskQuery {
 export class BundledSuite {
   readonly #urls: SiteUrls;
   readonly #world: World;
+  readonly #controlKey: string | undefined;
   readonly templates: readonly TaskTemplate[];
 
-  constructor(server: { readonly urls: SiteUrls; readonly world: World }, templates: readonly TaskTemplate[] = BUNDLED_TEMPLATES) {
+  /**
+   * `server` is a running suite server (`startSuiteServer()`); its `controlKey` lets the tasks'
+   * state readers and setups reach the sites' internal endpoints.
+   */
+  constructor(server: { readonly urls: SiteUrls; readonly world: World; readonly controlKey?: string }, templates: readonly TaskTemplate[] = BUNDLED_TEMPLATES) {
     this.#urls = server.urls;
     this.#world = server.world;
+    this.#controlKey = server.controlKey;
     this.templates = templates;
   }
 
@@ -79,6 +86,11 @@ export class BundledSuite {
     const siteUrl = this.#urls[template.site];
     const startSite = this.#urls[inst.startSite ?? template.site];
     const setupArgs = inst.setup;
+    const controlKey = this.#controlKey;
+    const headers = (what: string): Record<string, string> => {
+      if (controlKey === undefined) throw new TaskError(`task ${id}: ${what} needs the suite server's control key; build the BundledSuite from the running server (new BundledSuite(server))`);
+      return { [CONTROL_KEY_HEADER]: controlKey };
+    };
     return {
       id,
       site: template.site,
@@ -90,14 +102,14 @@ export class BundledSuite {
       expert: inst.expert,
       wrongExpert: inst.wrongExpert,
       async readState(page) {
-        const res = await page.request.get(`${siteUrl}/__webagent/state`);
+        const res = await page.request.get(`${siteUrl}/__webagent/state`, { headers: headers('reading the site state') });
         if (!res.ok()) throw new Error(`reading the ${template.site} state: HTTP ${res.status()}`);
         return res.json() as Promise<unknown>;
       },
       ...(setupArgs
         ? {
             async setup({ page }) {
-              const res = await page.request.post(`${siteUrl}/__webagent/setup`, { data: setupArgs });
+              const res = await page.request.post(`${siteUrl}/__webagent/setup`, { data: setupArgs, headers: headers('setting up the site') });
               if (!res.ok()) throw new TaskError(`task ${id}: site setup failed: HTTP ${res.status()} ${await res.text()}`);
             },
           }

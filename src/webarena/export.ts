@@ -8,9 +8,10 @@
 //   WebArena neither reads "12.5" as 12.50 nor refuses an answer holding other numbers too);
 // - URL checks -> `url_match` (`contains` or `ignoreQuery` as `GOLD in PRED`);
 // - page-content checks -> `program_html` on the final page;
-// - site-state checks -> `program_html` on the suite server's `/__webagent/check?task=<id>` page,
-//   whose `#verdict` is the task's own checker run on the episode's session state (WebArena reads
-//   the state of its sites the same way: by visiting a page that shows it);
+// - site-state checks -> `program_html` on the suite server's `/__webagent/check?task=<id>&key=...`
+//   page, whose `#verdict` is the task's own checker run on the episode's session state (WebArena
+//   reads the state of its sites the same way: by visiting a page that shows it). The page needs
+//   the server's control key, which the config carries and the agent's browser never sees;
 // - a checker this module cannot write (custom, any) -> an error naming the task, unless the
 //   task's `meta.webarenaEval` gives the eval config to use.
 
@@ -98,8 +99,10 @@ function collect(task: WebTask, checker: Checker, urls: SiteUrls, parts: Parts):
 /**
  * The WebArena config of a bundled suite task (`BundledSuite.task(id)`), for sites served at
  * `urls` (`server.urls`). `taskId` is the config's `task_id` (default: the task's id string).
+ * `controlKey` (`server.controlKey`) is needed for tasks checked on the site state: their check
+ * page answers only to it.
  */
-export function webArenaConfigOf(task: WebTask, options: { readonly urls: SiteUrls; readonly taskId?: number | string }): WebArenaConfig {
+export function webArenaConfigOf(task: WebTask, options: { readonly urls: SiteUrls; readonly controlKey?: string; readonly taskId?: number | string }): WebArenaConfig {
   const { urls } = options;
   const site = Object.entries(bundledWebArenaUrls(urls)).find(([, u]) => u === urls[task.site as keyof SiteUrls])?.[0];
   if (!site) throw new OptionsError(`cannot export task ${task.id}: its site ${JSON.stringify(task.site)} is not a bundled site`);
@@ -112,7 +115,8 @@ export function webArenaConfigOf(task: WebTask, options: { readonly urls: SiteUr
     const placeholder = WEBARENA_PLACEHOLDERS[site as keyof typeof WEBARENA_PLACEHOLDERS];
     if (parts.verdict) {
       // The whole checker runs on the site state: one check of the verdict page decides.
-      parts.html = [{ url: `${placeholder}/__webagent/check?task=${encodeURIComponent(task.id)}`, locator: "document.querySelector('#verdict').outerText", required_contents: { exact_match: 'pass' } }];
+      if (options.controlKey === undefined) throw new OptionsError(`cannot export task ${task.id}: it is checked on the site state, whose check page needs the server's control key; pass controlKey: server.controlKey`);
+      parts.html = [{ url: `${placeholder}/__webagent/check?task=${encodeURIComponent(task.id)}&key=${encodeURIComponent(options.controlKey)}`, locator: "document.querySelector('#verdict').outerText", required_contents: { exact_match: 'pass' } }];
       parts.answers = { must_include: [], must_exclude: [] };
     }
     const { exact_match, must_include, must_exclude } = parts.answers;

@@ -97,7 +97,7 @@ export function siteBattery(site: SiteName): Harness {
             if (wrong && d.result.score !== 0) failures.push(`wrong ending should score 0: ${explain(d)}`);
             if (!wrong && d.result.score !== 1) failures.push(explain(d));
             // The same ending scored through the task's WebArena config (issue 7): same verdict.
-            const exported = webArenaTask(webArenaConfigOf(task, { urls: h.server.urls }), { urls: bundledWebArenaUrls(h.server.urls) });
+            const exported = webArenaTask(webArenaConfigOf(task, { urls: h.server.urls, controlKey: h.server.controlKey }), { urls: bundledWebArenaUrls(h.server.urls) });
             const viaWebArena = await scoreEpisode(exported, { answer: d.answer, url: d.finalUrl, ...(env.page ? { page: env.page } : {}) });
             if (viaWebArena.score !== d.result.score) failures.push(`WebArena config scores ${viaWebArena.score} (${viaWebArena.reason}), the task's checker ${d.result.score}: ${explain(d)}`);
             for (const turn of d.turns) {

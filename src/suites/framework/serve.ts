@@ -3,18 +3,39 @@
 // a server); each site's state for that session is made on first use from the seeded world, so
 // a new episode in a new context starts from a fresh state and a reset costs one state copy.
 //
-// Internal endpoints on every site (under /__webagent/):
+// Internal endpoints on every site (under /__webagent/), all but `health` answered only to a
+// request carrying the server's control key (header `x-webagent-key`, or `?key=` for a page a
+// checker navigates to), which only checkers and setup code hold: the agent's browser can reach
+// these URLs (they are on the task's own origin), so without the key it would read the answer.
 //   GET  state    the session's state of this site, as JSON (what checkers read)
 //   POST setup    applies a task's setup arguments (JSON body) to the session's state
+//   GET  check    ?task=<id>: the task's verdict on the session's state (a page, for WebArena configs)
 //   GET  metrics  server-side milliseconds per route and per state creation (?clear=1 resets)
+//   GET  health   { ok: true } (no key needed: it tells nothing)
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { esc } from './html.js';
 import { compileRoute, type CompiledRoute, type RouteResult, type SiteDefinition, type SiteUrls } from './site.js';
 
 const COOKIE = 'wa_sid';
+/** Header that carries the control key of the internal endpoints. */
+export const CONTROL_KEY_HEADER = 'x-webagent-key';
+
+/** A fresh random control key (24 bytes, base64url). */
+export function newControlKey(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Whether the request carries `key` (header or `?key=`), compared in constant time. */
+function hasKey(req: IncomingMessage, url: URL, key: string): boolean {
+  const given = req.headers[CONTROL_KEY_HEADER];
+  const candidate = (Array.isArray(given) ? given[0] : given) ?? url.searchParams.get('key') ?? '';
+  const a = Buffer.from(candidate);
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 const MAX_SESSIONS = 4_000;
 const MAX_SAMPLES = 20_000;
 const MAX_BODY = 256 * 1024;
@@ -145,8 +166,12 @@ export async function serveSites<World>(options: {
    * process (a WebArena `program_html` check) can read the same verdict the task's checker gives.
    */
   readonly verdict?: (site: string, taskId: string, state: unknown) => Promise<{ readonly score: number; readonly reason: string }>;
-}): Promise<{ sites: ServedSite[]; urls: Record<string, string>; close: () => Promise<void> }> {
+  /** Key the internal endpoints require (default: a fresh random one, returned as `controlKey`). */
+  readonly controlKey?: string;
+}): Promise<{ sites: ServedSite[]; urls: Record<string, string>; controlKey: string; close: () => Promise<void> }> {
   const { world } = options;
+  const controlKey = options.controlKey ?? newControlKey();
+  if (controlKey.length < 16) throw new RangeError('serveSites: controlKey must be at least 16 characters');
   const host = options.host ?? '127.0.0.1';
   const store = options.store ?? new SessionStore();
   const urls: Record<string, string> = {};
@@ -184,6 +209,11 @@ export async function serveSites<World>(options: {
       let result: RouteResult;
       if (internal !== undefined) {
         const what = internal;
+        if (what !== 'health' && !hasKey(req, url, controlKey)) {
+          // Nothing about the endpoint, the task or the state: only that the key is missing.
+          send(res, { json: { error: 'forbidden: this endpoint needs the suite server\'s control key' }, status: 403 }, headers);
+          return;
+        }
         if (what === 'state' && method === 'GET') result = { json: stateOf(session!) };
         else if (what === 'setup' && method === 'POST') result = applySetup(def, world, await readBody(req), () => stateOf(session!));
         else if (what === 'metrics' && method === 'GET') {
@@ -232,6 +262,7 @@ export async function serveSites<World>(options: {
   return {
     sites: served,
     urls,
+    controlKey,
     close: () =>
       Promise.all(
         served.map(
