@@ -97,12 +97,34 @@ function nameTarget(role: string, name: string, nth: string | undefined): Elemen
   return nth === undefined ? { role, name } : { role, name, nth: positiveInt(nth, 'nth (1-based)') };
 }
 
-/** Strips surrounding whitespace, backticks or a code fence, and a trailing `;`. */
+/** `text` trimmed, without one trailing `;`. */
+function trimmed(text: string): string {
+  const s = text.trim();
+  return s.endsWith(';') ? s.slice(0, -1).trimEnd() : s;
+}
+
+/**
+ * Strips surrounding whitespace, backticks or a code fence, and a trailing `;`. The fence is
+ * the longest run of k backticks that both opens and closes the text (`x`, ```lang\n...```),
+ * found by counting the runs at both ends: a pattern with a back-reference tried every split
+ * of the run and was cubic in the length of an unclosed one.
+ */
 function unwrap(text: string): string {
-  let s = text.trim().replace(/;$/, '').trimEnd();
-  const fence = /^(`+)([\s\S]*)\1$/.exec(s);
-  if (fence) s = (fence[1]!.length >= 3 ? fence[2]!.replace(/^[A-Za-z-]*\n/, '') : fence[2]!).trim().replace(/;$/, '').trimEnd();
-  return s;
+  const s = trimmed(text);
+  let open = 0;
+  while (open < s.length && s.charCodeAt(open) === 96) open++;
+  let close = 0;
+  while (close < s.length && s.charCodeAt(s.length - 1 - close) === 96) close++;
+  const k = Math.min(open, close, Math.floor(s.length / 2));
+  if (k === 0) return s;
+  let body = s.slice(k, s.length - k);
+  if (k >= 3) {
+    // A language tag such as ```python: letters and hyphens up to the first new line.
+    let i = 0;
+    while (i < body.length && /[A-Za-z-]/.test(body[i]!)) i++;
+    if (body[i] === '\n') body = body.slice(i + 1);
+  }
+  return trimmed(body);
 }
 
 // ---------------------------------------------------------------- webagent-r1
@@ -264,6 +286,28 @@ function waText(body: string, form: string): string {
   return body.slice(1, -1);
 }
 
+const isSpace = (c: string | undefined): boolean => c !== undefined && /\s/.test(c);
+
+/**
+ * The `[0]` or `[1]` that ends `type [..] [text] [0|1]`, read backwards from the end of `after`
+ * (`] [1]` with optional spaces): whether it asks for Enter, and where the text's `]` ends.
+ */
+function enterFlag(after: string): { enter: boolean; end: number } | undefined {
+  let i = after.length - 1;
+  const back = (): void => {
+    while (isSpace(after[i])) i--;
+  };
+  if (after[i--] !== ']') return undefined;
+  back();
+  const digit = after[i--];
+  if (digit !== '0' && digit !== '1') return undefined;
+  back();
+  if (after[i--] !== '[') return undefined;
+  back();
+  if (i < 0 || after[i] !== ']') return undefined;
+  return { enter: digit === '1', end: i + 1 };
+}
+
 function parseWA(s: string): ValidAction {
   const verb = /^[A-Za-z_]+/.exec(s)?.[0];
   const lower = verb?.toLowerCase() ?? '';
@@ -283,9 +327,9 @@ function parseWA(s: string): ValidAction {
     }
     case 'type': {
       const [target, after] = waTarget(rest, 'type');
-      const flag = /\]\s*\[\s*([01])\s*\]$/.exec(after);
-      const text = waText(flag ? after.slice(0, flag.index + 1) : after, 'type [<id>] [text] [0|1]');
-      return !flag || flag[1] === '1' ? { type: 'type', target, text, pressEnter: true } : { type: 'type', target, text };
+      const flag = enterFlag(after);
+      const text = waText(flag ? after.slice(0, flag.end) : after, 'type [<id>] [text] [0|1]');
+      return !flag || flag.enter ? { type: 'type', target, text, pressEnter: true } : { type: 'type', target, text };
     }
     case 'select': {
       const [target, after] = waTarget(rest, 'select');
@@ -337,13 +381,26 @@ function checkGrammar(grammar: unknown): asserts grammar is ActionGrammar {
 }
 
 /**
+ * The longest action text `parseAction` reads, in characters (surrounding whitespace and code
+ * fence included). Longer text is an `invalid` action, refused unread: no action a policy has
+ * reason to write comes near it (typed text and answers run to a few hundred characters), and it
+ * bounds the work of one parse, which runs on the synchronous path every episode shares. An
+ * action formatted from a longer text does not round-trip.
+ */
+export const MAX_ACTION_CHARS = 10_000;
+
+/**
  * Parses one action written in `grammar`. Never throws: text that is not a valid action yields
  * `{ type: 'invalid', text, reason }` with a reason that names the problem and the expected form.
+ * Text longer than MAX_ACTION_CHARS is invalid. Parsing takes time linear in the text.
  */
 export function parseAction(text: string, grammar: ActionGrammar = 'webagent-r1'): Action {
   const input = typeof text === 'string' ? text : String(text);
   try {
     checkGrammar(grammar);
+    if (input.length > MAX_ACTION_CHARS) {
+      return { type: 'invalid', text: input, reason: `the action is ${input.length} characters long, over the limit of ${MAX_ACTION_CHARS}; write one short action` };
+    }
     const s = unwrap(input);
     if (!s) return { type: 'invalid', text: input, reason: 'empty action' };
     return grammar === 'webarena' ? parseWA(s) : parseR1(s);

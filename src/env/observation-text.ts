@@ -10,8 +10,18 @@ export interface ObservationBudget {
   readonly maxChars?: number;
   /** Maximum tokens of page text, counted with `countTokens`. */
   readonly maxTokens?: number;
-  /** Token counter for `maxTokens` (for example a tokenizer's encode length). */
+  /**
+   * Token counter for `maxTokens` (for example a tokenizer's encode length). The window is
+   * recounted as a whole each time it grows by a line, so a cut page costs time quadratic in
+   * the lines kept (at most `maxChars` of them); `countLineTokens` avoids that.
+   */
   readonly countTokens?: (text: string) => number;
+  /**
+   * Token counter of one line, for counts that add up over lines: a text's tokens are then the
+   * sum of its lines' counts plus one per line break between them. The window grows in time
+   * linear in the page, one count per line. Used instead of `countTokens` when both are given.
+   */
+  readonly countLineTokens?: (line: string) => number;
 }
 
 export const DEFAULT_MAX_OBSERVATION_CHARS = 12_000;
@@ -71,11 +81,20 @@ export interface RenderedText {
 export function renderObservationText(nodes: readonly ObservationNode[], budget: ObservationBudget = {}, format: NodeFormat = {}): RenderedText {
   const lines = nodes.map((node) => formatNode(node, format));
   const maxChars = budget.maxChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
-  const { maxTokens, countTokens } = budget;
+  const { maxTokens, countLineTokens } = budget;
+  const countTokens = countLineTokens === undefined ? budget.countTokens : undefined;
+  // Per-line counts, each taken once, for countLineTokens.
+  const lineTokens: (number | undefined)[] = [];
+  const tokensOfLine = (i: number): number => (lineTokens[i] ??= countLineTokens!(lines[i]!));
   const full = lines.join('\n');
-  const fits = (text: string): boolean =>
-    text.length <= maxChars && (maxTokens === undefined || countTokens === undefined || countTokens(text) <= maxTokens);
-  if (fits(full)) return { text: full, truncated: false };
+  const fullTokens = (): number => {
+    if (countTokens !== undefined) return countTokens(full);
+    let total = Math.max(0, lines.length - 1);
+    for (let i = 0; i < lines.length; i++) total += tokensOfLine(i);
+    return total;
+  };
+  const counted = maxTokens !== undefined && (countTokens !== undefined || countLineTokens !== undefined);
+  if (full.length <= maxChars && (!counted || fullTokens() <= maxTokens)) return { text: full, truncated: false };
 
   // Character cost of each line plus its newline; token budgets are checked on the joined window.
   let first = nodes.findIndex((n) => n.visible);
@@ -83,6 +102,7 @@ export function renderObservationText(nodes: readonly ObservationNode[], budget:
   let lo = first;
   let hi = first; // window is lines[lo, hi)
   let chars = 0;
+  let tokens = 0; // of the window's lines, without the line breaks (countLineTokens)
   const markerReserve = 120; // room for the two "lines above/below" markers
   const window = (a: number, b: number): string => lines.slice(a, b).join('\n');
   let grewDown = true;
@@ -91,21 +111,25 @@ export function renderObservationText(nodes: readonly ObservationNode[], budget:
     grewDown = false;
     grewUp = false;
     const down = lines[hi];
-    if (down !== undefined && chars + down.length + 1 + markerReserve <= maxChars && fitsTokens(hi + 1, lo)) {
+    if (down !== undefined && chars + down.length + 1 + markerReserve <= maxChars && fitsTokens(hi + 1, lo, hi)) {
       chars += down.length + 1;
+      if (countLineTokens !== undefined) tokens += tokensOfLine(hi);
       hi += 1;
       grewDown = true;
     }
     const up = lines[lo - 1];
-    if (up !== undefined && chars + up.length + 1 + markerReserve <= maxChars && fitsTokens(hi, lo - 1)) {
+    if (up !== undefined && chars + up.length + 1 + markerReserve <= maxChars && fitsTokens(hi, lo - 1, lo - 1)) {
       chars += up.length + 1;
+      if (countLineTokens !== undefined) tokens += tokensOfLine(lo - 1);
       lo -= 1;
       grewUp = true;
     }
   }
-  function fitsTokens(b: number, a: number): boolean {
-    if (maxTokens === undefined || countTokens === undefined) return true;
-    return countTokens(window(a, b)) + 24 <= maxTokens;
+  /** Whether the window [a, b), the current one plus line `added`, fits the token budget. */
+  function fitsTokens(b: number, a: number, added: number): boolean {
+    if (!counted) return true;
+    const count = countTokens !== undefined ? countTokens(window(a, b)) : tokens + tokensOfLine(added) + (b - a - 1);
+    return count + 24 <= maxTokens!;
   }
   if (hi === lo && lines[lo] !== undefined) {
     // Even one line is over budget: keep its head so the agent still sees something.

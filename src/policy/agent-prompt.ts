@@ -154,6 +154,15 @@ function systemPromptFor(grammar: ActionGrammar, targets: 'id' | 'name', think: 
   ].join('\n');
 }
 
+/**
+ * Page text without the `[12] ` ids that start its lines (after indentation), for name targets.
+ * The indentation may not cross a line break: `^(\s*)` did, and from every line start of a run
+ * of blank lines it scanned the rest of the run, quadratic in the run. Same result, linear.
+ */
+function withoutIds(text: string): string {
+  return text.replace(/^([^\S\n\r\u2028\u2029]*)\[\d+\] /gm, '$1');
+}
+
 /** Lines of a page without its node structure, as nodes, so budgets can cut them the same way. */
 function textNodes(text: string): ObservationNode[] {
   return text.split('\n').map((line) => ({ role: 'text', name: line, visible: true }));
@@ -218,17 +227,18 @@ export class AgentPrompt {
     const nodes = observation.nodes !== undefined && observation.nodes.length > 0 ? observation.nodes : undefined;
     if (maxTokens === undefined) {
       if (this.targets === 'id' || nodes === undefined) {
-        const text = this.targets === 'id' ? observation.text : observation.text.replace(/^(\s*)\[\d+\] /gm, '$1');
+        const text = this.targets === 'id' ? observation.text : withoutIds(observation.text);
         return { text, truncated: false };
       }
       return renderObservationText(nodes, { maxChars: this.maxObservationChars }, { ids: false });
     }
-    const countTokens = (text: string): number => this.countLines(text);
+    // countLines is a sum over lines, so the window grows with one count per added line.
+    const countLineTokens = (line: string): number => this.countLines(line);
     const source = nodes ?? textNodes(observation.text);
     // Characters too, so one long line cannot keep the page over a small token budget (a token
     // is rarely under 2 characters of page text).
     const maxChars = Math.min(this.maxObservationChars, Math.max(160, maxTokens * 2));
-    return renderObservationText(source, { maxChars, maxTokens, countTokens }, { ids: this.targets === 'id' });
+    return renderObservationText(source, { maxChars, maxTokens, countLineTokens }, { ids: this.targets === 'id' });
   }
 
   /** The user message of round `round` (1-based). `page` undefined = compressed. */
@@ -337,21 +347,25 @@ export class AgentPrompt {
     return { promptIds, completionIds, completionText, ids, lossMask };
   }
 
-  /** Reads the action from a reply. Never throws: no action gives `invalid` with the reason. */
+  /**
+   * Reads the action from a reply. Never throws: no action gives `invalid` with the reason.
+   * Takes time linear in the reply (tags are found with indexOf, each part of the reply read
+   * once); an action longer than MAX_ACTION_CHARS is invalid.
+   */
   parseReply(reply: string): ParsedReply {
     const text = typeof reply === 'string' ? reply : String(reply);
-    const thinkMatch = /<think>([\s\S]*?)(<\/think>|$)/.exec(text);
-    const thought = thinkMatch?.[1]?.trim();
-    const answers = [...text.matchAll(/<answer>([\s\S]*?)<\/answer>/g)];
+    const think = thinkBlock(text);
+    const thought = think?.body.trim();
+    const answer = lastAnswer(text);
     let actionText: string;
-    if (answers.length > 0) actionText = answers[answers.length - 1]![1]!.trim();
+    if (answer !== undefined) actionText = answer.trim();
     else if (this.think) {
-      const open = /<answer>([\s\S]*)$/.exec(text); // an unclosed answer, as when a stop string cut it
-      if (open === null) {
+      const open = text.indexOf(ANSWER); // an unclosed answer, as when a stop string cut it
+      if (open < 0) {
         return { action: { type: 'invalid', text, reason: 'the reply has no <answer>...</answer>: write exactly one action inside <answer> and </answer>' }, ...(thought ? { thought } : {}), actionText: '' };
       }
-      actionText = open[1]!.trim();
-    } else actionText = text.replace(/<think>[\s\S]*?(<\/think>|$)/, '').trim();
+      actionText = text.slice(open + ANSWER.length).trim();
+    } else actionText = (think === undefined ? text : text.slice(0, think.start) + text.slice(think.end)).trim();
     return { action: parseAction(actionText, this.grammar), ...(thought ? { thought } : {}), actionText };
   }
 
@@ -396,6 +410,38 @@ export class AgentPrompt {
     }
     return best;
   }
+}
+
+const THINK = '<think>';
+const THINK_END = '</think>';
+const ANSWER = '<answer>';
+const ANSWER_END = '</answer>';
+
+/** The first `<think>` block: its text up to the first `</think>` after it (or the end of the reply), and its extent. */
+function thinkBlock(text: string): { body: string; start: number; end: number } | undefined {
+  const start = text.indexOf(THINK);
+  if (start < 0) return undefined;
+  const from = start + THINK.length;
+  const close = text.indexOf(THINK_END, from);
+  return close < 0 ? { body: text.slice(from), start, end: text.length } : { body: text.slice(from, close), start, end: close + THINK_END.length };
+}
+
+/**
+ * The text of the last complete `<answer>...</answer>`, pairing each `<answer>` with the first
+ * `</answer>` after it, left to right. Stops at the first `<answer>` with no `</answer>` after
+ * it (none after it can have one), so a reply of many unclosed tags is read once, not once per tag.
+ */
+function lastAnswer(text: string): string | undefined {
+  let last: string | undefined;
+  let open = text.indexOf(ANSWER);
+  while (open >= 0) {
+    const from = open + ANSWER.length;
+    const close = text.indexOf(ANSWER_END, from);
+    if (close < 0) break;
+    last = text.slice(from, close);
+    open = text.indexOf(ANSWER, close + ANSWER_END.length);
+  }
+  return last;
 }
 
 /** `url` without its origin (path, query, fragment); the URL itself when it has no http(s) origin. */

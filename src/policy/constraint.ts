@@ -204,7 +204,22 @@ export class QuotedValueConstraint implements ReplyConstraint {
   }
 }
 
-const EDGE_PUNCTUATION = /^[\s"'“”‘’`([{<]+|[\s"'“”‘’`)\]}>.,;:!?]+$/g;
+const OPENING_EDGE = new Set('"\'“”‘’`([{<');
+const CLOSING_EDGE = new Set('"\'“”‘’`)]}>.,;:!?');
+const isSpace = (c: string): boolean => /\s/.test(c);
+
+/**
+ * `piece` without the quotes, brackets and spaces that open it and the quotes, brackets,
+ * punctuation and spaces that close it. Scanned from both ends: an end-anchored pattern tried
+ * every position of a long punctuation run and was quadratic in it.
+ */
+function stripEdges(piece: string): string {
+  let start = 0;
+  while (start < piece.length && (OPENING_EDGE.has(piece[start]!) || isSpace(piece[start]!))) start++;
+  let end = piece.length;
+  while (end > start && (CLOSING_EDGE.has(piece[end - 1]!) || isSpace(piece[end - 1]!))) end--;
+  return piece.slice(start, end);
+}
 
 /**
  * The word-aligned pieces of `text` an argument may copy: every run of up to `maxWords`
@@ -218,7 +233,7 @@ export function textPieces(text: string, maxWords = 16): string[] {
     for (let j = i + 1; j <= Math.min(words.length, i + maxWords); j++) {
       const piece = words.slice(i, j).join(' ');
       out.add(piece);
-      const stripped = piece.replace(EDGE_PUNCTUATION, '');
+      const stripped = stripEdges(piece);
       if (stripped !== '') out.add(stripped);
     }
   }
