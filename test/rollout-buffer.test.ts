@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OptionsError } from '../src/errors.js';
 import { Rng } from '../src/data/random.js';
-import { RolloutBuffer, JsonlFormatError, appendJsonl, loadJsonl, saveJsonl, toChatRecords, type TrainingSample } from '../src/data/rollout-buffer.js';
+import { RolloutBuffer, JsonlFormatError, appendJsonl, loadJsonl, saveJsonl, toChatRecords, writeLinesAtomic, type TrainingSample } from '../src/data/rollout-buffer.js';
 import type { Trajectory, Turn } from '../src/data/trajectory.js';
 
 let seq = 0;
@@ -33,6 +33,9 @@ function turn(p: number, c: number, extra: Partial<Turn> = {}): Turn {
 function traj(groupId: string, reward: number, turns: Turn[] = [turn(3, 2)], taskId = `task-${groupId}`): Trajectory {
   return { taskId, groupId, site: 'shop', turns, reward, answer: 'ok', stats: { turns: turns.length, invalidActions: 0, elapsedMs: 12, terminated: true, truncated: false } };
 }
+
+/** A process id no process has (above Linux's largest pid_max), as a killed writer's. */
+const DEAD_PID = 2 ** 22 + 17;
 
 const close = (actual: number, expected: number, tol = 1e-6, what = ''): void => {
   assert.ok(Math.abs(actual - expected) <= tol, `${what} expected ${expected}, got ${actual}`);
@@ -246,7 +249,7 @@ describe('JSONL', () => {
     const loaded = await loadJsonl(path, { onWarning: (m) => warnings.push(m) });
     assert.equal(loaded.length, 2);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /truncated\.jsonl:3: skipped a truncated last line/);
+    assert.match(warnings[0]!, /truncated\.jsonl:3: skipped a torn last line/);
   });
 
   test('a malformed middle line is an error with its line number', async () => {
@@ -280,9 +283,68 @@ describe('JSONL', () => {
     await appendFile(path, '{"taskId": "cut');
     const warnings: string[] = [];
     await appendJsonl(path, traj('s', 0, [turn(2, 2)], 't4'), { onWarning: (m) => warnings.push(m) });
-    assert.match(warnings[0] ?? '', /removed a truncated last line \(15 bytes\)/);
+    assert.match(warnings[0] ?? '', /stream\.jsonl:4: dropped a torn last line \(15 bytes, not valid JSON\)/);
     assert.deepEqual((await loadJsonl(path)).map((t) => t.taskId), ['t1', 't2', 't3', 't4']);
     await assert.rejects(appendJsonl(path, traj('s', Number.POSITIVE_INFINITY)), /reward/);
+  });
+
+  test('appendJsonl keeps a complete last record that lacks its newline, and adds the newline before the next', async () => {
+    const path = join(dir, 'no-newline.jsonl');
+    await saveJsonl(path, [traj('n', 1, [turn(2, 2)], 'n1'), traj('n', 0, [turn(2, 2)], 'n2')]);
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.slice(0, -1)); // n2 complete, its newline never written (a writer killed between the two)
+    assert.deepEqual((await loadJsonl(path)).map((t) => t.taskId), ['n1', 'n2'], 'loadJsonl keeps it');
+    const warnings: string[] = [];
+    await appendJsonl(path, traj('n', 1, [turn(2, 2)], 'n3'), { onWarning: (m) => warnings.push(m) });
+    assert.deepEqual((await loadJsonl(path)).map((t) => t.taskId), ['n1', 'n2', 'n3'], 'the complete record is kept, the next one on its own line');
+    assert.ok((await readFile(path, 'utf8')).endsWith('\n'));
+    assert.equal((await readFile(path, 'utf8')).split('\n').length, 4);
+    assert.match(warnings.join('\n'), /added the missing newline/);
+  });
+
+  test('appendJsonl drops only a truly torn last line, says so, and refuses to bury a complete line that is not a record', async () => {
+    const path = join(dir, 'torn.jsonl');
+    await saveJsonl(path, [traj('n', 1, [turn(2, 2)], 'k1')]);
+    const record = (await readFile(path, 'utf8')).trimEnd();
+    for (const cut of [1, 40, record.length - 1]) {
+      await saveJsonl(path, [traj('n', 1, [turn(2, 2)], 'k1')]);
+      await appendFile(path, record.slice(0, cut)); // a second record cut mid-write
+      const warnings: string[] = [];
+      await appendJsonl(path, traj('n', 0, [turn(2, 2)], 'k2'), { onWarning: (m) => warnings.push(m) });
+      assert.deepEqual((await loadJsonl(path)).map((t) => t.taskId), ['k1', 'k2'], `cut at ${cut}`);
+      assert.match(warnings.join('\n'), new RegExp(`torn\\.jsonl:2: dropped a torn last line \\(${cut} bytes, not valid JSON\\)`));
+    }
+    // Valid JSON but not a trajectory: not a torn write (a cut JSON object never parses); kept, and the append refused.
+    await saveJsonl(path, [traj('n', 1, [turn(2, 2)], 'k1')]);
+    await appendFile(path, '{"note": "someone else\'s line"}');
+    const before = await readFile(path, 'utf8');
+    await assert.rejects(appendJsonl(path, traj('n', 0, [turn(2, 2)], 'k3')), (e: unknown) => e instanceof JsonlFormatError && e.line === 2 && /not a torn write/.test(e.message));
+    assert.equal(await readFile(path, 'utf8'), before, 'nothing deleted');
+  });
+
+  test('loadJsonl skips only an unterminated malformed last line; a complete (newline-ended) malformed line is an error', async () => {
+    const path = join(dir, 'terminated.jsonl');
+    await saveJsonl(path, sample());
+    await appendFile(path, '{"taskId": "x", "turns": [\n'); // ended by its newline: not a write cut short
+    await assert.rejects(loadJsonl(path), (e: unknown) => e instanceof JsonlFormatError && e.line === 3 && /malformed JSON/.test(e.message));
+    // appendJsonl leaves it, and loadJsonl then agrees with itself (before: skipped alone, an error once followed).
+    await saveJsonl(path, sample());
+    await appendFile(path, '{"taskId": "x", "tu');
+    const warnings: string[] = [];
+    assert.equal((await loadJsonl(path, { onWarning: (m) => warnings.push(m) })).length, 2);
+    assert.match(warnings[0] ?? '', /terminated\.jsonl:3: skipped a torn last line/);
+  });
+
+  test('writeLinesAtomic ends every line, and removes the temporaries a killed writer left', async () => {
+    const path = join(dir, 'lines.jsonl');
+    const [a, b] = sample().map((t) => JSON.stringify({ ...t, turns: t.turns.map((u) => ({ ...u, promptIds: [...u.promptIds], completionIds: [...u.completionIds], logprobs: [...u.logprobs] })) }));
+    await writeLinesAtomic(path, [a!, b!]); // lines without their newline must not run together
+    assert.equal((await loadJsonl(path)).length, 2);
+    const stale = `${path}.${DEAD_PID}.0badf00d.tmp`;
+    await writeFile(stale, a!.slice(0, 30));
+    await writeLinesAtomic(path, [`${a!}\n`]);
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('lines.jsonl')), ['lines.jsonl'], 'the dead writer\'s temporary is gone');
+    assert.equal((await loadJsonl(path)).length, 1);
   });
 });
 

@@ -3,12 +3,12 @@
 // mean, unbiased std, `scaleRewards`), packed into padded-token-budget minibatches; plus JSONL
 // files (one trajectory per line) and export as TRL/verl-style chat records. Plain data only.
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { OptionsError, WebAgentError } from '../errors.js';
+import { fsyncDir, holdTemporary, removeStep, renameStep, stepDone, temporaryIsStale, writeAll, writeNewFile } from './durable-io.js';
 import type { Rng } from './random.js';
 import { trajectoryFromJson, trajectoryToJson, validateTrajectory, type Trajectory, type TurnMessage } from './trajectory.js';
 
@@ -298,36 +298,45 @@ export class JsonlFormatError extends WebAgentError {
 
 const lineOf = (t: Trajectory): string => `${JSON.stringify(trajectoryToJson(t))}\n`;
 
+/** Lines are gathered into writes of about this many characters. */
+const WRITE_CHARS = 1 << 20;
+
 /**
- * Writes `lines` (each ending in a new line) to `path` atomically: a temporary file in the same
- * directory, fsync, then rename over `path`, so a crash never leaves half a file under its name.
+ * Writes `lines` to `path` atomically: a temporary file in the same directory, fsync, rename
+ * over `path`, fsync of the directory, so a crash never leaves half a file under its name. A line
+ * without its final new line gets one (lines never run together). Temporaries that killed
+ * writers left beside `path` are removed first.
  */
 export async function writeLinesAtomic(path: string, lines: Iterable<string>): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  const fh = await open(tmp, 'wx');
-  let ok = false;
-  try {
-    let chunk = '';
-    for (const line of lines) {
-      chunk += line;
-      if (chunk.length > 1 << 20) {
-        await fh.write(chunk);
-        chunk = '';
-      }
-    }
-    if (chunk) await fh.write(chunk);
-    await fh.sync();
-    ok = true;
-  } finally {
-    await fh.close();
-    if (!ok) await rm(tmp, { force: true });
+  const full = resolve(path);
+  const dir = dirname(full);
+  const stale = new RegExp(`^${basename(full).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = stale.exec(name);
+    if (m && temporaryIsStale(join(dir, name), Number(m[1]))) await removeStep(join(dir, name));
   }
+  const tmp = `${full}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const release = holdTemporary(tmp);
   try {
-    await rename(tmp, path);
+    await writeNewFile(tmp, (function* chunks(): Generator<string> {
+      let chunk = '';
+      for (const line of lines) {
+        chunk += line.endsWith('\n') ? line : `${line}\n`;
+        if (chunk.length > WRITE_CHARS) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk) yield chunk;
+    })());
+    await renameStep(tmp, full);
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;
+  } finally {
+    release();
   }
+  await fsyncDir(dir);
 }
 
 /**
@@ -340,31 +349,71 @@ export async function saveJsonl(path: string, trajectories: readonly Trajectory[
 }
 
 export interface LoadJsonlOptions {
-  /** Told about recoverable problems (a truncated last line that was skipped). */
+  /** Told about recoverable problems (a torn last line that was skipped or dropped, a missing final new line). */
   readonly onWarning?: (message: string) => void;
 }
 
+/** The lines of a file, each with whether a new line ended it (only the last may lack one). Streamed. */
+async function* linesOf(path: string): AsyncGenerator<{ readonly text: string; readonly terminated: boolean }> {
+  let pending: Buffer[] = [];
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, nl);
+      yield { text: (pending.length > 0 ? Buffer.concat([...pending, piece]) : piece).toString('utf8'), terminated: true };
+      pending = [];
+      start = nl + 1;
+    }
+    if (start < chunk.byteLength) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) yield { text: Buffer.concat(pending).toString('utf8'), terminated: false };
+}
+
 /**
- * Reads a JSONL file of trajectories, streaming line by line, validating every record. A
- * malformed last line (a write cut short by a crash) is skipped and reported to `onWarning`; a
- * malformed line anywhere else, or a record that fails validation, throws JsonlFormatError with
- * the line number. Blank lines are ignored.
+ * What the last line of a JSONL file is when no new line ends it: a complete record (a writer
+ * stopped between the record and its new line), or torn (not valid JSON: a proper prefix of a
+ * JSON object never parses). Valid JSON that is not a record cannot be a torn write: that is a
+ * JsonlFormatError, as anywhere else in the file.
+ */
+function unterminatedLine(path: string, line: number, text: string): { torn: true; reason: string } | { torn: false; record: Trajectory } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { torn: true, reason: error instanceof Error ? error.message : String(error) };
+  }
+  try {
+    return { torn: false, record: trajectoryFromJson(value, 'record') };
+  } catch (error) {
+    if (error instanceof OptionsError) throw new JsonlFormatError(path, line, `the last line is complete JSON but not a trajectory (${error.message}); it is not a torn write, so it is kept: fix or remove it`);
+    throw error;
+  }
+}
+
+/**
+ * Reads a JSONL file of trajectories, streaming line by line, validating every record. A torn
+ * last line (no new line ends it and it is not valid JSON: a write cut short by a crash) is
+ * skipped and reported to `onWarning`; a last line that is a complete record without its new
+ * line is kept. A malformed line anywhere else (a new line ends it, so its write finished), or a
+ * record that fails validation, throws JsonlFormatError with the line number. Blank lines are ignored.
  */
 export async function loadJsonl(path: string, options: LoadJsonlOptions = {}): Promise<Trajectory[]> {
   const out: Trajectory[] = [];
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNo = 0;
-  let broken: { line: number; reason: string } | undefined;
-  for await (const line of lines) {
+  for await (const { text, terminated } of linesOf(path)) {
     lineNo++;
-    if (line.trim() === '') continue;
-    if (broken) throw new JsonlFormatError(path, broken.line, `malformed JSON (${broken.reason}); only a truncated last line is skipped`);
+    if (text.trim() === '') continue;
+    if (!terminated) {
+      const last = unterminatedLine(path, lineNo, text);
+      if (last.torn) options.onWarning?.(`${path}:${lineNo}: skipped a torn last line (${Buffer.byteLength(text)} bytes, ${last.reason}), as left by a write cut short`);
+      else out.push(last.record);
+      continue;
+    }
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(text);
     } catch (error) {
-      broken = { line: lineNo, reason: error instanceof Error ? error.message : String(error) };
-      continue;
+      throw new JsonlFormatError(path, lineNo, `malformed JSON (${error instanceof Error ? error.message : String(error)}); only a torn last line (no new line after it) is skipped`);
     }
     try {
       out.push(trajectoryFromJson(value, 'record'));
@@ -373,7 +422,6 @@ export async function loadJsonl(path: string, options: LoadJsonlOptions = {}): P
       throw error;
     }
   }
-  if (broken) options.onWarning?.(`${path}:${broken.line}: skipped a truncated last line (${broken.reason}), as left by a write cut short`);
   return out;
 }
 
@@ -393,13 +441,39 @@ async function lastNewline(fh: FileHandle, size: number): Promise<number> {
   return -1;
 }
 
+/** Reads bytes [from, to) of an open file. */
+async function readRange(fh: FileHandle, from: number, to: number): Promise<Buffer> {
+  const buf = Buffer.alloc(to - from);
+  let done = 0;
+  while (done < buf.byteLength) {
+    const { bytesRead } = await fh.read(buf, done, buf.byteLength - done, from + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return buf.subarray(0, done);
+}
+
+/** 1-based number of the line starting after byte `end` (the count of new lines before it, plus one). */
+async function lineNumberAt(fh: FileHandle, end: number): Promise<number> {
+  let count = 1;
+  for (let pos = 0; pos < end; pos += 1 << 20) {
+    const buf = await readRange(fh, pos, Math.min(end, pos + (1 << 20)));
+    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) count++;
+  }
+  return count;
+}
+
 const appendQueues = new Map<string, Promise<void>>();
 
 /**
- * Appends one trajectory as a line of `path` (created if missing), for streaming runs. Appends
- * to one path from this process are serialised. If the file ends in a partial line (a crash
- * mid-write), that line is cut off first and reported to `onWarning`, so the file stays
- * loadable. Assumes one writing process per file.
+ * Appends one trajectory as a line of `path` (created if missing), for streaming runs, in one
+ * write continued until whole. Appends to one path from this process are serialised. When the
+ * file does not end with a new line (a writer stopped mid-record or just before the new line),
+ * its last line is looked at first: a complete record is kept and the new line added before the
+ * next one; a torn line (not valid JSON) is dropped and reported to `onWarning`; a complete line
+ * that is not a record is left alone and the append refused (JsonlFormatError). Appends survive
+ * the process being killed (the data is in the OS's cache); it does not fsync. Assumes one writing
+ * process per file.
  */
 export function appendJsonl(path: string, trajectory: Trajectory, options: LoadJsonlOptions = {}): Promise<void> {
   try {
@@ -413,12 +487,23 @@ export function appendJsonl(path: string, trajectory: Trajectory, options: LoadJ
     const fh = await open(key, 'a+');
     try {
       const { size } = await fh.stat();
+      if (size === 0) stepDone('create', key);
       const nl = size > 0 ? await lastNewline(fh, size) : -1;
+      let text = line;
       if (size > 0 && nl !== size - 1) {
-        await fh.truncate(nl + 1);
-        options.onWarning?.(`${path}: removed a truncated last line (${size - nl - 1} bytes) before appending`);
+        const lineNo = await lineNumberAt(fh, nl + 1);
+        const last = unterminatedLine(path, lineNo, (await readRange(fh, nl + 1, size)).toString('utf8'));
+        if (last.torn) {
+          // Dropped here: the only bytes appendJsonl ever removes, a line that never parsed.
+          await fh.truncate(nl + 1);
+          stepDone('truncate', key);
+          options.onWarning?.(`${path}:${lineNo}: dropped a torn last line (${size - nl - 1} bytes, not valid JSON) before appending: a write cut short`);
+        } else {
+          text = `\n${line}`;
+          options.onWarning?.(`${path}:${lineNo}: the last record was complete but had no new line; added the missing newline before appending`);
+        }
       }
-      await fh.write(line);
+      await writeAll(fh, Buffer.from(text, 'utf8'), key);
     } finally {
       await fh.close();
     }
