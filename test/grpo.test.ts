@@ -5,13 +5,16 @@
 // and follows the turn curriculum.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import fs, { type PathLike } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../src/errors.js';
 import { AgentPrompt } from '../src/policy/agent-prompt.js';
+import { CheckpointError } from '../src/policy/checkpoint.js';
 import { initBackend } from '../src/policy/backend.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
 import { nextTokenLoss, packSequences, scoreSequences } from '../src/policy/training.js';
@@ -387,7 +390,8 @@ describe('MultiTurnGRPO', () => {
   });
 
   test('4 iterations straight equal 2, save, a fresh trainer restoring, then 2 more', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'webagent-grpo-'));
+    const root = await mkdtemp(path.join(os.tmpdir(), 'webagent-grpo-'));
+    const dir = path.join(root, 'run'); // a link beside its version folder: both inside root
     try {
       const straight = tiny(21);
       const a = new MultiTurnGRPO(options(straight, { numIterations: 4 }));
@@ -420,7 +424,65 @@ describe('MultiTurnGRPO', () => {
       d.dispose();
       other.dispose();
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test('save is crash-safe: a save cut at the switch leaves the previous run in place; torn files are refused naming them', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'webagent-grpo-'));
+    const dir = path.join(root, 'run');
+    const policy = tiny(21);
+    const grpo = new MultiTurnGRPO(options(policy, { numIterations: 2 }));
+    const realRename = fs.promises.rename;
+    try {
+      await grpo.train();
+      await grpo.save(dir);
+      const saved = await weights(policy);
+      await grpo.train({}); // nothing left: a no-op
+      grpo.progress.iteration = 3; // a later state, whose save is cut short
+      policy.importWeights(new Map([...await policy.exportWeights()].map(([n, w]) => [n, { shape: w.shape, data: w.data.map((x) => x + 1) }])));
+      // The save dies at the rename that would put the new run in place (as a kill there would leave it).
+      fs.promises.rename = (async (from: PathLike, to: PathLike) => {
+        if (path.resolve(String(to)) === dir) throw Object.assign(new Error('killed at the switch'), { code: 'EKILLED' });
+        return realRename(from, to);
+      }) as typeof fs.promises.rename;
+      syncBuiltinESMExports();
+      await assert.rejects(grpo.save(dir), /killed at the switch/);
+      fs.promises.rename = realRename;
+      syncBuiltinESMExports();
+
+      const resumed = tiny(99);
+      const c = new MultiTurnGRPO(options(resumed, { numIterations: 4 }));
+      try {
+        await c.restore(dir);
+        assert.equal(c.progress.iteration, 2, 'the previous complete checkpoint');
+        assert.equal(maxDiff(saved, await weights(resumed)), 0);
+        // Torn files are refused by name before anything is loaded into the trainer.
+        for (const file of ['optimizer.safetensors', 'trainer.json', path.join('policy', 'model.safetensors')]) {
+          const full = path.join(dir, file);
+          const good = await readFile(full);
+          const torn = Buffer.from(good);
+          torn[torn.byteLength - 2] = torn[torn.byteLength - 2]! ^ 0x01;
+          await writeFile(full, torn);
+          await assert.rejects(c.restore(dir), (e: unknown) => e instanceof CheckpointError && (e as CheckpointError & { file?: string }).file === file.split(path.sep).join('/') && e.message.includes(file.split(path.sep).join('/')), file);
+          await writeFile(full, good);
+        }
+        await c.restore(dir);
+      } finally {
+        c.dispose();
+        resumed.dispose();
+      }
+      // Nothing but the run and its one version folder is left beside it after the next save.
+      await grpo.save(dir);
+      const left = (await readdir(root)).sort();
+      assert.equal(left.length, 2, left.join(', '));
+      assert.ok(left[0] === 'run' && /^run@\d+$/.test(left[1]!), left.join(', '));
+    } finally {
+      fs.promises.rename = realRename;
+      syncBuiltinESMExports();
+      grpo.dispose();
+      policy.dispose();
+      await rm(root, { recursive: true, force: true });
     }
   });
 

@@ -5,6 +5,7 @@
 // round trips with identical logits, and errors that name the tensor, file and both shapes.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -315,7 +316,9 @@ describe('Hugging Face checkpoints', () => {
       } finally {
         policy.dispose();
       }
-      // A tied checkpoint that also stores lm_head.weight (some exports do) still loads.
+      // A tied checkpoint that also stores lm_head.weight (some exports do) still loads (a
+      // folder edited by hand loads as a plain Hugging Face folder once its manifest is gone).
+      await rm(path.join(dir, 'webagent-manifest.json'));
       const weights = await model.exportWeights();
       weights.set('lm_head.weight', weights.get('model.embed_tokens.weight')!);
       await writeSafetensors(path.join(dir, 'model.safetensors'), weights);
@@ -335,6 +338,7 @@ describe('Hugging Face checkpoints', () => {
     const model = await randomModel(QWEN2, 4);
     try {
       await saveCheckpoint(dir, model);
+      await rm(path.join(dir, 'webagent-manifest.json')); // edited by hand below
       const configFile = path.join(dir, 'config.json');
       const hf = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
       await writeFile(configFile, JSON.stringify({ ...hf, model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], attention_bias: false }));
@@ -361,6 +365,7 @@ describe('Hugging Face checkpoints', () => {
     try {
       await rejectsNaming(loadCheckpoint(dir), 'config.json', 'model_type');
       await saveCheckpoint(dir, model);
+      await rm(path.join(dir, 'webagent-manifest.json')); // edited by hand below
       const good = await model.exportWeights();
       const file = path.join(dir, 'model.safetensors');
       const withWeights = async (edit: (w: Map<string, NamedWeight>) => void): Promise<void> => {
@@ -382,8 +387,164 @@ describe('Hugging Face checkpoints', () => {
       await rejectsNaming(loadCheckpoint(dir), 'model.safetensors', 'model.safetensors.index.json');
       await writeFile(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: { 'model.norm.weight': 'model-00001-of-00001.safetensors' } }));
       await rejectsNaming(loadCheckpoint(dir), 'model-00001-of-00001.safetensors', 'model.norm.weight');
-      await assert.rejects(saveCheckpoint(dir, model), CheckpointError, 'a stale index is refused');
+      // A save writes a new folder: the stale index and shard of the hand-edited one go with it.
+      await saveCheckpoint(dir, model);
+      assert.ok(!(await readdir(dir)).includes('model.safetensors.index.json'));
+      (await loadCheckpoint(dir)).policy.dispose();
       assert.equal(tf.memory().numTensors, before, 'failed loads leak no tensors');
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+/** A process id no process has (above Linux's largest pid_max), as a killed saver's. */
+const DEAD_PID = 2 ** 22 + 17;
+
+/** `error` is a CheckpointError whose `file` is `file` and whose message names it. */
+function namesFile(file: string): (error: unknown) => boolean {
+  return (error: unknown) => {
+    assert.ok(error instanceof CheckpointError, `not a CheckpointError: ${String(error)}`);
+    assert.equal((error as CheckpointError & { file?: string }).file, file, error.message);
+    assert.ok(error.message.includes(file), `"${error.message}" does not name ${file}`);
+    return true;
+  };
+}
+
+describe('crash safety and integrity (issue 35, item 5)', () => {
+  const TOKENIZER = {
+    json: { version: '1.0', added_tokens: [{ id: 48, content: '<s>', special: true }, { id: 49, content: '</s>', special: true }], model: { type: 'BPE' } },
+    config: { bos_token: '<s>', eos_token: '</s>' },
+  };
+
+  test('a save that fails part-way leaves the previous checkpoint whole: nothing is rewritten in place', async () => {
+    const dir = freshDir();
+    const a = await randomModel(QWEN2, 5);
+    const b = await randomModel(QWEN2, 6);
+    try {
+      await saveCheckpoint(dir, a, { tokenizer: TOKENIZER });
+      const want = await logitsOf(a, IDS);
+      // The tokenizer cannot be written (JSON.stringify throws on a BigInt), after the weights and config.json were.
+      await assert.rejects(saveCheckpoint(dir, b, { tokenizer: { json: { ...TOKENIZER.json, broken: 1n }, config: TOKENIZER.config } }));
+      const { policy } = await loadCheckpoint(dir);
+      try {
+        assert.deepEqual(await logitsOf(policy, IDS), want, 'the previous checkpoint, not a mix');
+      } finally {
+        policy.dispose();
+      }
+      assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')), TOKENIZER.json);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  test('the folder is a plain Hugging Face folder with a manifest: sha256 of every file and the format version', async () => {
+    const dir = freshDir();
+    const model = await randomModel(LLAMA, 3);
+    try {
+      await saveCheckpoint(dir, model, { tokenizer: TOKENIZER });
+      const names = (await readdir(dir)).sort();
+      assert.deepEqual(names, ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'webagent-manifest.json']);
+      const manifest = JSON.parse(await readFile(path.join(dir, 'webagent-manifest.json'), 'utf8')) as { format: string; version: number; files: Record<string, { sha256: string; bytes: number }> };
+      assert.equal(manifest.format, 'webagent-r1/checkpoint-manifest');
+      assert.equal(manifest.version, 1);
+      assert.deepEqual(Object.keys(manifest.files).sort(), names.filter((n) => n !== 'webagent-manifest.json'));
+      for (const [name, entry] of Object.entries(manifest.files)) {
+        const bytes = await readFile(path.join(dir, name));
+        assert.equal(entry.bytes, bytes.byteLength, name);
+        assert.equal(entry.sha256, createHash('sha256').update(bytes).digest('hex'), name);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('a torn or mixed folder is refused with a CheckpointError naming the file, never half-loaded', async () => {
+    const dir = freshDir();
+    const other = freshDir();
+    const a = await randomModel(QWEN2, 7);
+    const b = await randomModel(QWEN2, 8);
+    const before = tf.memory().numTensors;
+    try {
+      await saveCheckpoint(dir, a, { tokenizer: TOKENIZER });
+      await saveCheckpoint(other, b, { tokenizer: TOKENIZER });
+      const weights = path.join(dir, 'model.safetensors');
+      const good = await readFile(weights);
+      // Mixed: the weights of another save beside this save's config (a crash between the two writes).
+      await writeFile(weights, await readFile(path.join(other, 'model.safetensors')));
+      await assert.rejects(loadCheckpoint(dir), namesFile('model.safetensors'));
+      // Torn: one byte of tensor data lost (the header still parses).
+      const torn = Buffer.from(good);
+      torn[torn.byteLength - 3] = torn[torn.byteLength - 3]! ^ 0xff;
+      await writeFile(weights, torn);
+      await assert.rejects(loadCheckpoint(dir), namesFile('model.safetensors'));
+      await writeFile(weights, good);
+      const configFile = path.join(dir, 'config.json');
+      const config = await readFile(configFile);
+      await writeFile(configFile, config.subarray(0, config.byteLength - 2));
+      await assert.rejects(loadCheckpoint(dir), namesFile('config.json'));
+      await writeFile(configFile, config);
+      await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...TOKENIZER.json, version: '2.0' }));
+      await assert.rejects(loadCheckpoint(dir), namesFile('tokenizer.json'));
+      await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(TOKENIZER.json));
+      await rm(path.join(dir, 'generation_config.json'));
+      await assert.rejects(loadCheckpoint(dir), namesFile('generation_config.json'));
+      assert.equal(tf.memory().numTensors, before, 'refused folders build no model');
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  test('folders without a manifest (saved before it existed, or by transformers) still load', async () => {
+    const dir = freshDir();
+    const model = await randomModel(QWEN2, 11);
+    try {
+      await saveCheckpoint(dir, model);
+      await rm(path.join(dir, 'webagent-manifest.json'), { force: true });
+      const { policy } = await loadCheckpoint(dir);
+      try {
+        assert.deepEqual(await logitsOf(policy, IDS), await logitsOf(model, IDS));
+      } finally {
+        policy.dispose();
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('the temporaries a killed save left are removed by the next save; a folder saved before this layout is replaced', async () => {
+    const dir = freshDir();
+    const base = path.basename(dir);
+    const model = await randomModel(QWEN2, 12);
+    try {
+      // A folder as the earlier writer left it after a kill: real files, a weights temp file inside.
+      await saveCheckpoint(`${dir}-src`, model);
+      await mkdir(dir);
+      for (const name of await readdir(`${dir}-src`)) if (name !== 'webagent-manifest.json') await writeFile(path.join(dir, name), await readFile(path.join(`${dir}-src`, name)));
+      await writeFile(path.join(dir, `model.safetensors.tmp-${DEAD_PID}-0badf00d`), 'half a file');
+      // What this writer leaves when killed: a half-written sibling folder, an unswitched link, a complete but uncommitted version.
+      await mkdir(`${dir}.saving-${DEAD_PID}-0badf00d`);
+      await writeFile(path.join(`${dir}.saving-${DEAD_PID}-0badf00d`, 'config.json'), '{"mod');
+      await writeFile(`${dir}.link-${DEAD_PID}-0badf00d`, '');
+      await mkdir(`${dir}@99`);
+      await writeFile(path.join(`${dir}@99`, 'webagent-manifest.json'), '{}');
+      // A folder of the user's that only looks like ours (no manifest) is left alone.
+      await mkdir(`${dir}@7`);
+      await saveCheckpoint(dir, model);
+      const left = (await readdir(root)).filter((n) => n === base || n.startsWith(`${base}.`) || n.startsWith(`${base}@`)).sort();
+      assert.deepEqual(left, [base, `${base}@100`, `${base}@7`]);
+      assert.ok(!(await readdir(dir)).some((n) => n.includes('.tmp')), 'no temp file in the folder');
+      const { policy, verified } = await loadCheckpoint(dir);
+      assert.equal(verified, true);
+      policy.dispose();
+      // A folder holding files a save does not write is refused, not replaced.
+      const mine = freshDir();
+      await mkdir(mine);
+      await writeFile(path.join(mine, 'notes.txt'), 'mine');
+      await assert.rejects(saveCheckpoint(mine, model), (e: unknown) => e instanceof CheckpointError && /notes\.txt/.test(e.message));
+      assert.deepEqual(await readdir(mine), ['notes.txt']);
     } finally {
       model.dispose();
     }

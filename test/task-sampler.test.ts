@@ -196,7 +196,8 @@ describe('MultiTurnGRPO taskSampling', () => {
     ['learnability', { kind: 'learnability', memory: 0.8 }],
     ['novelty', { kind: 'novelty', seen: TASKS.slice(0, 2) }],
   ] as const) test(`${kind}: a run saved after 2 iterations and restored draws the same tasks as one straight run`, async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'webagent-sampler-'));
+    const root = await mkdtemp(path.join(os.tmpdir(), 'webagent-sampler-'));
+    const dir = path.join(root, 'run'); // a link beside its version folder: both inside root
     const ids = (g: MultiTurnGRPO): string[] => {
       const out: string[] = [];
       g.on('episode-end', ({ trajectory: t }) => out.push(t.groupId));
@@ -232,7 +233,7 @@ describe('MultiTurnGRPO taskSampling', () => {
       a.dispose();
       b.dispose();
       c.dispose();
-      await rm(dir, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

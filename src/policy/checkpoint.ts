@@ -1,35 +1,29 @@
 // Hugging Face checkpoint folders for TransformerPolicy: `config.json`, `model.safetensors` (or
 // shards `model-0000x-of-0000y.safetensors` listed by `model.safetensors.index.json`, as
-// transformers' save_pretrained writes them), `generation_config.json`, tokenizer files.
+// transformers' save_pretrained writes them), `generation_config.json`, tokenizer files. Saving
+// (crash-safe, with a sha256 manifest) is in checkpoint-folder.ts; loading is here.
 
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { WebAgentError } from '../errors.js';
-import { architectureOf, configFromHuggingFace, configToHuggingFace, type TransformerConfig } from './config.js';
-import { readSafetensors, readSafetensorsHeader, writeSafetensors, type SafetensorsHeader } from './safetensors.js';
-import { configToken } from './tokenizer.js';
+import { CheckpointError, resolveCheckpointFolder, verifyCheckpointFolder } from './checkpoint-folder.js';
+import { architectureOf, configFromHuggingFace, type TransformerConfig } from './config.js';
+import { readSafetensors, readSafetensorsHeader, type SafetensorsHeader } from './safetensors.js';
 import { parameterShapes, TransformerPolicy, type NamedWeight } from './transformer.js';
 
-/** A checkpoint folder is missing a file or holds weights that do not fit its config. */
-export class CheckpointError extends WebAgentError {
-  /** The tensor at fault, when there is one. */
-  readonly tensor: string | undefined;
-  constructor(message: string, options: { tensor?: string; cause?: unknown } = {}) {
-    super('INVALID_CHECKPOINT', message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.tensor = options.tensor;
-  }
-}
-
-export interface SaveCheckpointOptions {
-  /** `tokenizer.json` and `tokenizer_config.json` contents, written beside the weights. */
-  readonly tokenizer?: { readonly json: Record<string, unknown>; readonly config: Record<string, unknown> };
-  /** Fields of `generation_config.json` (override the bos/eos ids found in the tokenizer). */
-  readonly generationConfig?: Record<string, unknown>;
-}
+export {
+  CheckpointError, CheckpointIntegrityError, saveCheckpoint, MANIFEST_FILE, MANIFEST_VERSION,
+  type SaveCheckpointOptions, type SavablePolicy, type CheckpointManifest,
+} from './checkpoint-folder.js';
 
 export interface LoadCheckpointOptions {
   /** False loads a frozen model (e.g. the RL reference model). Default true. */
   readonly trainable?: boolean;
+  /**
+   * Check the folder's files against its `webagent-manifest.json` (sha256 of each) before
+   * loading, when it has one. Default true. False loads a folder edited by hand as it is
+   * (removing the manifest does the same).
+   */
+  readonly verify?: boolean;
 }
 
 export interface LoadedCheckpoint {
@@ -37,6 +31,8 @@ export interface LoadedCheckpoint {
   readonly config: TransformerConfig;
   /** The folder, when it holds a `tokenizer.json` (pass it to the tokenizer loader). */
   readonly tokenizerDir: string | undefined;
+  /** Whether the files were checked against a manifest (false for folders without one). */
+  readonly verified: boolean;
 }
 
 const WEIGHTS = 'model.safetensors';
@@ -53,49 +49,16 @@ async function readJson(dir: string, file: string, expected: string): Promise<Re
   try {
     text = await readFile(path.join(dir, file), 'utf8');
   } catch (cause) {
-    throw new CheckpointError(`${file} not found in ${dir}: expected ${expected}`, { cause });
+    throw new CheckpointError(`${file} not found in ${dir}: expected ${expected}`, { cause, file });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new CheckpointError(`${path.join(dir, file)} is not valid JSON (expected ${expected})`, { cause });
+    throw new CheckpointError(`${path.join(dir, file)} is not valid JSON (expected ${expected})`, { cause, file });
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CheckpointError(`${path.join(dir, file)} must hold a JSON object (${expected})`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CheckpointError(`${path.join(dir, file)} must hold a JSON object (${expected})`, { file });
   return json as Record<string, unknown>;
-}
-
-/** The id of a special token named in tokenizer_config.json (string or AddedToken object), via tokenizer.json's added_tokens. */
-function specialTokenId(tokenizer: SaveCheckpointOptions['tokenizer'], key: 'bos_token' | 'eos_token'): number | undefined {
-  if (tokenizer === undefined) return undefined;
-  const content = configToken(tokenizer.config[key]);
-  if (content === undefined) return undefined;
-  const added = tokenizer.json.added_tokens;
-  if (!Array.isArray(added)) return undefined;
-  const hit = (added as { id?: unknown; content?: unknown }[]).find((t) => t.content === content);
-  return typeof hit?.id === 'number' ? hit.id : undefined;
-}
-
-/**
- * Saves a Hugging Face folder transformers and this package both load: `config.json`,
- * `model.safetensors` (F32, `__metadata__` {format: pt}), `generation_config.json`, and the
- * tokenizer files when given. Each weights file is written to a temp name and renamed.
- */
-export async function saveCheckpoint(dir: string, policy: TransformerPolicy, options: SaveCheckpointOptions = {}): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const bos = specialTokenId(options.tokenizer, 'bos_token');
-  const eos = specialTokenId(options.tokenizer, 'eos_token');
-  const ids = { ...(bos === undefined ? {} : { bos_token_id: bos }), ...(eos === undefined ? {} : { eos_token_id: eos }) };
-  // A stale index beside a new model.safetensors would leave two sets of weights in one folder.
-  if (await exists(path.join(dir, INDEX))) throw new CheckpointError(`${path.join(dir, INDEX)} exists from an earlier sharded save; remove it (and its shards) before saving here`);
-  const weights = await policy.exportWeights();
-  await writeSafetensors(path.join(dir, WEIGHTS), weights, { format: 'pt' });
-  await writeFile(path.join(dir, 'config.json'), `${JSON.stringify({ ...configToHuggingFace(policy.config), ...ids }, null, 2)}\n`);
-  await writeFile(path.join(dir, 'generation_config.json'), `${JSON.stringify({ _from_model_config: true, ...ids, ...options.generationConfig }, null, 2)}\n`);
-  if (options.tokenizer !== undefined) {
-    await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(options.tokenizer.json));
-    await writeFile(path.join(dir, 'tokenizer_config.json'), `${JSON.stringify(options.tokenizer.config, null, 2)}\n`);
-  }
 }
 
 /** Which file holds each tensor: `model.safetensors`, or the shards of the index's weight_map. */
@@ -119,13 +82,20 @@ async function weightFiles(dir: string): Promise<Map<string, string[]>> {
   return files;
 }
 
+/** The files loadCheckpoint (and the tokenizer loader after it) read, which a manifest must list when present. */
+const READS = ['config.json', WEIGHTS, INDEX, 'tokenizer.json', 'tokenizer_config.json'];
+
 /**
- * Loads a Hugging Face Llama / Qwen2 checkpoint folder into a TransformerPolicy. Every header is
- * checked against the config (names, shapes, dtypes) before any tensor data is read; then each
- * file's needed tensors are read one by one (F32, F16 or BF16). `lm_head.weight` of a tied model
- * and rotary `inv_freq` buffers are skipped; any other unknown name is an error.
+ * Loads a Hugging Face Llama / Qwen2 checkpoint folder into a TransformerPolicy. A folder saved
+ * with a manifest is checked against it first (see `verify`): a file torn by a crash, missing or
+ * from another save throws CheckpointIntegrityError naming it, before any model is built. Every
+ * header is checked against the config (names, shapes, dtypes) before any tensor data is read;
+ * then each file's needed tensors are read one by one (F32, F16 or BF16). `lm_head.weight` of a
+ * tied model and rotary `inv_freq` buffers are skipped; any other unknown name is an error.
  */
-export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(folder: string, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
+  const dir = await resolveCheckpointFolder(folder);
+  const verified = options.verify === false ? false : await verifyCheckpointFolder(dir, READS);
   const config = configFromHuggingFace(await readJson(dir, 'config.json', 'the model\'s Hugging Face config (model_type llama or qwen2)'));
   const expected = parameterShapes(config);
   const files = await weightFiles(dir);
@@ -177,5 +147,5 @@ export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions
     throw error;
   }
   const tokenizerDir = (await exists(path.join(dir, 'tokenizer.json'))) ? dir : undefined;
-  return { policy, config, tokenizerDir };
+  return { policy, config, tokenizerDir, verified };
 }

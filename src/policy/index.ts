@@ -24,8 +24,8 @@ export {
   type SafetensorsEntry, type SafetensorsHeader, type SafetensorsTensor,
 } from './safetensors.js';
 export {
-  saveCheckpoint, loadCheckpoint, CheckpointError,
-  type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
+  saveCheckpoint, loadCheckpoint, CheckpointError, CheckpointIntegrityError, MANIFEST_FILE, MANIFEST_VERSION,
+  type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint, type SavablePolicy, type CheckpointManifest,
 } from './checkpoint.js';
 export {
   ChatTemplate, ChatTemplateError, LocalChatPolicy, CHATML_TEMPLATE, PLAIN_TEMPLATE, END_OF_TURN_TOKENS,

@@ -4,11 +4,11 @@
 // Float32Array with positioned reads, one tensor at a time (a multi-GB file is never held in
 // memory, and no byte is read twice); writes F32 through a temp file renamed into place.
 
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fsyncDir, renameStep, temporaryTag, writeNewFile } from '../data/durable-io.js';
 import { WebAgentError } from '../errors.js';
 
 /** A safetensors file is malformed or holds something this reader cannot decode. */
@@ -225,24 +225,18 @@ export async function readSafetensors(file: string, options: { names?: Iterable<
   }
 }
 
-async function writeFully(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done);
-    done += bytesWritten;
-  }
-}
+/** Small tensors are gathered into writes of up to this many bytes (fewer system calls). */
+const WRITE_CHUNK = 1 << 20;
+
+type WritableTensors = ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
 
 /**
- * Writes float32 tensors as a safetensors file (insertion order; header space-padded to 8
- * bytes). Streams each tensor's bytes into a temp file beside `file`, then renames it, so a
- * crash never leaves a half-written file under the final name.
+ * The bytes of a safetensors file of float32 tensors (insertion order; header space-padded to 8
+ * bytes), as chunks to write in order: the header is built and every tensor checked before the
+ * first chunk exists, so a bad tensor throws before anything is written. A large tensor's chunk
+ * is a view of its own data (little-endian hosts), never a copy.
  */
-export async function writeSafetensors(
-  file: string,
-  tensors: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>,
-  metadata?: Readonly<Record<string, string>>,
-): Promise<void> {
+export function encodeSafetensors(tensors: WritableTensors, metadata?: Readonly<Record<string, string>>): Iterable<Uint8Array> {
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -266,27 +260,50 @@ export async function writeSafetensors(
   const headerBytes = Buffer.from(json, 'utf8');
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(headerBytes.byteLength));
-
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(temp, 'w');
-  try {
-    await writeFully(handle, prefix);
-    await writeFully(handle, headerBytes);
-    for (const [, t] of tensors) {
+  const order = [...tensors.values()];
+  return (function* chunks(): Generator<Uint8Array> {
+    let pending: Uint8Array[] = [prefix, headerBytes];
+    let size = prefix.byteLength + headerBytes.byteLength;
+    const flush = function* (): Generator<Uint8Array> {
+      if (pending.length === 1) yield pending[0]!;
+      else if (pending.length > 1) yield Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+    };
+    for (const t of order) {
       let bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
       if (!LITTLE_ENDIAN) {
         bytes = new Uint8Array(t.data.byteLength);
         const view = new DataView(bytes.buffer);
         t.data.forEach((v, i) => view.setFloat32(4 * i, v, true));
       }
-      await writeFully(handle, bytes);
+      if (size + bytes.byteLength > WRITE_CHUNK) yield* flush();
+      if (bytes.byteLength >= WRITE_CHUNK) {
+        yield bytes;
+        continue;
+      }
+      pending.push(bytes);
+      size += bytes.byteLength;
     }
-    await handle.sync();
-    await handle.close();
-    await rename(temp, file);
+    yield* flush();
+  })();
+}
+
+/**
+ * Writes float32 tensors as a safetensors file (see `encodeSafetensors`) into a temp file beside
+ * `file`, fsyncs it, renames it over `file` and fsyncs the folder, so a crash never leaves a
+ * half-written file under the final name. (A checkpoint folder writes its files with
+ * `encodeSafetensors` into a new folder instead; see checkpoint-folder.ts.)
+ */
+export async function writeSafetensors(file: string, tensors: WritableTensors, metadata?: Readonly<Record<string, string>>): Promise<void> {
+  const chunks = encodeSafetensors(tensors, metadata);
+  const temp = `${file}.tmp-${temporaryTag()}`;
+  try {
+    await writeNewFile(temp, chunks);
+    await renameStep(temp, file);
   } catch (error) {
-    await handle.close().catch(() => {});
     await rm(temp, { force: true });
     throw error;
   }
+  await fsyncDir(path.dirname(path.resolve(file)));
 }

@@ -8,7 +8,7 @@
 // prompt the policy acted on and the behaviour logprobs recorded while sampling (DESIGN.md), so
 // the ratio is exact; new logprobs are computed at the sampling temperature, as the old ones were.
 
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import * as tf from '@tensorflow/tfjs';
@@ -20,8 +20,8 @@ import { OptionsError } from '../errors.js';
 import { Agent } from '../policy/agent.js';
 import type { AgentPrompt } from '../policy/agent-prompt.js';
 import { LocalChatPolicy } from '../policy/chat.js';
-import { saveCheckpoint } from '../policy/checkpoint.js';
-import { readSafetensors, writeSafetensors } from '../policy/safetensors.js';
+import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder, writeCheckpointFiles } from '../policy/checkpoint-folder.js';
+import { readSafetensors } from '../policy/safetensors.js';
 import type { HfTokenizer } from '../policy/tokenizer.js';
 import { AdamW, nextTokenLoss, packSequences, scoreSequences, tokenLogprobs, warmupFactor, type AdamWOptions, type ScoredSequence } from '../policy/training.js';
 import type { TransformerPolicy } from '../policy/transformer.js';
@@ -31,6 +31,8 @@ import { RolloutError, runRollouts, type RolloutOptions } from './rollout.js';
 import { discount, drawLearnable, drawNovel, markSeen, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
 
 const CHECKPOINT_FORMAT = 'webagent-r1/multi-turn-grpo@1';
+/** What a run folder holds (a folder saved before manifests is replaced only if it holds nothing else). */
+const RUN_FILES = new Set(['policy', 'reference.safetensors', 'optimizer.safetensors', 'trainer.json', 'webagent-manifest.json']);
 
 export interface MultiTurnGRPOOptions {
   /** Trained in place. */
@@ -512,48 +514,43 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   }
 
   /**
-   * Writes everything needed to continue this run into `dir`, atomically (a sibling temp folder
-   * renamed into place): the policy as a Hugging Face folder (`policy/`, with the tokenizer),
-   * the reference weights, the optimizer moments (`optimizer.safetensors`) and `trainer.json`
-   * (iteration, task-sampler position, optimizer step, seed). Rollout seeds derive from the seed
-   * and the iteration, so nothing else is needed to resume as if uninterrupted.
+   * Writes everything needed to continue this run into `dir`: the policy as a Hugging Face
+   * folder (`policy/`, with the tokenizer and its own manifest), the reference weights, the
+   * optimizer moments (`optimizer.safetensors`) and `trainer.json` (iteration, task-sampler
+   * position, optimizer step, seed), with a manifest (sha256) of them all. Crash-safe as
+   * `saveCheckpoint`: the whole run is written into a new folder beside `dir` and switched to in
+   * one rename, so a save killed at any point leaves the previous one to restore. Rollout seeds
+   * derive from the seed and the iteration, so nothing else is needed to resume as if uninterrupted.
    */
   async save(dir: string): Promise<void> {
-    const target = path.resolve(dir);
-    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    try {
-      const { policy, tokenizer } = this.options;
-      await saveCheckpoint(path.join(tmp, 'policy'), policy, { tokenizer: { json: tokenizer.json, config: tokenizer.config } });
-      if (this.reference) await writeSafetensors(path.join(tmp, 'reference.safetensors'), await this.reference.exportWeights(), { format: 'pt' });
-      const state = await this.optimizer.state();
-      const moments = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-      for (const [name, variable] of policy.parameters) {
-        moments.set(`m/${name}`, { shape: variable.shape, data: state.m.get(name)! });
-        moments.set(`v/${name}`, { shape: variable.shape, data: state.v.get(name)! });
-      }
-      await writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments);
-      const trainer = { format: CHECKPOINT_FORMAT, progress: this.progress, optimizerStep: state.step, seed: this.options.seed ?? 0, savedAt: new Date().toISOString() };
-      await writeFile(path.join(tmp, 'trainer.json'), `${JSON.stringify(trainer, null, 2)}\n`);
-      const old = `${target}.old-${process.pid}-${Date.now()}`;
-      const had = await rename(target, old).then(() => true, (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return false;
-        throw e;
-      });
-      await rename(tmp, target);
-      if (had) await rm(old, { recursive: true, force: true });
-    } catch (error) {
-      await rm(tmp, { recursive: true, force: true });
-      throw error;
+    const { policy, tokenizer } = this.options;
+    // Everything is read out of the model before the first byte is written.
+    const state = await this.optimizer.state();
+    const reference = this.reference ? await this.reference.exportWeights() : undefined;
+    const moments = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+    for (const [name, variable] of policy.parameters) {
+      moments.set(`m/${name}`, { shape: variable.shape, data: state.m.get(name)! });
+      moments.set(`v/${name}`, { shape: variable.shape, data: state.v.get(name)! });
     }
+    const trainer = { format: CHECKPOINT_FORMAT, progress: this.progress, optimizerStep: state.step, seed: this.options.seed ?? 0, savedAt: new Date().toISOString() };
+    const trainerJson = `${JSON.stringify(trainer, null, 2)}\n`;
+    await commitCheckpointFolder(dir, async (writer) => {
+      await writeCheckpointFiles(writer, 'policy', policy, { tokenizer: { json: tokenizer.json, config: tokenizer.config } });
+      if (reference) await writer.safetensors('reference.safetensors', reference, { format: 'pt' });
+      await writer.safetensors('optimizer.safetensors', moments);
+      await writer.file('trainer.json', trainerJson);
+    }, { what: 'MultiTurnGRPO checkpoint', replaceable: (name) => RUN_FILES.has(name) || /\.tmp-\d+-[0-9a-f]{8}$/.test(name) });
   }
 
   /**
    * Continues the run saved in `dir`: loads the policy's and the reference's weights, the
-   * optimizer moments and the progress into this trainer (made with the same options).
+   * optimizer moments and the progress into this trainer (made with the same options). A run
+   * saved with a manifest is checked against it first: a torn, missing or mixed file throws
+   * CheckpointIntegrityError naming it, and nothing is loaded.
    */
-  async restore(dir: string): Promise<void> {
+  async restore(folder: string): Promise<void> {
+    const dir = await resolveCheckpointFolder(folder);
+    await verifyCheckpointFolder(dir, ['trainer.json', 'reference.safetensors', 'optimizer.safetensors', 'policy/model.safetensors', 'policy/config.json']);
     let trainer: { format?: unknown; progress?: GrpoProgress; optimizerStep?: number; seed?: number };
     try {
       trainer = JSON.parse(await readFile(path.join(dir, 'trainer.json'), 'utf8')) as typeof trainer;
@@ -566,15 +563,14 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     if ((trainer.seed ?? 0) !== (this.options.seed ?? 0)) {
       throw new OptionsError(`MultiTurnGRPO.restore: the checkpoint was made with seed ${trainer.seed}, this trainer has seed ${this.options.seed ?? 0}`);
     }
+    // Everything is read and checked before anything is loaded into the trainer.
     const { policy } = this.options;
     const weights = await readSafetensors(path.join(dir, 'policy', 'model.safetensors'));
-    policy.importWeights(weights.tensors);
-    if (this.reference) {
-      const ref = await readSafetensors(path.join(dir, 'reference.safetensors')).catch((cause: unknown) => {
+    const ref = this.reference
+      ? await readSafetensors(path.join(dir, 'reference.safetensors')).catch((cause: unknown) => {
         throw new OptionsError(`MultiTurnGRPO.restore: ${dir} has no reference weights (saved with beta = 0?): ${(cause as Error).message}`);
-      });
-      this.reference.importWeights(ref.tensors);
-    }
+      })
+      : undefined;
     const { tensors } = await readSafetensors(path.join(dir, 'optimizer.safetensors'));
     const m = new Map<string, Float32Array>();
     const v = new Map<string, Float32Array>();
@@ -585,6 +581,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       m.set(name, mt.data);
       v.set(name, vt.data);
     }
+    policy.importWeights(weights.tensors);
+    if (this.reference && ref) this.reference.importWeights(ref.tensors);
     this.optimizer.loadState({ step: trainer.optimizerStep, m, v });
     Object.assign(this.progress, trainer.progress);
   }
