@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, realpath, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -511,6 +511,37 @@ describe('crash safety and integrity (issue 35, item 5)', () => {
       }
     } finally {
       model.dispose();
+    }
+  });
+
+  test('a save killed between moving a folder saved before aside and the switch: the new save loads, the next save tidies up', async () => {
+    const dir = freshDir();
+    const base = path.basename(dir);
+    const a = await randomModel(QWEN2, 13);
+    const b = await randomModel(QWEN2, 14);
+    try {
+      // The state such a kill leaves: no `dir`, the old real folder moved aside, the new version complete.
+      await mkdir(`${dir}.legacy-${DEAD_PID}-0badf00d`);
+      await writeFile(path.join(`${dir}.legacy-${DEAD_PID}-0badf00d`, 'config.json'), '{}');
+      await saveCheckpoint(`${dir}-new`, b);
+      await rename(await realpath(`${dir}-new`), `${dir}@2`);
+      await rm(`${dir}-new`);
+      const { policy, verified } = await loadCheckpoint(dir);
+      try {
+        assert.equal(verified, true);
+        assert.deepEqual(await logitsOf(policy, IDS), await logitsOf(b, IDS), 'the newest complete save');
+      } finally {
+        policy.dispose();
+      }
+      await saveCheckpoint(dir, a);
+      const left = (await readdir(root)).filter((n) => n === base || n.startsWith(`${base}.`) || n.startsWith(`${base}@`)).sort();
+      assert.deepEqual(left, [base, `${base}@3`]);
+      const again = await loadCheckpoint(dir);
+      assert.deepEqual(await logitsOf(again.policy, IDS), await logitsOf(a, IDS));
+      again.policy.dispose();
+    } finally {
+      a.dispose();
+      b.dispose();
     }
   });
 
