@@ -9,7 +9,7 @@ import { MAX_ACTION_CHARS, formatAction, parseAction } from '../src/env/action-g
 import { renderObservationText } from '../src/env/observation-text.js';
 import type { ObservationNode } from '../src/env/types.js';
 import { AgentPrompt } from '../src/policy/agent-prompt.js';
-import { textPieces } from '../src/policy/constraint.js';
+import { copyConstraint, textPieces } from '../src/policy/constraint.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
 
 /** CPU milliseconds `f` takes. */
@@ -111,6 +111,28 @@ describe('runs of newlines in page text (prompt building)', () => {
       const additive = renderObservationText(nodes, { maxChars: 5000, maxTokens, countLineTokens: perLine });
       assert.deepEqual(additive, joined, `maxTokens ${maxTokens}`);
     }
+  });
+});
+
+describe('adversarial observations', () => {
+  test('copyConstraint with a long element name (every prefix of every value was hashed into a set)', () => {
+    const state = { intent: 'Save it', observation: { nodes: [{ id: 1, role: 'link', name: 'x'.repeat(40_000) }, { id: 2, role: 'option', name: `${'é'.repeat(40_000)}` }, { id: 3, role: 'link', name: 'Home' }] } };
+    let c: ReturnType<typeof copyConstraint>;
+    fast('copyConstraint(names of 40,000 characters)', () => (c = copyConstraint(state, { targets: 'name' })));
+    const allows = (reply: string, piece: string): boolean => c!.next(reply)?.(piece) ?? true;
+    const open = 'do(action="Click", role="link", name="';
+    assert.ok(allows(open, 'Ho') && allows(open, 'xxx') && !allows(open, 'Hx') && allows(`${open}Home`, '"') && !allows(`${open}Hom`, '"'));
+    const select = 'do(action="Select Dropdown Option", argument="';
+    assert.ok(allows(select, '\uFFFD') && !allows('do(action="Select Dropdown Option", argument="Sa', '\uFFFD') && allows(`${select}é`, 'é') && !allows(`${select}é`, 'x'));
+  });
+
+  test('a URL or title too long for the token budget is cut in the last resort, not a PromptBudgetError', () => {
+    const corpus = ['hello world [1] link "Home"\n\n', 'Round Task Instruction'];
+    const tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(20).fill(corpus).flat(), { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain', maxPromptTokens: 300 });
+    const built = prompt.build({ intent: 'go', observation: { text: 'page', title: 'T'.repeat(5000), url: `http://x/${'q'.repeat(3000)}` } });
+    assert.ok(built.promptIds!.length <= 300);
+    assert.match(built.text, /^Round 1\n\nTask Instruction: go\n\nURL: http:\/\/x\/q{71}…\nTitle: T{80}…\n\(the page is not shown/);
   });
 });
 

@@ -136,6 +136,8 @@ const PAGE_OMITTED = '(the page is not shown: the prompt is over its token budge
 /** Longest error or notice text shown, in characters. */
 const MAX_NOTE_CHARS = 300;
 const clip = (text: string): string => (text.length > MAX_NOTE_CHARS ? `${text.slice(0, MAX_NOTE_CHARS)}…` : text);
+/** Characters of the URL and of the title the last resort of a token budget keeps, before it leaves them out. */
+const HEADER_CUT = 80;
 
 function systemPromptFor(grammar: ActionGrammar, targets: 'id' | 'name', think: boolean, placeholder: string, wait: boolean): string {
   const lines = targets === 'id'
@@ -310,14 +312,19 @@ export class AgentPrompt {
     // Last resort, so a history of long garbage replies never stops a run: the task and this
     // round's header only (every earlier round, the page and most of the error left out). The
     // error is cut shorter until it fits: a failed action with a long error (a list of
-    // candidates) must not end the episode; at least "Last action failed: …" is kept.
-    const error = state.observation.lastActionError;
+    // candidates) must not end the episode; at least "Last action failed: …" is kept. Then a
+    // URL or title too long for the budget (a page's own text) is cut, and then left out.
+    const { lastActionError: error, url, title } = state.observation;
+    const long = (url?.length ?? 0) > HEADER_CUT || (title?.length ?? 0) > HEADER_CUT;
+    const stages = [...(error ? [80, 40, 16, 0] : [0]).map((cut) => ({ cut, head: Infinity })), ...(long ? [{ cut: 0, head: HEADER_CUT }, { cut: 0, head: 0 }] : [])];
     let ids: number[] = [];
-    for (const cut of error ? [80, 40, 16, 0] : [0]) {
+    for (const { cut, head } of stages) {
       const msgs: ChatMessage[] = [];
       if (this.systemPrompt !== undefined) msgs.push({ role: 'system', content: this.systemPrompt });
       const lastActionError = error ? (cut > 0 ? error.slice(0, cut) : '…') : null;
-      msgs.push({ role: 'user', content: this.userMessage(earlier + 1, state.intent, { ...state.observation, lastActionError, notices: [] }, PAGE_OMITTED, true, true) });
+      const shortened = (text: string | undefined): string | undefined => (text === undefined || text.length <= head ? text : head > 0 ? `${text.slice(0, head)}…` : '');
+      const observation = { ...state.observation, lastActionError, notices: [], url: shortened(url), title: shortened(title) };
+      msgs.push({ role: 'user', content: this.userMessage(earlier + 1, state.intent, observation, PAGE_OMITTED, true, true) });
       const t = this.template.render(msgs, { addGenerationPrompt: true });
       ids = this.encodeText(t);
       if (ids.length <= max) return { messages: msgs, text: t, promptIds: ids, observationTruncated: true, omittedRounds: earlier };

@@ -37,11 +37,7 @@ export interface QuotedValueConstraintOptions {
   readonly after?: string;
 }
 
-interface Slot {
-  readonly values: ReadonlySet<string>;
-  readonly prefixes: ReadonlySet<string>;
-  /** Prefixes that some value continues with a non-ASCII character (see the class comment). */
-  readonly wideAt: ReadonlySet<string>;
+interface Slot extends ValueSet {
   readonly whenAction: ReadonlySet<string> | undefined;
 }
 
@@ -78,21 +74,37 @@ const written = (value: string): string => JSON.stringify(value).slice(1, -1);
 /** The allowed written values of one quoted slot, with what the scan needs to check a prefix. */
 interface ValueSet {
   readonly values: ReadonlySet<string>;
-  readonly prefixes: ReadonlySet<string>;
-  readonly wideAt: ReadonlySet<string>;
+  /** Whether some value starts with `prefix`. */
+  hasPrefix(prefix: string): boolean;
+  /** Whether some value goes on after `prefix` with a non-ASCII character (see QuotedValueConstraint). */
+  widensAt(prefix: string): boolean;
 }
 
+/**
+ * The values sorted, searched by bisection: the values starting with a prefix are a run of the
+ * sorted list, beginning at the first value not below it. (A set of every prefix of every value
+ * took time and memory quadratic in the length of a value, as of a long element name.)
+ */
 function valueSet(values: Iterable<string>): ValueSet {
   const all = new Set<string>([...values].map(written));
-  const prefixes = new Set<string>();
-  const wideAt = new Set<string>();
-  for (const v of all) {
-    for (let n = 0; n <= v.length; n++) {
-      prefixes.add(v.slice(0, n));
-      if (n < v.length && v.charCodeAt(n) > 127) wideAt.add(v.slice(0, n));
+  const sorted = [...all].sort();
+  /** The first value not below `s`, in code-unit order. */
+  const firstFrom = (s: string): string | undefined => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < s) lo = mid + 1;
+      else hi = mid;
     }
-  }
-  return { values: all, prefixes, wideAt };
+    return sorted[lo];
+  };
+  return {
+    values: all,
+    hasPrefix: (prefix) => firstFrom(prefix)?.startsWith(prefix) === true,
+    // A value that goes on with a code unit of 0x80 or more is at or after prefix + U+0080.
+    widensAt: (prefix) => firstFrom(`${prefix}\u0080`)?.startsWith(prefix) === true,
+  };
 }
 
 /**
@@ -115,8 +127,7 @@ export class QuotedValueConstraint implements ReplyConstraint {
       if (given === undefined || given.length === 0 || given.some((v) => typeof v !== 'string')) {
         throw new OptionsError(`QuotedValueConstraint: slots[${i}].values must be a non-empty array of strings (leave the slot out to let "${slot.key}" be anything)`);
       }
-      const { values, prefixes, wideAt } = valueSet(given as readonly string[]);
-      this.slots.set(slot.key, { values, prefixes, wideAt, whenAction: slot.whenAction ? new Set<string>(slot.whenAction.map(written)) : undefined });
+      this.slots.set(slot.key, { ...valueSet(given as readonly string[]), whenAction: slot.whenAction ? new Set<string>(slot.whenAction.map(written)) : undefined });
     }
     if (options.after !== undefined && (typeof options.after !== 'string' || options.after === '')) throw new OptionsError('QuotedValueConstraint: `after` must be a non-empty string');
     this.after = options.after;
@@ -136,7 +147,7 @@ export class QuotedValueConstraint implements ReplyConstraint {
       if (broken >= 0) {
         if (slot === undefined) return !piece.includes('"');
         const before = piece.slice(0, broken);
-        return !before.includes('"') && !before.includes('\\') && slot.wideAt.has(state.value + before);
+        return !before.includes('"') && !before.includes('\\') && slot.widensAt(state.value + before);
       }
       const s = { ...state };
       return this.scan(s, piece);
@@ -176,7 +187,7 @@ export class QuotedValueConstraint implements ReplyConstraint {
           continue;
         } else s.value += ch;
         const slot = this.activeSlot(s);
-        if (slot !== undefined && !slot.prefixes.has(s.value)) return false;
+        if (slot !== undefined && !slot.hasPrefix(s.value)) return false;
         continue;
       }
       if (ch === '"') {
@@ -186,7 +197,7 @@ export class QuotedValueConstraint implements ReplyConstraint {
         s.keyBefore = undefined;
         s.word = '';
         const slot = this.activeSlot(s);
-        if (slot !== undefined && !slot.prefixes.has('')) return false;
+        if (slot !== undefined && !slot.hasPrefix('')) return false;
       } else if (WORD_CHAR.test(ch)) {
         s.word += ch;
         s.keyBefore = undefined;
@@ -313,7 +324,7 @@ function step(place: Place, ch: string): readonly Place[] {
         return whole ? place.then(place.value) : [];
       }
       const value = place.value + ch;
-      if (place.set !== undefined && !place.set.prefixes.has(value)) return [];
+      if (place.set !== undefined && !place.set.hasPrefix(value)) return [];
       return [{ ...place, value, escaped: !place.escaped && ch === '\\' }];
     }
   }
@@ -464,7 +475,7 @@ export class ActionCallConstraint implements ReplyConstraint {
       for (const ch of piece) {
         if (ch === '\uFFFD') {
           // The first byte(s) of a character: fine in free text, or where a governed value goes on with a non-ASCII character.
-          return places.some((p) => p.kind === 'value' && (p.set === undefined || (!p.escaped && p.set.wideAt.has(p.value))));
+          return places.some((p) => p.kind === 'value' && (p.set === undefined || (!p.escaped && p.set.widensAt(p.value))));
         }
         places = places.flatMap((p) => step(p, ch));
         if (places.length === 0) return false;
