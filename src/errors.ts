@@ -70,6 +70,26 @@ export class PageUnresponsiveError extends EpisodeAbortedError {
   }
 }
 
+/**
+ * The page kept replacing its document (reloading or navigating on a timer) while the
+ * environment needed it still, so the episode could not go on. Safe to re-run.
+ */
+export class PageUnstableError extends EpisodeAbortedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PAGE_UNSTABLE', message, options);
+  }
+}
+
+/**
+ * A browser operation failed in a way the environment has no better name for (an error of the
+ * Playwright protocol). The episode is abandoned; it is safe to re-run.
+ */
+export class BrowserOperationError extends EpisodeAbortedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BROWSER_OPERATION', message, options);
+  }
+}
+
 /** The environment was used in a state that does not allow the call (closed, not reset, episode over). */
 export class EnvironmentStateError extends WebAgentError {
   constructor(message: string) {

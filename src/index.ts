@@ -11,6 +11,8 @@ export {
   BrowserCrashedError,
   PageCrashedError,
   PageUnresponsiveError,
+  PageUnstableError,
+  BrowserOperationError,
   StartPageError,
   EnvironmentStateError,
   TaskError,

@@ -7,10 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrowserContext, CDPSession, Dialog, Download, Frame, Page, Request } from 'playwright-core';
 import {
   BrowserCrashedError,
+  BrowserOperationError,
   EnvironmentStateError,
   EpisodeAbortedError,
   PageCrashedError,
   PageUnresponsiveError,
+  PageUnstableError,
   StartPageError,
   WebAgentError,
 } from '../errors.js';
@@ -58,6 +60,10 @@ const HOVER_SETTLE_MS = 500;
 
 const CLOSED_RE = /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Page crashed|has been closed/i;
 const NAV_RACE_RE = /Execution context was destroyed|Cannot find context with specified id|navigation|frame was detached|Frame has been detached/i;
+/** Errors of Playwright's client API read `<object>.<method>: <reason>` (`page.evaluate: ...`). */
+const PLAYWRIGHT_API_RE = /^[a-z][A-Za-z]*\.[a-z][A-Za-z]*: /;
+/** Walks in a row that a new document may interrupt before the observation gives up on the page. */
+const WALK_ATTEMPTS = 5;
 
 /**
  * Runs web tasks in real Chromium. `reset(task)` opens a fresh context at `task.startUrl`;
@@ -81,6 +87,8 @@ export class WebEnvironment implements Environment {
   #answer: string | undefined;
   /** Popups the active document had opened at the last walk, and pages opened by the episode. */
   #popupsSeen = 0;
+  /** Set by a walk that gave up because the page kept replacing its document; read by the next observation. */
+  #unstable: string | undefined;
   #pagesOpened = 0;
   /** Wakes a step waiting for a popup the page opened. */
   #onPageOpened: (() => void) | undefined;
@@ -129,6 +137,7 @@ export class WebEnvironment implements Environment {
     this.#answer = undefined;
     this.#notices = [];
     this.#popupsSeen = 0;
+    this.#unstable = undefined;
     this.#pagesOpened = 0;
     this.#refusedTab = undefined;
     this.#refusedTabs = 0;
@@ -167,13 +176,13 @@ export class WebEnvironment implements Environment {
       const observation = await this.#observe(null);
       return typeof ready?.instruction === 'string' ? { ...observation, instruction: ready.instruction } : observation;
     } catch (error) {
-      await this.#endEpisode();
       // A timeout while preparing the context (an overloaded or hung browser) is a fault of the
       // environment, not of the task: typed as retryable so rollouts re-run the episode.
-      if (!(error instanceof WebAgentError) && error instanceof Error && error.message.startsWith('timed out after')) {
-        throw new PageUnresponsiveError(`task ${JSON.stringify(task.id)}: ${error.message} during reset; the browser is overloaded or hung, and the episode can be re-run`, { cause: error });
-      }
-      throw error;
+      const timedOut = !(error instanceof WebAgentError) && error instanceof Error && error.message.startsWith('timed out after');
+      const fault = timedOut ? undefined : await this.#fault(error);
+      await this.#endEpisode();
+      if (timedOut) throw new PageUnresponsiveError(`task ${JSON.stringify(task.id)}: ${(error as Error).message} during reset; the browser is overloaded or hung, and the episode can be re-run`, { cause: error });
+      throw fault;
     }
   }
 
@@ -198,8 +207,12 @@ export class WebEnvironment implements Environment {
           await this.#act(action);
         }
       } catch (e) {
-        if (!(e instanceof ActionFailure)) throw e;
-        error = e.message;
+        // The page replaced its document while the action ran (a reload on a timer, a
+        // navigation): the action's outcome is unknown, which the agent is told; the step goes on.
+        if (!(e instanceof ActionFailure) && e instanceof Error && !(e instanceof WebAgentError) && NAV_RACE_RE.test(e.message) && !this.#lease?.signal.aborted) {
+          error = `the page loaded a new document while the ${action.type} ran, so it may not have happened; look at the page as it is now`;
+        } else if (!(e instanceof ActionFailure)) throw e;
+        else error = e.message;
       }
       // Walk the page unless a navigation is already known to be under way; the walk bails out
       // (cheaply) when the page flags a navigation or popup that has not shown up yet.
@@ -311,7 +324,16 @@ export class WebEnvironment implements Environment {
       }
       case 'goto': {
         this.#checkUrl(action.url);
-        await this.#navigate(page.goto(action.url, { waitUntil: o.waitUntil, timeout: o.navigationTimeout }), `going to ${action.url}`);
+        // A page that reloads or navigates by itself can interrupt the goto: the agent's
+        // navigation is what was asked for, so it is tried again (twice at most).
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await this.#navigate(page.goto(action.url, { waitUntil: o.waitUntil, timeout: o.navigationTimeout }), `going to ${action.url}`);
+            break;
+          } catch (e) {
+            if (!(e instanceof ActionFailure) || !/interrupted by another navigation/.test(e.message) || attempt >= 2) throw e;
+          }
+        }
         break;
       }
       case 'go_back':
@@ -545,10 +567,12 @@ export class WebEnvironment implements Environment {
 
   async #walk(bail = false, popupsSeen = 0): Promise<DomObserveResult> {
     const args = { maxNameLength: this.options.maxNameLength, maxTextLength: this.options.maxTextLength, bail, popupsSeen };
+    let timeout = this.options.observationTimeout;
+    let stopped = false;
     for (let attempt = 0; ; attempt++) {
       const page = this.#page!;
       try {
-        const walk = await this.#guard(this.#dom<DomObserveResult>(page, 'observe', args), this.options.observationTimeout, 'observing the page');
+        const walk = await this.#guard(this.#dom<DomObserveResult>(page, 'observe', args), timeout, 'observing the page');
         this.#popupsSeen = walk.popups;
         if (walk.loading && walk.rows && attempt === 0) {
           // A document still being parsed (a navigation that committed after the settle gave up
@@ -560,12 +584,33 @@ export class WebEnvironment implements Environment {
       } catch (e) {
         if (e instanceof EpisodeAbortedError) throw e;
         const msg = e instanceof Error ? e.message : String(e);
-        if (msg.startsWith('timed out')) throw new PageUnresponsiveError(`the page ${page.url()} did not answer within ${this.options.observationTimeout} ms (a script may be stuck)`, { cause: e });
-        if (attempt >= 4 || !NAV_RACE_RE.test(msg)) throw await this.#fault(e);
+        if (msg.startsWith('timed out')) {
+          if (!stopped) {
+            // A walk can wait on a navigation to a server that never answers (the document is
+            // about to be replaced): stop loading, as a person would, and read the page again,
+            // briefly; a page still silent then has a stuck script.
+            stopped = true;
+            await this.#stopLoading();
+            this.#notices.push(`the page did not answer while a page load was pending; loading was stopped`);
+            timeout = Math.min(this.options.observationTimeout, 2_000);
+            continue;
+          }
+          throw new PageUnresponsiveError(`the page ${page.url()} did not answer within ${this.options.observationTimeout} ms (a script may be stuck)`, { cause: e });
+        }
+        if (!NAV_RACE_RE.test(msg)) throw await this.#fault(e);
         // A walk that only probes for a coming navigation has its answer: the document went away.
         if (bail) return { rows: null, url: page.url(), title: '', popups: 0, navPending: true };
-        // The document changed under the walk (navigation mid-flight): wait for the new one.
-        await this.#guard(page.waitForLoadState('domcontentloaded', { timeout: this.options.navigationTimeout }), this.options.navigationTimeout + 1_000, 'waiting for the page').catch(() => {});
+        if (attempt + 1 >= WALK_ATTEMPTS) {
+          // The page replaces its document faster than it can be read (a reload loop): the
+          // observation is empty and says so, and the episode goes on (the agent may go elsewhere).
+          this.#unstable = `the page loaded a new document ${WALK_ATTEMPTS} times while it was being read (it reloads or navigates by itself), so nothing of it could be read`;
+          return { rows: [], url: page.url(), title: '', popups: this.#popupsSeen, navPending: false };
+        }
+        // The document changed under the walk (navigation mid-flight): wait for the new one, the
+        // full navigation timeout once (a slow page), then briefly (a page that never holds still
+        // must not hold the step for several timeouts).
+        const wait = attempt === 0 ? this.options.navigationTimeout : Math.min(this.options.navigationTimeout, 1_000);
+        await this.#guard(page.waitForLoadState('domcontentloaded', { timeout: wait }), wait + 1_000, 'waiting for the page').catch(() => {});
       }
     }
   }
@@ -574,7 +619,10 @@ export class WebEnvironment implements Environment {
     return this.#observation(await this.#walk(), lastActionError);
   }
 
-  async #observation(walk: DomObserveResult, lastActionError: string | null): Promise<Observation> {
+  async #observation(walk: DomObserveResult, actionError: string | null): Promise<Observation> {
+    const unstable = this.#unstable;
+    this.#unstable = undefined;
+    const lastActionError = unstable === undefined ? actionError : actionError === null ? unstable : `${actionError}; ${unstable}`;
     const nodes = rowsToNodes(walk.rows ?? []);
     this.#nodes = nodes;
     const { text, truncated } = renderObservationText(nodes, this.options.budget);
@@ -748,6 +796,12 @@ export class WebEnvironment implements Environment {
       return new PageCrashedError(`the page was closed during the episode: ${msg.split('\n')[0]}`, { cause: e });
     }
     if (msg.startsWith('timed out')) return new PageUnresponsiveError(`the page stopped responding: ${msg}`, { cause: e });
+    // Every other failure of a browser call leaves as a typed, retryable abort of this episode.
+    if (e instanceof Error && !(e instanceof WebAgentError) && PLAYWRIGHT_API_RE.test(msg)) {
+      const first = msg.split('\n')[0]!;
+      if (NAV_RACE_RE.test(msg)) return new PageUnstableError(`the page kept loading new documents while the environment needed it still: ${first}`, { cause: e });
+      return new BrowserOperationError(`a browser operation failed: ${first}`, { cause: e });
+    }
     return e;
   }
 
