@@ -561,7 +561,7 @@ describe('faults and validation', () => {
     assert.throws(() => new WebEnvironment({ resetTimeout: 0 }), /resetTimeout must be a positive integer/);
     assert.throws(() => new WebEnvironment({ originGuard: 'proxy' as 'network' }), /originGuard must be 'network' or 'navigation'/);
     assert.throws(() => new WebEnvironment({ budget: { maxTokens: 10 } }), /needs budget.countTokens/);
-    assert.throws(() => new BrowserPool({ endpoints: ['nope'] }), /not a ws:\/\/, wss:\/\/, http:\/\/ or https:\/\/ URL/);
+    assert.throws(() => new BrowserPool({ endpoints: ['nope'] }), /BrowserPool option endpoints\[0\] must be a ws:\/\/, wss:\/\/, http:\/\/ or https:\/\/ URL, got "nope"/);
     await withEnv({}, async (env) => {
       await assert.rejects(env.reset({ id: 'f', intent: '', startUrl: 'file:///etc/passwd' }), (e: unknown) => e instanceof TaskError && /file: URLs are refused/.test(e.message));
       await assert.rejects(env.reset({ id: 'r', intent: '', startUrl: '/relative' }), /not an absolute URL/);

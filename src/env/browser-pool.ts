@@ -5,7 +5,8 @@
 
 import { setMaxListeners } from 'node:events';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
-import { BrowserCrashedError, BrowserLaunchError, EnvironmentStateError, OptionsError } from '../errors.js';
+import { BrowserCrashedError, BrowserLaunchError, EnvironmentStateError } from '../errors.js';
+import { arrayOf, bool, defineOptions, obj, oneOf, positiveInt, str, timeoutMs } from '../options.js';
 import { CHROMIUM_FLAGS, chromiumInstallHint, findChromium } from './chromium.js';
 import { OriginProxy } from './origin-proxy.js';
 
@@ -93,11 +94,21 @@ interface Slot {
   crash: AbortController;
 }
 
-function checkPositiveInt(name: string, value: number | undefined): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-    throw new OptionsError(`BrowserPool option ${name} must be a positive integer, got ${String(value)}`);
-  }
-}
+/** The schema of BrowserPoolOptions: checked by the constructor, before any browser starts. */
+export const browserPoolOptions = defineOptions<BrowserPoolOptions>()('BrowserPool', obj({
+  executablePath: str('a non-empty path to a Chromium or Chrome executable', { nonEmpty: true }).optional(),
+  headless: bool().optional(),
+  args: arrayOf(str('a string (a Chromium flag)'), 'an array of Chromium flags (strings)').optional(),
+  size: positiveInt('a positive integer (browser processes)').optional(),
+  endpoints: arrayOf(
+    str('a ws://, wss://, http:// or https:// URL').regex(/^(wss?|https?):\/\//, { error: 'a ws://, wss://, http:// or https:// URL' }),
+    'a non-empty array of endpoint URLs (omit it to launch locally)',
+    { nonEmpty: true },
+  ).optional(),
+  protocol: oneOf(['playwright', 'cdp']).optional(),
+  launchTimeout: timeoutMs().optional(),
+  closeTimeout: timeoutMs().optional(),
+}));
 
 export class BrowserPool implements AsyncDisposable {
   readonly options: Readonly<BrowserPoolOptions & PoolDefaults>;
@@ -110,17 +121,7 @@ export class BrowserPool implements AsyncDisposable {
   #executable: string | undefined;
 
   constructor(options: BrowserPoolOptions = {}) {
-    checkPositiveInt('size', options.size);
-    for (const key of ['launchTimeout', 'closeTimeout'] as const) checkPositiveInt(key, options[key]);
-    if (options.protocol !== undefined && options.protocol !== 'playwright' && options.protocol !== 'cdp') {
-      throw new OptionsError(`BrowserPool option protocol must be 'playwright' or 'cdp', got ${JSON.stringify(options.protocol)}`);
-    }
-    if (options.endpoints !== undefined) {
-      if (options.endpoints.length === 0) throw new OptionsError('BrowserPool option endpoints is empty; pass at least one endpoint or omit it to launch locally');
-      for (const e of options.endpoints) {
-        if (!/^(wss?|https?):\/\//.test(e)) throw new OptionsError(`BrowserPool endpoint ${JSON.stringify(e)} is not a ws://, wss://, http:// or https:// URL`);
-      }
-    }
+    browserPoolOptions.check(options);
     this.options = Object.freeze({ ...BROWSER_POOL_DEFAULTS, ...options });
     const endpoints = options.endpoints ?? Array.from({ length: this.options.size }, () => undefined);
     this.#slots = endpoints.map((endpoint) => ({ endpoint, browser: undefined, launching: undefined, contexts: 0, crash: crashController() }));

@@ -2,6 +2,7 @@
 // budget around the part of the page that is in the viewport. Shared by WebEnvironment and
 // the scripted test environment so both print pages identically.
 
+import { fn, obj, positiveInt, rule } from '../options.js';
 import type { ElementState, ObservationNode } from './types.js';
 
 /** Budget for the observation text. Lines are dropped whole, never cut in the middle. */
@@ -25,6 +26,18 @@ export interface ObservationBudget {
 }
 
 export const DEFAULT_MAX_OBSERVATION_CHARS = 12_000;
+
+/** The schema of ObservationBudget (also ScriptedEnvironment's `budget`). */
+export const observationBudgetSchema = obj({
+  maxChars: positiveInt('a positive integer (characters)').optional(),
+  maxTokens: positiveInt('a positive integer (tokens)').optional(),
+  countTokens: fn<NonNullable<ObservationBudget['countTokens']>>('a function counting the tokens of a text').optional(),
+  countLineTokens: fn<NonNullable<ObservationBudget['countLineTokens']>>('a function counting the tokens of a line').optional(),
+}, 'an object { maxChars?, maxTokens?, countTokens?, countLineTokens? }').superRefine((b, ctx) => {
+  if (b.maxTokens !== undefined && b.countTokens === undefined && b.countLineTokens === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['maxTokens'], message: rule('needs budget.countTokens (or budget.countLineTokens), a function counting the tokens of a text') });
+  }
+});
 
 function stateText(state: ElementState | undefined): string {
   if (!state) return '';

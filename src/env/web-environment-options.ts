@@ -3,10 +3,13 @@
 // the option or field and what to change.
 
 import type { BrowserContextOptions } from 'playwright-core';
-import { OptionsError, TaskError } from '../errors.js';
-import type { BrowserPool, BrowserPoolOptions } from './browser-pool.js';
-import type { ObservationBudget } from './observation-text.js';
+import { TaskError } from '../errors.js';
+import { bool, custom, defineOptions, fn, instanceOf, isPlainObject, MAX_TIMER_MS, num, obj, oneOf, positiveInt, rule, timeoutMs } from '../options.js';
+import { BrowserPool, browserPoolOptions, type BrowserPoolOptions } from './browser-pool.js';
+import { observationBudgetSchema, type ObservationBudget } from './observation-text.js';
 import type { EnvTask, EpisodeSetup } from './types.js';
+
+export { resetOptions } from '../options.js';
 
 export interface WebEnvironmentOptions {
   /** A shared pool (for many environments); when absent the environment owns one made from `browser`. */
@@ -93,40 +96,40 @@ export const WEB_ENVIRONMENT_DEFAULTS: Readonly<EnvDefaults> = Object.freeze({
 
 export type ResolvedWebEnvironmentOptions = WebEnvironmentOptions & EnvDefaults;
 
-function positiveInt(name: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
-    throw new OptionsError(`WebEnvironment option ${name} must be a positive integer, got ${String(value)}`);
-  }
-}
+/** Largest viewport side accepted, in CSS pixels (Chromium's own limit on a window is about this). */
+export const MAX_VIEWPORT_SIDE = 16_384;
 
+const viewportSide = num({ int: true, min: 1, max: MAX_VIEWPORT_SIDE }, `an integer from 1 to ${MAX_VIEWPORT_SIDE} (CSS pixels)`);
+
+/** The schema of WebEnvironmentOptions: checked by the constructor, before any browser starts. */
+export const webEnvironmentOptions = defineOptions<WebEnvironmentOptions>()('WebEnvironment', obj({
+  pool: instanceOf<BrowserPool>(BrowserPool, 'a BrowserPool').optional(),
+  browser: browserPoolOptions.schema.optional(),
+  maxTurns: positiveInt('a positive integer').optional(),
+  actionTimeout: timeoutMs().optional(),
+  navigationTimeout: timeoutMs().optional(),
+  resetTimeout: timeoutMs().optional(),
+  observationTimeout: timeoutMs().optional(),
+  settleTimeout: num({ min: 0, max: MAX_TIMER_MS }, `a number of milliseconds from 0 to ${MAX_TIMER_MS} (0 = do not wait)`).optional(),
+  waitUntil: oneOf(['load', 'domcontentloaded']).optional(),
+  budget: observationBudgetSchema.optional(),
+  maxNameLength: positiveInt('a positive integer').optional(),
+  maxTextLength: positiveInt('a positive integer').optional(),
+  screenshot: bool().optional(),
+  viewport: obj({ width: viewportSide, height: viewportSide }, 'an object { width, height } of integers (CSS pixels)').optional(),
+  popups: oneOf(['follow', 'close']).optional(),
+  dialogs: oneOf(['accept', 'dismiss']).optional(),
+  detectClickListeners: bool().optional(),
+  originGuard: oneOf(['network', 'navigation']).optional(),
+  contextOptions: custom<BrowserContextOptions>(isPlainObject, 'an object of Playwright context options (locale, storageState, userAgent, ...)').optional(),
+  setup: fn<NonNullable<WebEnvironmentOptions['setup']>>('a function ({ context, page, task }) => Promise<void>').optional(),
+}).superRefine((o, ctx) => {
+  if (o.pool !== undefined && o.browser !== undefined) ctx.addIssue({ code: 'custom', path: [], message: rule('takes either pool (shared) or browser (options of its own pool), not both') });
+}));
+
+/** Throws an OptionsError naming the option and what to change; runs before any browser starts. */
 export function validateOptions(options: WebEnvironmentOptions): void {
-  for (const k of ['maxTurns', 'actionTimeout', 'navigationTimeout', 'resetTimeout', 'observationTimeout', 'maxNameLength', 'maxTextLength'] as const) {
-    positiveInt(k, options[k]);
-  }
-  if (options.settleTimeout !== undefined && !(options.settleTimeout >= 0)) {
-    throw new OptionsError(`WebEnvironment option settleTimeout must be >= 0, got ${String(options.settleTimeout)}`);
-  }
-  if (options.popups !== undefined && options.popups !== 'follow' && options.popups !== 'close') {
-    throw new OptionsError(`WebEnvironment option popups must be 'follow' or 'close', got ${JSON.stringify(options.popups)}`);
-  }
-  if (options.dialogs !== undefined && options.dialogs !== 'accept' && options.dialogs !== 'dismiss') {
-    throw new OptionsError(`WebEnvironment option dialogs must be 'accept' or 'dismiss', got ${JSON.stringify(options.dialogs)}`);
-  }
-  if (options.originGuard !== undefined && options.originGuard !== 'network' && options.originGuard !== 'navigation') {
-    throw new OptionsError(`WebEnvironment option originGuard must be 'network' or 'navigation', got ${JSON.stringify(options.originGuard)}`);
-  }
-  if (options.waitUntil !== undefined && options.waitUntil !== 'load' && options.waitUntil !== 'domcontentloaded') {
-    throw new OptionsError(`WebEnvironment option waitUntil must be 'load' or 'domcontentloaded', got ${JSON.stringify(options.waitUntil)}`);
-  }
-  if (options.pool && options.browser) {
-    throw new OptionsError('WebEnvironment takes either pool (shared) or browser (options of its own pool), not both');
-  }
-  const b = options.budget;
-  if (b?.maxChars !== undefined) positiveInt('budget.maxChars', b.maxChars);
-  if (b?.maxTokens !== undefined) {
-    positiveInt('budget.maxTokens', b.maxTokens);
-    if (typeof b.countTokens !== 'function') throw new OptionsError('WebEnvironment option budget.maxTokens needs budget.countTokens, a function counting the tokens of a text');
-  }
+  webEnvironmentOptions.check(options);
 }
 
 /** Origins a task may visit, or `null` for any http(s) origin. */

@@ -19,6 +19,7 @@ import {
 import { BrowserPool, type ContextLease } from './browser-pool.js';
 import {
   allowedOriginsOf,
+  resetOptions,
   validateOptions,
   validateTask,
   WEB_ENVIRONMENT_DEFAULTS,
@@ -128,6 +129,7 @@ export class WebEnvironment implements Environment {
   async reset(task: EnvTask, options: ResetOptions = {}): Promise<Observation> {
     if (this.#closed) throw new EnvironmentStateError('WebEnvironment is closed');
     validateTask(task);
+    resetOptions.as('WebEnvironment.reset').check(options);
     options.signal?.throwIfAborted();
     await this.#endEpisode();
     this.#task = task;

@@ -3,7 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrowserCrashedError, EnvironmentStateError, OptionsError, StartPageError, TaskError } from '../errors.js';
 import { waitProblem } from '../env/action-grammar.js';
-import { quote, renderObservationText, type ObservationBudget } from '../env/observation-text.js';
+import { observationBudgetSchema, quote, renderObservationText, type ObservationBudget } from '../env/observation-text.js';
+import { custom, defineOptions, fn, MAX_TIMER_MS, num, obj, positiveInt, resetOptions, rule, z } from '../options.js';
 import { resolveTarget } from '../env/targets.js';
 import type { Action, ElementState, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from '../env/types.js';
 
@@ -167,21 +168,28 @@ function parseUrl(text: string, base?: URL): URL | undefined {
   }
 }
 
+const pageSpec = obj({
+  title: custom<ScriptedPageSpec['title']>((v) => typeof v === 'string' || typeof v === 'function', 'a string or a function'),
+  elements: custom<ScriptedPageSpec['elements']>((v) => Array.isArray(v) || typeof v === 'function', 'an array or a function'),
+}, 'a page { title, elements }');
+
+/** The schema of ScriptedEnvironmentOptions (pages' keys and elements are checked as the pages are read). */
+export const scriptedEnvironmentOptions = defineOptions<ScriptedEnvironmentOptions>()('ScriptedEnvironment', obj({
+  pages: z.record(z.string(), pageSpec, { error: 'an object with at least one page, keyed by URL' })
+    .refine((p) => Object.keys(p).length > 0, { error: rule('must be an object with at least one page, keyed by URL') }),
+  initialState: fn<() => Record<string, unknown>>().optional(),
+  maxTurns: positiveInt('a positive integer').optional(),
+  viewportRows: positiveInt('a positive integer').optional(),
+  budget: observationBudgetSchema.optional(),
+  latencyMs: num({ min: 0, max: MAX_TIMER_MS }, 'a number >= 0 (milliseconds)').optional(),
+  failOn: fn<NonNullable<ScriptedEnvironmentOptions['failOn']>>().optional(),
+}));
+
 function validate<S>(o: ScriptedEnvironmentOptions<S>): Map<string, ScriptedPageSpec<S>> {
   const bad = (message: string): never => {
     throw new OptionsError(`ScriptedEnvironment option ${message}`);
   };
-  if (typeof o !== 'object' || o === null) bad('object is required (with pages)');
-  for (const k of ['maxTurns', 'viewportRows'] as const) {
-    const v = o[k];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) bad(`${k} must be a positive integer, got ${String(v)}`);
-  }
-  if (o.latencyMs !== undefined && !(typeof o.latencyMs === 'number' && o.latencyMs >= 0 && Number.isFinite(o.latencyMs))) bad(`latencyMs must be a number >= 0, got ${String(o.latencyMs)}`);
-  for (const k of ['initialState', 'failOn'] as const) if (o[k] !== undefined && typeof o[k] !== 'function') bad(`${k} must be a function`);
-  const b = o.budget;
-  if (b?.maxChars !== undefined && !(Number.isInteger(b.maxChars) && b.maxChars >= 1)) bad(`budget.maxChars must be a positive integer, got ${String(b.maxChars)}`);
-  if (b?.maxTokens !== undefined && typeof b.countTokens !== 'function') bad('budget.maxTokens needs budget.countTokens, a function counting the tokens of a text');
-  if (typeof o.pages !== 'object' || o.pages === null || Object.keys(o.pages).length === 0) bad('pages must be an object with at least one page, keyed by URL');
+  scriptedEnvironmentOptions.check(o);
   const pages = new Map<string, ScriptedPageSpec<S>>();
   for (const [key, spec] of Object.entries(o.pages)) {
     const where = `pages[${quote(key)}]`;
@@ -268,6 +276,7 @@ export class ScriptedEnvironment<S = Record<string, unknown>> implements Environ
   async reset(task: EnvTask, options: ResetOptions = {}): Promise<Observation> {
     if (this.#closed) throw new EnvironmentStateError('ScriptedEnvironment is closed');
     const allowed = validateTask(task);
+    resetOptions.as('ScriptedEnvironment.reset').check(options);
     options.signal?.throwIfAborted();
     this.#visit = undefined;
     this.#task = task;
