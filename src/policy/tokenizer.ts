@@ -7,8 +7,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { fileProblem, folderProblem, parseJsonText } from '../data/load-errors.js';
 import { OptionsError } from '../errors.js';
 import type { TokenDecoder } from './generation.js';
+import { BudgetExceeded, patternProblem, tokenizerPatterns, TRUSTED_PATTERNS, withinBudget } from './tokenizer-patterns.js';
 
 export { ByteLevelBpe, trainBpeTokenizer, BPE_PRETOKENIZE_PATTERN, type BpeTrainerOptions } from './bpe-trainer.js';
 
@@ -50,34 +52,105 @@ export interface SpecialToken {
   readonly special: boolean;
 }
 
+/** A tokenizer file is unusable: unreadable, malformed, or unsafe to run. */
+export class TokenizerError extends OptionsError {
+  override readonly code: string = 'INVALID_TOKENIZER';
+  /** The file at fault (its path, or "tokenizer.json" for an object given to fromJson). */
+  readonly file: string;
+  /** The token at fault, when there is one. */
+  readonly token: string | undefined;
+  constructor(message: string, options: { file: string; token?: string }) {
+    super(message);
+    this.file = options.file;
+    this.token = options.token;
+  }
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkTokenizerJson(value: unknown, source: string): TokenizerJson {
+function checkTokenizerJson(value: unknown, file: string): TokenizerJson {
   if (!isObject(value) || !isObject(value.model) || typeof value.model.type !== 'string') {
-    throw new OptionsError(`${source}: not a Hugging Face tokenizer.json (no "model" object with a "type")`);
+    throw new TokenizerError(`${file}: not a Hugging Face tokenizer.json (no "model" object with a "type")`, { file });
   }
   const added = value.added_tokens ?? [];
   if (!Array.isArray(added) || !added.every((t) => isObject(t) && typeof t.content === 'string' && Number.isInteger(t.id))) {
-    throw new OptionsError(`${source}: "added_tokens" must be an array of {id, content}`);
+    throw new TokenizerError(`${file}: "added_tokens" must be an array of {id, content}`, { file });
   }
-  return { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...value, added_tokens: added } as TokenizerJson;
+  const json = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...value, added_tokens: added } as TokenizerJson;
+  checkVocabulary(json, file);
+  for (const { path, regex } of tokenizerPatterns(json)) {
+    const problem = patternProblem(regex);
+    if (problem !== undefined) {
+      const shown = regex.length > 80 ? `${regex.slice(0, 80)}...` : regex;
+      throw new TokenizerError(`${file}: ${path} ${JSON.stringify(shown)} is refused: ${problem}. Patterns with backreferences, nested quantifiers or repeated alternations are not run`, { file });
+    }
+  }
+  return json;
 }
 
+/**
+ * Ids above this are refused: a vocabulary of `tokens` distinct tokens may leave unused ids, but
+ * not make most of its id range holes (the id range sizes arrays and embedding matrices).
+ */
+export function maxTokenId(tokens: number): number {
+  return 2 * tokens + 1024 - 1;
+}
+
+/**
+ * Every id of `model.vocab` and `added_tokens` an integer from 0 to maxTokenId(distinct tokens),
+ * and the vocabulary not empty. Runs before @huggingface/tokenizers sees the file: it allocates
+ * and walks an array up to the largest id (an id of 2e9 never finished loading).
+ */
+function checkVocabulary(json: TokenizerJson, file: string): void {
+  const vocab = json.model.vocab as unknown;
+  const entries: Array<[token: string, id: unknown, where: string]> = [];
+  let size = 0;
+  if (Array.isArray(vocab)) {
+    // Unigram: [[piece, score], ...], the id of a piece is its position.
+    size = vocab.length;
+    vocab.forEach((e: unknown, i) => {
+      const piece = Array.isArray(e) ? (e[0] as unknown) : e;
+      if (typeof piece !== 'string') throw new TokenizerError(`${file}: model.vocab[${i}] must be [piece, score] with a string piece`, { file });
+      entries.push([piece, i, 'model.vocab']);
+    });
+  } else if (isObject(vocab)) {
+    for (const [token, id] of Object.entries(vocab)) {
+      if (isObject(id)) { // per-language vocabularies (CTC models): {lang: {token: id}}
+        for (const [t, i] of Object.entries(id)) entries.push([t, i, `model.vocab.${token}`]);
+      } else entries.push([token, id, 'model.vocab']);
+    }
+    size = entries.length;
+  } else if (vocab !== undefined) {
+    throw new TokenizerError(`${file}: model.vocab must be an object {token: id} or a list of [piece, score]`, { file });
+  }
+  if (size === 0) throw new TokenizerError(`${file}: the vocabulary is empty (model.vocab has no tokens), so every text would encode to 0 tokens`, { file });
+  for (const t of json.added_tokens) entries.push([t.content, t.id, 'added_tokens']);
+  const distinct = new Set(entries.map(([token]) => token)).size;
+  const limit = maxTokenId(distinct);
+  for (const [token, id, where] of entries) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
+      throw new TokenizerError(`${file}: ${where}: token ${JSON.stringify(token)} has id ${JSON.stringify(id) ?? String(id)}; a token id must be an integer >= 0`, { file, token });
+    }
+    if (id > limit) {
+      throw new TokenizerError(`${file}: ${where}: token ${JSON.stringify(token)} has id ${id}, beyond the vocabulary: ${distinct} distinct tokens allow ids up to ${limit}`, { file, token });
+    }
+  }
+}
+
+/** Reads and parses a JSON file; errors name the file and what is wrong, never its contents. */
 async function readJson(path: string, optional: boolean): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (optional && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new OptionsError(`cannot read ${path}: ${(error as Error).message}`);
+    throw new TokenizerError(fileProblem(error, path, 'file', 'a JSON file'), { file: path });
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new OptionsError(`malformed JSON in ${path}: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new TokenizerError(`${path} is not valid JSON: ${parsed.problem}`, { file: path });
+  return parsed.value;
 }
 
 /** A token name from tokenizer_config.json: `"<|im_end|>"` or `{ "content": "<|im_end|>", ... }`. */
@@ -96,6 +169,31 @@ export interface DecodeOptions {
   readonly skipSpecialTokens?: boolean;
 }
 
+/** How a tokenizer is loaded and run. */
+export interface HfTokenizerOptions {
+  /**
+   * Time budget in ms of one load, `encode` or `decode` of a tokenizer whose normalizer,
+   * pre-tokenizer or decoder has a `Regex` pattern other than the well-known ones (Qwen2/3,
+   * Llama 3, this package's trainer; see TRUSTED_PATTERNS): past it, the call is interrupted and
+   * throws TokenizerError. Default 10,000. Costs about 0.2 ms a call; well-known patterns run
+   * without it. (Patterns that backtrack catastrophically are refused at load; see tokenizer-patterns.ts.)
+   */
+  readonly patternTimeoutMs?: number;
+}
+
+/** Default HfTokenizerOptions.patternTimeoutMs. */
+export const DEFAULT_PATTERN_TIMEOUT_MS = 10_000;
+
+function checkOptions(options: HfTokenizerOptions | undefined, where: string): number {
+  if (options === undefined) return DEFAULT_PATTERN_TIMEOUT_MS;
+  if (!isObject(options)) throw new OptionsError(`${where}: options must be an object { patternTimeoutMs? }`);
+  const ms = options.patternTimeoutMs ?? DEFAULT_PATTERN_TIMEOUT_MS;
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > 2_147_483_647) {
+    throw new OptionsError(`${where}: patternTimeoutMs must be a whole number of milliseconds from 1 to 2147483647, got ${String(ms)}`);
+  }
+  return ms;
+}
+
 /** A Hugging Face tokenizer run locally. Implements TokenDecoder for the GenerationEngine. */
 export class HfTokenizer implements TokenDecoder {
   /** Added tokens (chat markers etc.) with their ids, in tokenizer.json order. */
@@ -110,12 +208,17 @@ export class HfTokenizer implements TokenDecoder {
   /** The raw Jinja chat template from tokenizer_config.json, if any. */
   readonly chatTemplate: string | undefined;
   private readonly tokenizer: Tokenizer;
+  /** Where the unfamiliar patterns are (run under the time budget), empty when there are none. */
+  private readonly guarded: readonly string[];
 
-  private constructor(readonly json: TokenizerJson, readonly config: TokenizerConfigJson, source: string) {
+  private constructor(readonly json: TokenizerJson, readonly config: TokenizerConfigJson, private readonly source: string, private readonly budgetMs: number) {
+    this.guarded = tokenizerPatterns(json).filter((p) => !TRUSTED_PATTERNS.has(p.regex)).map((p) => p.path);
     try {
-      this.tokenizer = new Tokenizer(json, config);
+      // Loading runs the normalizer on added tokens: under the budget too.
+      this.tokenizer = this.run('loading it', () => new Tokenizer(json, config));
     } catch (error) {
-      throw new OptionsError(`${source}: @huggingface/tokenizers cannot load it: ${(error as Error).message}`);
+      if (error instanceof TokenizerError) throw error;
+      throw new TokenizerError(`${source}: @huggingface/tokenizers cannot load it: ${(error as Error).message}`, { file: source });
     }
     this.addedTokens = json.added_tokens.map((t) => ({ token: t.content, id: t.id, special: t.special === true }));
     this.specialTokens = this.addedTokens.filter((t) => t.special);
@@ -137,28 +240,49 @@ export class HfTokenizer implements TokenDecoder {
     }
   }
 
-  /** Reads `tokenizer.json` and (if present) `tokenizer_config.json` from a local folder. */
-  static async fromFiles(dir: string): Promise<HfTokenizer> {
+  /** Runs `work` under the time budget when the tokenizer has unfamiliar patterns. */
+  private run<T>(what: string, work: () => T): T {
+    if (this.guarded.length === 0) return work();
+    try {
+      return withinBudget(this.budgetMs, work);
+    } catch (error) {
+      if (!(error instanceof BudgetExceeded)) throw error;
+      throw new TokenizerError(
+        `${this.source}: ${what} took over ${this.budgetMs} ms (patternTimeoutMs) and was stopped: the patterns at ${this.guarded.join(', ')} `
+        + 'backtrack too much on this text; fix or remove them, or raise patternTimeoutMs', { file: this.source });
+    }
+  }
+
+  /**
+   * Reads `tokenizer.json` and (if present) `tokenizer_config.json` from a local folder. Throws
+   * TokenizerError naming the file when the folder or a file cannot be read, is not JSON, or
+   * holds an unusable tokenizer (ids out of range, an empty vocabulary, a refused pattern).
+   */
+  static async fromFiles(dir: string, options?: HfTokenizerOptions): Promise<HfTokenizer> {
+    const budget = checkOptions(options, 'HfTokenizer.fromFiles');
+    const notFolder = await folderProblem(dir, 'a folder holding tokenizer.json');
+    if (notFolder !== undefined) throw new TokenizerError(notFolder, { file: dir });
     const tokenizerPath = join(dir, 'tokenizer.json');
     const configPath = join(dir, 'tokenizer_config.json');
     const json = checkTokenizerJson(await readJson(tokenizerPath, false), tokenizerPath);
     const config = (await readJson(configPath, true)) ?? {};
-    if (!isObject(config)) throw new OptionsError(`${configPath}: expected a JSON object`);
-    return new HfTokenizer(json, config, tokenizerPath);
+    if (!isObject(config)) throw new TokenizerError(`${configPath}: expected a JSON object`, { file: configPath });
+    return new HfTokenizer(json, config, tokenizerPath, budget);
   }
 
   /**
    * From parsed JSON objects. Without a config, decoding does no "clean up" of spaces before
    * punctuation (HF's tokenizer default would), so decode(encode(text)) is text.
    */
-  static fromJson(tokenizerJson: unknown, configJson?: TokenizerConfigJson): HfTokenizer {
+  static fromJson(tokenizerJson: unknown, configJson?: TokenizerConfigJson, options?: HfTokenizerOptions): HfTokenizer {
+    const budget = checkOptions(options, 'HfTokenizer.fromJson');
     const json = checkTokenizerJson(tokenizerJson, 'tokenizer.json');
-    if (configJson !== undefined && !isObject(configJson)) throw new OptionsError('tokenizer_config.json: expected a JSON object');
-    return new HfTokenizer(json, configJson ?? { clean_up_tokenization_spaces: false }, 'tokenizer.json');
+    if (configJson !== undefined && !isObject(configJson)) throw new TokenizerError('tokenizer_config.json: expected a JSON object', { file: 'tokenizer_config.json' });
+    return new HfTokenizer(json, configJson ?? { clean_up_tokenization_spaces: false }, 'tokenizer.json', budget);
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    return this.run(`encoding a text of ${text.length} characters`, () => this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids);
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
@@ -168,7 +292,7 @@ export class HfTokenizer implements TokenDecoder {
         throw new OptionsError(`HfTokenizer.decode: token id ${id} is outside [0, ${this.vocabSize})`);
       }
     }
-    return this.tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+    return this.run(`decoding ${ids.length} tokens`, () => this.tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false }));
   }
 
   tokenToId(token: string): number | undefined {
