@@ -154,3 +154,65 @@ describe('pages that never settle, servers that never answer', () => {
     assert.ok(skipped.every((s) => s.includes(': typed ')), skipped.join('; '));
   });
 });
+
+describe('a click the page moves something under', () => {
+  let http: Server;
+  let url = '';
+  let pool: BrowserPool;
+  before(async () => {
+    // A button under an overlay that flickers on and off every 3 ms: the hit test before a click
+    // and the press itself can see different elements.
+    const page = `<p>Flicker page</p>
+      <div style="position:relative;width:200px;height:60px">
+        <button id="target" style="width:200px;height:60px" onclick="window.targetClicks = (window.targetClicks || 0) + 1">Target</button>
+        <div id="overlay" style="position:absolute;inset:0;background:#fc0;display:none" onpointerdown="window.overlayPresses = (window.overlayPresses || 0) + 1">Overlay</div>
+      </div>
+      <script>const o = document.getElementById('overlay'); setInterval(() => { o.style.display = o.style.display === 'none' ? 'block' : 'none'; }, 3);</script>`;
+    http = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><title>flicker</title><link rel="icon" href="data:,">${page}`);
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
+    pool = new BrowserPool({ size: 1 });
+  });
+  after(async () => {
+    await pool?.close();
+    await new Promise((resolve) => http?.close(resolve));
+  });
+
+  test('a press that lands on another element is an action error, never a silent success', async () => {
+    const env = new WebEnvironment({ pool, maxTurns: 100 });
+    let landedElsewhere = 0;
+    let reported = 0;
+    let clean = 0;
+    try {
+      await env.reset({ id: 'flicker', intent: 'click', startUrl: url });
+      for (let i = 0; i < 60; i++) {
+        const before = await env.page!.evaluate(() => ({ t: (window as unknown as { targetClicks?: number }).targetClicks ?? 0, o: (window as unknown as { overlayPresses?: number }).overlayPresses ?? 0 }));
+        const r = await env.step({ type: 'click', target: { role: 'button', name: 'Target' } });
+        const now = await env.page!.evaluate(() => ({ t: (window as unknown as { targetClicks?: number }).targetClicks ?? 0, o: (window as unknown as { overlayPresses?: number }).overlayPresses ?? 0 }));
+        const error = r.observation.lastActionError ?? '';
+        const clicked = now.t - before.t;
+        if (!error) {
+          // Success is reported only when the target really got the click.
+          clean++;
+          assert.equal(clicked, 1, `click ${i}: reported success, but the target was not clicked`);
+        } else if (/landed on/.test(error)) {
+          // A miss is reported when the press or the click went elsewhere.
+          reported++;
+          assert.equal(clicked, 0, `click ${i}: reported a miss (${error}), but the target was clicked`);
+        } else {
+          // Or the overlay was up at the hit test, and no click was made.
+          assert.match(error, /covered by/);
+          assert.equal(clicked, 0);
+        }
+        if (clicked === 0 && now.o > before.o) landedElsewhere++;
+      }
+    } finally {
+      await env.close();
+    }
+    console.log(`# 60 racing clicks: ${clean} reached the target, ${reported} reported as landing elsewhere (${landedElsewhere} of them pressed the overlay), ${60 - clean - reported} refused before pressing (covered)`);
+    assert.ok(clean > 0 && clean < 60, 'the race happened both ways');
+  });
+});

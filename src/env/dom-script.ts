@@ -70,7 +70,7 @@ export type DomPrepareArgs =
  */
 export type DomPrepareResult =
   | { readonly error: string }
-  | { readonly x: number; readonly y: number; readonly clear?: boolean; readonly check?: boolean; readonly hover?: boolean }
+  | { readonly x: number; readonly y: number; readonly clear?: boolean; readonly check?: boolean; readonly hover?: boolean; readonly presses?: number; readonly clicks?: number }
   | { readonly done: true };
 
 /** `verify`: the point where the element is under the mouse now (`moved` when not the one asked about), or why not. */
@@ -179,6 +179,16 @@ export function initScript(listeners: boolean): string {
     };
     window.cancelAnimationFrame = function cancelAnimationFrame(id) { fired('f' + id); return caf.call(window, id); };
   }
+  // The target of every trusted press (the first event of a click), counted, so a click can be
+  // checked afterwards: an element that moves or flickers over the target between the hit test
+  // and the press takes the click, and the step must say so.
+  // The click event is recorded too: a press on the target and a release on something else
+  // send the click to their common ancestor, so it never reaches the target.
+  const press = { count: 0, target: null, clicks: 0, clicked: null };
+  Object.defineProperty(window, Symbol.for('webagent-r1.press'), { value: press, enumerable: false });
+  const targetOf = (e) => { const t = e.composedPath ? e.composedPath()[0] : e.target; return t && t.nodeType === 1 ? new WeakRef(t) : null; };
+  window.addEventListener('pointerdown', (e) => { if (e.isTrusted) { press.count += 1; press.target = targetOf(e); } }, true);
+  window.addEventListener('click', (e) => { if (e.isTrusted) { press.clicks += 1; press.clicked = targetOf(e); } }, true);
   // The DOM script itself, compiled once per document: each call then sends a few bytes instead
   // of the whole script to parse again (see domInvoke).
   Object.defineProperty(window, Symbol.for('webagent-r1.dom.call'), { value: ${DOM_SCRIPT} });
@@ -843,7 +853,11 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
       const empty = el.isContentEditable ? !el.textContent : !el.value;
       return { x: p.x, y: p.y, clear: !empty, ...(inputType === 'number' ? { check: true } : {}) };
     }
-    return a.kind === 'click' && hoverSensitive(el) ? { x: p.x, y: p.y, hover: true } : { x: p.x, y: p.y };
+    if (a.kind !== 'click') return { x: p.x, y: p.y };
+    const pressed = win(el)[Symbol.for('webagent-r1.press')];
+    const presses = pressed ? pressed.count : -1;
+    const clicks = pressed ? pressed.clicks : -1;
+    return hoverSensitive(el) ? { x: p.x, y: p.y, hover: true, presses, clicks } : { x: p.x, y: p.y, presses, clicks };
   }
 
   // Whether moving the mouse onto el may set off page code (a mouseover, mouseenter or
@@ -934,7 +948,27 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
     return { error: 'cannot scroll ' + direction + ': already at the ' + (direction === 'down' ? 'bottom' : 'top') + ' of the page' };
   }
 
+  // After a click: did the press land on element a.id (or inside it, or on its label)? Unknown
+  // (no press seen since a.since, or no record in this document) counts as landed.
+  function pressed(a) {
+    const el = lookup(a.id);
+    if (!el) return { ok: true };
+    const record = win(el)[Symbol.for('webagent-r1.press')];
+    if (!record || a.since < 0) return { ok: true };
+    const missed = (target) => ({ error: 'the click on ' + describe(el) + ' landed on ' + describe(target) + ' instead: something moved over it between the check and the click' });
+    if (record.count > a.since) {
+      const target = record.target && record.target.deref();
+      if (target && !receives(el, target)) return missed(target);
+    }
+    if (a.clicksSince >= 0 && record.clicks > a.clicksSince) {
+      const target = record.clicked && record.clicked.deref();
+      if (target && !receives(el, target)) return missed(target);
+    }
+    return { ok: true };
+  }
+
   if (op === 'observe') return observe(args);
+  if (op === 'pressed') return pressed(args);
   if (op === 'prepare') return prepare(args);
   if (op === 'verify') return verify(args);
   if (op === 'timers') return waitTimers(args);
@@ -943,7 +977,7 @@ export const DOM_SCRIPT = String.raw`((op, args) => {
   throw new Error('unknown op ' + op);
 })`;
 
-export type DomOp = 'observe' | 'prepare' | 'verify' | 'timers' | 'value' | 'scroll';
+export type DomOp = 'observe' | 'prepare' | 'verify' | 'timers' | 'value' | 'scroll' | 'pressed';
 
 /** A JavaScript expression that runs `op` of DOM_SCRIPT with `args` in the page (the whole script, parsed at every call). */
 export function domCall(op: DomOp, args: unknown): string {

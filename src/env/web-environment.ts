@@ -283,6 +283,7 @@ export class WebEnvironment implements Environment {
         const p = await this.#prepare({ kind: 'click', id });
         if (!('x' in p)) break;
         await this.#click(page, id, p.x, p.y, p.hover === true);
+        await this.#checkPressed(page, id, p.presses ?? -1, p.clicks ?? -1);
         break;
       }
       case 'hover': {
@@ -430,6 +431,24 @@ export class WebEnvironment implements Environment {
       if (!v.moved) break;
     }
     await this.#input(Promise.all([event('mousePressed', at.x, at.y), event('mouseReleased', at.x, at.y)]).then(() => undefined), 'clicking');
+  }
+
+  /**
+   * After a click, asks the page where its press landed: the hit test and the press are two
+   * steps, and an element that moves or flickers over the target in between takes the click.
+   * A press elsewhere is an action error; a page that navigated away at once is not checked.
+   */
+  async #checkPressed(page: Page, id: number, since: number, clicksSince: number): Promise<void> {
+    // A click that set off a navigation did something; and a pending navigation blocks every
+    // evaluate in the page (a server that never answers would hold the step), so none is asked.
+    const activity = this.#activity;
+    if (since < 0 || page !== this.#page || !activity || activity.navigation !== undefined || activity.navigationHinted) return;
+    const r = await this.#guard(this.#dom<{ ok: true } | { error: string }>(page, 'pressed', { id, since, clicksSince }), Math.min(this.options.actionTimeout, 1_000), 'checking where the click landed').catch((e: unknown) => {
+      // The page went away or is waiting on a navigation announced late: the press is not checked.
+      if (e instanceof Error && (NAV_RACE_RE.test(e.message) || e.message.startsWith('timed out'))) return { ok: true } as const;
+      throw e;
+    });
+    if ('error' in r) throw new ActionFailure(r.error);
   }
 
   /** Reads back a field typed into whose value the browser may refuse (a number input), and reports a refusal. */
