@@ -123,7 +123,7 @@ function checkListing(work: string, kill: Kill | undefined): void {
     kill.problems.push('the next run journaled no listing');
     return;
   }
-  const stale = listing.names.filter((n) => /\.(saving|link|legacy)-\d+-[0-9a-f]{8}$|\.tmp$/.test(n));
+  const stale = listing.names.filter((n) => /\.(saving|link|legacy|removing)-\d+-[0-9a-f]{8}$|\.tmp$/.test(n));
   const versions = listing.names.filter((n) => /^ckpt@\d+$/.test(n));
   if (stale.length > 0 || versions.length !== 1 || !listing.names.includes('ckpt')) {
     kill.problems.push(`after the next save the folder holds ${listing.names.join(', ')} (temporaries or versions left)`);
@@ -354,7 +354,7 @@ describe('durability under SIGKILL (issue 35)', () => {
         await trainer.restore(ckpt);
         await trainer.save(ckpt);
         const names = readdirSync(work).sort();
-        if (names.some((n) => /\.(saving|link|legacy)-|\.tmp$/.test(n)) || names.filter((n) => /^ckpt@\d+$/.test(n)).length !== 1) {
+        if (names.some((n) => /\.(saving|link|legacy|removing)-|\.tmp$/.test(n)) || names.filter((n) => /^ckpt@\d+$/.test(n)).length !== 1) {
           previous?.problems.push(`after the next save the folder holds ${names.join(', ')}`);
         }
       } finally {

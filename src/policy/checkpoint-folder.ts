@@ -194,14 +194,19 @@ export async function resolveCheckpointFolder(dir: string): Promise<string> {
  * checkpoint path (a live writer's temporaries are spared all the same).
  */
 async function removeLeftovers(place: Place, keep: ReadonlySet<string>): Promise<void> {
-  const temporary = new RegExp(`^${escape(place.base)}\\.(saving|link|legacy)-(\\d+)-[0-9a-f]{8}$`);
+  const temporary = new RegExp(`^${escape(place.base)}\\.(saving|link|legacy|removing)-(\\d+)-[0-9a-f]{8}$`);
   for (const name of await readdir(place.parent).catch(() => [] as string[])) {
     const full = path.join(place.parent, name);
     const m = temporary.exec(name);
     if (m) {
       if (temporaryIsStale(full, Number(m[2]))) await removeStep(full);
     } else if (place.versions.some((v) => v.name === name) && !keep.has(name)) {
-      await removeStep(full);
+      // Renamed out of the version names first: a removal killed halfway (manifest gone, other
+      // files left) leaves a temporary the next save removes, never a version folder that
+      // looks foreign because it lost its manifest.
+      const doomed = path.join(place.parent, `${place.base}.removing-${temporaryTag()}`);
+      await renameStep(full, doomed);
+      await removeStep(doomed);
     }
   }
 }
