@@ -90,6 +90,17 @@ export class BrowserOperationError extends EpisodeAbortedError {
   }
 }
 
+/**
+ * A task's site could not be reached, or no longer holds the episode's session (its server
+ * restarted, so the state the agent built is gone): the episode's state cannot be set up or
+ * checked, and its reward would be wrong. Safe to re-run.
+ */
+export class SiteUnavailableError extends EpisodeAbortedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SITE_UNAVAILABLE', message, options);
+  }
+}
+
 /** The environment was used in a state that does not allow the call (closed, not reset, episode over). */
 export class EnvironmentStateError extends WebAgentError {
   constructor(message: string) {

@@ -12,6 +12,7 @@ export {
   PageCrashedError,
   PageUnresponsiveError,
   PageUnstableError,
+  SiteUnavailableError,
   BrowserOperationError,
   StartPageError,
   EnvironmentStateError,
@@ -32,6 +33,7 @@ export type {
   StepInfo,
   StepResult,
 } from './env/types.js';
+export { SESSION_LOST_HEADER } from './env/types.js';
 export { WebEnvironment } from './env/web-environment.js';
 export { WEB_ENVIRONMENT_DEFAULTS, type WebEnvironmentOptions } from './env/web-environment-options.js';
 export { BrowserPool, BROWSER_POOL_DEFAULTS, type BrowserPoolOptions, type BrowserPoolStats, type ContextLease, type NewContextOptions } from './env/browser-pool.js';

@@ -114,6 +114,21 @@ export function arrayOf<T extends z.ZodType>(item: T, phrase: string, options: {
   return options.nonEmpty ? s.min(1, e(phrase)) : s;
 }
 
+/** An object of any keys, each value checked by `value` (name -> callback tables). */
+export function record<T extends z.ZodType>(value: T, phrase: string): z.ZodRecord<z.ZodString, T> {
+  return z.record(z.string(), value, e(phrase));
+}
+
+/** One of several schemas; `phrase` is reported unless the value is of one member's kind with a bad field. */
+export function union<const T extends readonly [z.ZodType, z.ZodType, ...z.ZodType[]]>(options: T, phrase: string): z.ZodUnion<T> {
+  return z.union(options, e(phrase));
+}
+
+/** Exactly `value`. */
+export function literal<const T extends string | number | boolean>(value: T, phrase?: string): z.ZodLiteral<T> {
+  return z.literal(value, e(phrase ?? JSON.stringify(value)));
+}
+
 /** A value checked by `test` only (class instances, duck-typed interfaces, opaque data). */
 export function custom<T>(test: (value: unknown) => boolean, phrase: string): z.ZodCustom<T, T> {
   return z.custom<T>((v) => test(v), e(phrase));
@@ -220,6 +235,11 @@ function flatten(issues: readonly Issue[], prefix: readonly Key[]): Array<{ issu
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const deeper = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0 || i.code === 'unrecognized_keys'));
       if (deeper.length === 1) return flatten(deeper[0]!, path);
+      // Several members of the value's kind: the one it is closest to (fewest issues; a wrong
+      // discriminant such as `kind` adds one), when a single member is closest.
+      const fewest = Math.min(...deeper.map((branch) => branch.length));
+      const closest = deeper.filter((branch) => branch.length === fewest);
+      if (closest.length === 1) return flatten(closest[0]!, path);
     }
     return [{ issue, path }];
   });
@@ -359,10 +379,14 @@ const fold = (s: string): string => s.replace(/[_\-\s]/g, '').toLowerCase();
 /** First letter of each camelCase or snake_case word: `learningRate` -> `lr`. */
 const initials = (s: string): string => (s.match(/(^[a-zA-Z])|[A-Z]|(?<=[_-])[a-zA-Z]/g) ?? []).join('').toLowerCase();
 
+/** English plural of a folded name's last word: `copy` -> `copies`, `maxretry` -> `maxretries`, `epoch` -> `epochs`. */
+const plural = (s: string): string => (/[^aeiou]y$/.test(s) ? `${s.slice(0, -1)}ies` : /(s|x|z|ch|sh)$/.test(s) ? `${s}es` : `${s}s`);
+
 /**
  * The valid name a mistyped `key` most likely meant: the same name cased or separated otherwise,
  * a close spelling (edit distance up to a third of the length, at least 1, at most 3), the
- * initials (`lr` for `learningRate`), or a prefix (`maxTurn` for `maxTurns`). Undefined when none is close.
+ * initials (`lr` for `learningRate`), a prefix (`maxTurn` for `maxTurns`) or the singular or plural
+ * (`maxRetry` for `maxRetries`). Undefined when none is close.
  */
 export function nearest(key: string, candidates: readonly string[]): string | undefined {
   const k = fold(key);
@@ -377,6 +401,7 @@ export function nearest(key: string, candidates: readonly string[]): string | un
     let score = distance <= limit ? distance : Infinity;
     if (k.length >= 2 && initials(c) === k && initials(c).length >= 2) score = Math.min(score, 1.5);
     if (k.length >= 3 && (f.startsWith(k) || k.startsWith(f))) score = Math.min(score, Math.abs(f.length - k.length) <= 3 ? 1 : 2.5);
+    if (k.length >= 3 && (plural(k) === f || plural(f) === k)) score = Math.min(score, 1);
     if (score < (best?.score ?? Infinity)) best = { name: c, score };
   }
   return best?.name;

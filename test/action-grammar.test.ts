@@ -2,10 +2,9 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACTION_GRAMMARS, WAIT_MAX_MS, describeGrammar, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
+import { ACTION_GRAMMARS, ActionFormatError, MAX_ACTION_CHARS, WAIT_MAX_MS, describeGrammar, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
 import { nameTargetOf, resolveTarget, withNameTarget } from '../src/env/targets.js';
-import type { ObservationNode } from '../src/env/types.js';
-import type { Action } from '../src/env/types.js';
+import type { Action, ElementTarget, ObservationNode } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
 
 const NASTY = 'Café "Ø" [x] \\ y';
@@ -195,6 +194,154 @@ describe('round trip', () => {
     }
   });
 });
+
+describe('round trip: random actions', () => {
+  /** A seeded generator (mulberry32), so a failure names an action that can be rebuilt. */
+  function generator(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T; chance: (p: number) => boolean } {
+    let a = seed >>> 0;
+    const next = (): number => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const int = (n: number): number => Math.floor(next() * n);
+    return { int, pick: (xs) => xs[int(xs.length)]!, chance: (p) => next() < p };
+  }
+  // Pieces that have broken grammars: quotes, escapes, brackets, the grammar's own syntax,
+  // control and line-separator characters, lone surrogates, astral characters, code fences.
+  const PIECES = ['a', 'Z', '0', '9', ' ', '  ', '\n', '\t', '\r\n', '"', "'", '\\', '\\"', '[', ']', '] [1]', '[0]', ' [1]', '(', ')', '")', '=', ',', ';', '`', '```', 'é', '中文', '🙂',
+    '\u0000', '\u001f', '\u2028', '\ud800', '\udfff', 'do(action="Click", element="1")', 'stop [', '\\u0041', 'element="', '>', '&amp;'];
+  const ROLE_CHARS = 'abcXYZ019_-';
+
+  function randomText(g: ReturnType<typeof generator>, max: number): string {
+    let out = '';
+    for (let n = g.int(max + 1); n > 0; n--) out += g.pick(PIECES);
+    return out;
+  }
+  /** A string parseAction keeps as it is after trimming (keys and URLs): non-empty, no white space at the ends. */
+  function trimmedText(g: ReturnType<typeof generator>): string {
+    const t = randomText(g, 8).trim();
+    return t === '' ? 'k' : t;
+  }
+  function randomTarget(g: ReturnType<typeof generator>): ElementTarget {
+    if (g.chance(0.4)) return { id: g.chance(0.1) ? Number.MAX_SAFE_INTEGER : 1 + g.int(10_000) };
+    let role = g.pick([...'abcdefXYZ']);
+    for (let n = g.int(8); n > 0; n--) role += g.pick([...ROLE_CHARS]);
+    const name = randomText(g, 10);
+    return g.chance(0.3) ? { role, name, nth: 1 + g.int(g.chance(0.1) ? Number.MAX_SAFE_INTEGER - 1 : 20) } : { role, name };
+  }
+  function randomAction(g: ReturnType<typeof generator>): Action {
+    switch (g.int(11)) {
+      case 0: return { type: 'click', target: randomTarget(g) };
+      case 1: return { type: 'hover', target: randomTarget(g) };
+      case 2: return g.chance(0.5) ? { type: 'type', target: randomTarget(g), text: randomText(g, 30) } : { type: 'type', target: randomTarget(g), text: randomText(g, 30), pressEnter: true };
+      case 3: return { type: 'select', target: randomTarget(g), option: randomText(g, 20) };
+      case 4: return { type: 'press', key: g.chance(0.2) ? 'Enter' : trimmedText(g) };
+      case 5: return { type: 'scroll', direction: g.pick(['up', 'down'] as const) };
+      case 6: return { type: 'goto', url: trimmedText(g) };
+      case 7: return { type: 'go_back' };
+      case 8: return { type: 'go_forward' };
+      case 9: return g.chance(0.3) ? { type: 'wait' } : { type: 'wait', ms: g.chance(0.1) ? WAIT_MAX_MS : g.int(WAIT_MAX_MS + 1) };
+      default: return { type: 'answer', text: randomText(g, 40) };
+    }
+  }
+
+  for (const grammar of ACTION_GRAMMARS) {
+    test(`${grammar}: parseAction(formatAction(a)) equals a for 20000 random valid actions`, () => {
+      const g = generator(grammar === 'webarena' ? 7 : 11);
+      const kinds = new Map<string, number>();
+      for (let i = 0; i < 20_000; i++) {
+        const action = randomAction(g);
+        const text = formatAction(action, grammar);
+        const back = parseAction(text, grammar);
+        if (JSON.stringify(back) !== JSON.stringify(action)) assert.deepEqual(back, action, `${grammar} #${i}: ${JSON.stringify(text)}`);
+        kinds.set(action.type, (kinds.get(action.type) ?? 0) + 1);
+      }
+      assert.equal(kinds.size, 11, 'every action type was tried');
+    });
+  }
+
+  test('formatAction refuses malformed actions with an ActionFormatError naming the field, in both grammars', () => {
+    const cases: [unknown, string | undefined, RegExp][] = [
+      [{ type: 'click', target: { id: 0 } }, 'target.id', /^cannot format click: target\.id must be a positive integer, got 0$/],
+      [{ type: 'click', target: { id: -3 } }, 'target.id', /positive integer, got -3/],
+      [{ type: 'click', target: { id: 1.5 } }, 'target.id', /positive integer, got 1\.5/],
+      [{ type: 'click', target: { id: Number.NaN } }, 'target.id', /positive integer, got NaN/],
+      [{ type: 'click', target: { id: 2 ** 53 } }, 'target.id', /positive integer/],
+      [{ type: 'hover', target: { id: '12' } }, 'target.id', /positive integer, got "12"/],
+      [{ type: 'click' }, 'target', /^cannot format click: target must be \{id\} or \{role, name, nth\?\}, got undefined$/],
+      [{ type: 'click', target: { id: 1, role: 'link', name: 'x' } }, 'target', /either id or role and name, not both/],
+      [{ type: 'click', target: { role: 'a link', name: 'x' } }, 'target.role', /single word/],
+      [{ type: 'click', target: { role: '', name: 'x' } }, 'target.role', /single word/],
+      [{ type: 'click', target: { role: 'link' } }, 'target.name', /^cannot format click: target\.name must be a string, got undefined$/],
+      [{ type: 'click', target: { role: 'link', name: 'x', nth: 0 } }, 'target.nth', /positive integer \(1-based\), got 0/],
+      [{ type: 'type', target: { id: 1 } }, 'text', /^cannot format type: text must be a string, got undefined$/],
+      [{ type: 'type', target: { id: 1 }, text: 5 }, 'text', /must be a string, got 5/],
+      [{ type: 'type', target: { id: 1 }, text: 'x', pressEnter: 'yes' }, 'pressEnter', /must be true or false, got "yes"/],
+      [{ type: 'select', target: { id: 1 }, option: null }, 'option', /must be a string, got null/],
+      [{ type: 'press', key: '' }, 'key', /must not be empty/],
+      [{ type: 'press', key: '  ' }, 'key', /must not be empty/],
+      [{ type: 'press', key: ' Tab' }, 'key', /must not start or end with white space/],
+      [{ type: 'press' }, 'key', /must be a string, got undefined/],
+      [{ type: 'goto', url: 'https://example.com/\n' }, 'url', /white space/],
+      [{ type: 'goto', url: '' }, 'url', /must not be empty/],
+      [{ type: 'scroll', direction: 'left' }, 'direction', /must be "up" or "down", got "left"/],
+      [{ type: 'scroll' }, 'direction', /got undefined/],
+      [{ type: 'wait', ms: WAIT_MAX_MS + 1 }, 'ms', /wait is at most 5000 ms/],
+      [{ type: 'wait', ms: -1 }, 'ms', /whole number of milliseconds/],
+      [{ type: 'wait', ms: 2.5 }, 'ms', /whole number of milliseconds/],
+      [{ type: 'wait', ms: '500' }, 'ms', /whole number of milliseconds/],
+      [{ type: 'answer' }, 'text', /must be a string, got undefined/],
+      [{ type: 'answer', text: 'x'.repeat(MAX_ACTION_CHARS) }, undefined, new RegExp(`^cannot format answer: it is 100(0[1-9]|[1-9]\\d) characters long as text, over the ${MAX_ACTION_CHARS} parseAction reads`)],
+      [{ type: 'clik', target: { id: 1 } }, 'type', /^cannot format action of type "clik"; expected one of click, hover, type, select, press, scroll, goto, go_back, go_forward, wait, answer$/],
+      [{}, 'type', /action of type undefined/],
+      [null, undefined, /^cannot format an action that is null/],
+      [{ type: 'invalid', reason: 'x' }, 'text', /^cannot format invalid: text must be a string, got undefined$/],
+    ];
+    for (const grammar of ACTION_GRAMMARS) {
+      for (const [action, field, message] of cases) {
+        assert.throws(() => formatAction(action as Action, grammar), (e: unknown) => {
+          assert.ok(e instanceof ActionFormatError && e instanceof OptionsError && e.code === 'INVALID_ACTION', `${grammar} ${JSON.stringify(action)}: ${String(e)}`);
+          assert.equal(e.field, field, `${grammar} ${JSON.stringify(action)}: ${e.message}`);
+          assert.match(e.message, message);
+          return true;
+        }, `${grammar}: ${JSON.stringify(action)?.slice(0, 80)}`);
+      }
+    }
+  });
+
+  test('randomly broken actions: formatAction throws ActionFormatError or writes text parseAction reads back', () => {
+    const g = generator(3);
+    const junk: unknown[] = [undefined, null, 0, -1, 1.5, Number.NaN, Infinity, '', ' ', ' x ', 'x', true, [], {}, [1], { id: 1 }, 2 ** 53, '\n'];
+    const fields = ['type', 'target', 'text', 'option', 'key', 'direction', 'url', 'ms', 'pressEnter', 'id', 'role', 'name', 'nth'];
+    let refused = 0;
+    let written = 0;
+    for (const grammar of ACTION_GRAMMARS) {
+      for (let i = 0; i < 5000; i++) {
+        const action = JSON.parse(JSON.stringify(randomAction(g))) as Record<string, unknown>;
+        const holder = isObject(action.target) && g.chance(0.5) ? action.target : action;
+        holder[g.pick(fields)] = g.pick(junk);
+        let text: string;
+        try {
+          text = formatAction(action as unknown as Action, grammar);
+        } catch (e) {
+          assert.ok(e instanceof ActionFormatError, `${grammar} ${JSON.stringify(action)}: ${String(e)}`);
+          refused++;
+          continue;
+        }
+        written++;
+        const back = parseAction(text, grammar);
+        assert.notEqual(back.type, 'invalid', `${grammar}: ${JSON.stringify(action)} wrote ${JSON.stringify(text)}, which parseAction rejects`);
+        assert.equal(formatAction(back, grammar), text, `${grammar}: ${JSON.stringify(action)}`);
+      }
+    }
+    assert.ok(refused > 1000 && written > 1000, `refused ${refused}, written ${written}`);
+  });
+});
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 describe('malformed input', () => {
   const cases: [string, ActionGrammar, RegExp][] = [

@@ -123,6 +123,6 @@ describe('renameEntities', () => {
 
   test('a bad copy count is an OptionsError', () => {
     assert.throws(() => renameEntities([], { copies: -1 }), OptionsError);
-    assert.throws(() => renameEntities([], { words: 'random' as never }), /words must be "by-position" or "any-position"/);
+    assert.throws(() => renameEntities([], { words: 'random' as never }), /renameEntities option words must be 'by-position' or 'any-position', got "random"/);
   });
 });

@@ -171,7 +171,7 @@ describe('MultiTurnGRPO', () => {
       assert.ok(Math.abs(ma.clip_ratio) < 1e-9);
       assert.ok(mb.clip_ratio > 0, `later steps move the ratio beyond 1 ± epsilon at this learning rate, got ${mb.clip_ratio}`);
       assert.ok(maxDiff(await weights(one), await weights(three)) > 1e-4, 'three steps moved the weights further');
-      assert.throws(() => new MultiTurnGRPO(options(one, { updatesPerIteration: 0 })), /updatesPerIteration must be an integer > 0/);
+      assert.throws(() => new MultiTurnGRPO(options(one, { updatesPerIteration: 0 })), /MultiTurnGRPO option updatesPerIteration must be a positive integer, got 0/);
     } finally {
       a.dispose();
       b.dispose();
@@ -207,7 +207,7 @@ describe('MultiTurnGRPO', () => {
       assert.equal(c.sampling_rounds, 2, 'stops at maxRounds without signal');
       assert.equal(c.groups_with_signal, 0);
       assert.ok(maxDiff(before, await weights(capped)) < 1e-7, 'no group with signal: no update');
-      assert.throws(() => new MultiTurnGRPO(options(policy, { dynamicSampling: { maxRounds: 0 } })), /dynamicSampling\.maxRounds must be an integer >= 1/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { dynamicSampling: { maxRounds: 0 } })), /MultiTurnGRPO option dynamicSampling\.maxRounds must be a positive integer, got 0/);
     } finally {
       grpo.dispose();
       none.dispose();
@@ -494,15 +494,15 @@ describe('MultiTurnGRPO', () => {
       const seen = (grpo as unknown as { nextTasks(n: number): WebTask[] }).nextTasks(TASKS.length * 2).map((t) => t.id);
       assert.deepEqual([...seen.slice(0, TASKS.length)].sort(), TASKS.map((t) => t.id).sort());
       assert.deepEqual([...seen.slice(TASKS.length)].sort(), TASKS.map((t) => t.id).sort());
-      assert.throws(() => new MultiTurnGRPO(options(policy, { numGenerations: 1 })), /numGenerations must be >= 2/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { numGenerations: 1 })), /MultiTurnGRPO option numGenerations must be an integer >= 2 \(advantages compare rollouts within a group\), got 1/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { tasks: [] })), OptionsError);
       assert.throws(() => new MultiTurnGRPO(options(policy, { turnCurriculum: { start: 0, end: 2, over: 1 } })), /turnCurriculum/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { supervised: { samples: [{ ids: [1, 2], completionStart: 1 }], coefficient: 0 } })), /supervised.coefficient must be/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { supervised: { samples: [], coefficient: 1 } })), /supervised.samples must be a non-empty array/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'batch' })), /baseline 'batch' needs scaleRewards 'batch' or 'none'/);
-      assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'task' as 'group' })), /baseline must be 'group' or 'batch', got task/);
-      assert.throws(() => new MultiTurnGRPO(options(policy, { scaleRewards: 'mean' as 'group' })), /scaleRewards must be 'group', 'batch' or 'none', got mean/);
-      assert.throws(() => new MultiTurnGRPO(options(policy, { lossType: 'turn' as 'token' })), /lossType must be 'sequence' or 'token', got turn/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { baseline: 'task' as 'group' })), /MultiTurnGRPO option baseline must be 'group' or 'batch', got "task"/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { scaleRewards: 'mean' as 'group' })), /MultiTurnGRPO option scaleRewards must be 'group', 'batch' or 'none', got "mean"/);
+      assert.throws(() => new MultiTurnGRPO(options(policy, { lossType: 'turn' as 'token' })), /MultiTurnGRPO option lossType must be 'sequence' or 'token', got "turn"/);
     } finally {
       grpo.dispose();
       policy.dispose();

@@ -135,7 +135,7 @@ describe('AgentPrompt layout', () => {
     assert.equal(urlPath('about:blank'), 'about:blank', 'no http(s) origin: as is');
     const none = new AgentPrompt({ showUrl: false }).messages({ intent: STATE.intent, observation: STATE.observation });
     assert.doesNotMatch(none.at(-1)!.content, /URL:|Title:/);
-    assert.throws(() => new AgentPrompt({ showUrl: 'host' as never }), /showUrl must be true, false or "path"/);
+    assert.throws(() => new AgentPrompt({ showUrl: 'host' as never }), /AgentPrompt option showUrl must be true, false or 'path', got "host"/);
   });
 
   test('think off asks for the bare action; the plain template defaults to role+name targets and no system prompt', () => {
@@ -268,7 +268,7 @@ describe('AgentPrompt replies and options', () => {
   });
 
   test('bad options and states are OptionsErrors that name the problem', () => {
-    assert.throws(() => new AgentPrompt({ bogus: 1 } as never), /unknown option "bogus"/);
+    assert.throws(() => new AgentPrompt({ bogus: 1 } as never), /AgentPrompt: unknown option bogus; the options are grammar, targets/);
     assert.throws(() => new AgentPrompt({ maxPromptTokens: 100 }), /needs the `tokenizer`/);
     assert.throws(() => new AgentPrompt({ template: 'tokenizer' }), OptionsError);
     assert.throws(() => new AgentPrompt({ targets: 'xpath' as never }), /targets must be/);
@@ -332,7 +332,7 @@ describe('Agent', () => {
       agent.dispose();
     }
     assert.equal(tf.memory().numTensors, before);
-    await assert.rejects(Agent.fromPretrained(path.join(dir, 'missing')), /config\.json not found/);
+    await assert.rejects(Agent.fromPretrained(path.join(dir, 'missing')), /missing does not exist; expected a checkpoint folder \(config\.json, model\.safetensors\)/);
   });
 
   test('a model too large for wasm memory is refused up front with what to do', () => {

@@ -117,7 +117,8 @@ describe('safetensors', () => {
       ['single', { dtype: 'F32', shape: [2, 3], bytes: words([0x3f800000, 0xc0200000, 0x477fe000, 0x00000001, 0x7f800000, 0x7fc00000], 4) }],
     ]);
     await writeFile(file, rawSafetensors(tensors, { format: 'pt', note: 'kept' }));
-    const { tensors: out, metadata } = await readSafetensors(file);
+    // The infinities and NaNs are deliberate: decoding them is what this test checks.
+    const { tensors: out, metadata } = await readSafetensors(file, { allowNonFinite: true });
     assert.deepEqual(metadata, { format: 'pt', note: 'kept' });
     assert.deepEqual(Array.from(out.get('half')!.data), [1, -2.5, 65504, 2 ** -24, 1023 * 2 ** -24, -0, Infinity, -Infinity, NaN]);
     assert.ok(Object.is(out.get('half')!.data[5], -0));
@@ -125,6 +126,27 @@ describe('safetensors', () => {
     assert.deepEqual(Array.from(out.get('single')!.data), [1, -2.5, 65504, 2 ** -149, Infinity, NaN]);
     assert.deepEqual(out.get('single')!.shape, [2, 3]);
     assert.equal(out.get('brain')!.dtype, 'BF16');
+  });
+
+  test('NaN and infinite values are refused unless allowNonFinite, naming the tensor and the count', async () => {
+    const file = freshDir() + '.safetensors';
+    const tensors = new Map<string, RawTensor>([
+      ['fine', { dtype: 'F32', shape: [2], bytes: words([0x3f800000, 0xc0200000], 4) }],
+      // 1.0, inf, nan, -inf: one NaN and two infinite
+      ['half', { dtype: 'F16', shape: [4], bytes: words([0x3c00, 0x7c00, 0x7e00, 0xfc00], 2) }],
+      // nan with a payload, 1.0
+      ['brain', { dtype: 'BF16', shape: [2], bytes: words([0xffc1, 0x3f80], 2) }],
+      // 1.0, a signalling nan
+      ['single', { dtype: 'F32', shape: [2], bytes: words([0x3f800000, 0x7f800001], 4) }],
+    ]);
+    await writeFile(file, rawSafetensors(tensors, {}));
+    await assert.rejects(readSafetensors(file), (e: unknown) => e instanceof SafetensorsError && e.tensor === 'half' && e.nonFiniteValues === 3
+      && /tensor "half" holds 3 non-finite values \(1 NaN, 2 infinite\) of 4/.test(e.message));
+    await assert.rejects(readSafetensors(file, { names: ['brain'] }), (e: unknown) => e instanceof SafetensorsError && e.tensor === 'brain' && e.nonFiniteValues === 1);
+    await assert.rejects(readSafetensors(file, { names: ['single'] }), (e: unknown) => e instanceof SafetensorsError && e.tensor === 'single' && e.nonFiniteValues === 1);
+    assert.deepEqual(Array.from((await readSafetensors(file, { names: ['fine'] })).tensors.get('fine')!.data), [1, -2.5]);
+    const { tensors: all } = await readSafetensors(file, { allowNonFinite: true });
+    assert.deepEqual(Array.from(all.get('half')!.data), [1, Infinity, NaN, -Infinity]);
   });
 
   test('F16 and BF16 tensors larger than the 4 MB read chunk decode across chunk boundaries', async () => {
@@ -363,7 +385,7 @@ describe('Hugging Face checkpoints', () => {
     const model = await randomModel(QWEN2, 2);
     const before = tf.memory().numTensors;
     try {
-      await rejectsNaming(loadCheckpoint(dir), 'config.json', 'model_type');
+      await rejectsNaming(loadCheckpoint(dir), `${dir} does not exist`, 'expected a checkpoint folder (config.json, model.safetensors)');
       await saveCheckpoint(dir, model);
       await rm(path.join(dir, 'webagent-manifest.json')); // edited by hand below
       const good = await model.exportWeights();

@@ -216,7 +216,7 @@ describe('startSuiteServer and BundledSuite', () => {
     assert.deepEqual(createWorld(3).shop.products.map((p) => p.name), server.world.shop.products.map((p) => p.name));
     assert.notDeepEqual(createWorld(4).shop.products.map((p) => p.name), server.world.shop.products.map((p) => p.name));
     await assert.rejects(startSuiteServer({ seed: 1.5 }), OptionsError);
-    await assert.rejects(startSuiteServer({ ports: { nope: 1 } as never }), /unknown site "nope"/);
+    await assert.rejects(startSuiteServer({ ports: { nope: 1 } as never }), /startSuiteServer: unknown option ports\.nope; the options of ports are shop, admin, forum, code, map/);
   });
 
   test('every task is rebuilt identically from its id; bad ids are typed errors', () => {

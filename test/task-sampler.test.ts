@@ -160,7 +160,7 @@ describe('MultiTurnGRPO taskSampling', () => {
       await plain.train();
       assert.equal(cycled.filter((t) => t === 'mixed').length, 12, 'the cycle draws each task as often (6 of 12 groups, 2 episodes each)');
       assert.equal(plain.progress.learnability, undefined);
-      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: { kind: 'learnability', memory: 0 } })), (e: unknown) => e instanceof OptionsError && /taskSampling.memory must be in \(0, 1\], got 0/.test(e.message));
+      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: { kind: 'learnability', memory: 0 } })), (e: unknown) => e instanceof OptionsError && /MultiTurnGRPO option taskSampling\.memory must be a number in \(0, 1\], got 0/.test(e.message));
       assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: 'random' as 'cycle' })), /taskSampling must be 'cycle', \{ kind: 'learnability', memory\? \} or \{ kind: 'novelty', seen\? \}, got "random"/);
       assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: { kind: 'novelty', seen: 'demos' as unknown as WebTask[] } })), /taskSampling.seen must be an array of tasks/);
     } finally {

@@ -6,7 +6,8 @@
 // loaders read hold cookies, typed passwords and answers. Each loader wraps these phrases in its
 // own typed error.
 
-import { stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 
 /** A Node system error (fs, net): it has a string `code` such as ENOENT. */
 export function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
@@ -194,29 +195,99 @@ export function jsonErrorIndex(text: string): number {
 /**
  * What is wrong with JSON text, without quoting any of it: "it is empty", "it ends before the
  * JSON is complete (line 3, column 1): truncated?", "unexpected character at line 2, column 17".
- * Line and column are 1-based.
+ * Line and column are 1-based; `oneLine` gives the column only (a line of a JSONL file).
  */
-export function jsonSyntaxProblem(text: string): string {
+export function jsonSyntaxProblem(text: string, options: { readonly oneLine?: boolean } = {}): string {
   if (text.trim() === '') return 'it is empty';
   if (text.charCodeAt(0) === 0xfeff) return 'it starts with a byte order mark (U+FEFF); save it as UTF-8 without one';
   const index = jsonErrorIndex(text);
   if (index < 0) return 'JSON.parse refused it';
   const { line, column } = lineColumn(text, index);
-  if (index >= text.length) return `it ends before the JSON is complete (line ${line}, column ${column}): truncated?`;
-  return `unexpected character at line ${line}, column ${column}`;
+  const where = options.oneLine ? `column ${column}` : `line ${line}, column ${column}`;
+  if (index >= text.length) return `it ends before the JSON is complete (${where}): truncated?`;
+  return `unexpected character at ${where}`;
 }
 
 export type JsonText = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: string };
 
 /**
- * JSON.parse without its message: `{ ok: false, problem }` says what is wrong (jsonSyntaxProblem)
- * and never quotes the text, so the problem may go into an error message or a log.
+ * JSON.parse without its message: `{ ok: false, problem }` says what is wrong (jsonSyntaxProblem,
+ * with `options`) and never quotes the text, so the problem may go into an error message or a log.
  */
-export function parseJsonText(text: string): JsonText {
+export function parseJsonText(text: string, options: { readonly oneLine?: boolean } = {}): JsonText {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     if (!(error instanceof SyntaxError)) return { ok: false, problem: `it cannot be parsed (${error instanceof Error ? error.name : typeof error})` };
-    return { ok: false, problem: jsonSyntaxProblem(text) };
+    return { ok: false, problem: jsonSyntaxProblem(text, options) };
+  }
+}
+
+/**
+ * What kind of value `v` is, never what it holds: "null", "an array of 3 items", "an object",
+ * "a string of 40 characters", "a number", "a boolean". For validators of user files, whose
+ * values may be cookies, typed passwords or answers.
+ */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return `an array of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (typeof v === 'string') return `a string of ${v.length} character${v.length === 1 ? '' : 's'}`;
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v}`;
+}
+
+/** Strings of a parsed record looked at by redactQuoted at most (a record may hold a whole page). */
+const REDACT_MAX_STRINGS = 100_000;
+
+/**
+ * `message` (a validator's error about `record`) with every string of the record it quotes after
+ * "got " or "= " (as `"s"`, as JSON, or as its first 40 characters and "...") replaced by
+ * "a string of N characters": validators written for values in memory quote what they refuse,
+ * and a record read from a user's file must not be echoed. Other text of the message is kept.
+ */
+export function redactQuoted(message: string, record: unknown): string {
+  const strings = new Set<string>();
+  const stack: unknown[] = [record];
+  let seen = 0;
+  while (stack.length > 0 && seen < REDACT_MAX_STRINGS) {
+    const v = stack.pop();
+    seen++;
+    if (typeof v === 'string') strings.add(v);
+    else if (typeof v === 'object' && v !== null) {
+      const items = Array.isArray(v) ? (v as unknown[]) : [...Object.keys(v), ...Object.values(v)];
+      for (const item of items) if (typeof item === 'string' || (typeof item === 'object' && item !== null)) stack.push(item);
+    }
+  }
+  const forms: [string, number][] = [];
+  for (const s of strings) {
+    forms.push([JSON.stringify(s), s.length], [`"${s}"`, s.length]);
+    if (s.length > 40) forms.push([`"${s.slice(0, 40)}..."`, s.length]);
+  }
+  forms.sort((a, b) => b[0].length - a[0].length);
+  let out = message;
+  for (const [form, length] of forms) {
+    if (!out.includes(form)) continue;
+    const kind = `a string of ${length} character${length === 1 ? '' : 's'}`;
+    for (const before of ['got ', '= ']) out = out.split(`${before}${form}`).join(`${before}${kind}`);
+  }
+  return out;
+}
+
+/** A whole text file, or why it cannot be read (fileProblem: missing, a folder, no permission). */
+export async function readTextFile(path: string, expected: string): Promise<{ readonly ok: true; readonly text: string } | { readonly ok: false; readonly problem: string }> {
+  try {
+    return { ok: true, text: await readFile(path, 'utf8') };
+  } catch (error) {
+    return { ok: false, problem: fileProblem(error, path, 'file', expected) };
+  }
+}
+
+/** readTextFile, synchronously. */
+export function readTextFileSync(path: string, expected: string): { readonly ok: true; readonly text: string } | { readonly ok: false; readonly problem: string } {
+  try {
+    return { ok: true, text: readFileSync(path, 'utf8') };
+  } catch (error) {
+    return { ok: false, problem: fileProblem(error, path, 'file', expected) };
   }
 }

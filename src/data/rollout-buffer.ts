@@ -4,12 +4,13 @@
 // files (one trajectory per line) and export as TRL/verl-style chat records. Plain data only.
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OptionsError, WebAgentError } from '../errors.js';
+import { fileProblem, isSystemError, parseJsonText, redactQuoted } from './load-errors.js';
 import { fsyncDir, holdTemporary, removeStep, renameStep, stepDone, temporaryIsStale, writeAll, writeNewFile } from './durable-io.js';
 import type { Rng } from './random.js';
+import { bool, custom, defineOptions, nonNegative, obj, oneOf, positive, rule, type z } from '../options.js';
 import { trajectoryFromJson, trajectoryToJson, validateTrajectory, type Trajectory, type TurnMessage } from './trajectory.js';
 
 export interface AdvantageOptions {
@@ -87,6 +88,32 @@ export interface MinibatchOptions {
   readonly rng?: Rng;
 }
 
+const advantageShape = {
+  scaleRewards: oneOf(['group', 'batch', 'none']).optional(),
+  baseline: oneOf(['group', 'batch']).optional(),
+  epsilon: nonNegative('a finite number >= 0 (added to the reward std)').optional(),
+  dropZeroStd: bool().optional(),
+};
+
+/** baseline 'batch' with a group's std (the default scaleRewards) scales a distance by the wrong spread. */
+function batchBaselineRule(o: { readonly baseline?: string | undefined; readonly scaleRewards?: string | undefined }, ctx: z.core.$RefinementCtx): void {
+  if (o.baseline === 'batch' && (o.scaleRewards ?? 'group') === 'group') {
+    ctx.addIssue({ code: 'custom', path: ['baseline'], message: rule("'batch' needs scaleRewards 'batch' or 'none' (a group's std does not scale a reward's distance from the batch mean)") });
+  }
+}
+
+/** The schema of AdvantageOptions (`RolloutBuffer.advantages`). */
+export const advantageOptions = defineOptions<AdvantageOptions>()('RolloutBuffer', obj(advantageShape).superRefine(batchBaselineRule));
+
+/** The schema of SampleOptions (`RolloutBuffer.samples`, and the trainers that take them). */
+export const sampleOptions = defineOptions<SampleOptions>()('RolloutBuffer', obj({ ...advantageShape, lossType: oneOf(['sequence', 'token']).optional() }).superRefine(batchBaselineRule));
+
+/** The schema of MinibatchOptions (`packByTokens`). */
+export const minibatchOptions = defineOptions<MinibatchOptions>()('packByTokens', obj({
+  maxTokens: positive('a number > 0 (padded tokens per minibatch)'),
+  rng: custom<Rng>((v) => typeof (v as Partial<Rng> | null)?.shuffle === 'function', 'an Rng (a seeded generator with shuffle)').optional(),
+}));
+
 /** Unbiased (N-1) standard deviation, as torch.std; 0 for fewer than two values. */
 function std(values: readonly number[], mean: number): number {
   if (values.length < 2) return 0;
@@ -111,13 +138,8 @@ export function checkSampleOptions(options: SampleOptions): void {
 }
 
 function resolveOptions(options: SampleOptions): Required<SampleOptions> {
-  const o = { ...ADVANTAGE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<SampleOptions>;
-  if (!['group', 'batch', 'none'].includes(o.scaleRewards)) throw new OptionsError(`scaleRewards must be 'group', 'batch' or 'none', got ${String(o.scaleRewards)}`);
-  if (!['group', 'batch'].includes(o.baseline)) throw new OptionsError(`baseline must be 'group' or 'batch', got ${String(o.baseline)}`);
-  if (o.baseline === 'batch' && o.scaleRewards === 'group') throw new OptionsError("baseline 'batch' needs scaleRewards 'batch' or 'none' (a group's std does not scale a reward's distance from the batch mean)");
-  if (!(Number.isFinite(o.epsilon) && o.epsilon >= 0)) throw new OptionsError(`epsilon (added to the reward std) must be a finite number >= 0, got ${String(o.epsilon)}`);
-  if (!['sequence', 'token'].includes(o.lossType)) throw new OptionsError(`lossType must be 'sequence' or 'token', got ${String(o.lossType)}`);
-  return o;
+  sampleOptions.check(options);
+  return { ...ADVANTAGE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<SampleOptions>;
 }
 
 /** Trajectories of one iteration, grouped by `groupId` for group-relative advantages. */
@@ -264,8 +286,8 @@ export class RolloutBuffer {
  * longer than the budget goes alone. Every item appears exactly once.
  */
 export function packByTokens<T extends { readonly ids: ArrayLike<number> }>(items: readonly T[], options: MinibatchOptions): T[][] {
+  minibatchOptions.check(options);
   const { maxTokens, rng } = options;
-  if (!(Number.isFinite(maxTokens) && maxTokens > 0)) throw new OptionsError(`maxTokens must be a number > 0 (padded tokens per minibatch), got ${String(maxTokens)}`);
   const order = rng ? rng.shuffle(items) : [...items];
   const batches: T[][] = [];
   let current: T[] = [];
@@ -293,6 +315,18 @@ export class JsonlFormatError extends WebAgentError {
     super('INVALID_JSONL', `${path}:${line}: ${message}`);
     this.path = path;
     this.line = line;
+  }
+}
+
+/**
+ * A JSONL file cannot be opened or read (missing, a folder, no permission); `path` is the file,
+ * the message says what is wrong and what was expected there.
+ */
+export class JsonlFileError extends WebAgentError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('JSONL_UNREADABLE', message, options);
+    this.path = path;
   }
 }
 
@@ -353,10 +387,36 @@ export interface LoadJsonlOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-/** The lines of a file, each with whether a new line ended it (only the last may lack one). Streamed. */
-async function* linesOf(path: string): AsyncGenerator<{ readonly text: string; readonly terminated: boolean }> {
+const TRAJECTORIES = 'a JSONL file of trajectories';
+
+/** Opens a JSONL file for reading, or throws JsonlFileError saying why it cannot be (missing, a folder, no permission). */
+async function openJsonl(path: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new JsonlFileError(path, fileProblem(error, path, 'file', TRAJECTORIES));
+  }
+  const info = await handle.stat();
+  if (!info.isFile()) {
+    await handle.close();
+    throw new JsonlFileError(path, `${path} is ${info.isDirectory() ? 'a folder, not a file' : 'not a regular file'}; expected ${TRAJECTORIES}`);
+  }
+  return handle;
+}
+
+/** The lines of an open file, each with whether a new line ended it (only the last may lack one). Streamed. */
+async function* linesOf(handle: FileHandle, path: string): AsyncGenerator<{ readonly text: string; readonly terminated: boolean }> {
   let pending: Buffer[] = [];
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  const chunks = (async function* read(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of handle.createReadStream({ autoClose: false, start: 0 }) as AsyncIterable<Buffer>) yield chunk;
+    } catch (error) {
+      if (isSystemError(error)) throw new JsonlFileError(path, `reading ${path} failed (${error.code}); expected ${TRAJECTORIES}`);
+      throw error;
+    }
+  })();
+  for await (const chunk of chunks) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);
@@ -376,16 +436,12 @@ async function* linesOf(path: string): AsyncGenerator<{ readonly text: string; r
  * JsonlFormatError, as anywhere else in the file.
  */
 function unterminatedLine(path: string, line: number, text: string): { torn: true; reason: string } | { torn: false; record: Trajectory } {
-  let value: unknown;
+  const parsed = parseJsonText(text, { oneLine: true });
+  if (!parsed.ok) return { torn: true, reason: parsed.problem };
   try {
-    value = JSON.parse(text);
+    return { torn: false, record: trajectoryFromJson(parsed.value, 'record') };
   } catch (error) {
-    return { torn: true, reason: error instanceof Error ? error.message : String(error) };
-  }
-  try {
-    return { torn: false, record: trajectoryFromJson(value, 'record') };
-  } catch (error) {
-    if (error instanceof OptionsError) throw new JsonlFormatError(path, line, `the last line is complete JSON but not a trajectory (${error.message}); it is not a torn write, so it is kept: fix or remove it`);
+    if (error instanceof OptionsError) throw new JsonlFormatError(path, line, `the last line is complete JSON but not a trajectory (${redactQuoted(error.message, parsed.value)}); it is not a torn write, so it is kept: fix or remove it`);
     throw error;
   }
 }
@@ -396,31 +452,34 @@ function unterminatedLine(path: string, line: number, text: string): { torn: tru
  * skipped and reported to `onWarning`; a last line that is a complete record without its new
  * line is kept. A malformed line anywhere else (a new line ends it, so its write finished), or a
  * record that fails validation, throws JsonlFormatError with the line number. Blank lines are ignored.
+ * Errors and warnings say where a line is wrong, never what it holds (a record may hold typed
+ * passwords); a file that cannot be read (missing, a folder, no permission) is a JsonlFileError.
  */
 export async function loadJsonl(path: string, options: LoadJsonlOptions = {}): Promise<Trajectory[]> {
   const out: Trajectory[] = [];
   let lineNo = 0;
-  for await (const { text, terminated } of linesOf(path)) {
-    lineNo++;
-    if (text.trim() === '') continue;
-    if (!terminated) {
-      const last = unterminatedLine(path, lineNo, text);
-      if (last.torn) options.onWarning?.(`${path}:${lineNo}: skipped a torn last line (${Buffer.byteLength(text)} bytes, ${last.reason}), as left by a write cut short`);
-      else out.push(last.record);
-      continue;
+  const handle = await openJsonl(path);
+  try {
+    for await (const { text, terminated } of linesOf(handle, path)) {
+      lineNo++;
+      if (text.trim() === '') continue;
+      if (!terminated) {
+        const last = unterminatedLine(path, lineNo, text);
+        if (last.torn) options.onWarning?.(`${path}:${lineNo}: skipped a torn last line (${Buffer.byteLength(text)} bytes, ${last.reason}), as left by a write cut short`);
+        else out.push(last.record);
+        continue;
+      }
+      const parsed = parseJsonText(text, { oneLine: true });
+      if (!parsed.ok) throw new JsonlFormatError(path, lineNo, `malformed JSON: ${parsed.problem}; only a torn last line (no new line after it) is skipped`);
+      try {
+        out.push(trajectoryFromJson(parsed.value, 'record'));
+      } catch (error) {
+        if (error instanceof OptionsError) throw new JsonlFormatError(path, lineNo, redactQuoted(error.message, parsed.value));
+        throw error;
+      }
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new JsonlFormatError(path, lineNo, `malformed JSON (${error instanceof Error ? error.message : String(error)}); only a torn last line (no new line after it) is skipped`);
-    }
-    try {
-      out.push(trajectoryFromJson(value, 'record'));
-    } catch (error) {
-      if (error instanceof OptionsError) throw new JsonlFormatError(path, lineNo, error.message);
-      throw error;
-    }
+  } finally {
+    await handle.close();
   }
   return out;
 }
@@ -484,7 +543,9 @@ export function appendJsonl(path: string, trajectory: Trajectory, options: LoadJ
   const line = lineOf(trajectory);
   const key = resolve(path);
   const run = async (): Promise<void> => {
-    const fh = await open(key, 'a+');
+    const fh = await open(key, 'a+').catch((error: unknown) => {
+      throw new JsonlFileError(path, fileProblem(error, path, 'file', TRAJECTORIES));
+    });
     try {
       const { size } = await fh.stat();
       if (size === 0) stepDone('create', key);

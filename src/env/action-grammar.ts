@@ -372,7 +372,7 @@ function formatWA(a: ValidAction): string {
 // ---------------------------------------------------------------- public API
 
 function badAction(a: never): never {
-  throw new OptionsError(`cannot format action of type ${quote(String((a as { type?: unknown } | null)?.type))}`);
+  throw new ActionFormatError(`cannot format action of type ${quote(String((a as { type?: unknown } | null)?.type))}`, 'type');
 }
 
 function checkGrammar(grammar: unknown): asserts grammar is ActionGrammar {
@@ -410,11 +410,127 @@ export function parseAction(text: string, grammar: ActionGrammar = 'webagent-r1'
   }
 }
 
-/** Formats an action in `grammar` so that `parseAction` gives it back. An `invalid` action formats as its text. */
+/**
+ * formatAction was given an action it cannot write as text that parseAction reads back as the same
+ * action: a field missing or of the wrong type, an element id that is not a positive integer, a
+ * role that is not one word, a key or URL that is empty or padded with spaces, a wait too long, a
+ * text too long to parse. `field` names the field at fault (`target.id`, `key`), when there is one.
+ */
+export class ActionFormatError extends OptionsError {
+  override readonly code: string = 'INVALID_ACTION';
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** The types of actions formatAction writes (and `invalid`, written as its text). */
+const ACTION_TYPES: readonly ValidAction['type'][] = ['click', 'hover', 'type', 'select', 'press', 'scroll', 'goto', 'go_back', 'go_forward', 'wait', 'answer'];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A value as an error shows it: short strings quoted, longer ones cut, other values by kind. */
+const shown = (v: unknown): string => (typeof v === 'string' ? excerpt(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+
+/** The target as parseAction gives it back ({id} or {role, name[, nth]}), or throws ActionFormatError saying what is wrong. */
+function canonicalTarget(t: unknown, type: string): ElementTarget {
+  const bad = (field: string, problem: string): never => {
+    throw new ActionFormatError(`cannot format ${type}: ${field} ${problem}`, field);
+  };
+  if (!isRecord(t)) return bad('target', `must be {id} or {role, name, nth?}, got ${shown(t)}`);
+  if (t.id !== undefined) {
+    if (t.role !== undefined || t.name !== undefined || t.nth !== undefined) bad('target', 'takes either id or role and name, not both');
+    if (typeof t.id !== 'number' || !Number.isSafeInteger(t.id) || t.id < 1) bad('target.id', `must be a positive integer, got ${shown(t.id)}`);
+    return { id: t.id as number };
+  }
+  if (typeof t.role !== 'string' || !ROLE.test(t.role)) bad('target.role', `must be a single word such as "link" or "button", got ${shown(t.role)}`);
+  if (typeof t.name !== 'string') bad('target.name', `must be a string, got ${shown(t.name)}`);
+  if (t.nth === undefined) return { role: t.role as string, name: t.name as string };
+  if (typeof t.nth !== 'number' || !Number.isSafeInteger(t.nth) || t.nth < 1) bad('target.nth', `must be a positive integer (1-based), got ${shown(t.nth)}`);
+  return { role: t.role as string, name: t.name as string, nth: t.nth as number };
+}
+
+/**
+ * The action as parseAction gives it back (known fields only, `pressEnter` only when true), or
+ * throws ActionFormatError naming the field that no text of either grammar can carry.
+ */
+function canonicalAction(a: unknown): ValidAction {
+  if (!isRecord(a)) throw new ActionFormatError(`cannot format an action that is ${shown(a)}; expected an object with a "type"`);
+  const type = a.type;
+  const bad = (field: string, problem: string): never => {
+    throw new ActionFormatError(`cannot format ${String(type)}: ${field} ${problem}`, field);
+  };
+  const string = (field: string): string => (typeof a[field] === 'string' ? (a[field] as string) : bad(field, `must be a string, got ${shown(a[field])}`));
+  /** A string that parseAction trims and refuses empty (a key, a URL). */
+  const trimmedString = (field: string): string => {
+    const v = string(field);
+    if (v.trim() === '') bad(field, 'must not be empty');
+    if (v.trim() !== v) bad(field, `must not start or end with white space (parseAction trims it), got ${excerpt(v)}`);
+    return v;
+  };
+  switch (type) {
+    case 'click':
+    case 'hover':
+      return { type, target: canonicalTarget(a.target, type) };
+    case 'type': {
+      const target = canonicalTarget(a.target, type);
+      const text = string('text');
+      if (a.pressEnter !== undefined && typeof a.pressEnter !== 'boolean') bad('pressEnter', `must be true or false, got ${shown(a.pressEnter)}`);
+      return a.pressEnter === true ? { type, target, text, pressEnter: true } : { type, target, text };
+    }
+    case 'select':
+      return { type, target: canonicalTarget(a.target, type), option: string('option') };
+    case 'press':
+      return { type, key: trimmedString('key') };
+    case 'scroll':
+      if (a.direction !== 'up' && a.direction !== 'down') bad('direction', `must be "up" or "down", got ${shown(a.direction)}`);
+      return { type, direction: a.direction as 'up' | 'down' };
+    case 'goto':
+      return { type, url: trimmedString('url') };
+    case 'wait': {
+      if (a.ms === undefined) return { type };
+      const problem = waitProblem(a.ms);
+      if (problem !== undefined) bad('ms', `is not a duration wait takes: ${problem}`);
+      return { type, ms: a.ms as number };
+    }
+    case 'answer':
+      return { type, text: string('text') };
+    case 'go_back':
+    case 'go_forward':
+      return { type };
+    default:
+      throw new ActionFormatError(`cannot format action of type ${shown(type)}; expected one of ${ACTION_TYPES.join(', ')}`, 'type');
+  }
+}
+
+const sameAction = (x: Action, y: ValidAction): boolean => JSON.stringify(x) === JSON.stringify(y);
+
+/**
+ * Formats an action in `grammar` so that `parseAction` gives it back. An `invalid` action formats
+ * as its text (parseAction reads it as invalid again). An action no text can carry (a field
+ * missing or of the wrong type, an element id that is not a positive integer, a key or URL
+ * padded with spaces, text over MAX_ACTION_CHARS) throws ActionFormatError: the text is parsed
+ * back before it is returned, so this never writes text that parseAction rejects or reads as
+ * another action. `pressEnter: false` formats as absent, and fields an action does not have are
+ * ignored.
+ */
 export function formatAction(action: Action, grammar: ActionGrammar = 'webagent-r1'): string {
   checkGrammar(grammar);
-  if (action.type === 'invalid') return action.text;
-  return grammar === 'webarena' ? formatWA(action) : formatR1(action);
+  if (isRecord(action) && action.type === 'invalid') {
+    if (typeof action.text !== 'string') throw new ActionFormatError(`cannot format invalid: text must be a string, got ${shown(action.text)}`, 'text');
+    return action.text;
+  }
+  const canonical = canonicalAction(action);
+  const text = grammar === 'webarena' ? formatWA(canonical) : formatR1(canonical);
+  if (text.length > MAX_ACTION_CHARS) {
+    throw new ActionFormatError(`cannot format ${canonical.type}: it is ${text.length} characters long as text, over the ${MAX_ACTION_CHARS} parseAction reads; shorten it`);
+  }
+  const back = parseAction(text, grammar);
+  if (!sameAction(back, canonical)) {
+    // Every field is checked above; this is the guarantee should a check miss a case.
+    throw new ActionFormatError(`cannot format ${canonical.type} in the ${grammar} grammar: its text reads back ${back.type === 'invalid' ? `as invalid (${back.reason})` : 'as another action'}`);
+  }
+  return text;
 }
 
 /** How actions name elements in a prompt: by observation id, by role + name, or either. */

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { homedir, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BrowserNotFoundError } from '../errors.js';
+import { defineOptions, fn, obj, str, timeoutMs } from '../options.js';
 
 /**
  * Flags for headless Chromium on a machine without GPU or open network: no background
@@ -164,6 +165,11 @@ export interface FindChromiumOptions {
   readonly executablePath?: string;
 }
 
+/** The schema of FindChromiumOptions: checked by `findChromium`. */
+export const findChromiumOptions = defineOptions<FindChromiumOptions>()('findChromium', obj({
+  executablePath: str('a non-empty string (the path of a Chromium or Chrome executable)', { nonEmpty: true }).optional(),
+}));
+
 /** Where a found browser came from. */
 export type ChromiumSource = 'option' | 'environment' | 'system' | 'playwright-cache' | 'playwright-install' | 'apt-get';
 
@@ -196,6 +202,7 @@ export function locateChromium(options: FindChromiumOptions, host: ChromiumHost)
  * when an explicit path does not exist.
  */
 export function findChromium(options: FindChromiumOptions = {}): string | undefined {
+  findChromiumOptions.check(options);
   return locateChromium(options, defaultChromiumHost())?.path;
 }
 
@@ -217,6 +224,13 @@ export interface EnsureChromiumOptions extends FindChromiumOptions {
   readonly timeout?: number;
 }
 
+/** The schema of EnsureChromiumOptions: checked by `ensureChromium` before anything is searched or installed. */
+export const ensureChromiumOptions = defineOptions<EnsureChromiumOptions>()('ensureChromium', obj({
+  ...findChromiumOptions.schema.shape,
+  log: fn<NonNullable<EnsureChromiumOptions['log']>>('a function (line) => void').optional(),
+  timeout: timeoutMs().optional(),
+}));
+
 /**
  * Like `findChromium`, but installs a browser when none is found: first Playwright's download
  * (needs network access to Playwright's CDN), then `apt-get install chromium` when running as
@@ -229,6 +243,7 @@ export function ensureChromium(options: EnsureChromiumOptions = {}): Promise<str
 
 /** `ensureChromium` on a given host, saying where the browser came from. */
 export async function ensureChromiumOn(host: ChromiumHost, options: EnsureChromiumOptions = {}): Promise<FoundChromium> {
+  ensureChromiumOptions.check(options);
   const found = locateChromium(options, host);
   if (found) return found;
   const log = options.log ?? (() => {});

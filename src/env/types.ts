@@ -11,6 +11,15 @@ import type { BrowserContext, Page } from 'playwright-core';
  */
 export type ElementTarget = { readonly id: number } | { readonly role: string; readonly name: string; readonly nth?: number };
 
+/**
+ * Response header by which a site ends the current episode as an environment fault: any
+ * response of the episode's pages carrying `x-webagent-session: lost` (the bundled sites send it
+ * with a 410 when their server restarted and no longer holds the episode's session) makes the
+ * next `reset` or `step` throw a retryable SiteUnavailableError, so the episode is re-run
+ * instead of being scored on a state it did not build.
+ */
+export const SESSION_LOST_HEADER = 'x-webagent-session';
+
 /** One action of the agent. Every grammar parses into, and formats from, this union. */
 export type Action =
   | { readonly type: 'click'; readonly target: ElementTarget }

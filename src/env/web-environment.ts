@@ -13,6 +13,7 @@ import {
   PageCrashedError,
   PageUnresponsiveError,
   PageUnstableError,
+  SiteUnavailableError,
   StartPageError,
   WebAgentError,
 } from '../errors.js';
@@ -44,7 +45,7 @@ import {
 import { PageActivity } from './page-activity.js';
 import { renderObservationText } from './observation-text.js';
 import { resolveTarget } from './targets.js';
-import type { Action, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from './types.js';
+import { SESSION_LOST_HEADER, type Action, type ElementTarget, type EnvTask, type Environment, type Observation, type ObservationNode, type ResetOptions, type StepResult } from './types.js';
 
 /** An action failure reported to the agent, not a fault of the environment. */
 class ActionFailure extends Error {}
@@ -65,6 +66,9 @@ const NAV_RACE_RE = /Execution context was destroyed|Cannot find context with sp
 const PLAYWRIGHT_API_RE = /^[a-z][A-Za-z]*\.[a-z][A-Za-z]*: /;
 /** Walks in a row that a new document may interrupt before the observation gives up on the page. */
 const WALK_ATTEMPTS = 5;
+
+/** Connection-level failures of a navigation: the server is not there (not a slow or refused page). */
+const SITE_DOWN_RE = /net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|CONNECTION_CLOSED|EMPTY_RESPONSE|ADDRESS_UNREACHABLE)\b/;
 
 /**
  * Runs web tasks in real Chromium. `reset(task)` opens a fresh context at `task.startUrl`;
@@ -90,6 +94,8 @@ export class WebEnvironment implements Environment {
   #popupsSeen = 0;
   /** Set by a walk that gave up because the page kept replacing its document; read by the next observation. */
   #unstable: string | undefined;
+  /** Why the episode's site became unusable: it lost the session (see SESSION_LOST_HEADER) or could not be reached. */
+  #sessionLost: string | undefined;
   #pagesOpened = 0;
   /** Wakes a step waiting for a popup the page opened. */
   #onPageOpened: (() => void) | undefined;
@@ -140,6 +146,7 @@ export class WebEnvironment implements Environment {
     this.#notices = [];
     this.#popupsSeen = 0;
     this.#unstable = undefined;
+    this.#sessionLost = undefined;
     this.#pagesOpened = 0;
     this.#refusedTab = undefined;
     this.#refusedTabs = 0;
@@ -174,8 +181,10 @@ export class WebEnvironment implements Environment {
         if (error instanceof EpisodeAbortedError) throw error;
         throw new StartPageError(`task ${JSON.stringify(task.id)}: the start page ${task.startUrl} did not load: ${(error as Error).message.split('\n')[0]}`, { cause: error });
       }
+      this.#throwIfSessionLost();
       const ready = task.ready ? await this.#guard(task.ready({ context, page, task }), this.options.navigationTimeout, "running the task's ready hook") : undefined;
       const observation = await this.#observe(null);
+      this.#throwIfSessionLost();
       return typeof ready?.instruction === 'string' ? { ...observation, instruction: ready.instruction } : observation;
     } catch (error) {
       // A timeout while preparing the context (an overloaded or hung browser) is a fault of the
@@ -246,6 +255,7 @@ export class WebEnvironment implements Environment {
       if (!terminated && task.isDone) terminated = await this.#guard(task.isDone(this.#page!), this.options.actionTimeout, 'asking the task whether the page ended the episode');
       const truncated = !terminated && this.#turn >= (task.maxTurns ?? this.options.maxTurns);
       this.#done = terminated || truncated;
+      this.#throwIfSessionLost();
       const observation = await this.#observation(walk, error);
       const info = { turn: this.#turn, action, elapsedMs: Date.now() - started, ...(action.type === 'answer' ? { answer: action.text } : {}) };
       return { observation, terminated, truncated, info };
@@ -671,6 +681,30 @@ export class WebEnvironment implements Environment {
     page.on('dialog', (d) => this.#onDialog(d));
     page.on('download', (d) => this.#onDownload(d));
     page.on('crash', () => this.#pageCrash?.abort(new PageCrashedError(`the page ${page.url()} crashed (renderer process died)`)));
+    page.on('response', (response) => {
+      if (this.#sessionLost === undefined && response.headers()[SESSION_LOST_HEADER] === 'lost') this.#sessionLost = `the site at ${response.url().split('?')[0]} no longer holds this episode's session (its server restarted)`;
+    });
+    // A page of the task's own sites that cannot be reached at all (its server is down or
+    // restarting): the episode cannot be judged fairly, so it ends as a retryable fault. Only
+    // the top document of the task's origins counts (not a dead link elsewhere, not a resource).
+    page.on('requestfailed', (request) => {
+      if (this.#sessionLost !== undefined || !this.#allowed || !request.isNavigationRequest() || request.frame() !== page.mainFrame()) return;
+      const failure = request.failure()?.errorText ?? '';
+      if (!SITE_DOWN_RE.test(failure)) return;
+      let origin: string;
+      try {
+        origin = new URL(request.url()).origin;
+      } catch {
+        return;
+      }
+      if (this.#allowed.has(origin)) this.#sessionLost = `the site at ${origin} could not be reached (${failure}): its server is down or restarting`;
+    });
+  }
+
+  /** Ends the episode as a retryable fault once a site said it lost the episode's session. */
+  #throwIfSessionLost(): void {
+    if (this.#sessionLost === undefined) return;
+    throw new SiteUnavailableError(`task ${JSON.stringify(this.#task?.id)}: ${this.#sessionLost}; the episode cannot be judged on what it did, so it must be re-run`);
   }
 
   #onNewPage(page: Page): void {

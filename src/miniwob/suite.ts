@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OptionsError } from '../errors.js';
+import { arrayOf, defineOptions, integer, MAX_TIMER_MS, num, obj, port, positiveInt, str, timeoutMs, union } from '../options.js';
 import type { WebTask } from '../tasks/types.js';
 import { checkMiniWoB, isMiniWoBDone, startMiniWoBEpisode } from './protocol.js';
 import { serveStatic, type StaticServer } from './static-server.js';
@@ -25,6 +26,13 @@ export interface MiniWoBSuiteOptions {
   /** Port of the local file server (default: a free one). */
   readonly port?: number;
 }
+
+/** The schema of MiniWoBSuiteOptions: checked by `MiniWoBSuite.open` before it serves or fetches anything. */
+export const miniWoBSuiteOptions = defineOptions<MiniWoBSuiteOptions>()('MiniWoBSuite', obj({
+  episodeMaxTimeMs: num({ int: true, min: 1, max: MAX_TIMER_MS }, `a positive integer of milliseconds (at most ${MAX_TIMER_MS})`).optional(),
+  readyTimeoutMs: timeoutMs().optional(),
+  port: port().optional(),
+}));
 
 export const MINIWOB_DEFAULTS: Readonly<Required<Omit<MiniWoBSuiteOptions, 'port'>>> = Object.freeze({
   episodeMaxTimeMs: 1_000_000,
@@ -46,15 +54,19 @@ export interface MiniWoBTaskOptions {
   readonly maxTurns?: number;
 }
 
+/** The schema of MiniWoBTaskOptions: checked by `MiniWoBSuite.tasks`. */
+export const miniWoBTaskOptions = defineOptions<MiniWoBTaskOptions>()('MiniWoBSuite.tasks', obj({
+  names: arrayOf(str('a task name like "click-test"', { nonEmpty: true }), 'an array of task names').optional(),
+  seeds: union([positiveInt(), arrayOf(integer('an integer seed'), 'an array of integer seeds')], 'a positive count or an array of integer seeds').optional(),
+  maxTurns: positiveInt('a positive integer').optional(),
+}));
+
 /** Task names are file names in one folder: no path separators, nothing to escape in a URL. */
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const CLONE_HINT = 'pass the miniwob/html/miniwob folder of a miniwob-plusplus checkout (git clone https://github.com/Farama-Foundation/miniwob-plusplus)';
 
-function positiveInt(name: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
-    throw new OptionsError(`MiniWoBSuite option ${name} must be a positive integer, got ${String(value)}`);
-  }
-}
+/** Options of `MiniWoBSuite.task`. */
+const miniWoBOneTaskOptions = defineOptions<{ readonly maxTurns?: number }>()('MiniWoBSuite.task', obj({ maxTurns: positiveInt('a positive integer').optional() }));
 
 const isDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
@@ -101,11 +113,7 @@ export class MiniWoBSuite implements AsyncDisposable {
   /** Opens a local checkout folder (or `file:` URL) and serves it, or checks that an http(s) URL serves MiniWoB++. */
   static async open(pathOrUrl: string, options: MiniWoBSuiteOptions = {}): Promise<MiniWoBSuite> {
     if (typeof pathOrUrl !== 'string' || pathOrUrl === '') throw new OptionsError(`MiniWoBSuite.open needs a folder path or an http(s) URL; ${CLONE_HINT}`);
-    positiveInt('episodeMaxTimeMs', options.episodeMaxTimeMs);
-    positiveInt('readyTimeoutMs', options.readyTimeoutMs);
-    if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)) {
-      throw new OptionsError(`MiniWoBSuite option port must be an integer in 0..65535, got ${String(options.port)}`);
-    }
+    miniWoBSuiteOptions.check(options);
     if (/^https?:\/\//i.test(pathOrUrl)) return MiniWoBSuite.#openUrl(pathOrUrl, options);
     const isFileUrl = /^file:/i.test(pathOrUrl);
     if (!isFileUrl && /^[a-z][a-z0-9+.-]+:\/\//i.test(pathOrUrl)) throw new OptionsError(`MiniWoBSuite.open: ${pathOrUrl} is neither a folder nor an http(s) URL`);
@@ -148,6 +156,7 @@ export class MiniWoBSuite implements AsyncDisposable {
 
   /** One WebTask per task name and seed, in name-major order. */
   tasks(options: MiniWoBTaskOptions = {}): WebTask[] {
+    miniWoBTaskOptions.check(options);
     const names = options.names ?? this.#names;
     if (!names) throw new OptionsError(`MiniWoB++ at ${this.baseUrl} was opened from a URL, so its tasks cannot be listed; pass names: suite.tasks({ names: ['click-test', ...] })`);
     const seeds = options.seeds ?? 1;
@@ -170,7 +179,7 @@ export class MiniWoBSuite implements AsyncDisposable {
       throw new OptionsError(`unknown MiniWoB++ task ${JSON.stringify(name)}: ${this.dir} has no ${name}.html${near.length ? `; did you mean ${near.join(', ')}?` : ''} (suite.taskNames() lists the ${this.#names.length} tasks)`);
     }
     if (!Number.isInteger(seed)) throw new OptionsError(`MiniWoB++ seed must be an integer, got ${String(seed)}`);
-    positiveInt('maxTurns', options.maxTurns);
+    miniWoBOneTaskOptions.check(options);
     const { episodeMaxTimeMs, readyTimeoutMs } = this.options;
     return {
       id: `miniwob.${name}/seed-${seed}`,

@@ -11,6 +11,7 @@ import { describeGrammar, formatAction, parseAction, type ActionGrammar } from '
 import { DEFAULT_MAX_OBSERVATION_CHARS, renderObservationText } from '../env/observation-text.js';
 import type { Action, Observation, ObservationNode } from '../env/types.js';
 import { OptionsError, WebAgentError } from '../errors.js';
+import { bool, custom, defineOptions, instanceOf, literal, nonNegativeInt, obj, oneOf, positiveInt, str, union } from '../options.js';
 import { CHATML_TEMPLATE, ChatTemplate, ChatTemplateError, END_OF_TURN_TOKENS, PLAIN_TEMPLATE, type ChatMessage } from './chat.js';
 import type { HfTokenizer } from './tokenizer.js';
 
@@ -88,6 +89,32 @@ export interface AgentPromptOptions {
   /** Page tokens kept before older rounds are dropped instead. Default min(256, maxPromptTokens / 4). */
   readonly minObservationTokens?: number;
 }
+
+/** AgentPromptOptions but the tokenizer (shared with FromPretrainedOptions, which loads the tokenizer itself). */
+export const agentPromptShape = {
+  grammar: oneOf(['webagent-r1', 'webarena']).optional(),
+  targets: oneOf(['id', 'name']).optional(),
+  think: bool().optional(),
+  wait: bool().optional(),
+  template: union([oneOf(['tokenizer', 'chatml', 'plain']), instanceOf<ChatTemplate>(ChatTemplate, 'a ChatTemplate')], "'tokenizer', 'chatml', 'plain' or a ChatTemplate").optional(),
+  systemPrompt: union([str(), literal(false)], 'a string or false (no system prompt)').optional(),
+  compress: bool().optional(),
+  restateTask: bool().optional(),
+  placeholder: str('a string').optional(),
+  showUrl: union([bool(), literal('path')], "true, false or 'path'").optional(),
+  maxObservationChars: positiveInt('a positive integer (characters)').optional(),
+  maxPromptTokens: positiveInt('an integer >= 1').optional(),
+  minObservationTokens: nonNegativeInt('an integer >= 0 (tokens)').optional(),
+};
+
+/** A tokenizer as the prompt uses it (an HfTokenizer), duck-typed. */
+export const tokenizerSchema = custom<HfTokenizer>(
+  (v) => typeof (v as Partial<HfTokenizer> | null)?.encode === 'function' && typeof (v as Partial<HfTokenizer> | null)?.decode === 'function',
+  'an HfTokenizer (an object with encode and decode)',
+);
+
+/** The schema of AgentPromptOptions: checked by the constructor. */
+export const agentPromptOptions = defineOptions<AgentPromptOptions>()('AgentPrompt', obj({ ...agentPromptShape, tokenizer: tokenizerSchema.optional() }));
 
 /** The prompt for one turn. */
 export interface BuiltPrompt {
@@ -188,8 +215,7 @@ export class AgentPrompt {
   private readonly lineTokens = new Map<string, number>();
 
   constructor(options: AgentPromptOptions = {}) {
-    const known = new Set(['grammar', 'targets', 'think', 'wait', 'template', 'tokenizer', 'systemPrompt', 'compress', 'restateTask', 'placeholder', 'showUrl', 'maxObservationChars', 'maxPromptTokens', 'minObservationTokens']);
-    for (const key of Object.keys(options)) if (!known.has(key)) throw new OptionsError(`AgentPrompt: unknown option "${key}"; known options are ${[...known].join(', ')}`);
+    agentPromptOptions.check(options);
     this.grammar = options.grammar ?? 'webagent-r1';
     describeGrammar(this.grammar); // validates the grammar name
     this.tokenizer = options.tokenizer;
@@ -200,25 +226,20 @@ export class AgentPrompt {
       this.template = ChatTemplate.fromTokenizer(this.tokenizer);
     } else if (template === 'chatml') this.template = new ChatTemplate(CHATML_TEMPLATE);
     else if (template === 'plain') this.template = new ChatTemplate(PLAIN_TEMPLATE);
-    else throw new OptionsError(`AgentPrompt: template must be "tokenizer", "chatml", "plain" or a ChatTemplate, got ${JSON.stringify(template)}`);
+    else throw new OptionsError(`AgentPrompt option template must be 'tokenizer', 'chatml', 'plain' or a ChatTemplate, got ${JSON.stringify(template)}`);
     const plain = template === 'plain';
     this.targets = options.targets ?? (plain ? 'name' : 'id');
-    if (this.targets !== 'id' && this.targets !== 'name') throw new OptionsError(`AgentPrompt: targets must be "id" or "name", got ${JSON.stringify(this.targets)}`);
     this.think = options.think ?? true;
     this.wait = options.wait ?? false;
-    if (typeof this.wait !== 'boolean') throw new OptionsError(`AgentPrompt: wait must be true or false, got ${JSON.stringify(options.wait)}`);
     this.compress = options.compress ?? true;
     this.restateTask = options.restateTask ?? false;
     this.placeholder = options.placeholder ?? COMPRESSED_OBSERVATION;
     this.showUrl = options.showUrl ?? true;
-    if (this.showUrl !== true && this.showUrl !== false && this.showUrl !== 'path') throw new OptionsError(`AgentPrompt: showUrl must be true, false or "path", got ${JSON.stringify(options.showUrl)}`);
     this.maxObservationChars = options.maxObservationChars ?? DEFAULT_MAX_OBSERVATION_CHARS;
-    if (!(this.maxObservationChars > 0)) throw new OptionsError(`AgentPrompt: maxObservationChars must be > 0, got ${String(options.maxObservationChars)}`);
     const system = options.systemPrompt ?? (plain ? false : undefined);
     this.systemPrompt = system === false ? undefined : system ?? systemPromptFor(this.grammar, this.targets, this.think, this.placeholder, this.wait);
     this.maxPromptTokens = options.maxPromptTokens;
     if (this.maxPromptTokens !== undefined) {
-      if (!Number.isInteger(this.maxPromptTokens) || this.maxPromptTokens < 1) throw new OptionsError(`AgentPrompt: maxPromptTokens must be an integer >= 1, got ${String(this.maxPromptTokens)}`);
       if (this.tokenizer === undefined) throw new OptionsError('AgentPrompt: maxPromptTokens needs the `tokenizer` option to count tokens');
     }
     this.minObservationTokens = options.minObservationTokens ?? Math.min(256, Math.floor((this.maxPromptTokens ?? 1024) / 4));

@@ -5,15 +5,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OptionsError } from '../errors.js';
+import { bool, custom, defineOptions, instanceOf, obj, signal, union } from '../options.js';
 import type { Action } from '../env/types.js';
-import { AgentPrompt, type AgentPromptOptions, type AgentState, type BuiltPrompt } from './agent-prompt.js';
-import { backendInfo, initBackend, type BackendOptions } from './backend.js';
+import { AgentPrompt, agentPromptOptions, agentPromptShape, type AgentPromptOptions, type AgentState, type BuiltPrompt } from './agent-prompt.js';
+import { backendInfo, backendOptions, initBackend, type BackendOptions } from './backend.js';
 import { configFromHuggingFace, countParameters } from './config.js';
 import { LocalChatPolicy, type ChatPolicy, type ChatRequest } from './chat.js';
 import { actionConstraint, copyConstraint } from './constraint.js';
 import { loadCheckpoint } from './checkpoint.js';
 import type { Completion } from './generation.js';
-import type { SamplingOptions } from './sampling.js';
+import { samplingOptions, type SamplingOptions } from './sampling.js';
 import { HfTokenizer } from './tokenizer.js';
 import { WASM_MAX_WEIGHT_BYTES } from './transformer.js';
 
@@ -63,6 +64,29 @@ export interface FromPretrainedOptions extends Omit<AgentPromptOptions, 'tokeniz
   readonly constrainAction?: boolean;
 }
 
+const chatPolicySchema = custom<ChatPolicy>((v) => typeof (v as Partial<ChatPolicy> | null)?.chat === 'function', 'a ChatPolicy (LocalChatPolicy, RemotePolicy, ...)');
+
+/** The schema of AgentOptions: checked by the constructor. */
+export const agentOptions = defineOptions<AgentOptions>()('Agent', obj({
+  policy: chatPolicySchema,
+  prompt: union([instanceOf<AgentPrompt>(AgentPrompt, 'an AgentPrompt'), agentPromptOptions.schema], 'an AgentPrompt or AgentPrompt options').optional(),
+  sampling: samplingOptions.schema.optional(),
+  constrainCopy: bool().optional(),
+  constrainAction: bool().optional(),
+}));
+
+/** The schema of FromPretrainedOptions: checked by `Agent.fromPretrained` before anything is read. */
+export const fromPretrainedOptions = defineOptions<FromPretrainedOptions>()('Agent.fromPretrained', obj({
+  ...agentPromptShape,
+  sampling: samplingOptions.schema.optional(),
+  backend: backendOptions.schema.optional(),
+  constrainCopy: bool().optional(),
+  constrainAction: bool().optional(),
+}));
+
+/** Per-call options of `act` and `actBatch`. */
+const actOptions = defineOptions<{ sampling?: SamplingOptions; signal?: AbortSignal }>()('Agent.act', obj({ sampling: samplingOptions.schema.optional(), signal: signal().optional() }));
+
 const DEFAULT_SAMPLING: SamplingOptions = { temperature: 0, maxNewTokens: 512 };
 
 /**
@@ -100,7 +124,7 @@ export class Agent {
   readonly constrainAction: boolean;
 
   constructor(options: AgentOptions) {
-    if (typeof options?.policy?.chat !== 'function') throw new OptionsError('Agent: `policy` must be a ChatPolicy (LocalChatPolicy, RemotePolicy, ...)');
+    agentOptions.check(options);
     this.policy = options.policy;
     const local = options.policy instanceof LocalChatPolicy ? options.policy : undefined;
     if (options.prompt instanceof AgentPrompt) this.prompt = options.prompt;
@@ -116,9 +140,7 @@ export class Agent {
     }
     this.sampling = { ...DEFAULT_SAMPLING, ...options.sampling };
     this.constrainAction = options.constrainAction ?? false;
-    if (typeof this.constrainAction !== 'boolean') throw new OptionsError(`Agent: constrainAction must be true or false, got ${JSON.stringify(options.constrainAction)}`);
     this.constrainCopy = options.constrainCopy ?? this.constrainAction;
-    if (typeof this.constrainCopy !== 'boolean') throw new OptionsError(`Agent: constrainCopy must be true or false, got ${JSON.stringify(options.constrainCopy)}`);
     for (const [key, on] of [['constrainAction', this.constrainAction], ['constrainCopy', this.constrainCopy]] as const) {
       if (!on) continue;
       if (local === undefined) throw new OptionsError(`Agent: ${key} needs a LocalChatPolicy (a remote endpoint cannot constrain decoding token by token); turn it off for a RemotePolicy`);
@@ -131,6 +153,7 @@ export class Agent {
    * its tokenizer and chat template: nothing is downloaded. Starts the tfjs backend if needed.
    */
   static async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<Agent> {
+    fromPretrainedOptions.check(options);
     const { sampling, backend, constrainCopy, constrainAction, ...promptOptions } = options;
     await startBackendFor(dir, backend);
     const { policy, tokenizerDir } = await loadCheckpoint(dir, { trainable: false });
@@ -159,6 +182,7 @@ export class Agent {
 
   /** Several turns (of different episodes) in one policy call, so a local model batches them. */
   async actBatch(states: readonly AgentState[], options: { sampling?: SamplingOptions; signal?: AbortSignal } = {}): Promise<AgentStep[]> {
+    actOptions.check(options);
     const prompts = states.map((state) => this.prompt.build(state));
     const requests = prompts.map((p, i): ChatRequest => {
       const think = this.prompt.think ? { after: '<answer>' } : {};

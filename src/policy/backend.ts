@@ -5,12 +5,15 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError, WebAgentError } from '../errors.js';
+import { defineOptions, fn, num, obj, oneOf } from '../options.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { useThreadedWasm } from './wasm-threads.js';
 
 /** What a user may ask for. `auto` tries node-gpu, node, wasm, cpu in that order. */
 export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
-const CHOICES: readonly BackendChoice[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
+/** Every BackendChoice, in the order `auto` tries them after itself. */
+export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const satisfies readonly BackendChoice[];
+const CHOICES: readonly BackendChoice[] = BACKEND_CHOICES;
 
 export interface BackendOptions {
   /** Backend to use; default `process.env.WEBAGENT_BACKEND` or `auto`. */
@@ -23,6 +26,13 @@ export interface BackendOptions {
   /** Where the choice is reported; default `console.error`. Pass `() => {}` to silence. */
   log?: (message: string) => void;
 }
+
+/** The schema of BackendOptions: checked by `initBackend` on every call, before anything starts. */
+export const backendOptions = defineOptions<BackendOptions>()('initBackend', obj({
+  backend: oneOf(BACKEND_CHOICES).optional(),
+  threads: num({ int: true, min: 1, max: 64 }).optional(),
+  log: fn<(message: string) => void>('a function (message) => void').optional(),
+}));
 
 /** The backend in use, as `backendInfo()` reports it. */
 export interface BackendInfo {
@@ -129,6 +139,11 @@ async function start(options: BackendOptions): Promise<BackendInfo> {
  * (options are ignored after the first call; the backend cannot be swapped under live tensors).
  */
 export function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
+  try {
+    backendOptions.check(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   pending ??= start(options).then(
     (info) => {
       current = info;

@@ -11,6 +11,7 @@
 // space and after a quote (PLATFORM.md "tokenisation trap"), and `[123]` is `[`,`1`,`2`,`3`,`]`.
 
 import { OptionsError } from '../errors.js';
+import { arrayOf, defineOptions, num, obj, rule, str } from '../options.js';
 import type { TokenizerJson } from './tokenizer.js';
 
 /** The pre-tokenizer regex (valid in Oniguruma, i.e. Rust tokenizers, and JS `u` mode alike). */
@@ -84,6 +85,17 @@ export interface BpeTrainerOptions {
 
 const PAIR_BASE = 2 ** 21;
 
+/** The schema of BpeTrainerOptions: checked by `trainBpeTokenizer` before it reads any text. */
+export const bpeTrainerOptions = defineOptions<BpeTrainerOptions>()('trainBpeTokenizer', obj({
+  vocabSize: num({ int: true, min: 256, lt: PAIR_BASE }, `an integer in [256 + the special tokens, ${PAIR_BASE}) (256 byte tokens, the special tokens, then merges)`),
+  specialTokens: arrayOf(str('a non-empty string', { nonEmpty: true }), 'an array of distinct non-empty strings')
+    .refine((list) => new Set(list).size === list.length, { error: rule('must be distinct strings (a token is listed twice)') }).optional(),
+  minFrequency: num({ min: 1 }, 'a finite number >= 1').optional(),
+}).superRefine((o, ctx) => {
+  const specials = o.specialTokens?.length ?? 0;
+  if (typeof o.vocabSize === 'number' && o.vocabSize < 256 + specials) ctx.addIssue({ code: 'custom', path: ['vocabSize'], message: rule(`must be at least ${256 + specials} (256 bytes + ${specials} special tokens), got ${o.vocabSize}`) });
+}));
+
 /** Max-heap of (count, pair key): highest count first, ties to the smaller key (deterministic). */
 class PairHeap {
   private readonly counts: number[] = [];
@@ -132,18 +144,10 @@ class PairHeap {
  * object. Ids: special tokens first (0..n-1), then the 256 byte tokens, then one token per merge.
  */
 export function trainBpeTokenizer(texts: Iterable<string>, options: BpeTrainerOptions): TokenizerJson {
+  bpeTrainerOptions.check(options);
   const specials = [...(options.specialTokens ?? [])];
   const minFrequency = options.minFrequency ?? 2;
   const { vocabSize } = options;
-  if (new Set(specials).size !== specials.length || specials.some((s) => s.length === 0)) {
-    throw new OptionsError(`trainBpeTokenizer: specialTokens must be distinct non-empty strings, got ${JSON.stringify(specials)}`);
-  }
-  if (!Number.isInteger(vocabSize) || vocabSize < 256 + specials.length || vocabSize >= PAIR_BASE) {
-    throw new OptionsError(
-      `trainBpeTokenizer: vocabSize must be an integer in [${256 + specials.length}, ${PAIR_BASE}) ` +
-      `(256 bytes + ${specials.length} special tokens), got ${vocabSize}`);
-  }
-  if (!(minFrequency >= 1)) throw new OptionsError(`trainBpeTokenizer: minFrequency must be >= 1, got ${minFrequency}`);
 
   // Word-frequency table over pre-tokenized pieces (special tokens are cut out, not learned from).
   const wordCounts = new Map<string, number>();

@@ -8,7 +8,8 @@ import { Template } from '@huggingface/jinja';
 import { OptionsError, WebAgentError } from '../errors.js';
 import type { ReplyConstraint } from './constraint.js';
 import type { Completion, GenerationEngineOptions, GenerationRequest } from './generation.js';
-import type { SamplingOptions } from './sampling.js';
+import { arrayOf, custom, defineOptions, fn, instanceOf, obj, OptionsSchema, str, union, type z } from '../options.js';
+import { samplingOptions, samplingShape, type SamplingOptions } from './sampling.js';
 import { configToken, type HfTokenizer } from './tokenizer.js';
 import type { Policy } from './types.js';
 
@@ -151,6 +152,35 @@ export interface LocalChatPolicyOptions {
   readonly name?: string;
 }
 
+const tokenizerLike = custom<HfTokenizer>(
+  (v) => typeof (v as Partial<HfTokenizer> | null)?.encode === 'function' && typeof (v as Partial<HfTokenizer> | null)?.tokenToId === 'function',
+  'an HfTokenizer (an object with encode, decode and tokenToId)',
+);
+
+/** The schema of LocalChatPolicyOptions: checked by the constructor. */
+export const localChatPolicyOptions = defineOptions<LocalChatPolicyOptions>()('LocalChatPolicy', obj({
+  policy: custom<Policy>((v) => typeof (v as Partial<Policy> | null)?.generate === 'function', 'a token-level Policy (a TransformerPolicy, or an object with generate)'),
+  tokenizer: tokenizerLike,
+  template: union([instanceOf<ChatTemplate>(ChatTemplate, 'a ChatTemplate'), str()], 'a ChatTemplate or a Jinja template string').optional(),
+  endTokens: arrayOf(str('a non-empty string (a token)', { nonEmpty: true }), 'an array of token strings').optional(),
+  name: str('a non-empty string', { nonEmpty: true }).optional(),
+}));
+
+const messagesSchema = custom<readonly ChatMessage[]>(Array.isArray, 'an array of messages {role, content}');
+const constraintSchema = custom<ReplyConstraint>((v) => typeof (v as Partial<ReplyConstraint> | null)?.next === 'function', 'a ReplyConstraint (an object with next(reply))');
+
+/** `chat(requests, sampling)` of a ChatPolicy: each request's keys and sampling fields, and the sampling defaults. */
+export function chatArguments<R extends ChatRequest>(owner: string, extra: z.ZodRawShape = {}): OptionsSchema<{ readonly requests: readonly R[]; readonly sampling?: SamplingOptions }> {
+  return new OptionsSchema(owner, obj({
+    requests: arrayOf(obj({ messages: messagesSchema, constraint: constraintSchema.optional(), ...samplingShape, ...extra }, 'a ChatRequest { messages, ...sampling }'), 'an array of ChatRequests'),
+    sampling: samplingOptions.schema.optional(),
+  }));
+}
+
+// The request type LocalChatPolicy reads (the engine's allowedTokens passes through).
+type LocalChatRequest = ChatRequest & Pick<GenerationRequest, 'allowedTokens'>;
+const localChatArguments = chatArguments<LocalChatRequest>('LocalChatPolicy.chat', { allowedTokens: fn<NonNullable<GenerationRequest['allowedTokens']>>().optional() });
+
 /** tokenPieces' lists, by tokenizer: agents made per evaluation share one (a large vocabulary takes seconds to decode). */
 const TOKEN_PIECES = new WeakMap<HfTokenizer, string[]>();
 
@@ -170,6 +200,7 @@ export class LocalChatPolicy implements ChatPolicy {
   readonly endTokenIds: readonly number[];
 
   constructor(options: LocalChatPolicyOptions) {
+    localChatPolicyOptions.check(options);
     this.policy = options.policy;
     this.tokenizer = options.tokenizer;
     this.template = options.template instanceof ChatTemplate ? options.template
@@ -201,6 +232,7 @@ export class LocalChatPolicy implements ChatPolicy {
   }
 
   async chat(requests: readonly ChatRequest[], sampling?: SamplingOptions, options: { signal?: AbortSignal } = {}): Promise<ChatReply[]> {
+    localChatArguments.check({ requests, ...(sampling !== undefined ? { sampling } : {}) });
     const tokenRequests = requests.map((r, i) => {
       const { messages, constraint, ...rest } = r as ChatRequest & Pick<GenerationRequest, 'allowedTokens'>;
       const stopTokenIds = [...new Set([...this.endTokenIds, ...(r.stopTokenIds ?? sampling?.stopTokenIds ?? [])])];

@@ -20,6 +20,7 @@
 
 import { lstat, readdir, readFile, readlink, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileProblem, parseJsonText } from '../data/load-errors.js';
 import {
   digestFile, fsyncDir, holdTemporary, mkdirStep, removeStep, renameStep, stepDone, symlinkStep, temporaryIsStale, temporaryTag, writeNewFile, type FileDigest,
 } from '../data/durable-io.js';
@@ -341,14 +342,11 @@ export async function verifyCheckpointFolder(folder: string, reads: readonly str
     text = await readFile(path.join(folder, MANIFEST_FILE), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
-    throw error;
+    throw new CheckpointError(fileProblem(error, path.join(folder, MANIFEST_FILE), 'file', `the checkpoint's manifest (a ${MANIFEST_FORMAT} JSON file)`), { file: MANIFEST_FILE });
   }
-  let manifest: Partial<CheckpointManifest>;
-  try {
-    manifest = JSON.parse(text) as Partial<CheckpointManifest>;
-  } catch (cause) {
-    throw new CheckpointIntegrityError(`${MANIFEST_FILE} in ${folder} is not valid JSON (torn?)`, MANIFEST_FILE, { cause });
-  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new CheckpointIntegrityError(`${MANIFEST_FILE} in ${folder} is not valid JSON (torn?): ${parsed.problem}`, MANIFEST_FILE);
+  const manifest = parsed.value as Partial<CheckpointManifest> | null;
   if (manifest?.format !== MANIFEST_FORMAT || typeof manifest.files !== 'object' || manifest.files === null || typeof manifest.version !== 'number') {
     throw new CheckpointIntegrityError(`${MANIFEST_FILE} in ${folder} is not a ${MANIFEST_FORMAT} manifest`, MANIFEST_FILE);
   }
@@ -361,12 +359,16 @@ export async function verifyCheckpointFolder(folder: string, reads: readonly str
       throw new CheckpointIntegrityError(`${MANIFEST_FILE} in ${folder} has a malformed entry "${name}"`, MANIFEST_FILE);
     }
     const full = path.join(folder, ...parts);
-    const size = await stat(full).then((s) => s.size, () => undefined);
-    if (size === undefined) throw new CheckpointIntegrityError(`${name} is missing from ${folder}, though its manifest lists it: the folder is incomplete`, name);
+    const info = await stat(full).catch(() => undefined);
+    if (info === undefined) throw new CheckpointIntegrityError(`${name} is missing from ${folder}, though its manifest lists it: the folder is incomplete`, name);
+    if (!info.isFile()) throw new CheckpointIntegrityError(`${full} is ${info.isDirectory() ? 'a folder, not a file' : 'not a regular file'}; its manifest lists it as a file of the checkpoint`, name);
+    const size = info.size;
     if (size !== entry.bytes) {
       throw new CheckpointIntegrityError(`${name} in ${folder} has ${size} bytes, its manifest says ${entry.bytes}: the file is torn or from another save`, name);
     }
-    const digest = await digestFile(full);
+    const digest = await digestFile(full).catch((error: unknown) => {
+      throw new CheckpointError(fileProblem(error, full, 'file', 'a file of the checkpoint, as its manifest lists it'), { file: name });
+    });
     if (digest.sha256 !== entry.sha256) {
       throw new CheckpointIntegrityError(`${name} in ${folder} does not match its manifest (sha256 ${digest.sha256.slice(0, 12)}..., expected ${entry.sha256.slice(0, 12)}...): the file is torn or from another save`, name);
     }

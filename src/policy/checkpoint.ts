@@ -5,6 +5,7 @@
 
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileProblem, folderProblem, parseJsonText } from '../data/load-errors.js';
 import { CheckpointError, resolveCheckpointFolder, verifyCheckpointFolder } from './checkpoint-folder.js';
 import { architectureOf, configFromHuggingFace, type TransformerConfig } from './config.js';
 import { readSafetensors, readSafetensorsHeader, type SafetensorsHeader } from './safetensors.js';
@@ -24,6 +25,11 @@ export interface LoadCheckpointOptions {
    * (removing the manifest does the same).
    */
   readonly verify?: boolean;
+  /**
+   * Load weights holding NaN or infinite values. Default false: the first such tensor is refused
+   * with a SafetensorsError naming it and how many values are bad (they make every output NaN).
+   */
+  readonly allowNonFinite?: boolean;
 }
 
 export interface LoadedCheckpoint {
@@ -44,20 +50,19 @@ async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
 }
 
+/** Reads a JSON file of the folder; errors name the file and what was expected, never its contents. */
 async function readJson(dir: string, file: string, expected: string): Promise<Record<string, unknown>> {
+  const full = path.join(dir, file);
   let text: string;
   try {
-    text = await readFile(path.join(dir, file), 'utf8');
-  } catch (cause) {
-    throw new CheckpointError(`${file} not found in ${dir}: expected ${expected}`, { cause, file });
+    text = await readFile(full, 'utf8');
+  } catch (error) {
+    throw new CheckpointError(fileProblem(error, full, 'file', expected), { file });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new CheckpointError(`${path.join(dir, file)} is not valid JSON (expected ${expected})`, { cause, file });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CheckpointError(`${path.join(dir, file)} must hold a JSON object (${expected})`, { file });
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new CheckpointError(`${full} is not valid JSON: ${parsed.problem} (expected ${expected})`, { file });
+  const json = parsed.value;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CheckpointError(`${full} must hold a JSON object (${expected})`, { file });
   return json as Record<string, unknown>;
 }
 
@@ -91,10 +96,15 @@ const READS = ['config.json', WEIGHTS, INDEX, 'tokenizer.json', 'tokenizer_confi
  * from another save throws CheckpointIntegrityError naming it, before any model is built. Every
  * header is checked against the config (names, shapes, dtypes) before any tensor data is read;
  * then each file's needed tensors are read one by one (F32, F16 or BF16). `lm_head.weight` of a
- * tied model and rotary `inv_freq` buffers are skipped; any other unknown name is an error.
+ * tied model and rotary `inv_freq` buffers are skipped; any other unknown name is an error. A
+ * tensor holding NaN or infinite values is refused (SafetensorsError) unless `allowNonFinite`.
+ * A path that is missing, a file, or unreadable, and files that are folders or not JSON, are
+ * CheckpointErrors naming the path and what was expected (never a file's contents).
  */
 export async function loadCheckpoint(folder: string, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
   const dir = await resolveCheckpointFolder(folder);
+  const notFolder = await folderProblem(dir, 'a checkpoint folder (config.json, model.safetensors)');
+  if (notFolder !== undefined) throw new CheckpointError(notFolder);
   const verified = options.verify === false ? false : await verifyCheckpointFolder(dir, READS);
   const config = configFromHuggingFace(await readJson(dir, 'config.json', 'the model\'s Hugging Face config (model_type llama or qwen2)'));
   const expected = parameterShapes(config);
@@ -136,7 +146,7 @@ export async function loadCheckpoint(folder: string, options: LoadCheckpointOpti
   const weights = new Map<string, NamedWeight>();
   for (const file of headers.keys()) {
     const names = [...expected.keys()].filter((n) => found.get(n) === file);
-    const { tensors } = await readSafetensors(path.join(dir, file), { names });
+    const { tensors } = await readSafetensors(path.join(dir, file), { names, allowNonFinite: options.allowNonFinite === true });
     for (const [name, t] of tensors) weights.set(name, { shape: t.shape, data: t.data });
   }
   const policy = new TransformerPolicy({ config, trainable: options.trainable ?? true });

@@ -8,8 +8,9 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { OptionsError, WebAgentError } from '../errors.js';
-import type { BackendChoice } from './backend.js';
-import { ADAMW_DEFAULTS, lossWeight, packSequences, type AdamWOptions, type ScoredSequence, type OptimizerStepResult } from './training.js';
+import { BACKEND_CHOICES, type BackendChoice } from './backend.js';
+import { defineOptions, num, obj, oneOf } from '../options.js';
+import { ADAMW_DEFAULTS, adamWOptions, lossWeight, packSequences, type AdamWOptions, type ScoredSequence, type OptimizerStepResult } from './training.js';
 import type { TransformerPolicy } from './transformer.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './data-parallel-worker.js';
 
@@ -22,6 +23,14 @@ export interface DataParallelOptions {
   readonly backend?: BackendChoice;
   readonly adamw?: AdamWOptions;
 }
+
+/** The schema of DataParallelOptions: checked by `DataParallelTrainer.create` before any worker starts. */
+export const dataParallelOptions = defineOptions<DataParallelOptions>()('DataParallelTrainer', obj({
+  workers: num({ int: true, min: 1, max: 64 }).optional(),
+  threadsPerWorker: num({ int: true, min: 1, max: 64 }).optional(),
+  backend: oneOf(BACKEND_CHOICES).optional(),
+  adamw: adamWOptions.schema.optional(),
+}));
 
 /** A replica failed; the trainer is unusable afterwards (close it). */
 export class DataParallelError extends WebAgentError {
@@ -67,10 +76,9 @@ export class DataParallelTrainer {
 
   /** Starts the replicas from `policy`'s current weights. */
   static async create(policy: TransformerPolicy, options: DataParallelOptions = {}): Promise<DataParallelTrainer> {
+    dataParallelOptions.check(options);
     const count = options.workers ?? 2;
     const threads = options.threadsPerWorker ?? 1;
-    if (!Number.isInteger(count) || count < 1 || count > 64) throw new OptionsError(`workers must be an integer from 1 to 64, got ${String(options.workers)}`);
-    if (!Number.isInteger(threads) || threads < 1) throw new OptionsError(`threadsPerWorker must be an integer >= 1, got ${String(options.threadsPerWorker)}`);
     const adamw = { ...ADAMW_DEFAULTS, ...options.adamw };
     const layout: Array<[string, number, number]> = [];
     let total = 0;

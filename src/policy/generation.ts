@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError, WebAgentError } from '../errors.js';
 import { Rng } from '../data/random.js';
-import { resolveSampling, sampleToken, type ResolvedSampling, type SamplingOptions } from './sampling.js';
+import { bool, custom, defineOptions, obj, positiveInt } from '../options.js';
+import { resolveSampling, samplingOptions, sampleToken, type ResolvedSampling, type SamplingOptions } from './sampling.js';
 import type { LayerCache, TransformerPolicy } from './transformer.js';
 
 /** One prompt to complete, with its own sampling settings (they override the engine's). */
@@ -58,6 +59,14 @@ export interface GenerationEngineOptions {
   /** false recomputes the whole sequence at every step (no KV cache): a baseline. Default true. */
   readonly useCache?: boolean;
 }
+
+/** The schema of GenerationEngineOptions: checked by the constructor. */
+export const generationEngineOptions = defineOptions<GenerationEngineOptions>()('GenerationEngine', obj({
+  maxBatch: positiveInt('an integer >= 1 (sequences decoded together)').optional(),
+  sampling: samplingOptions.schema.optional(),
+  decoder: custom<TokenDecoder>((v) => typeof (v as Partial<TokenDecoder> | null)?.decode === 'function', 'a TokenDecoder (an object with decode(ids), such as a tokenizer)').optional(),
+  useCache: bool().optional(),
+}));
 
 /** Counters since the engine was made (for benchmarks and progress displays). */
 export interface GenerationStats {
@@ -107,10 +116,9 @@ export class GenerationEngine {
 
   constructor(policy: TransformerPolicy, options: GenerationEngineOptions = {}) {
     this.policy = policy;
+    generationEngineOptions.check(options);
     this.maxBatch = options.maxBatch ?? 8;
-    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new OptionsError(`maxBatch must be an integer >= 1, got ${String(options.maxBatch)}`);
     this.defaults = options.sampling;
-    resolveSampling(this.defaults);
     this.decoder = options.decoder;
     this.useCache = options.useCache ?? true;
   }

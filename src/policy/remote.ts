@@ -5,7 +5,8 @@
 // jitter, `Retry-After` honoured. The API key lives in a private field and never enters a message.
 
 import { OptionsError, WebAgentError } from '../errors.js';
-import type { ChatMessage, ChatPolicy, ChatReply, ChatRequest } from './chat.js';
+import { custom, defineOptions, fn, MAX_TIMER_MS, nonNegativeInt, num, obj, positiveInt, str } from '../options.js';
+import { chatArguments, type ChatMessage, type ChatPolicy, type ChatReply, type ChatRequest } from './chat.js';
 import { resolveSampling, type SamplingOptions } from './sampling.js';
 
 /** An HTTP call to the endpoint failed. `status` is the HTTP status when the server answered. */
@@ -134,9 +135,34 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkPositiveInt(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new OptionsError(`RemotePolicy: ${name} must be an integer >= ${min}, got ${String(value)}`);
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
+
+const delayMs = num({ min: 0, max: MAX_TIMER_MS }, `a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
+
+/** The schema of RemotePolicyOptions: checked by the constructor, before any request. */
+export const remotePolicyOptions = defineOptions<RemotePolicyOptions>()('RemotePolicy', obj({
+  baseURL: str('an absolute http(s) URL such as http://127.0.0.1:8000/v1').refine(isHttpUrl, { error: 'an absolute http(s) URL such as http://127.0.0.1:8000/v1' }),
+  model: str('a non-empty string (the served model name)', { nonEmpty: true }),
+  apiKeyEnv: str('the name of an environment variable', { nonEmpty: true }).optional(),
+  maxConcurrency: positiveInt('an integer >= 1').optional(),
+  maxRetries: nonNegativeInt('an integer >= 0').optional(),
+  timeoutMs: num({ gt: 0, max: MAX_TIMER_MS }, `a number of milliseconds > 0 (at most ${MAX_TIMER_MS})`).optional(),
+  retryDelayMs: delayMs.optional(),
+  maxRetryDelayMs: delayMs.optional(),
+  extraBody: custom<Readonly<Record<string, unknown>>>(isObject, 'a plain object (vendor fields)').optional(),
+  fetch: fn<typeof globalThis.fetch>('a fetch function').optional(),
+  onRetry: fn<(info: RemoteRetryInfo) => void>('a function (info) => void').optional(),
+  name: str('a non-empty string', { nonEmpty: true }).optional(),
+}));
+
+const remoteChatArguments = chatArguments('RemotePolicy.chat');
 
 /**
  * A ChatPolicy served by an OpenAI-compatible endpoint. One HTTP request per chat request, at
@@ -161,25 +187,9 @@ export class RemotePolicy implements ChatPolicy {
   readonly #semaphore: Semaphore;
 
   constructor(options: RemotePolicyOptions) {
-    if (!isObject(options)) throw new OptionsError('RemotePolicy: options must be an object with baseURL and model');
+    remotePolicyOptions.check(options);
     const o = { ...REMOTE_POLICY_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as
       typeof REMOTE_POLICY_DEFAULTS & RemotePolicyOptions;
-    let url: URL;
-    try {
-      url = new URL(o.baseURL);
-    } catch {
-      throw new OptionsError(`RemotePolicy: baseURL must be an absolute http(s) URL such as http://127.0.0.1:8000/v1, got ${JSON.stringify(o.baseURL)}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OptionsError(`RemotePolicy: baseURL must use http or https, got ${url.protocol}`);
-    if (typeof o.model !== 'string' || o.model === '') throw new OptionsError('RemotePolicy: model must be a non-empty string (the served model name)');
-    if (typeof o.apiKeyEnv !== 'string' || o.apiKeyEnv === '') throw new OptionsError('RemotePolicy: apiKeyEnv must name an environment variable');
-    checkPositiveInt('maxConcurrency', o.maxConcurrency, 1);
-    checkPositiveInt('maxRetries', o.maxRetries, 0);
-    for (const key of ['timeoutMs', 'retryDelayMs', 'maxRetryDelayMs'] as const) {
-      if (!(o[key] >= 0) || !Number.isFinite(o[key])) throw new OptionsError(`RemotePolicy: ${key} must be a finite number >= 0, got ${String(o[key])}`);
-    }
-    if (!(o.timeoutMs > 0)) throw new OptionsError('RemotePolicy: timeoutMs must be > 0');
-    if (o.extraBody !== undefined && !isObject(o.extraBody)) throw new OptionsError('RemotePolicy: extraBody must be a plain object');
     const fetchFn = o.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== 'function') throw new OptionsError('RemotePolicy: no fetch function (Node >= 18 has one built in; or pass options.fetch)');
 
@@ -210,6 +220,7 @@ export class RemotePolicy implements ChatPolicy {
   }
 
   async chat(requests: readonly ChatRequest[], sampling?: SamplingOptions, options: { signal?: AbortSignal } = {}): Promise<ChatReply[]> {
+    remoteChatArguments.check({ requests, ...(sampling !== undefined ? { sampling } : {}) });
     options.signal?.throwIfAborted();
     const bodies = requests.map((r, i) => this.body(r, sampling, i));
     // One failure cancels the siblings still queued or in flight.

@@ -9,16 +9,35 @@ import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fsyncDir, renameStep, temporaryTag, writeNewFile } from '../data/durable-io.js';
+import { fileProblem, parseJsonText } from '../data/load-errors.js';
 import { WebAgentError } from '../errors.js';
 
-/** A safetensors file is malformed or holds something this reader cannot decode. */
+/**
+ * A safetensors file cannot be read, is malformed, holds something this reader cannot decode, or
+ * holds NaN or infinite values (refused unless `allowNonFinite`).
+ */
 export class SafetensorsError extends WebAgentError {
   /** The tensor at fault, when there is one. */
   readonly tensor: string | undefined;
-  constructor(message: string, options: { tensor?: string; cause?: unknown } = {}) {
+  /** How many values of `tensor` are NaN or infinite, when that is the fault. */
+  readonly nonFiniteValues: number | undefined;
+  constructor(message: string, options: { tensor?: string; nonFiniteValues?: number; cause?: unknown } = {}) {
     super('INVALID_SAFETENSORS', message, options.cause === undefined ? undefined : { cause: options.cause });
     this.tensor = options.tensor;
+    this.nonFiniteValues = options.nonFiniteValues;
   }
+}
+
+/** Options of readSafetensors. */
+export interface ReadSafetensorsOptions {
+  /** Read only these tensors (default all). */
+  readonly names?: Iterable<string>;
+  /**
+   * Load tensors holding NaN or infinite values. Default false: such a tensor is refused with a
+   * SafetensorsError naming it and the count (weights of a diverged run or a corrupt file would
+   * make every output NaN).
+   */
+  readonly allowNonFinite?: boolean;
 }
 
 /** One tensor entry of a header. `dataOffsets` are relative to the end of the header. */
@@ -69,6 +88,22 @@ function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
 
+/** Opens a safetensors file for reading: a SafetensorsError naming the path when it is missing, a folder or unreadable. */
+async function openFile(file: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw new SafetensorsError(fileProblem(error, file, 'file', 'a safetensors file'));
+  }
+  const info = await handle.stat();
+  if (!info.isFile()) {
+    await handle.close();
+    throw new SafetensorsError(`${file} is ${info.isDirectory() ? 'a folder, not a file' : 'not a regular file'}; expected a safetensors file`);
+  }
+  return handle;
+}
+
 /** Parses and validates the header of an open file (two small reads). */
 async function readHeaderFrom(handle: FileHandle, file: string): Promise<SafetensorsHeader> {
   const fileSize = (await handle.stat()).size;
@@ -83,12 +118,9 @@ async function readHeaderFrom(handle: FileHandle, file: string): Promise<Safeten
   const n = Number(length);
   const headerBytes = new Uint8Array(n);
   await readFully(handle, headerBytes, 8, name);
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(headerBytes));
-  } catch (cause) {
-    throw new SafetensorsError(`${name}: the header is not valid JSON`, { cause });
-  }
+  const parsed = parseJsonText(new TextDecoder().decode(headerBytes));
+  if (!parsed.ok) throw new SafetensorsError(`${name}: the header is not valid JSON: ${parsed.problem}`);
+  const json = parsed.value;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SafetensorsError(`${name}: the header is not a JSON object`);
   const dataStart = 8 + n;
   const dataSize = fileSize - dataStart;
@@ -135,7 +167,7 @@ async function readHeaderFrom(handle: FileHandle, file: string): Promise<Safeten
 
 /** Reads only the header: names, dtypes, shapes, offsets and `__metadata__`. */
 export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
-  const handle = await open(file, 'r');
+  const handle = await openFile(file);
   try {
     return await readHeaderFrom(handle, file);
   } finally {
@@ -175,7 +207,19 @@ function decodeHalf(dtype: string, raw: Uint8Array, out: Float32Array, at: numbe
   }
 }
 
-async function readTensor(handle: FileHandle, header: SafetensorsHeader, name: string, file: string): Promise<SafetensorsTensor> {
+/** NaN and infinite values among `data[from, to)`, counted on the float32 bits (exponent all ones). */
+function countNonFinite(data: Float32Array, from: number, to: number, into: { nan: number; infinite: number }): void {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = from; i < to; i++) {
+    const b = bits[i]!;
+    if ((b & 0x7f800000) === 0x7f800000) {
+      if ((b & 0x007fffff) === 0) into.infinite++;
+      else into.nan++;
+    }
+  }
+}
+
+async function readTensor(handle: FileHandle, header: SafetensorsHeader, name: string, file: string, allowNonFinite: boolean): Promise<SafetensorsTensor> {
   const entry = header.tensors.get(name)!;
   if (!READABLE.has(entry.dtype)) {
     throw new SafetensorsError(`${path.basename(file)}: tensor "${name}" has dtype ${entry.dtype}; only F32, F16 and BF16 can be read`, { tensor: name });
@@ -183,34 +227,45 @@ async function readTensor(handle: FileHandle, header: SafetensorsHeader, name: s
   const [begin, end] = entry.dataOffsets;
   const position = header.dataStart + begin;
   const count = entry.shape.reduce((a, d) => a * d, 1);
+  const bad = { nan: 0, infinite: 0 };
+  const data = new Float32Array(count);
   if (entry.dtype === 'F32') {
-    const data = new Float32Array(count);
     await readFully(handle, new Uint8Array(data.buffer), position, file);
     if (!LITTLE_ENDIAN) {
       const view = new DataView(data.buffer);
       for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
     }
-    return { dtype: entry.dtype, shape: entry.shape, data };
+    if (!allowNonFinite) countNonFinite(data, 0, count, bad);
+  } else {
+    const chunk = new Uint8Array(Math.min(CHUNK_BYTES, end - begin));
+    for (let offset = 0; offset < end - begin; offset += chunk.byteLength) {
+      const part = chunk.subarray(0, Math.min(chunk.byteLength, end - begin - offset));
+      await readFully(handle, part, position + offset, file);
+      decodeHalf(entry.dtype, part, data, offset >> 1);
+      // Counted on the chunk just decoded, while it is in cache.
+      if (!allowNonFinite) countNonFinite(data, offset >> 1, (offset + part.byteLength) >> 1, bad);
+    }
   }
-  const data = new Float32Array(count);
-  const chunk = new Uint8Array(Math.min(CHUNK_BYTES, end - begin));
-  for (let offset = 0; offset < end - begin; offset += chunk.byteLength) {
-    const part = chunk.subarray(0, Math.min(chunk.byteLength, end - begin - offset));
-    await readFully(handle, part, position + offset, file);
-    decodeHalf(entry.dtype, part, data, offset >> 1);
+  const nonFinite = bad.nan + bad.infinite;
+  if (nonFinite > 0) {
+    throw new SafetensorsError(
+      `${path.basename(file)}: tensor "${name}" holds ${nonFinite} non-finite values (${bad.nan} NaN, ${bad.infinite} infinite) of ${count}: `
+      + 'the weights are corrupt or from a run that diverged; pass allowNonFinite: true to load them anyway', { tensor: name, nonFiniteValues: nonFinite });
   }
   return { dtype: entry.dtype, shape: entry.shape, data };
 }
 
 /**
  * Reads a safetensors file's tensors (all, or `names` only) as float32. The header is read with
- * a small positioned read, then each tensor's byte range into its own buffer.
+ * a small positioned read, then each tensor's byte range into its own buffer. A tensor holding
+ * NaN or infinite values is refused (SafetensorsError with `tensor` and `nonFiniteValues`)
+ * unless `allowNonFinite`; the values are counted as each tensor is read.
  */
-export async function readSafetensors(file: string, options: { names?: Iterable<string> } = {}): Promise<{
+export async function readSafetensors(file: string, options: ReadSafetensorsOptions = {}): Promise<{
   tensors: Map<string, SafetensorsTensor>;
   metadata: Record<string, string>;
 }> {
-  const handle = await open(file, 'r');
+  const handle = await openFile(file);
   try {
     const header = await readHeaderFrom(handle, file);
     const names = options.names === undefined ? [...header.tensors.keys()] : [...options.names];
@@ -218,7 +273,7 @@ export async function readSafetensors(file: string, options: { names?: Iterable<
       if (!header.tensors.has(name)) throw new SafetensorsError(`${path.basename(file)}: no tensor named "${name}"`, { tensor: name });
     }
     const tensors = new Map<string, SafetensorsTensor>();
-    for (const name of names) tensors.set(name, await readTensor(handle, header, name, file));
+    for (const name of names) tensors.set(name, await readTensor(handle, header, name, file, options.allowNonFinite === true));
     return { tensors, metadata: { ...header.metadata } };
   } finally {
     await handle.close();

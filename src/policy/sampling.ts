@@ -4,7 +4,7 @@
 // (top-k/top-p shape what is drawn, not the density the trainer recomputes; this matches TRL
 // and verl, which recompute old logprobs from temperature-scaled logits). Greedy uses T = 1.
 
-import { OptionsError } from '../errors.js';
+import { arrayOf, defineOptions, integer, nonNegativeInt, num, obj, positiveInt, str, z } from '../options.js';
 import type { Rng } from '../data/random.js';
 
 /** How tokens are drawn. Every field has a default in SAMPLING_DEFAULTS. */
@@ -27,6 +27,23 @@ export interface SamplingOptions {
 
 export type ResolvedSampling = Required<SamplingOptions>;
 
+/** The fields of SamplingOptions with their ranges (shared by every option object that carries them). */
+export const samplingShape = {
+  temperature: num({ min: 0 }, 'a finite number >= 0 (0 = greedy)').optional(),
+  topP: num({ gt: 0, max: 1 }, 'a number in (0, 1] (1 = off)').optional(),
+  topK: nonNegativeInt('an integer >= 0 (0 = off)').optional(),
+  maxNewTokens: positiveInt('an integer >= 1').optional(),
+  stop: arrayOf(str('a non-empty string', { nonEmpty: true }), 'an array of non-empty strings').optional(),
+  stopTokenIds: arrayOf(nonNegativeInt('a token id (an integer >= 0)'), 'an array of token ids (integers >= 0)').optional(),
+  seed: integer('an integer').optional(),
+};
+
+/** The schema of SamplingOptions, where sampling options enter (Agent, GenerationEngine, a ChatPolicy's `chat`). */
+export const samplingOptions = defineOptions<SamplingOptions>()('sampling', obj(samplingShape, 'an object of sampling options (temperature, topP, topK, maxNewTokens, stop, stopTokenIds, seed)'));
+
+/** The sampling fields of an object that holds others too (a request): checked, the rest left alone. */
+const samplingFields = defineOptions<SamplingOptions>()('sampling', z.object(samplingShape));
+
 export const SAMPLING_DEFAULTS: ResolvedSampling = Object.freeze({
   temperature: 1,
   topP: 1,
@@ -46,14 +63,7 @@ export function resolveSampling(...layers: Array<SamplingOptions | undefined>): 
       if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
     }
   }
-  const { temperature, topP, topK, maxNewTokens, seed } = merged;
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new OptionsError(`temperature must be a finite number >= 0, got ${String(temperature)}`);
-  if (!(topP > 0 && topP <= 1)) throw new OptionsError(`topP must be in (0, 1], got ${String(topP)}`);
-  if (!Number.isInteger(topK) || topK < 0) throw new OptionsError(`topK must be an integer >= 0 (0 = off), got ${String(topK)}`);
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new OptionsError(`maxNewTokens must be an integer >= 1, got ${String(maxNewTokens)}`);
-  if (!Number.isInteger(seed)) throw new OptionsError(`seed must be an integer, got ${String(seed)}`);
-  if (!Array.isArray(merged.stop) || merged.stop.some((s) => typeof s !== 'string' || s === '')) throw new OptionsError('stop must be an array of non-empty strings');
-  if (!Array.isArray(merged.stopTokenIds) || merged.stopTokenIds.some((t) => !Number.isInteger(t))) throw new OptionsError('stopTokenIds must be an array of integers');
+  samplingFields.check(merged);
   return merged;
 }
 

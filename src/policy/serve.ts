@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isWebAgentError, OptionsError } from '../errors.js';
 import type { ChatMessage, ChatPolicy, ChatReply, ChatRequest, ChatRole } from './chat.js';
-import { resolveSampling, type SamplingOptions } from './sampling.js';
+import { defineOptions, obj, port, positiveInt, str } from '../options.js';
+import { samplingOptions, type SamplingOptions } from './sampling.js';
 
 export interface ServePolicyOptions {
   /** Interface to listen on. Default '127.0.0.1' (local only); '0.0.0.0' exposes it. */
@@ -26,6 +27,17 @@ export interface ServePolicyOptions {
   /** Most choices (`n`) per request. Default 16. */
   readonly maxN?: number;
 }
+
+/** The schema of ServePolicyOptions: checked by `servePolicy` before it listens. */
+export const servePolicyOptions = defineOptions<ServePolicyOptions>()('servePolicy', obj({
+  host: str('a non-empty host name or address', { nonEmpty: true }).optional(),
+  port: port().optional(),
+  model: str('a non-empty string', { nonEmpty: true }).optional(),
+  apiKey: str('a non-empty string', { nonEmpty: true }).optional(),
+  maxBodyBytes: positiveInt('a positive integer (bytes)').optional(),
+  defaults: samplingOptions.schema.optional(),
+  maxN: positiveInt('a positive integer').optional(),
+}));
 
 export const SERVE_POLICY_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 0, maxBodyBytes: 4 * 1024 * 1024, maxN: 16 });
 
@@ -189,18 +201,14 @@ function usageOf(replies: readonly ChatReply[]): Record<string, number> | undefi
  */
 export async function servePolicy(policy: ChatPolicy, options: ServePolicyOptions = {}): Promise<PolicyServer> {
   if (typeof policy?.chat !== 'function') throw new OptionsError('servePolicy: policy must be a ChatPolicy (LocalChatPolicy, RemotePolicy, ...)');
+  servePolicyOptions.check(options);
   const host = options.host ?? SERVE_POLICY_DEFAULTS.host;
   const port = options.port ?? SERVE_POLICY_DEFAULTS.port;
   const maxBodyBytes = options.maxBodyBytes ?? SERVE_POLICY_DEFAULTS.maxBodyBytes;
   const maxN = options.maxN ?? SERVE_POLICY_DEFAULTS.maxN;
   const model = options.model ?? policy.name;
   const defaults = options.defaults ?? {};
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OptionsError(`servePolicy: port must be an integer in [0, 65535] (0 = any free port), got ${String(port)}`);
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new OptionsError(`servePolicy: maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}`);
-  if (!Number.isInteger(maxN) || maxN < 1) throw new OptionsError(`servePolicy: maxN must be a positive integer, got ${String(maxN)}`);
-  if (typeof model !== 'string' || model === '') throw new OptionsError('servePolicy: model must be a non-empty string');
-  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) throw new OptionsError('servePolicy: apiKey must be a non-empty string when set');
-  resolveSampling(defaults); // a bad default fails here, not on the first request
+  if (typeof model !== 'string' || model === '') throw new OptionsError('servePolicy: model must be a non-empty string (the policy has no name; pass options.model)');
   // Digests of equal length so that the key comparison takes the same time for every guess.
   const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
   const expectedAuth = options.apiKey === undefined ? undefined : digest(`Bearer ${options.apiKey}`);

@@ -6,6 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../errors.js';
+import { defineOptions, nonNegative, num, obj, positive } from '../options.js';
 import type { TransformerPolicy } from './transformer.js';
 
 /** A sequence to score or train on. */
@@ -170,6 +171,18 @@ export const ADAMW_DEFAULTS: Required<AdamWOptions> = Object.freeze({
   learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, maxGradNorm: 1,
 });
 
+const beta = num({ min: 0, lt: 1 }, 'a number in [0, 1)');
+
+/** The schema of AdamWOptions: checked by AdamW and every trainer that takes them. */
+export const adamWOptions = defineOptions<AdamWOptions>()('AdamW', obj({
+  learningRate: positive('a finite number > 0').optional(),
+  beta1: beta.optional(),
+  beta2: beta.optional(),
+  epsilon: positive('a finite number > 0').optional(),
+  weightDecay: nonNegative('a finite number >= 0').optional(),
+  maxGradNorm: nonNegative('a finite number >= 0 (0 = off)').optional(),
+}));
+
 /** What one optimizer step reports. */
 export interface OptimizerStepResult {
   readonly loss: number;
@@ -199,13 +212,9 @@ export class AdamW {
   learningRate: number;
 
   constructor(variables: ReadonlyMap<string, tf.Variable>, options: AdamWOptions = {}) {
+    adamWOptions.check(options);
     this.options = { ...ADAMW_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
     const o = this.options;
-    if (!(o.learningRate > 0)) throw new OptionsError(`learningRate must be > 0, got ${String(o.learningRate)}`);
-    if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1)) throw new OptionsError(`beta1 and beta2 must be in [0, 1), got ${o.beta1}, ${o.beta2}`);
-    if (!(o.epsilon > 0)) throw new OptionsError(`epsilon must be > 0, got ${String(o.epsilon)}`);
-    if (!(o.weightDecay >= 0)) throw new OptionsError(`weightDecay must be >= 0, got ${String(o.weightDecay)}`);
-    if (!(o.maxGradNorm >= 0)) throw new OptionsError(`maxGradNorm must be >= 0 (0 = off), got ${String(o.maxGradNorm)}`);
     this.learningRate = o.learningRate;
     this.vars = variables;
     for (const [name, variable] of variables) {

@@ -8,6 +8,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../errors.js';
+import { bool, defineOptions, integer, nonNegativeInt, obj, positive, positiveInt } from '../options.js';
 import { countParameters, resolveTransformerConfig, type TransformerConfig } from './config.js';
 import { GenerationEngine, type Completion, type GenerationEngineOptions, type GenerationRequest } from './generation.js';
 import type { SamplingOptions } from './sampling.js';
@@ -57,6 +58,30 @@ export interface TransformerPolicyOptions {
    */
   readonly attentionBlock?: number;
 }
+
+const positiveField = positiveInt('a positive integer');
+
+/** The schema of TransformerPolicyOptions: checked by the constructor, before any weight is made. */
+export const transformerPolicyOptions = defineOptions<TransformerPolicyOptions>()('TransformerPolicy', obj({
+  config: obj({
+    vocab_size: positiveField.optional(),
+    hidden_size: positiveField.optional(),
+    num_hidden_layers: positiveField.optional(),
+    num_attention_heads: positiveField.optional(),
+    num_key_value_heads: positiveField.optional(),
+    intermediate_size: positiveField.optional(),
+    rope_theta: positive('a finite number > 0').optional(),
+    rms_norm_eps: positive('a finite number > 0').optional(),
+    tie_word_embeddings: bool().optional(),
+    max_position_embeddings: positiveField.optional(),
+    attention_bias: bool().optional(),
+  }, 'an object of TransformerConfig fields (vocab_size, hidden_size, ...)').optional(),
+  seed: integer('an integer').optional(),
+  initStd: positive('a finite number > 0').optional(),
+  trainable: bool().optional(),
+  cacheFusedWeights: bool().optional(),
+  attentionBlock: nonNegativeInt('an integer >= 0 (0 = the whole square)').optional(),
+}));
 
 /** Per-layer decoding cache: keys [slots, kvHeads, capacity, Dh], values transposed [slots, kvHeads, Dh, capacity]. */
 export interface LayerCache {
@@ -123,14 +148,13 @@ export class TransformerPolicy implements Policy {
   private engine: GenerationEngine | undefined;
 
   constructor(options: TransformerPolicyOptions = {}) {
+    transformerPolicyOptions.check(options);
     this.config = resolveTransformerConfig(options.config);
     this.trainable = options.trainable ?? true;
     assertFitsBackend(this.config);
     this.cacheFusedWeights = options.cacheFusedWeights ?? countParameters(this.config) <= 100e6;
     this.attentionBlock = options.attentionBlock ?? 64;
-    if (!(Number.isInteger(this.attentionBlock) && this.attentionBlock >= 0)) throw new OptionsError(`attentionBlock must be an integer >= 0, got ${String(options.attentionBlock)}`);
     const initStd = options.initStd ?? 0.02;
-    if (!(initStd > 0)) throw new OptionsError(`initStd must be > 0, got ${String(initStd)}`);
     const seed = options.seed ?? 0;
     const c = this.config;
     this.headDim = c.hidden_size / c.num_attention_heads;

@@ -9,7 +9,7 @@
 // Hand-written: no npm library does this for web-agent trajectories.
 
 import type { Action } from '../env/types.js';
-import { OptionsError } from '../errors.js';
+import { defineOptions, integer, nonNegativeInt, num, obj, oneOf } from '../options.js';
 import { Rng } from '../data/random.js';
 import { slugify } from '../suites/words.js';
 import type { ExpertDemonstration } from './behavior-cloning.js';
@@ -65,6 +65,17 @@ export interface RenameOptions {
   readonly pageWords?: number;
 }
 
+const fraction = num({ min: 0, max: 1 }, 'a fraction from 0 to 1');
+
+/** The schema of RenameOptions: checked by `renameEntities`. */
+export const renameOptions = defineOptions<RenameOptions>()('renameEntities', obj({
+  copies: nonNegativeInt('an integer >= 0').optional(),
+  seed: integer('an integer').optional(),
+  words: oneOf(['by-position', 'any-position']).optional(),
+  novelWords: fraction.optional(),
+  pageWords: fraction.optional(),
+}));
+
 /**
  * Returns the demonstrations followed by `copies` renamed copies of each one that copies a name
  * from its task. A new name keeps the old one's word count; its words are drawn from the words
@@ -74,15 +85,12 @@ export interface RenameOptions {
  * `Amber+Copper+Towel` or `Amber%20Copper%20Towel`, a slug `amber-copper-towel`).
  */
 export function renameEntities(demonstrations: readonly ExpertDemonstration[], options: RenameOptions = {}): ExpertDemonstration[] {
+  renameOptions.check(options);
   const copies = options.copies ?? 3;
-  if (!Number.isInteger(copies) || copies < 0) throw new OptionsError(`renameEntities: copies must be an integer >= 0, got ${String(options.copies)}`);
   const words = options.words ?? 'by-position';
-  if (words !== 'by-position' && words !== 'any-position') throw new OptionsError(`renameEntities: words must be "by-position" or "any-position", got ${JSON.stringify(options.words)}`);
   const anyPosition = words === 'any-position';
   const novel = options.novelWords ?? 0;
-  if (!(novel >= 0 && novel <= 1)) throw new OptionsError(`renameEntities: novelWords must be a fraction from 0 to 1, got ${String(options.novelWords)}`);
   const pageShare = options.pageWords ?? 0;
-  if (!(pageShare >= 0 && pageShare <= 1)) throw new OptionsError(`renameEntities: pageWords must be a fraction from 0 to 1, got ${String(options.pageWords)}`);
   const rng = new Rng(options.seed ?? 0);
   const named = demonstrations.map((d) => ({ demo: d, names: copiedNames(d) }));
   // Word pools: by (word count, position), or one pool of every word.

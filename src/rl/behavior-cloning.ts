@@ -14,7 +14,10 @@ import { OptionsError } from '../errors.js';
 import type { AgentHistoryTurn, AgentPrompt, EncodedTurn } from '../policy/agent-prompt.js';
 import { DataParallelTrainer } from '../policy/data-parallel.js';
 import { AdamW, lossWeight, nextTokenLoss, packSequences, tokenLossWeight, warmupFactor, type AdamWOptions, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
-import type { TransformerPolicy } from '../policy/transformer.js';
+import { TransformerPolicy } from '../policy/transformer.js';
+import { adamWOptions } from '../policy/training.js';
+import { arrayOf, defineOptions, fn, instanceOf, integer, nonNegative, nonNegativeInt, num, obj, positiveInt } from '../options.js';
+import { scoredSequenceSchema } from './rollout.js';
 
 /** An expert episode: the task's intent and, per turn, what the expert saw, did and why. */
 export interface ExpertDemonstration {
@@ -92,6 +95,27 @@ export interface BehaviorCloningOptions {
   readonly workers?: number;
 }
 
+/** The schema of BehaviorCloningOptions: checked by the constructor, before any step. */
+export const behaviorCloningOptions = defineOptions<BehaviorCloningOptions>()('BehaviorCloning', obj({
+  policy: instanceOf<TransformerPolicy>(TransformerPolicy, 'a TransformerPolicy (trained in place)'),
+  train: arrayOf(scoredSequenceSchema, 'a non-empty array of sequences (ids with a loss mask or completionStart)', { nonEmpty: true }),
+  promptLossWeight: nonNegative('a finite number >= 0').optional(),
+  validation: arrayOf(scoredSequenceSchema, 'an array of sequences (ids with a loss mask or completionStart)').optional(),
+  epochs: positiveInt('a positive integer').optional(),
+  maxSteps: positiveInt('a positive integer').optional(),
+  batchTokens: positiveInt('a positive integer (padded tokens per step)').optional(),
+  optimizer: adamWOptions.schema.optional(),
+  warmupSteps: nonNegativeInt('an integer >= 0').optional(),
+  learningRateSchedule: fn<NonNullable<BehaviorCloningOptions['learningRateSchedule']>>('a function ({ step, seconds }) => multiplier').optional(),
+  seed: integer('an integer').optional(),
+  validateEvery: positiveInt('a positive integer (steps)').optional(),
+  evaluate: obj({
+    every: positiveInt('a positive integer (steps)'),
+    run: fn<NonNullable<BehaviorCloningOptions['evaluate']>['run']>('a function (step) => Promise<metrics>'),
+  }, 'an object { every, run }').optional(),
+  workers: num({ int: true, min: 1, max: 64 }).optional(),
+}));
+
 export interface BehaviorCloningEvents {
   step: (e: { step: number; epoch: number; loss: number; gradNorm: number; learningRate: number; tokens: number; seconds: number }) => void;
   validation: (e: { step: number; loss: number }) => void;
@@ -150,24 +174,7 @@ export class BehaviorCloning extends EventEmitter<BehaviorCloningEvents> {
 
   constructor(options: BehaviorCloningOptions) {
     super();
-    if (options.train.length === 0) throw new OptionsError('BehaviorCloning: `train` has no sequences');
-    const positive = (name: string, v: number | undefined): void => {
-      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`BehaviorCloning: ${name} must be an integer > 0, got ${String(v)}`);
-    };
-    positive('epochs', options.epochs);
-    positive('maxSteps', options.maxSteps);
-    positive('batchTokens', options.batchTokens);
-    positive('validateEvery', options.validateEvery);
-    positive('workers', options.workers);
-    if (options.warmupSteps !== undefined && !(Number.isInteger(options.warmupSteps) && options.warmupSteps >= 0)) {
-      throw new OptionsError(`BehaviorCloning: warmupSteps must be an integer >= 0, got ${String(options.warmupSteps)}`);
-    }
-    if (options.promptLossWeight !== undefined && !(Number.isFinite(options.promptLossWeight) && options.promptLossWeight >= 0)) {
-      throw new OptionsError(`BehaviorCloning: promptLossWeight must be a finite number >= 0, got ${String(options.promptLossWeight)}`);
-    }
-    if (options.learningRateSchedule !== undefined && typeof options.learningRateSchedule !== 'function') {
-      throw new OptionsError('BehaviorCloning: learningRateSchedule must be a function ({ step, seconds }) => multiplier');
-    }
+    behaviorCloningOptions.check(options);
     const limit = options.policy.config.max_position_embeddings;
     for (const [set, list] of [['train', options.train], ['validation', options.validation ?? []]] as const) {
       list.forEach((s, i) => {

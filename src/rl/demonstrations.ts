@@ -5,8 +5,9 @@
 // JSONL file format for them (one demonstration per line, screenshots dropped), written atomically
 // like rollout-buffer.ts's `saveJsonl`, read back with every record validated.
 
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { fileProblem, isSystemError, parseJsonText, describeValue } from '../data/load-errors.js';
 import { writeLinesAtomic } from '../data/rollout-buffer.js';
 import type { Action, Environment, Observation } from '../env/types.js';
 import { EpisodeAbortedError, OptionsError, isWebAgentError } from '../errors.js';
@@ -171,7 +172,7 @@ const ACTION_FIELDS: Readonly<Record<Action['type'], readonly string[]>> = {
 function checkAction(v: unknown, at: string, fail: Fail): void {
   if (!isObject(v)) return fail(at, 'must be an object');
   const fields = typeof v['type'] === 'string' && Object.hasOwn(ACTION_FIELDS, v['type']) ? ACTION_FIELDS[v['type'] as Action['type']] : undefined;
-  if (!fields) return fail(`${at}.type`, `must be one of ${Object.keys(ACTION_FIELDS).join(', ')}, got ${JSON.stringify(v['type'])}`);
+  if (!fields) return fail(`${at}.type`, `must be one of ${Object.keys(ACTION_FIELDS).join(', ')}, got ${describeValue(v['type'])}`);
   for (const f of fields) {
     if (f === 'target') checkTarget(v['target'], `${at}.target`, fail);
     else if (f === 'direction') expect(v['direction'] === 'up' || v['direction'] === 'down', fail, `${at}.direction`, 'must be "up" or "down"');
@@ -246,30 +247,58 @@ export async function saveDemonstrations(path: string, demos: readonly Collected
   await writeLinesAtomic(path, records.map((r) => `${JSON.stringify(r)}\n`));
 }
 
+const DEMONSTRATIONS = 'a JSONL file of demonstrations';
+
+/** Opens a demonstrations file, or throws an OptionsError saying why it cannot be read (missing, a folder, no permission). */
+async function openDemonstrations(path: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new OptionsError(fileProblem(error, path, 'file', DEMONSTRATIONS));
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new OptionsError(`${path} is ${info.isDirectory() ? 'a folder, not a file' : 'not a regular file'}; expected ${DEMONSTRATIONS}`);
+  } catch (error) {
+    await handle.close();
+    if (error instanceof OptionsError) throw error;
+    throw new OptionsError(fileProblem(error, path, 'file', DEMONSTRATIONS));
+  }
+  return handle;
+}
+
 /**
  * Reads a JSONL file of demonstrations written by `saveDemonstrations`, validating every record.
  * Blank lines are ignored; a line that is not JSON, or a record missing a field or holding a wrong
- * value, throws an OptionsError naming the file, the line and the field.
+ * value, throws an OptionsError naming the file, the line and the field, never what the line
+ * holds (observations and typed text may hold passwords). A path that is missing, a folder or
+ * unreadable is an OptionsError naming it and what was expected.
  */
 export async function loadDemonstrations(path: string): Promise<CollectedDemonstration[]> {
   const out: CollectedDemonstration[] = [];
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const handle = await openDemonstrations(path);
+  const lines = createInterface({ input: handle.createReadStream({ encoding: 'utf8', autoClose: false, start: 0 }), crlfDelay: Infinity });
   let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      lines.close();
-      throw new OptionsError(`${path}:${lineNo}: not a demonstration: malformed JSON (${error instanceof Error ? error.message : String(error)})`);
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      const parsed = parseJsonText(line, { oneLine: true });
+      if (!parsed.ok) throw new OptionsError(`${path}:${lineNo}: not a demonstration: malformed JSON: ${parsed.problem}`);
+      const value = parsed.value;
+      checkDemonstration(value, (field, problem) => {
+        throw new OptionsError(`${path}:${lineNo}: not a demonstration: ${field} ${problem}`);
+      });
+      out.push(value);
     }
-    checkDemonstration(value, (field, problem) => {
-      lines.close();
-      throw new OptionsError(`${path}:${lineNo}: not a demonstration: ${field} ${problem}`);
-    });
-    out.push(value);
+  } catch (error) {
+    if (error instanceof OptionsError) throw error;
+    if (isSystemError(error)) throw new OptionsError(`reading ${path} failed at line ${lineNo + 1} (${error.code}); expected ${DEMONSTRATIONS}`);
+    throw error;
+  } finally {
+    lines.close();
+    await handle.close();
   }
   return out;
 }

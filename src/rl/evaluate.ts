@@ -6,9 +6,10 @@ import type { Trajectory } from '../data/trajectory.js';
 import type { Environment } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import type { Agent } from '../policy/agent.js';
-import type { SamplingOptions } from '../policy/sampling.js';
+import { samplingOptions, type SamplingOptions } from '../policy/sampling.js';
 import type { WebTask } from '../tasks/types.js';
-import { runRollouts, type RolloutOptions } from './rollout.js';
+import { defineOptions, fn, integer, obj, positiveInt, signal } from '../options.js';
+import { agentSchema, runRollouts, type RolloutOptions } from './rollout.js';
 
 export interface EvaluateOptions {
   readonly agent: Agent;
@@ -24,6 +25,20 @@ export interface EvaluateOptions {
   readonly onTrajectory?: RolloutOptions['onTrajectory'];
   readonly signal?: AbortSignal;
 }
+
+/** The schema of EvaluateOptions: checked by `evaluate` before any environment is made. */
+export const evaluateOptions = defineOptions<EvaluateOptions>()('evaluate', obj({
+  agent: agentSchema,
+  makeEnvironment: fn<EvaluateOptions['makeEnvironment']>('a function returning an Environment (or a promise of one)'),
+  attempts: positiveInt('a positive integer').optional(),
+  sampling: samplingOptions.schema.optional(),
+  maxTurns: positiveInt('a positive integer').optional(),
+  concurrency: positiveInt('a positive integer').optional(),
+  seed: integer('an integer').optional(),
+  score: fn<NonNullable<EvaluateOptions['score']>>('a function (task, end) => Promise<CheckResult>').optional(),
+  onTrajectory: fn<NonNullable<EvaluateOptions['onTrajectory']>>('a function (trajectory, job) => void').optional(),
+  signal: signal().optional(),
+}));
 
 /** Success over a group of episodes. */
 export interface SuccessRate {
@@ -64,8 +79,8 @@ function rates(map: Map<string, { sum: number; n: number }>): Record<string, Suc
 
 /** Runs every task `attempts` times with `agent` and reports success rates. */
 export async function evaluate(tasks: readonly WebTask[], options: EvaluateOptions): Promise<EvaluationReport> {
+  evaluateOptions.check(options);
   const attempts = options.attempts ?? 1;
-  if (!Number.isInteger(attempts) || attempts < 1) throw new OptionsError(`attempts must be an integer >= 1, got ${String(options.attempts)}`);
   if (tasks.length === 0) throw new OptionsError('evaluate: no tasks');
   const seed = options.seed ?? 0;
   const jobs = tasks.flatMap((task) => Array.from({ length: attempts }, (_, a) => ({ task, groupId: task.id, seed: seed * 1_000_003 + a })));

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainingSample } from '../data/rollout-buffer.js';
 import { OptionsError } from '../errors.js';
+import { custom, defineOptions, nonNegative, num, obj, OptionsSchema, positive } from '../options.js';
 
 export interface GrpoLossOptions {
   /** Lower clip range: the ratio is clipped below at 1 - epsilon. Default 0.2 (paper's code, TRL). */
@@ -15,6 +16,15 @@ export interface GrpoLossOptions {
   /** KL coefficient. Default 0 (TRL); the paper's code uses 0.001. Needs `refLogprobs` when > 0. */
   readonly beta?: number;
 }
+
+const lossShape = {
+  epsilon: num({ gt: 0, lt: 1 }, 'a number in (0, 1) (the ratio is clipped below at 1 - epsilon)').optional(),
+  epsilonHigh: positive('a finite number > 0 (the ratio is clipped above at 1 + epsilonHigh)').optional(),
+  beta: nonNegative('a finite number >= 0 (0 = no KL term)').optional(),
+};
+
+/** The schema of GrpoLossOptions (the loss settings every GRPO loss input carries). */
+export const grpoLossOptions = defineOptions<GrpoLossOptions>()('grpoTokenLoss', obj(lossShape));
 
 /** Flat per-token inputs, all of one length N, in the order `packSequences` scores tokens. */
 export interface GrpoTokenInputs extends GrpoLossOptions {
@@ -29,6 +39,25 @@ export interface GrpoTokenInputs extends GrpoLossOptions {
   /** Weight of each token in the loss (`tokenWeight`). */
   readonly weights: Float32Array;
 }
+
+const floats = (what: string) => custom<Float32Array>((v) => v instanceof Float32Array, `a Float32Array (${what}, one per token)`);
+const tokenInputsShape = {
+  ...lossShape,
+  oldLogprobs: floats('behaviour logprobs'),
+  refLogprobs: floats('reference logprobs').optional(),
+  advantages: floats('advantages'),
+  weights: floats('token weights'),
+};
+/** `grpoTokenLoss`'s inputs: the loss settings and the per-token arrays, nothing else. */
+const tokenLossInputs = new OptionsSchema<GrpoTokenInputs>('grpoTokenLoss', obj({
+  ...tokenInputsShape,
+  logprobs: custom<tf.Tensor1D>((v) => v instanceof tf.Tensor, 'a 1-D tensor of logprobs [tokens]'),
+}));
+/** `grpoTokenStats`'s inputs. */
+const tokenStatsInputs = new OptionsSchema<GrpoStatsInputs>('grpoTokenStats', obj({
+  ...tokenInputsShape,
+  logprobs: custom<ArrayLike<number>>((v) => typeof (v as ArrayLike<number> | null)?.length === 'number', 'an array of logprobs (one per token)'),
+}));
 
 /** The same inputs with the new logprobs as plain numbers (for `grpoTokenStats`). */
 export type GrpoStatsInputs = Omit<GrpoTokenInputs, 'logprobs'> & { readonly logprobs: ArrayLike<number> };
@@ -61,9 +90,6 @@ function resolve(inputs: Omit<GrpoTokenInputs, 'logprobs'>, n: number): { epsilo
   const epsilon = inputs.epsilon ?? GRPO_LOSS_DEFAULTS.epsilon;
   const epsilonHigh = inputs.epsilonHigh ?? epsilon;
   const beta = inputs.beta ?? GRPO_LOSS_DEFAULTS.beta;
-  if (!(epsilon >= 0 && epsilon < 1)) throw new OptionsError(`epsilon must be in [0, 1) (the ratio is clipped below at 1 - epsilon), got ${String(epsilon)}`);
-  if (!(epsilonHigh >= 0 && Number.isFinite(epsilonHigh))) throw new OptionsError(`epsilonHigh must be a finite number >= 0, got ${String(epsilonHigh)}`);
-  if (!(beta >= 0 && Number.isFinite(beta))) throw new OptionsError(`beta must be a finite number >= 0, got ${String(beta)}`);
   if (beta > 0 && inputs.refLogprobs === undefined) throw new OptionsError(`beta = ${beta} needs refLogprobs (the frozen reference's logprobs); pass them or set beta to 0`);
   return { epsilon, epsilonHigh, beta };
 }
@@ -78,6 +104,7 @@ function resolve(inputs: Omit<GrpoTokenInputs, 'logprobs'>, n: number): { epsilo
  * and pass the numbers to `grpoTokenStats`.
  */
 export function grpoTokenLoss(inputs: GrpoTokenInputs): tf.Scalar {
+  tokenLossInputs.check(inputs);
   const { logprobs } = inputs;
   if (logprobs.rank !== 1) throw new OptionsError(`logprobs must be a 1-D tensor [tokens], got shape [${logprobs.shape.join(', ')}]`);
   const n = logprobs.shape[0];
@@ -103,6 +130,7 @@ export function grpoTokenLoss(inputs: GrpoTokenInputs): tf.Scalar {
  * beta = 0.
  */
 export function grpoTokenStats(inputs: GrpoStatsInputs): GrpoTokenStats {
+  tokenStatsInputs.check(inputs);
   const n = inputs.logprobs.length;
   const { epsilon, epsilonHigh, beta } = resolve(inputs, n);
   const { oldLogprobs, refLogprobs, advantages, weights } = inputs;

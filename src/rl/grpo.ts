@@ -13,21 +13,22 @@ import path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../data/random.js';
-import { checkSampleOptions, packByTokens, RolloutBuffer, type TrainingSample } from '../data/rollout-buffer.js';
+import { packByTokens, RolloutBuffer, type TrainingSample } from '../data/rollout-buffer.js';
 import type { Trajectory } from '../data/trajectory.js';
 import type { Environment } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import { Agent } from '../policy/agent.js';
-import type { AgentPrompt } from '../policy/agent-prompt.js';
+import { AgentPrompt, tokenizerSchema } from '../policy/agent-prompt.js';
 import { LocalChatPolicy } from '../policy/chat.js';
 import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder, writeCheckpointFiles } from '../policy/checkpoint-folder.js';
 import { readSafetensors } from '../policy/safetensors.js';
 import type { HfTokenizer } from '../policy/tokenizer.js';
 import { AdamW, nextTokenLoss, packSequences, scoreSequences, tokenLogprobs, warmupFactor, type AdamWOptions, type ScoredSequence } from '../policy/training.js';
-import type { TransformerPolicy } from '../policy/transformer.js';
+import { TransformerPolicy } from '../policy/transformer.js';
 import type { WebTask } from '../tasks/types.js';
+import { arrayOf, bool, custom, defineOptions, fn, instanceOf, integer, literal, MAX_TIMER_MS, nonNegative, nonNegativeInt, num, obj, oneOf, positive, positiveInt, rule, str, union, z } from '../options.js';
 import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
-import { RolloutError, runRollouts, type RolloutOptions } from './rollout.js';
+import { RolloutError, runRollouts, scoredSequenceSchema, webTaskSchema, type RolloutOptions } from './rollout.js';
 import { discount, drawLearnable, drawNovel, markSeen, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
 
 const CHECKPOINT_FORMAT = 'webagent-r1/multi-turn-grpo@1';
@@ -176,6 +177,71 @@ export interface MultiTurnGRPOOptions {
   readonly score?: RolloutOptions['score'];
 }
 
+const adamBeta = num({ min: 0, lt: 1 }, 'a number in [0, 1)');
+
+/** The schema of MultiTurnGRPOOptions: checked by the constructor, before any weight is copied or episode run. */
+export const multiTurnGRPOOptions = defineOptions<MultiTurnGRPOOptions>()('MultiTurnGRPO', obj({
+  policy: instanceOf<TransformerPolicy>(TransformerPolicy, 'a TransformerPolicy (trained in place)'),
+  tokenizer: tokenizerSchema,
+  prompt: instanceOf<AgentPrompt>(AgentPrompt, 'an AgentPrompt (with its tokenizer)'),
+  tasks: arrayOf(webTaskSchema, 'a non-empty array of WebTasks', { nonEmpty: true }),
+  makeEnvironment: fn<MultiTurnGRPOOptions['makeEnvironment']>('a function returning an Environment (or a promise of one)'),
+  numGenerations: num({ int: true, min: 2 }, 'an integer >= 2 (advantages compare rollouts within a group)').optional(),
+  tasksPerIteration: positiveInt('a positive integer').optional(),
+  numIterations: positiveInt('a positive integer').optional(),
+  updatesPerIteration: positiveInt('a positive integer').optional(),
+  maxTurns: positiveInt('a positive integer').optional(),
+  turnCurriculum: obj({
+    start: positiveInt('a positive integer (turns at iteration 0)'),
+    end: positiveInt('a positive integer (turns from `over` iterations on)'),
+    over: num({ min: 1 }, 'a number >= 1 (iterations)'),
+  }, 'an object { start, end, over }').superRefine((c, ctx) => {
+    if (c.end < c.start) ctx.addIssue({ code: 'custom', path: ['end'], message: rule(`must be >= start (${c.start}), got ${c.end}`) });
+  }).optional(),
+  temperature: num({ min: 0 }, 'a finite number >= 0 (0 = greedy)').optional(),
+  constrainCopy: bool().optional(),
+  constrainAction: bool().optional(),
+  maxNewTokens: positiveInt('a positive integer').optional(),
+  concurrency: positiveInt('a positive integer').optional(),
+  epsilon: num({ gt: 0, lt: 1 }, 'a number in (0, 1) (the ratio is clipped below at 1 - epsilon)').optional(),
+  epsilonHigh: positive('a finite number > 0 (the ratio is clipped above at 1 + epsilonHigh)').optional(),
+  beta: nonNegative('a finite number >= 0 (0 = no reference)').optional(),
+  lossType: oneOf(['sequence', 'token']).optional(),
+  scaleRewards: oneOf(['group', 'batch', 'none']).optional(),
+  baseline: oneOf(['group', 'batch']).optional(),
+  negativeAdvantageWeight: nonNegative('a finite number >= 0').optional(),
+  dropZeroStd: bool().optional(),
+  supervised: obj({
+    samples: arrayOf(scoredSequenceSchema, 'a non-empty array of sequences (ids with a loss mask or completionStart)', { nonEmpty: true }),
+    coefficient: positive('a finite number > 0'),
+    batchTokens: positiveInt('a positive integer').optional(),
+  }, 'an object { samples, coefficient, batchTokens? }').optional(),
+  dynamicSampling: obj({ maxRounds: positiveInt('a positive integer') }, 'an object { maxRounds }').optional(),
+  taskSampling: union([
+    literal('cycle', "'cycle'"),
+    obj({ kind: literal('learnability', "'learnability'"), memory: num({ gt: 0, max: 1 }, 'a number in (0, 1]').optional() }),
+    obj({ kind: literal('novelty', "'novelty'"), seen: arrayOf(custom<Pick<WebTask, 'id' | 'intent' | 'meta'>>((t) => typeof (t as Partial<WebTask> | null)?.intent === 'string', 'a task (with an `intent` string)'), 'an array of tasks (each with an `intent` string)').optional() }),
+  ], "'cycle', { kind: 'learnability', memory? } or { kind: 'novelty', seen? }").optional(),
+  learningRate: positive('a finite number > 0').optional(),
+  warmupSteps: nonNegativeInt('an integer >= 0').optional(),
+  weightDecay: nonNegative('a finite number >= 0').optional(),
+  maxGradNorm: nonNegative('a finite number >= 0 (0 = off)').optional(),
+  betas: z.tuple([adamBeta, adamBeta], { error: 'a pair [beta1, beta2] of numbers in [0, 1)' }).optional(),
+  adamEpsilon: positive('a finite number > 0').optional(),
+  batchTokens: positiveInt('a positive integer').optional(),
+  seed: integer('an integer').optional(),
+  episodeTimeoutMs: num({ gt: 0, max: MAX_TIMER_MS }, `a number of milliseconds > 0 (at most ${MAX_TIMER_MS})`).optional(),
+  checkpoint: obj({
+    dir: str('a string (a folder path)', { nonEmpty: true }),
+    every: positiveInt('a positive integer (iterations)'),
+  }, 'an object { dir, every }').optional(),
+  score: fn<NonNullable<RolloutOptions['score']>>('a function (task, end) => Promise<CheckResult>').optional(),
+}).superRefine((o, ctx) => {
+  if (o.baseline === 'batch' && (o.scaleRewards ?? 'group') === 'group') {
+    ctx.addIssue({ code: 'custom', path: ['baseline'], message: rule("'batch' needs scaleRewards 'batch' or 'none' (a group's std does not scale a reward's distance from the batch mean)") });
+  }
+}));
+
 /** What one iteration measured (TRL's names where they exist). */
 export interface IterationMetrics {
   readonly iteration: number;
@@ -248,39 +314,9 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
 
   constructor(options: MultiTurnGRPOOptions) {
     super();
-    if (options.tasks.length === 0) throw new OptionsError('MultiTurnGRPO: `tasks` is empty');
+    multiTurnGRPOOptions.check(options);
     if (options.prompt.tokenizer === undefined) throw new OptionsError('MultiTurnGRPO: the prompt needs its `tokenizer` (to count and encode tokens)');
-    if (options.warmupSteps !== undefined && !(Number.isInteger(options.warmupSteps) && options.warmupSteps >= 0)) {
-      throw new OptionsError(`MultiTurnGRPO: warmupSteps must be an integer >= 0, got ${String(options.warmupSteps)}`);
-    }
-    for (const key of ['numGenerations', 'tasksPerIteration', 'numIterations', 'updatesPerIteration', 'maxTurns', 'maxNewTokens', 'concurrency', 'batchTokens'] as const) {
-      const v = options[key];
-      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new OptionsError(`MultiTurnGRPO: ${key} must be an integer > 0, got ${String(v)}`);
-    }
-    if (options.adamEpsilon !== undefined && !(options.adamEpsilon > 0 && Number.isFinite(options.adamEpsilon))) throw new OptionsError(`MultiTurnGRPO: adamEpsilon must be a finite number > 0, got ${String(options.adamEpsilon)}`);
-    const nw = options.negativeAdvantageWeight;
-    if (nw !== undefined && !(nw >= 0 && Number.isFinite(nw))) throw new OptionsError(`MultiTurnGRPO: negativeAdvantageWeight must be a finite number >= 0, got ${String(nw)}`);
-    // The buffer's own checks of lossType, scaleRewards and baseline, now rather than after the first rollouts.
-    checkSampleOptions({ lossType: options.lossType, scaleRewards: options.scaleRewards, baseline: options.baseline });
-    const sup = options.supervised;
-    if (sup) {
-      if (!(sup.coefficient > 0 && Number.isFinite(sup.coefficient))) throw new OptionsError(`MultiTurnGRPO: supervised.coefficient must be a finite number > 0, got ${String(sup.coefficient)}`);
-      if (!(Array.isArray(sup.samples) && sup.samples.length > 0)) throw new OptionsError('MultiTurnGRPO: supervised.samples must be a non-empty array of sequences (ids with a loss mask or completionStart)');
-      if (sup.batchTokens !== undefined && !(Number.isInteger(sup.batchTokens) && sup.batchTokens > 0)) throw new OptionsError(`MultiTurnGRPO: supervised.batchTokens must be an integer > 0, got ${String(sup.batchTokens)}`);
-    }
-    const ds = options.dynamicSampling;
-    if (ds && !(Number.isInteger(ds.maxRounds) && ds.maxRounds >= 1)) throw new OptionsError(`MultiTurnGRPO: dynamicSampling.maxRounds must be an integer >= 1, got ${String(ds.maxRounds)}`);
-    if ((options.numGenerations ?? 4) < 2) throw new OptionsError('MultiTurnGRPO: numGenerations must be >= 2 (advantages compare rollouts within a group)');
     const ts = options.taskSampling;
-    if (ts !== undefined && ts !== 'cycle') {
-      if (typeof ts !== 'object' || (ts.kind !== 'learnability' && ts.kind !== 'novelty')) throw new OptionsError(`MultiTurnGRPO: taskSampling must be 'cycle', { kind: 'learnability', memory? } or { kind: 'novelty', seen? }, got ${JSON.stringify(ts)}`);
-      if (ts.kind === 'learnability' && ts.memory !== undefined && !(ts.memory > 0 && ts.memory <= 1)) throw new OptionsError(`MultiTurnGRPO: taskSampling.memory must be in (0, 1], got ${String(ts.memory)}`);
-      if (ts.kind === 'novelty' && ts.seen !== undefined && !(Array.isArray(ts.seen) && ts.seen.every((t) => typeof t?.intent === 'string'))) throw new OptionsError('MultiTurnGRPO: taskSampling.seen must be an array of tasks (each with an `intent` string)');
-    }
-    const c = options.turnCurriculum;
-    if (c && !(Number.isInteger(c.start) && Number.isInteger(c.end) && c.start >= 1 && c.end >= c.start && c.over >= 1)) {
-      throw new OptionsError('MultiTurnGRPO: turnCurriculum must be {start >= 1, end >= start, over >= 1} (integers)');
-    }
     this.options = options;
     if (typeof ts === 'object' && ts.kind === 'novelty') this.novelty = { seen: ts.seen ?? [] };
     if (typeof ts === 'object' && ts.kind === 'learnability') {

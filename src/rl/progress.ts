@@ -4,6 +4,7 @@
 
 import { SingleBar } from 'cli-progress';
 import { OptionsError } from '../errors.js';
+import { custom, defineOptions, obj, positive, str } from '../options.js';
 import type { BehaviorCloning } from './behavior-cloning.js';
 import type { MultiTurnGRPO } from './grpo.js';
 
@@ -16,6 +17,13 @@ export interface ProgressOptions {
   readonly every?: number;
 }
 
+/** The schema of ProgressOptions: checked by `progressBar` and `attachProgress` before anything is drawn. */
+export const progressOptions = defineOptions<ProgressOptions>()('progress', obj({
+  label: str('a string').optional(),
+  stream: custom<NodeJS.WriteStream>((v) => typeof (v as Partial<NodeJS.WriteStream> | null)?.write === 'function', 'a writable stream (process.stderr, ...)').optional(),
+  every: positive('a finite number > 0 (units between printed lines)').optional(),
+}));
+
 function format(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
@@ -24,6 +32,7 @@ function format(seconds: number): string {
 
 /** A bar of `total` units; `update(done, info)` moves it. */
 export function progressBar(total: number, options: ProgressOptions = {}): { update(done: number, info?: string): void; stop(): void } {
+  progressOptions.as('progressBar').check(options);
   const stream = options.stream ?? process.stderr;
   const label = options.label ?? '';
   const started = performance.now();
@@ -57,6 +66,7 @@ export type ProgressTotal = number | { readonly seconds: number };
 
 /** Draws a trainer's progress: steps of BehaviorCloning, iterations of MultiTurnGRPO, or seconds of a budget. */
 export function attachProgress(trainer: BehaviorCloning | MultiTurnGRPO, total: ProgressTotal, options: ProgressOptions = {}): () => void {
+  progressOptions.as('attachProgress').check(options);
   const budget = typeof total === 'number' ? undefined : total.seconds;
   const units = budget ?? (total as number);
   if (!(Number.isFinite(units) && units > 0)) {

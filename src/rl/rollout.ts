@@ -10,10 +10,12 @@ import type { Page } from 'playwright-core';
 import { hashString } from '../data/random.js';
 import type { Trajectory, Turn } from '../data/trajectory.js';
 import type { Environment, Observation } from '../env/types.js';
-import { EpisodeAbortedError, OptionsError, WebAgentError, isWebAgentError } from '../errors.js';
+import { EpisodeAbortedError, WebAgentError, isWebAgentError } from '../errors.js';
 import type { Agent } from '../policy/agent.js';
 import { PromptBudgetError, type AgentHistoryTurn } from '../policy/agent-prompt.js';
-import type { SamplingOptions } from '../policy/sampling.js';
+import { samplingOptions, type SamplingOptions } from '../policy/sampling.js';
+import type { ScoredSequence } from '../policy/training.js';
+import { bool, custom, defineOptions, fn, MAX_TIMER_MS, nonNegativeInt, num, obj, positiveInt, signal } from '../options.js';
 import { scoreEpisode } from '../tasks/expert.js';
 import type { CheckResult, WebTask } from '../tasks/types.js';
 
@@ -54,6 +56,38 @@ export interface RolloutOptions {
   readonly onSkip?: (job: EpisodeJob, error: RolloutError) => void;
   readonly signal?: AbortSignal;
 }
+
+/** An Agent, duck-typed (so an Agent of another copy of the package passes). */
+export const agentSchema = custom<Agent>((v) => typeof (v as Partial<Agent> | null)?.actBatch === 'function' && typeof (v as Partial<Agent> | null)?.act === 'function', 'an Agent');
+/** A WebTask, as far as option checks look: an object with a string id and intent. */
+export const webTaskSchema = custom<WebTask>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as Partial<WebTask>).id === 'string' && typeof (v as Partial<WebTask>).intent === 'string',
+  'a WebTask (an object with id and intent strings)',
+);
+/** A training sequence: an object with `ids` (an array of token ids). */
+export const scoredSequenceSchema = custom<ScoredSequence>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as Partial<ScoredSequence>).ids?.length === 'number',
+  'a sequence { ids, lossMask? or completionStart? }',
+);
+/** A duration of an episode: finite, > 0, within Node's timer range. */
+export const episodeTimeoutSchema = num({ gt: 0, max: MAX_TIMER_MS }, `a number of milliseconds > 0 (at most ${MAX_TIMER_MS})`);
+
+/** The schema of RolloutOptions: checked by `runRollouts` before any environment is made. */
+export const rolloutOptions = defineOptions<RolloutOptions>()('runRollouts', obj({
+  agent: agentSchema,
+  makeEnvironment: fn<RolloutOptions['makeEnvironment']>('a function returning an Environment (or a promise of one)'),
+  concurrency: positiveInt('a positive integer').optional(),
+  maxTurns: positiveInt('a positive integer').optional(),
+  sampling: samplingOptions.schema.optional(),
+  episodeTimeoutMs: episodeTimeoutSchema.optional(),
+  maxRetries: nonNegativeInt('an integer >= 0').optional(),
+  score: fn<NonNullable<RolloutOptions['score']>>('a function (task, end) => Promise<CheckResult>').optional(),
+  onTrajectory: fn<NonNullable<RolloutOptions['onTrajectory']>>('a function (trajectory, job) => void').optional(),
+  onRetry: fn<NonNullable<RolloutOptions['onRetry']>>('a function (job, attempt, error) => void').optional(),
+  skipCrashed: bool().optional(),
+  onSkip: fn<NonNullable<RolloutOptions['onSkip']>>('a function (job, error) => void').optional(),
+  signal: signal().optional(),
+}));
 
 /** First wait before re-running a crashed episode; doubled at each further attempt. */
 const RETRY_DELAY_MS = 500;
@@ -155,11 +189,8 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
  * have ended, and every environment is closed in all cases.
  */
 export async function runRollouts(jobs: readonly EpisodeJob[], options: RolloutOptions): Promise<Trajectory[]> {
+  rolloutOptions.check(options);
   const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new OptionsError(`concurrency must be an integer >= 1, got ${String(options.concurrency)}`);
-  if (options.episodeTimeoutMs !== undefined && !(options.episodeTimeoutMs > 0 && Number.isFinite(options.episodeTimeoutMs))) {
-    throw new OptionsError(`episodeTimeoutMs must be a finite number of milliseconds > 0, got ${String(options.episodeTimeoutMs)}`);
-  }
   const maxRetries = options.maxRetries ?? 2;
   const results: Array<Trajectory | undefined> = new Array<Trajectory | undefined>(jobs.length);
   let next = 0;

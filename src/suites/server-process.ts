@@ -3,7 +3,7 @@
 // IPC (never on the command line, which other local users can read), and exits when the parent
 // goes away.
 
-import { serveSites } from './framework/serve.js';
+import { CONTROL_KEY_ENV, serveSites } from './framework/serve.js';
 import type { SiteUrls } from './framework/site.js';
 import { BUNDLED_SITES } from './sites.js';
 import { bundledVerdict } from './verdict.js';
@@ -11,10 +11,13 @@ import { createWorld } from './world.js';
 
 const seed = Number(process.argv[2] ?? '1');
 const ports = process.argv[3] ? (JSON.parse(process.argv[3]) as Record<string, number>) : undefined;
+// A restarted server keeps its predecessor's control key (the checkers already hold it).
+const controlKey = process.env[CONTROL_KEY_ENV];
+delete process.env[CONTROL_KEY_ENV];
 const world = createWorld(seed);
 // The verdict hook reads the URLs once the sites are up (it is only called by requests).
 const up: { urls?: SiteUrls } = {};
-const served = await serveSites({ world, sites: BUNDLED_SITES, verdict: bundledVerdict(world, () => up.urls!), ...(ports ? { ports } : {}) });
+const served = await serveSites({ world, sites: BUNDLED_SITES, verdict: bundledVerdict(world, () => up.urls!), ...(ports ? { ports } : {}), ...(controlKey ? { controlKey } : {}) });
 up.urls = served.urls as SiteUrls;
 process.on('disconnect', () => {
   void served.close().finally(() => process.exit(0));

@@ -2,7 +2,8 @@
 // from its id, with the checker, the expert, the state reader and the setup bound to a running
 // suite server.
 
-import { OptionsError, TaskError } from '../errors.js';
+import type { APIResponse } from 'playwright-core';
+import { OptionsError, SiteUnavailableError, TaskError } from '../errors.js';
 import type { WebTask } from '../tasks/types.js';
 import { CONTROL_KEY_HEADER } from './framework/serve.js';
 import { SITE_NAMES, type SiteName, type SiteUrls } from './framework/site.js';
@@ -102,14 +103,14 @@ export class BundledSuite {
       expert: inst.expert,
       wrongExpert: inst.wrongExpert,
       async readState(page) {
-        const res = await page.request.get(`${siteUrl}/__webagent/state`, { headers: headers('reading the site state') });
+        const res = await internalRequest(() => page.request.get(`${siteUrl}/__webagent/state`, { headers: headers('reading the site state') }), `task ${id}: reading the ${template.site} state`);
         if (!res.ok()) throw new Error(`reading the ${template.site} state: HTTP ${res.status()}`);
         return res.json() as Promise<unknown>;
       },
       ...(setupArgs
         ? {
             async setup({ page }) {
-              const res = await page.request.post(`${siteUrl}/__webagent/setup`, { data: setupArgs, headers: headers('setting up the site') });
+              const res = await internalRequest(() => page.request.post(`${siteUrl}/__webagent/setup`, { data: setupArgs, headers: headers('setting up the site') }), `task ${id}: setting up the ${template.site} site`);
               if (!res.ok()) throw new TaskError(`task ${id}: site setup failed: HTTP ${res.status()} ${await res.text()}`);
             },
           }
@@ -117,4 +118,24 @@ export class BundledSuite {
       meta: { template: template.id, kind: template.kind, split, index, ...(inst.meta ?? {}) },
     };
   }
+}
+
+/**
+ * A request to a site's internal endpoint from the episode's browser context. A site that does
+ * not answer, or that answers 410 (its server restarted and no longer holds the episode's
+ * session), is a SiteUnavailableError: the episode's state is gone, so it is re-run rather than
+ * scored.
+ */
+async function internalRequest(send: () => Promise<APIResponse>, what: string): Promise<APIResponse> {
+  let res: APIResponse;
+  try {
+    res = await send();
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    // A closed context or page is the browser's fault, reported as such by the environment.
+    if (/closed|Target page|has been closed/i.test(message ?? '')) throw cause;
+    throw new SiteUnavailableError(`${what}: the site did not answer (${message})`, { cause });
+  }
+  if (res.status() === 410) throw new SiteUnavailableError(`${what}: the site no longer holds this episode's session (its server restarted); the episode must be re-run`);
+  return res;
 }

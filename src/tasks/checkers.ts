@@ -3,7 +3,8 @@
 // a plain function of the episode's end; `runCheck` makes a throwing checker score 0 and keeps
 // the reason.
 
-import { OptionsError } from '../errors.js';
+import { EpisodeAbortedError, OptionsError } from '../errors.js';
+import { arrayOf, bool, defineOptions, obj, oneOf, rule, str, union } from '../options.js';
 import type { CheckContext, CheckResult, Checker } from './types.js';
 
 /**
@@ -131,8 +132,15 @@ export interface UrlMatchOptions {
   readonly ignoreQuery?: boolean;
 }
 
+/** The schema of UrlMatchOptions: checked by `urlMatch`. */
+export const urlMatchOptions = defineOptions<UrlMatchOptions>()('urlMatch', obj({
+  mode: oneOf(['exact', 'contains']).optional(),
+  ignoreQuery: bool().optional(),
+}));
+
 /** The final page's URL matches one of `expected` (several = alternatives). */
 export function urlMatch(expected: string | readonly string[], options: UrlMatchOptions = {}): Checker {
+  urlMatchOptions.check(options);
   const list = typeof expected === 'string' ? [expected] : [...expected];
   if (list.length === 0) throw new OptionsError('urlMatch needs at least one expected URL');
   const mode = options.mode ?? 'exact';
@@ -160,10 +168,23 @@ export interface PageContentOptions {
   readonly equals?: string;
 }
 
+const phrase = str('a non-empty string', { nonEmpty: true });
+
+/** The schema of PageContentOptions: checked by `pageContent`. */
+export const pageContentOptions = defineOptions<PageContentOptions>()('pageContent', obj({
+  selector: str('a non-empty string (a Playwright selector)', { nonEmpty: true }).optional(),
+  js: str('a non-empty string (a JavaScript expression)', { nonEmpty: true }).optional(),
+  includes: arrayOf(union([phrase, arrayOf(phrase, 'a non-empty array of alternative phrases', { nonEmpty: true })], 'a phrase or an array of alternative phrases'), 'an array of phrases (an inner array = alternatives)').optional(),
+  excludes: arrayOf(phrase, 'an array of phrases').optional(),
+  equals: str('a string').optional(),
+}).superRefine((o, ctx) => {
+  if (o.selector !== undefined && o.js !== undefined) ctx.addIssue({ code: 'custom', path: [], message: rule('takes selector or js, not both') });
+  if (o.includes === undefined && o.excludes === undefined && o.equals === undefined) ctx.addIssue({ code: 'custom', path: [], message: rule('needs includes, excludes or equals') });
+}));
+
 /** Tests text taken from the final page (a selector's text or a JS expression's value). */
 export function pageContent(options: PageContentOptions): Checker {
-  if (options.selector !== undefined && options.js !== undefined) throw new OptionsError('pageContent takes selector or js, not both');
-  if (!options.includes && !options.excludes && options.equals === undefined) throw new OptionsError('pageContent needs includes, excludes or equals');
+  pageContentOptions.check(options);
   const what = options.js !== undefined ? `js ${JSON.stringify(options.js)}` : `selector ${JSON.stringify(options.selector ?? 'body')}`;
   return described({ kind: 'pageContent', options }, async (ctx) => {
     if (!ctx.page) return fail('no final page to check (the episode ran without a browser)');
@@ -237,7 +258,12 @@ export function custom(name: string, fn: (ctx: CheckContext) => boolean | string
   });
 }
 
-/** Runs a checker; one that throws (or returns garbage) scores 0 and records why. */
+/**
+ * Runs a checker; one that throws (or returns garbage) scores 0 and records why. An
+ * EpisodeAbortedError (the site or browser failed, not the agent: a site that restarted and lost
+ * the episode's state, a crashed page) is not a verdict: it propagates, so the episode is re-run
+ * instead of being recorded with a reward of 0.
+ */
 export async function runCheck(checker: Checker, ctx: CheckContext): Promise<CheckResult> {
   try {
     const r = await checker(ctx);
@@ -246,6 +272,7 @@ export async function runCheck(checker: Checker, ctx: CheckContext): Promise<Che
     }
     return r;
   } catch (e) {
+    if (e instanceof EpisodeAbortedError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     return { score: 0, reason: `checker threw: ${msg.split('\n')[0]}`, error: msg };
   }

@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core';
 import { WebAgentError } from '../errors.js';
 import type { Action, Environment, Observation, StepResult } from '../env/types.js';
+import { bool, defineOptions, fn, obj, signal } from '../options.js';
 import { runCheck } from './checkers.js';
 import { findAll, pageText, type ElementQuery } from './observation.js';
 import type { CheckResult, ExpertScript, ExpertStep, WebTask } from './types.js';
@@ -145,11 +146,19 @@ export interface RunExpertOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The schema of RunExpertOptions: checked by `runExpert` before the environment is reset. */
+export const runExpertOptions = defineOptions<RunExpertOptions>()('runExpert', obj({
+  wrong: bool().optional(),
+  expert: fn<ExpertScript>('a generator function (task, first observation) => actions').optional(),
+  signal: signal().optional(),
+}));
+
 /**
  * Runs an expert through `env` for one episode of `task` and scores it. The final page is
  * taken from `env.page` when the environment has one (WebEnvironment).
  */
 export async function runExpert(env: Environment, task: WebTask, options: RunExpertOptions = {}): Promise<Demonstration> {
+  runExpertOptions.check(options);
   const script = options.expert ?? (options.wrong ? task.wrongExpert : task.expert);
   if (!script) throw new ExpertError(`task ${task.id} has no ${options.wrong ? 'wrongExpert' : 'expert'}`);
   let observation = await env.reset(task, options.signal ? { signal: options.signal } : {});

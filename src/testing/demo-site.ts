@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { OptionsError } from '../errors.js';
+import { defineOptions, integer, MAX_TIMER_MS, num, obj, port } from '../options.js';
 import type { Action, EnvTask } from '../env/types.js';
 
 // ---------------------------------------------------------------- catalogue
@@ -194,6 +194,13 @@ export interface DemoSiteOptions {
   readonly latencyMs?: number;
 }
 
+/** The schema of DemoSiteOptions: checked by `startDemoSite` before it listens. */
+export const demoSiteOptions = defineOptions<DemoSiteOptions>()('startDemoSite', obj({
+  port: port().optional(),
+  seed: integer('an integer').optional(),
+  latencyMs: num({ min: 0, max: MAX_TIMER_MS }, `a number of milliseconds from 0 to ${MAX_TIMER_MS}`).optional(),
+}));
+
 /** A running demo shop. `url` is its origin, e.g. `http://127.0.0.1:41234` (no trailing slash). */
 export interface DemoSite extends AsyncDisposable {
   readonly url: string;
@@ -331,10 +338,8 @@ export function searchProducts(products: readonly DemoProduct[], query: string):
  * never share state. `GET /api/state` returns the requesting session's {@link DemoState}.
  */
 export async function startDemoSite(options: DemoSiteOptions = {}): Promise<DemoSite> {
+  demoSiteOptions.check(options);
   const { port = 0, seed = 1, latencyMs = 0 } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OptionsError(`startDemoSite option port must be an integer 0..65535, got ${String(port)}`);
-  if (!Number.isInteger(seed)) throw new OptionsError(`startDemoSite option seed must be an integer, got ${String(seed)}`);
-  if (typeof latencyMs !== 'number' || !(latencyMs >= 0) || !Number.isFinite(latencyMs)) throw new OptionsError(`startDemoSite option latencyMs must be a number >= 0, got ${String(latencyMs)}`);
 
   const products = generateProducts(seed);
   const bySlug = new Map(products.map((p) => [p.slug, p]));

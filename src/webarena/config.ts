@@ -2,8 +2,9 @@
 // that name the task and the field, loading from a JSON array file or a folder of per-task JSON
 // files, and substitution of the site placeholders (`__SHOPPING__`, ...) with the user's URLs.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeValue, fileProblem, parseJsonText, readTextFile } from '../data/load-errors.js';
 import { OptionsError, WebAgentError } from '../errors.js';
 
 /** The WebArena sites, by the name configs use in `sites`. */
@@ -114,7 +115,7 @@ const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(
 export function parseWebArenaConfig(raw: unknown, where = 'config'): WebArenaConfig {
   if (!isObject(raw)) throw new WebArenaConfigError(where, '(config)', `a task config is a JSON object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
   const id = raw['task_id'];
-  if (typeof id !== 'number' && typeof id !== 'string') throw new WebArenaConfigError(where, 'task_id', `must be a number or string, got ${JSON.stringify(id) ?? 'nothing'}`);
+  if (typeof id !== 'number' && typeof id !== 'string') throw new WebArenaConfigError(where, 'task_id', `must be a number or string, got ${describeValue(id)}`);
   const task = String(id);
   const bad = (field: string, message: string): never => {
     throw new WebArenaConfigError(task, field, message);
@@ -193,19 +194,26 @@ export async function loadWebArenaConfigs(path: string, options: LoadWebArenaOpt
   let info;
   try {
     info = await stat(path);
-  } catch {
-    throw new OptionsError(`loadWebArenaConfigs: ${path} does not exist; pass a JSON file of task configs or a folder of per-task JSON files`);
+  } catch (error) {
+    throw new OptionsError(`loadWebArenaConfigs: ${fileProblem(error, path, 'file', 'a JSON file of task configs or a folder of per-task JSON files')}`);
   }
   const entries: Array<{ where: string; raw: unknown }> = [];
+  // Errors name the file and what is wrong (line and column), never its text.
   const readJson = async (file: string): Promise<unknown> => {
-    try {
-      return JSON.parse(await readFile(file, 'utf8')) as unknown;
-    } catch (e) {
-      throw new OptionsError(`loadWebArenaConfigs: ${file} is not valid JSON: ${(e as Error).message}`);
-    }
+    const read = await readTextFile(file, 'a JSON file of WebArena task configs');
+    if (!read.ok) throw new OptionsError(`loadWebArenaConfigs: ${read.problem}`);
+    const parsed = parseJsonText(read.text);
+    if (!parsed.ok) throw new OptionsError(`loadWebArenaConfigs: ${file} is not valid JSON: ${parsed.problem}`);
+    return parsed.value;
   };
   if (info.isDirectory()) {
-    const files = (await readdir(path)).filter((f) => f.endsWith('.json'));
+    let names: string[];
+    try {
+      names = await readdir(path);
+    } catch (error) {
+      throw new OptionsError(`loadWebArenaConfigs: ${fileProblem(error, path, 'folder', 'a folder of per-task JSON files')}`);
+    }
+    const files = names.filter((f) => f.endsWith('.json'));
     files.sort((a, b) => {
       const na = Number(a.replace(/\.json$/, '')), nb = Number(b.replace(/\.json$/, ''));
       return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a.localeCompare(b);

@@ -20,8 +20,9 @@ import type { CheckContext, CheckResult, Checker } from '../tasks/types.js';
 import { substituteConfig, type EvalConfig, type ProgramHtmlCheck, type WebArenaSiteUrls } from './config.js';
 import { callHelper, UnsupportedHelperError, type WebArenaHelper } from './helpers.js';
 import type { PunktParameters } from './nltk-tokenize.js';
+import { custom, defineOptions, fn, obj, positiveInt, record, str, timeoutMs } from '../options.js';
 import {
-  cleanAnswer, compareInequality, exactMatch, mustExclude, mustInclude, pyStrip, pythonStr, ReferenceRaisedError, strToInt, urlMatches, type WebArenaSemantics,
+  cleanAnswer, compareInequality, exactMatch, mustExclude, mustInclude, punktSchema, pyStrip, pythonStr, ReferenceRaisedError, strToInt, urlMatches, webArenaSemanticsSchema, type WebArenaSemantics,
 } from './semantics.js';
 
 export type { WebArenaHelper } from './helpers.js';
@@ -67,6 +68,50 @@ export interface WebArenaEvalOptions {
   readonly helpers?: Readonly<Record<string, WebArenaHelper>>;
 }
 
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const siteUrl = str('an absolute http(s) URL such as http://10.0.0.5:7770').refine(isHttpUrl, { error: 'an absolute http(s) URL such as http://10.0.0.5:7770' });
+
+/** WebArenaSiteUrls: the base URL of each site, by WebArena's site names. */
+export const webArenaSiteUrlsSchema = obj({
+  shopping: siteUrl.optional(),
+  shopping_admin: siteUrl.optional(),
+  gitlab: siteUrl.optional(),
+  reddit: siteUrl.optional(),
+  map: siteUrl.optional(),
+  wikipedia: siteUrl.optional(),
+}, 'an object of site URLs (shopping, shopping_admin, gitlab, reddit, map, wikipedia)');
+
+/** A WebArenaJudge, duck-typed. */
+export const webArenaJudgeSchema = custom<WebArenaJudge>(
+  (v) => typeof (v as Partial<WebArenaJudge> | null)?.fuzzyMatch === 'function' && typeof (v as Partial<WebArenaJudge> | null)?.unachievable === 'function',
+  'a WebArenaJudge (an object with fuzzyMatch and unachievable, as chatJudge makes)',
+);
+
+/** Helpers by name. */
+export const webArenaHelpersSchema = record(fn<WebArenaHelper>('a function (page, ...args) => value'), 'an object of helper functions by name');
+
+/** The schema of WebArenaEvalOptions: checked by `webArenaChecker` and the evaluators, before any check runs. */
+export const webArenaEvalOptions = defineOptions<WebArenaEvalOptions>()('webArenaChecker', obj({
+  intent: str('a string (the task\'s intent)'),
+  semantics: webArenaSemanticsSchema.optional(),
+  judge: webArenaJudgeSchema.optional(),
+  urls: webArenaSiteUrlsSchema.optional(),
+  taskId: str('a string').optional(),
+  navigationTimeout: timeoutMs().optional(),
+  punkt: punktSchema.optional(),
+  helpers: webArenaHelpersSchema.optional(),
+}));
+
+const chatJudgeOptions = defineOptions<{ readonly maxNewTokens?: number }>()('chatJudge', obj({ maxNewTokens: positiveInt('a positive integer').optional() }));
+
 const pass = (reason: string): CheckResult => ({ score: 1, reason });
 const fail = (reason: string, extra: Partial<CheckResult> = {}): CheckResult => ({ score: 0, reason, ...extra });
 const quote = (s: string, n = 80): string => JSON.stringify(s.length > n ? `${s.slice(0, n)}…` : s);
@@ -110,6 +155,7 @@ async function judgeFuzzy(reference: string, answer: string, what: string, optio
  * are ignored under 'webarena' semantics, as it ignores them.
  */
 export async function webArenaStringMatch(evalConfig: EvalConfig, answer: string | null, options: WebArenaEvalOptions): Promise<CheckResult> {
+  webArenaEvalOptions.as('webArenaStringMatch').check(options);
   const sem = semanticsOf(options);
   const pred = cleanAnswer(answer ?? '', sem);
   const tokens = options.punkt ? { punkt: options.punkt } : {};
@@ -284,6 +330,7 @@ async function programHtmlCheck(check: ProgramHtmlCheck, index: number, page: Pa
 
 /** `program_html`: every check must hold (product). Needs the final page. */
 export async function webArenaProgramHtml(evalConfig: EvalConfig, page: Page | undefined, options: WebArenaEvalOptions): Promise<CheckResult> {
+  webArenaEvalOptions.as('webArenaProgramHtml').check(options);
   if (!page) return fail('program_html needs the final page, and the episode ran without a browser');
   const config = options.urls ? substituteConfig(evalConfig, options.urls, { taskId: options.taskId ?? '?', field: 'eval' }) : evalConfig;
   const results: CheckResult[] = [];
@@ -303,6 +350,7 @@ export async function webArenaProgramHtml(evalConfig: EvalConfig, page: Page | u
  * `urls` is given.
  */
 export function webArenaChecker(evalConfig: EvalConfig, options: WebArenaEvalOptions): Checker {
+  webArenaEvalOptions.check(options);
   const { urls, ...inner } = options;
   const config = urls ? substituteConfig(evalConfig, urls, { taskId: options.taskId ?? '?', field: 'eval' }) : evalConfig;
   return async (ctx: CheckContext) => {
@@ -342,6 +390,7 @@ const UNACHIEVABLE_PROMPT = (intent: string, reason: string, answer: string): st
  * "partially correct" fail; for unachievable tasks "same" passes.
  */
 export function chatJudge(policy: ChatPolicy, options: { readonly maxNewTokens?: number } = {}): WebArenaJudge {
+  chatJudgeOptions.check(options);
   const ask = async (content: string): Promise<string> => {
     const [reply] = await policy.chat([{ messages: [{ role: 'system', content: 'You are a careful grader.' }, { role: 'user', content }] }], { temperature: 0, maxNewTokens: options.maxNewTokens ?? 256 });
     return (reply?.text ?? '').toLowerCase();

@@ -6,6 +6,7 @@
 // - 'webarena': web-arena-x/webarena `evaluation_harness/evaluators.py`.
 // Where the harnesses differ, the doc of the rule says how.
 
+import { bool, custom, defineOptions, obj, oneOf } from '../options.js';
 import { wordTokenize, type PunktParameters } from './nltk-tokenize.js';
 
 /** Which harness's evaluator rules to follow. */
@@ -40,6 +41,20 @@ export interface TokenRuleOptions {
   readonly punkt?: PunktParameters;
 }
 
+/** The harness names, as option checks take them. */
+export const webArenaSemanticsSchema = oneOf(['webarena-lite', 'webarena']);
+
+/** NLTK Punkt parameters (as `loadPunktParameters` returns them), duck-typed. */
+export const punktSchema = custom<PunktParameters>(
+  (v) => typeof v === 'object' && v !== null && (v as Partial<PunktParameters>).abbreviations instanceof Set,
+  'NLTK Punkt parameters (from loadPunktParameters)',
+);
+
+/** The schema of TokenRuleOptions: checked by `mustExclude`. */
+export const tokenRuleOptions = defineOptions<TokenRuleOptions>()('mustExclude', obj({ punkt: punktSchema.optional() }));
+/** `mustInclude`'s options: the token rule's and `tokenize`. */
+const mustIncludeOptions = defineOptions<TokenRuleOptions & { readonly tokenize?: boolean }>()('mustInclude', obj({ punkt: punktSchema.optional(), tokenize: bool().optional() }));
+
 /** `exact_match(ref, pred)`: both cleaned, then equal. */
 export function exactMatch(ref: string, pred: string, semantics: WebArenaSemantics): boolean {
   return cleanAnswer(pred, semantics) === cleanAnswer(ref, semantics);
@@ -55,6 +70,7 @@ export function exactMatch(ref: string, pred: string, semantics: WebArenaSemanti
  *   the cleaned reference is a single character.
  */
 export function mustInclude(ref: string, pred: string, semantics: WebArenaSemantics, options: TokenRuleOptions & { readonly tokenize?: boolean } = {}): boolean {
+  mustIncludeOptions.check(options);
   const cleanRef = cleanAnswer(ref, semantics);
   const cleanPred = cleanAnswer(pred, semantics);
   const punkt = options.punkt ? { punkt: options.punkt } : {};
@@ -70,6 +86,7 @@ export function mustInclude(ref: string, pred: string, semantics: WebArenaSemant
  * token rule as its `must_include` (WebArena's evaluator has no must_exclude).
  */
 export function mustExclude(ref: string, pred: string, options: TokenRuleOptions = {}): boolean {
+  tokenRuleOptions.check(options);
   return !mustInclude(ref, pred, 'webarena-lite', options);
 }
 

@@ -2,9 +2,9 @@
 // state (`storage_state`, a Playwright storage-state file) applied to each episode's fresh
 // browser context, geolocation set, and the checker built from the config's `eval`.
 
-import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
+import { parseJsonText, readTextFileSync } from '../data/load-errors.js';
 import type { WebTask } from '../tasks/types.js';
 import { loadWebArenaConfigs, substituteConfig, WebArenaConfigError, WEBARENA_SITES, type InvalidWebArenaConfig, type LoadWebArenaOptions, type WebArenaConfig, type WebArenaSiteUrls } from './config.js';
 import { webArenaChecker, type WebArenaEvalOptions, type WebArenaJudge } from './evaluators.js';
@@ -36,18 +36,54 @@ interface StorageState {
   readonly origins?: ReadonlyArray<{ readonly origin: string; readonly localStorage?: ReadonlyArray<{ readonly name: string; readonly value: string }> }>;
 }
 
+const STORAGE_STATE = "a Playwright storage-state JSON file (log in with WebArena's auto_login.py, or pass authDir)";
+const STATE_FORM = '{cookies: [...], origins: [...]}';
+const COOKIE_FORM = '{name, value, domain and path, or url}';
+const ORIGIN_FORM = '{origin, localStorage: [{name, value}]}';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optional = (v: unknown, type: 'string' | 'number' | 'boolean'): boolean => v === undefined || typeof v === type;
+
+/** What is wrong with a parsed storage state, as "cookies[2] must be ...", or undefined. Says where, never what a value is. */
+function storageStateProblem(raw: unknown): string | undefined {
+  if (!isRecord(raw)) return `it holds ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : `a ${typeof raw}`}, not an object ${STATE_FORM}`;
+  const { cookies, origins } = raw;
+  if (cookies !== undefined) {
+    if (!Array.isArray(cookies)) return 'cookies must be a list';
+    for (let i = 0; i < cookies.length; i++) {
+      const c: unknown = cookies[i];
+      const ok = isRecord(c) && typeof c.name === 'string' && typeof c.value === 'string'
+        && (typeof c.url === 'string' || (typeof c.domain === 'string' && typeof c.path === 'string'))
+        && optional(c.expires, 'number') && optional(c.httpOnly, 'boolean') && optional(c.secure, 'boolean')
+        && (c.sameSite === undefined || c.sameSite === 'Strict' || c.sameSite === 'Lax' || c.sameSite === 'None');
+      if (!ok) return `cookies[${i}] must be ${COOKIE_FORM} (expires a number, httpOnly and secure booleans, sameSite Strict, Lax or None)`;
+    }
+  }
+  if (origins !== undefined) {
+    if (!Array.isArray(origins)) return 'origins must be a list';
+    for (let i = 0; i < origins.length; i++) {
+      const o: unknown = origins[i];
+      const ok = isRecord(o) && typeof o.origin === 'string'
+        && (o.localStorage === undefined || (Array.isArray(o.localStorage) && o.localStorage.every((e: unknown) => isRecord(e) && typeof e.name === 'string' && typeof e.value === 'string')));
+      if (!ok) return `origins[${i}] must be ${ORIGIN_FORM}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads and checks a storage-state file. Errors are WebArenaConfigErrors naming the file and
+ * what is wrong with it (missing, a folder, unreadable, not JSON with line and column, a cookie
+ * or origin that is malformed), never its contents: it holds session cookies.
+ */
 function readStorageState(file: string, taskId: string): StorageState {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new WebArenaConfigError(taskId, 'storage_state', `${file} is not a readable JSON storage-state file: ${(e as Error).message}`);
-  }
-  const s = raw as StorageState;
-  if (typeof raw !== 'object' || raw === null || (s.cookies !== undefined && !Array.isArray(s.cookies)) || (s.origins !== undefined && !Array.isArray(s.origins))) {
-    throw new WebArenaConfigError(taskId, 'storage_state', `${file} is not a Playwright storage state ({cookies: [...], origins: [...]})`);
-  }
-  return s;
+  const read = readTextFileSync(file, STORAGE_STATE);
+  if (!read.ok) throw new WebArenaConfigError(taskId, 'storage_state', read.problem);
+  const parsed = parseJsonText(read.text);
+  if (!parsed.ok) throw new WebArenaConfigError(taskId, 'storage_state', `${file} is not valid JSON: ${parsed.problem}`);
+  const problem = storageStateProblem(parsed.value);
+  if (problem !== undefined) throw new WebArenaConfigError(taskId, 'storage_state', `${file} is not a Playwright storage state ${STATE_FORM}: ${problem}`);
+  return parsed.value as StorageState;
 }
 
 /**
@@ -68,7 +104,6 @@ export function webArenaTask(raw: WebArenaConfig, options: WebArenaTaskOptions):
   let state: StorageState | undefined;
   if (config.require_login && config.storage_state) {
     const file = isAbsolute(config.storage_state) ? config.storage_state : resolve(options.authDir ?? process.cwd(), config.storage_state);
-    if (!existsSync(file)) throw new WebArenaConfigError(taskId, 'storage_state', `${file} does not exist; log in to the sites first (WebArena's browser_env/auto_login.py writes these files) or pass authDir`);
     state = readStorageState(file, taskId);
   }
   const origins = WEBARENA_SITES.flatMap((s) => {

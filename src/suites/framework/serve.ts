@@ -16,10 +16,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SESSION_LOST_HEADER } from '../../env/types.js';
 import { esc } from './html.js';
 import { compileRoute, type CompiledRoute, type RouteResult, type SiteDefinition, type SiteUrls } from './site.js';
 
 const COOKIE = 'wa_sid';
+/** Environment variable through which a restarted server process gets its predecessor's control key. */
+export const CONTROL_KEY_ENV = 'WEBAGENT_SUITE_CONTROL_KEY';
 /** Header that carries the control key of the internal endpoints. */
 export const CONTROL_KEY_HEADER = 'x-webagent-key';
 
@@ -200,6 +203,15 @@ export async function serveSites<World>(options: {
       let sid = cookieSid(req);
       let session = store.get(sid);
       const internal = url.pathname.startsWith('/__webagent/') ? url.pathname.slice('/__webagent/'.length) : undefined;
+      // A session cookie this server does not know: the server restarted (or evicted the
+      // session) in the middle of an episode, so the state the episode built is gone. Answered
+      // 410, never with a fresh state: an episode that went on with one would be scored on a
+      // state it did not make. A new browser context (a new episode) starts a new session.
+      if (!session && sid !== undefined && internal !== 'metrics' && internal !== 'health' && (internal === undefined || hasKey(req, url, controlKey))) {
+        const gone = 'this session no longer exists on the server (the suite server restarted or dropped it); start a new episode in a new browser context';
+        send(res, internal !== undefined ? { json: { error: `session lost: ${gone}` }, status: 410 } : { html: `<!doctype html><title>Session lost</title><h1>Session lost</h1><p>${esc(gone)}.</p>`, status: 410 }, { ...headers, [SESSION_LOST_HEADER]: 'lost' });
+        return;
+      }
       // Metrics and health checks are not episodes: they never open a session.
       if (!session && internal !== 'metrics' && internal !== 'health') {
         ({ sid, session } = store.create());
