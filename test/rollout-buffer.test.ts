@@ -83,7 +83,7 @@ describe('advantages', () => {
     assert.deepEqual(flat.excluded, [true, true, true, true], 'a batch of equal rewards carries nothing');
     assert.deepEqual(Array.from(flat.advantages), [0, 0, 0, 0]);
     assert.throws(() => buf.advantages({ baseline: 'batch' }), /baseline 'batch' needs scaleRewards 'batch' or 'none'/);
-    assert.throws(() => buf.advantages({ baseline: 'task' as 'group' }), /baseline must be 'group' or 'batch', got task/);
+    assert.throws(() => buf.advantages({ baseline: 'task' as 'group' }), /RolloutBuffer option baseline must be 'group' or 'batch', got "task"/);
   });
 
   test('dropZeroStd excludes groups whose rewards are all equal', () => {
