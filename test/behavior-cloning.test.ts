@@ -128,7 +128,7 @@ describe('BehaviorCloning', () => {
       const aborted = await bc.train({ signal: controller.signal });
       assert.equal(aborted.aborted, true);
       assert.equal(aborted.steps, 2);
-      assert.throws(() => new BehaviorCloning({ policy, train: [] }), /no sequences/);
+      assert.throws(() => new BehaviorCloning({ policy, train: [] }), /BehaviorCloning option train must be a non-empty array of sequences \(ids with a loss mask or completionStart\), got \[\]/);
       assert.throws(() => new BehaviorCloning({ policy, train, epochs: 0 }), OptionsError);
       assert.throws(() => new BehaviorCloning({ policy, train: [{ ids: new Array(2000).fill(1), completionStart: 1 }] }), /max_position_embeddings/);
       assert.throws(() => new BehaviorCloning({ policy, train: [{ ids: [1, 2, 3], lossMask: [0, 0, 0] }] }), /no trained tokens/);

@@ -55,7 +55,7 @@ const makeEnvironment = (): Environment => {
   throw new Error('no environment may be made while options are bad');
 };
 
-const TASK: WebTask = { id: 't/1', intent: 'What is on the page?', startUrl: 'http://127.0.0.1:9/', site: 'shop', check: answerIncludes(['x']) };
+const TASK: WebTask = { id: 't/1', intent: 'What is on the page?', startUrl: 'http://127.0.0.1:9/', site: 'shop', check: answerIncludes(['x']), meta: {} };
 const JOBS: EpisodeJob[] = [{ task: TASK, groupId: 't/1', seed: 0 }];
 
 const tokenizerJson = trainBpeTokenizer(['hello world', 'click the button', 'type the text'], { vocabSize: 300, specialTokens: ['<|im_start|>', '<|im_end|>'] });
