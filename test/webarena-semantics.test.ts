@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { OptionsError } from '../src/errors.js';
 import type { CheckResult } from '../src/tasks/types.js';
 import {
   cleanAnswer, compareInequality, parseHelperCall, parseWebArenaConfig, pythonStr, redditGetPostUrl, strToInt, substituteConfig, webArenaStringMatch, webArenaTask, webArenaUrlMatch,
@@ -231,6 +232,6 @@ describe('placeholders and config kinds', () => {
     const urls = { gitlab: 'http://g', reddit: 'http://r' };
     assert.throws(() => webArenaTask(config, { urls, semantics: 'webarena' }), (e: unknown) => e instanceof WebArenaConfigError && e.field === 'eval.url_note');
     assert.equal(webArenaTask(config, { urls }).id, 'webarena/127', 'WebArena-Lite reads EXACT');
-    assert.throws(() => webArenaTask(config, { urls, semantics: 'webarena-2' as WebArenaSemantics }), /semantics: must be one of webarena-lite, webarena/);
+    assert.throws(() => webArenaTask(config, { urls, semantics: 'webarena-2' as WebArenaSemantics }), (e: unknown) => e instanceof OptionsError && /webArenaTask option semantics must be 'webarena-lite' or 'webarena', got "webarena-2"/.test(e.message));
   });
 });

@@ -5,6 +5,6 @@ export {
   type Trajectory, type Turn, type ActionRecord, type TurnMessage,
 } from './trajectory.js';
 export {
-  RolloutBuffer, ADVANTAGE_DEFAULTS, JsonlFormatError, packByTokens, writeLinesAtomic, saveJsonl, loadJsonl, appendJsonl, toChatRecords,
+  RolloutBuffer, ADVANTAGE_DEFAULTS, JsonlFormatError, JsonlFileError, packByTokens, writeLinesAtomic, saveJsonl, loadJsonl, appendJsonl, toChatRecords,
   type AdvantageOptions, type SampleOptions, type AdvantageResult, type TrainingSample, type MinibatchOptions, type LoadJsonlOptions, type ChatRecord,
 } from './rollout-buffer.js';

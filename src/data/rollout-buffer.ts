@@ -12,6 +12,7 @@ import { fsyncDir, holdTemporary, removeStep, renameStep, stepDone, temporaryIsS
 import type { Rng } from './random.js';
 import { bool, custom, defineOptions, nonNegative, obj, oneOf, positive, rule, type z } from '../options.js';
 import { trajectoryFromJson, trajectoryToJson, validateTrajectory, type Trajectory, type TurnMessage } from './trajectory.js';
+import { loadJsonlOptions } from './option-schemas.js';
 
 export interface AdvantageOptions {
   /**
@@ -456,6 +457,7 @@ function unterminatedLine(path: string, line: number, text: string): { torn: tru
  * passwords); a file that cannot be read (missing, a folder, no permission) is a JsonlFileError.
  */
 export async function loadJsonl(path: string, options: LoadJsonlOptions = {}): Promise<Trajectory[]> {
+  loadJsonlOptions.check(options);
   const out: Trajectory[] = [];
   let lineNo = 0;
   const handle = await openJsonl(path);
@@ -536,6 +538,7 @@ const appendQueues = new Map<string, Promise<void>>();
  */
 export function appendJsonl(path: string, trajectory: Trajectory, options: LoadJsonlOptions = {}): Promise<void> {
   try {
+    loadJsonlOptions.as('appendJsonl').check(options);
     validateTrajectory(trajectory, 'appendJsonl: trajectory');
   } catch (error) {
     return Promise.reject(error as Error);

@@ -29,6 +29,7 @@ import { configToHuggingFace, type TransformerConfig } from './config.js';
 import { encodeSafetensors } from './safetensors.js';
 import { configToken } from './tokenizer.js';
 import type { NamedWeight } from './transformer.js';
+import { saveCheckpointOptions } from './option-schemas.js';
 
 /** A checkpoint folder is missing a file, holds weights that do not fit its config, or cannot be saved to. */
 export class CheckpointError extends WebAgentError {
@@ -451,5 +452,6 @@ export async function writeCheckpointFiles(writer: CheckpointWriter, rel: string
  * and one holding other files (a README, logs) is refused.
  */
 export async function saveCheckpoint(dir: string, policy: SavablePolicy, options: SaveCheckpointOptions = {}): Promise<void> {
+  saveCheckpointOptions.check(options);
   await commitCheckpointFolder(dir, (writer) => writeCheckpointFiles(writer, '', policy, options), { what: 'checkpoint', replaceable: isCheckpointFileName });
 }

@@ -10,6 +10,7 @@ import { CheckpointError, resolveCheckpointFolder, verifyCheckpointFolder } from
 import { architectureOf, configFromHuggingFace, type TransformerConfig } from './config.js';
 import { readSafetensors, readSafetensorsHeader, type SafetensorsHeader } from './safetensors.js';
 import { parameterShapes, TransformerPolicy, type NamedWeight } from './transformer.js';
+import { loadCheckpointOptions } from './option-schemas.js';
 
 export {
   CheckpointError, CheckpointIntegrityError, saveCheckpoint, MANIFEST_FILE, MANIFEST_VERSION,
@@ -102,6 +103,7 @@ const READS = ['config.json', WEIGHTS, INDEX, 'tokenizer.json', 'tokenizer_confi
  * CheckpointErrors naming the path and what was expected (never a file's contents).
  */
 export async function loadCheckpoint(folder: string, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
+  loadCheckpointOptions.check(options);
   const dir = await resolveCheckpointFolder(folder);
   const notFolder = await folderProblem(dir, 'a checkpoint folder (config.json, model.safetensors)');
   if (notFolder !== undefined) throw new CheckpointError(notFolder);

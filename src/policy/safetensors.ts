@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fsyncDir, renameStep, temporaryTag, writeNewFile } from '../data/durable-io.js';
 import { fileProblem, parseJsonText } from '../data/load-errors.js';
 import { WebAgentError } from '../errors.js';
+import { readSafetensorsOptions } from './option-schemas.js';
 
 /**
  * A safetensors file cannot be read, is malformed, holds something this reader cannot decode, or
@@ -265,6 +266,7 @@ export async function readSafetensors(file: string, options: ReadSafetensorsOpti
   tensors: Map<string, SafetensorsTensor>;
   metadata: Record<string, string>;
 }> {
+  readSafetensorsOptions.check(options);
   const handle = await openFile(file);
   try {
     const header = await readHeaderFrom(handle, file);

@@ -11,6 +11,7 @@ import { fileProblem, folderProblem, parseJsonText } from '../data/load-errors.j
 import { OptionsError } from '../errors.js';
 import type { TokenDecoder } from './generation.js';
 import { BudgetExceeded, patternProblem, tokenizerPatterns, TRUSTED_PATTERNS, withinBudget } from './tokenizer-patterns.js';
+import { hfTokenizerOptions } from './option-schemas.js';
 
 export { ByteLevelBpe, trainBpeTokenizer, BPE_PRETOKENIZE_PATTERN, type BpeTrainerOptions } from './bpe-trainer.js';
 
@@ -185,13 +186,8 @@ export interface HfTokenizerOptions {
 export const DEFAULT_PATTERN_TIMEOUT_MS = 10_000;
 
 function checkOptions(options: HfTokenizerOptions | undefined, where: string): number {
-  if (options === undefined) return DEFAULT_PATTERN_TIMEOUT_MS;
-  if (!isObject(options)) throw new OptionsError(`${where}: options must be an object { patternTimeoutMs? }`);
-  const ms = options.patternTimeoutMs ?? DEFAULT_PATTERN_TIMEOUT_MS;
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > 2_147_483_647) {
-    throw new OptionsError(`${where}: patternTimeoutMs must be a whole number of milliseconds from 1 to 2147483647, got ${String(ms)}`);
-  }
-  return ms;
+  hfTokenizerOptions.as(where).check(options ?? {});
+  return options?.patternTimeoutMs ?? DEFAULT_PATTERN_TIMEOUT_MS;
 }
 
 /** A Hugging Face tokenizer run locally. Implements TokenDecoder for the GenerationEngine. */

@@ -14,6 +14,7 @@ import { EpisodeAbortedError, OptionsError, isWebAgentError } from '../errors.js
 import { runExpert } from '../tasks/expert.js';
 import type { WebTask } from '../tasks/types.js';
 import type { ExpertDemonstration } from './behavior-cloning.js';
+import { collectDemonstrationsOptions } from './option-schemas.js';
 
 /** One turn of a collected demonstration: what the expert saw, did, and why. */
 export interface CollectedTurn {
@@ -64,12 +65,10 @@ const message = (error: unknown): string => (error instanceof Error ? `${error.n
  * environment is closed in all cases.
  */
 export async function collectDemonstrations(tasks: readonly WebTask[], options: CollectDemonstrationsOptions): Promise<CollectDemonstrationsResult> {
+  collectDemonstrationsOptions.check(options);
   const concurrency = options.concurrency ?? 4;
   const maxRetries = options.maxRetries ?? 2;
   const onlySuccessful = options.onlySuccessful ?? true;
-  if (typeof options.makeEnvironment !== 'function') throw new OptionsError('collectDemonstrations: makeEnvironment must be a function returning an Environment');
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new OptionsError(`collectDemonstrations: concurrency must be an integer >= 1, got ${String(options.concurrency)}`);
-  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new OptionsError(`collectDemonstrations: maxRetries must be an integer >= 0, got ${String(options.maxRetries)}`);
   options.signal?.throwIfAborted();
   const outcomes: Array<{ demo: CollectedDemonstration } | { reason: string } | undefined> = new Array<undefined>(tasks.length);
   let next = 0;

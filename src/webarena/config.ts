@@ -6,6 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, fileProblem, parseJsonText, readTextFile } from '../data/load-errors.js';
 import { OptionsError, WebAgentError } from '../errors.js';
+import { bool, defineOptions, obj } from '../options.js';
 
 /** The WebArena sites, by the name configs use in `sites`. */
 export const WEBARENA_SITES = ['shopping', 'shopping_admin', 'gitlab', 'reddit', 'map', 'wikipedia'] as const;
@@ -185,12 +186,16 @@ export interface LoadWebArenaOptions {
   readonly skipInvalid?: boolean;
 }
 
+/** The schema of LoadWebArenaOptions: checked by `loadWebArenaConfigs` before it reads anything. */
+export const loadWebArenaOptions = defineOptions<LoadWebArenaOptions>()('loadWebArenaConfigs', obj({ skipInvalid: bool().optional() }));
+
 /**
  * Reads WebArena configs from a JSON file holding an array (or one object), or from a folder of
  * per-task JSON files (`0.json`, `1.json`, ... as WebArena's `config_files/`, read in numeric
  * order). Configs are validated; with `skipInvalid` the malformed ones are returned in `invalid`.
  */
 export async function loadWebArenaConfigs(path: string, options: LoadWebArenaOptions = {}): Promise<{ configs: WebArenaConfig[]; invalid: InvalidWebArenaConfig[] }> {
+  loadWebArenaOptions.check(options);
   let info;
   try {
     info = await stat(path);

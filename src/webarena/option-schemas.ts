@@ -22,8 +22,7 @@ const taskShape = {
 /** The schema of WebArenaTaskOptions: checked by `webArenaTask`. */
 export const webArenaTaskOptions = defineOptions<WebArenaTaskOptions>()('webArenaTask', obj(taskShape));
 
-/** The schema of LoadWebArenaOptions: checked by `loadWebArenaConfigs` before it reads anything. */
-export const loadWebArenaOptions = defineOptions<LoadWebArenaOptions>()('loadWebArenaConfigs', obj({ skipInvalid: bool().optional() }));
+export { loadWebArenaOptions } from './config.js';
 
 /** The schema of `loadWebArenaTasks`'s options (WebArenaTaskOptions & LoadWebArenaOptions): checked before it reads anything. */
 export const loadWebArenaTasksOptions = defineOptions<WebArenaTaskOptions & LoadWebArenaOptions>()('loadWebArenaTasks', obj({ ...taskShape, skipInvalid: bool().optional() }));

@@ -10,6 +10,7 @@ import { loadWebArenaConfigs, substituteConfig, WebArenaConfigError, WEBARENA_SI
 import { webArenaChecker, type WebArenaEvalOptions, type WebArenaJudge } from './evaluators.js';
 import type { PunktParameters } from './nltk-tokenize.js';
 import { WEBARENA_SEMANTICS, type WebArenaSemantics } from './semantics.js';
+import { loadWebArenaTasksOptions, webArenaTaskOptions } from './option-schemas.js';
 
 export interface WebArenaTaskOptions {
   /** Base URL of each site of the deployment the configs run against. */
@@ -91,6 +92,7 @@ function readStorageState(file: string, taskId: string): StorageState {
  * are WebArenaConfigError naming the task and field, raised here rather than mid-rollout.
  */
 export function webArenaTask(raw: WebArenaConfig, options: WebArenaTaskOptions): WebTask {
+  webArenaTaskOptions.check(options);
   const taskId = String(raw.task_id);
   const semantics = options.semantics ?? 'webarena-lite';
   if (!WEBARENA_SEMANTICS.includes(semantics)) throw new WebArenaConfigError(taskId, 'semantics', `must be one of ${WEBARENA_SEMANTICS.join(', ')}, got ${JSON.stringify(semantics)}`);
@@ -161,11 +163,13 @@ export function webArenaTask(raw: WebArenaConfig, options: WebArenaTaskOptions):
  * file) are left out and listed in `invalid` with the reason; otherwise the first one throws.
  */
 export async function loadWebArenaTasks(path: string, options: WebArenaTaskOptions & LoadWebArenaOptions): Promise<{ tasks: WebTask[]; invalid: InvalidWebArenaConfig[] }> {
-  const { configs, invalid } = await loadWebArenaConfigs(path, options);
+  loadWebArenaTasksOptions.check(options);
+  const { skipInvalid, ...taskOptions } = options;
+  const { configs, invalid } = await loadWebArenaConfigs(path, skipInvalid === undefined ? {} : { skipInvalid });
   const tasks: WebTask[] = [];
   for (const c of configs) {
     try {
-      tasks.push(webArenaTask(c, options));
+      tasks.push(webArenaTask(c, taskOptions));
     } catch (e) {
       if (!(e instanceof WebArenaConfigError) || !options.skipInvalid) throw e;
       invalid.push({ where: String(c.task_id), error: e });
