@@ -30,6 +30,7 @@ import { arrayOf, bool, custom, defineOptions, fn, instanceOf, integer, literal,
 import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
 import { RolloutError, runRollouts, scoredSequenceSchema, webTaskSchema, type RolloutOptions } from './rollout.js';
 import { discount, drawLearnable, drawNovel, markSeen, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
+import { fileProblem, parseJsonText } from '../data/load-errors.js';
 
 const CHECKPOINT_FORMAT = 'webagent-r1/multi-turn-grpo@1';
 /** What a run folder holds (a folder saved before manifests is replaced only if it holds nothing else). */
@@ -587,12 +588,14 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   async restore(folder: string): Promise<void> {
     const dir = await resolveCheckpointFolder(folder);
     await verifyCheckpointFolder(dir, ['trainer.json', 'reference.safetensors', 'optimizer.safetensors', 'policy/model.safetensors', 'policy/config.json']);
-    let trainer: { format?: unknown; progress?: GrpoProgress; optimizerStep?: number; seed?: number };
-    try {
-      trainer = JSON.parse(await readFile(path.join(dir, 'trainer.json'), 'utf8')) as typeof trainer;
-    } catch (cause) {
-      throw new OptionsError(`MultiTurnGRPO.restore: ${dir} has no readable trainer.json (${(cause as Error).message}); pass a folder written by save()`);
-    }
+    const trainerFile = path.join(dir, 'trainer.json');
+    const text = await readFile(trainerFile, 'utf8').catch((cause: unknown) => {
+      throw new OptionsError(`MultiTurnGRPO.restore: ${fileProblem(cause, trainerFile, 'file', 'the trainer.json of a folder written by save()')}`);
+    });
+    // The parser's own message quotes the file; the position is enough.
+    const parsed = parseJsonText(text);
+    if (!parsed.ok) throw new OptionsError(`MultiTurnGRPO.restore: ${trainerFile} is not valid JSON: ${parsed.problem}; pass a folder written by save()`);
+    const trainer = (parsed.value ?? {}) as { format?: unknown; progress?: GrpoProgress; optimizerStep?: number; seed?: number };
     if (trainer.format !== CHECKPOINT_FORMAT || !trainer.progress || typeof trainer.optimizerStep !== 'number') {
       throw new OptionsError(`MultiTurnGRPO.restore: ${path.join(dir, 'trainer.json')} is not a ${CHECKPOINT_FORMAT} file`);
     }
