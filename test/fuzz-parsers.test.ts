@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { MAX_ACTION_CHARS, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
+import { ActionFormatError, MAX_ACTION_CHARS, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
 import type { Action, ElementTarget, ObservationNode } from '../src/env/types.js';
 import { AgentPrompt, type AgentState, type PromptObservation } from '../src/policy/agent-prompt.js';
 import { copyConstraint, textPieces } from '../src/policy/constraint.js';
@@ -188,9 +188,24 @@ function randomAction(r: Rng): ValidAction {
   }
 }
 
+/**
+ * The action as `grammar` writes it, or undefined when it would be longer than parseAction reads
+ * (formatAction refuses those with an ActionFormatError naming the limit).
+ */
+function formatted(action: Action, grammar: ActionGrammar): string | undefined {
+  try {
+    return formatAction(action, grammar);
+  } catch (error) {
+    if (error instanceof ActionFormatError && error.message.includes(`over the ${MAX_ACTION_CHARS} parseAction reads`)) return undefined;
+    throw error;
+  }
+}
+
 /** A formatted valid action with 1 to 4 random edits: inserted text, deleted or repeated slices, a cut. */
 function mutatedAction(r: Rng): string {
-  let s = formatAction(randomAction(r), r.pick(GRAMMARS));
+  const grammar = r.pick(GRAMMARS);
+  // An action too long to be written: its text over the limit, as a model might produce it.
+  let s = formatted(randomAction(r), grammar) ?? (grammar === 'webarena' ? `stop [${randomText(r, MAX_ACTION_CHARS)}]` : `exit(message="${randomText(r, MAX_ACTION_CHARS)}")`);
   for (let k = 1 + r.int(4); k > 0; k--) {
     const at = r.int(s.length + 1);
     const roll = r.next();
@@ -241,7 +256,7 @@ function parseEverywhere(input: string, where: string): void {
 
 // ---------------------------------------------------------------- the tests
 
-const counts = { parsed: 0, actions: 0, parsedBack: 0, replies: 0, prompts: 0 };
+const counts = { parsed: 0, actions: 0, parsedBack: 0, replies: 0, prompts: 0, refusedLong: 0 };
 
 describe(`fuzz parsers (seed ${SEED})`, () => {
   test('random, mutated and adversarial strings: nothing throws, every call within its CPU bound', () => {
@@ -266,8 +281,14 @@ describe(`fuzz parsers (seed ${SEED})`, () => {
     for (let i = 0; i < 6000; i++) {
       const grammar = GRAMMARS[i % 2]!;
       const action = randomAction(r);
-      const written = formatAction(action, grammar);
+      const written = formatted(action, grammar);
       const where = `round trip ${i} of ${JSON.stringify(action).slice(0, 300)}`;
+      if (written === undefined) {
+        // Too long to be read back: refused when written, never written as text parseAction rejects.
+        if (JSON.stringify(action).length < MAX_ACTION_CHARS - 100) throw failure('formatAction refused a short action as too long', where, JSON.stringify(action));
+        counts.refusedLong++;
+        continue;
+      }
       const variants = [written, `  ${written};\n`, `\`${written}\``, `\`\`\`\n${written}\n\`\`\``, `\`\`\`text\n${written};\n\`\`\``];
       for (const text of variants) {
         const parsed = timed(`parseAction(…, ${grammar})`, where, text, PARSE_BOUND_MS, () => parseAction(text, grammar));
@@ -489,7 +510,10 @@ describe(`fuzz parsers (seed ${SEED})`, () => {
     console.log(`# scaling: ${FAMILIES.length} families × ${targets.length} targets in ${total.toFixed(0)} ms of CPU; largest growth ${worst.ratio.toFixed(1)}× (${worst.what})`);
   });
 
-  test('case counts', () => {
-    console.log(`# fuzz seed ${SEED}: ${counts.parsed} strings × ${GRAMMARS.length + PROMPTS.length} parsers; ${counts.actions} valid actions, ${counts.parsedBack} texts parsed back, ${counts.replies} replies parsed back; ${counts.prompts} prompts; ${(process.cpuUsage().user / 1e6).toFixed(1)} s of CPU (user) in this process`);
+  test('case counts: every case of the suite ran', () => {
+    console.log(`# fuzz seed ${SEED}: ${counts.parsed} strings × ${GRAMMARS.length + PROMPTS.length} parsers; ${counts.actions} valid actions (${counts.refusedLong} more refused as too long to write), ${counts.parsedBack} texts parsed back, ${counts.replies} replies parsed back; ${counts.prompts} prompts; ${(process.cpuUsage().user / 1e6).toFixed(1)} s of CPU (user) in this process`);
+    assert.equal(counts.parsed, 12_000);
+    assert.equal(counts.actions + counts.refusedLong, 6000);
+    assert.ok(counts.parsedBack > 0 && counts.replies > 0 && counts.prompts > 0, JSON.stringify(counts));
   });
 });

@@ -12,7 +12,7 @@ const BAD: ReadonlyArray<readonly [{ check(v: unknown): void }, unknown, RegExp]
   [loadCheckpointOptions, { trainable: 'no' }, /^loadCheckpoint option trainable must be true or false, got "no"$/],
   [loadCheckpointOptions, { verfy: false }, /^loadCheckpoint: unknown option verfy; did you mean verify\?$/],
   [loadCheckpointOptions, { allowNonFinite: 1 }, /^loadCheckpoint option allowNonFinite must be true or false, got 1$/],
-  [saveCheckpointOptions, { tokenizer: { json: {} } }, /^saveCheckpoint option tokenizer\.config must be a plain object \(the contents of tokenizer_config\.json\); it is missing$/],
+  [saveCheckpointOptions, { tokenizer: { json: {} } }, /^saveCheckpoint option tokenizer must be an HfTokenizer or an object \{ json, config \}/],
   [saveCheckpointOptions, { generationConfig: [] }, /^saveCheckpoint option generationConfig must be a plain object/],
   [readSafetensorsOptions, { names: 'model.norm.weight' }, /^readSafetensors option names must be an iterable of tensor names/],
   [readSafetensorsOptions, { allowNonfinite: true }, /^readSafetensors: unknown option allowNonfinite; did you mean allowNonFinite\?$/],
@@ -29,6 +29,8 @@ test('bad loader options are OptionsErrors naming the owner and the path', () =>
 test('good loader options pass', () => {
   assert.doesNotThrow(() => loadCheckpointOptions.check({ trainable: false, verify: true, allowNonFinite: false }));
   assert.doesNotThrow(() => saveCheckpointOptions.check({ tokenizer: { json: {}, config: {} }, generationConfig: { eos_token_id: 1 } }));
+  // An HfTokenizer carries more than json and config: it is passed as it is.
+  assert.doesNotThrow(() => saveCheckpointOptions.check({ tokenizer: { json: {}, config: {}, vocabSize: 5, chatTemplate: '' } as never }));
   assert.doesNotThrow(() => readSafetensorsOptions.check({ names: new Set(['a']), allowNonFinite: true }));
   assert.doesNotThrow(() => hfTokenizerOptions.check({ patternTimeoutMs: 10_000 }));
 });

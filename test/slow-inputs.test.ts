@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { MAX_ACTION_CHARS, formatAction, parseAction } from '../src/env/action-grammar.js';
+import { ActionFormatError, MAX_ACTION_CHARS, formatAction, parseAction } from '../src/env/action-grammar.js';
 import { renderObservationText } from '../src/env/observation-text.js';
 import type { ObservationNode } from '../src/env/types.js';
 import { AgentPrompt } from '../src/policy/agent-prompt.js';
@@ -67,7 +67,9 @@ describe('many <answer> tags (each unclosed one rescanned to the end)', () => {
 describe('long action text is refused, not parsed', () => {
   test(`an action longer than MAX_ACTION_CHARS (${MAX_ACTION_CHARS}) is invalid and says so`, () => {
     for (const grammar of ['webagent-r1', 'webarena'] as const) {
-      const long = formatAction({ type: 'answer', text: 'a'.repeat(MAX_ACTION_CHARS) }, grammar);
+      // formatAction refuses to write what parseAction will not read; the text is written by hand.
+      assert.throws(() => formatAction({ type: 'answer', text: 'a'.repeat(MAX_ACTION_CHARS) }, grammar), (e: unknown) => e instanceof ActionFormatError && e.message.includes(String(MAX_ACTION_CHARS)));
+      const long = grammar === 'webarena' ? `stop [${'a'.repeat(MAX_ACTION_CHARS)}]` : `exit(message="${'a'.repeat(MAX_ACTION_CHARS)}")`;
       const action = parseAction(long, grammar);
       assert.equal(action.type, 'invalid');
       assert.match((action as { reason: string }).reason, new RegExp(`${long.length} characters.*${MAX_ACTION_CHARS}`));

@@ -19,10 +19,11 @@ export const loadCheckpointOptions = defineOptions<LoadCheckpointOptions>()('loa
 
 /** The schema of SaveCheckpointOptions: checked by `saveCheckpoint` before anything is written. */
 export const saveCheckpointOptions = defineOptions<SaveCheckpointOptions>()('saveCheckpoint', obj({
-  tokenizer: obj({
-    json: jsonObject('the contents of tokenizer.json'),
-    config: jsonObject('the contents of tokenizer_config.json'),
-  }, 'an object { json, config } (tokenizer.json and tokenizer_config.json contents)').optional(),
+  // An HfTokenizer is passed as it is (it has json and config among its other fields).
+  tokenizer: custom<NonNullable<SaveCheckpointOptions['tokenizer']>>(
+    (v) => typeof v === 'object' && v !== null && isPlainObject((v as { json?: unknown }).json) && isPlainObject((v as { config?: unknown }).config),
+    'an HfTokenizer or an object { json, config } (tokenizer.json and tokenizer_config.json contents)',
+  ).optional(),
   generationConfig: jsonObject('fields of generation_config.json').optional(),
 }));
 
