@@ -337,14 +337,15 @@ export class WebEnvironment implements Environment {
       }
       case 'goto': {
         this.#checkUrl(action.url);
-        // A page that reloads or navigates by itself can interrupt the goto: the agent's
-        // navigation is what was asked for, so it is tried again (twice at most).
+        // A page that reloads or navigates by itself can interrupt the goto (Playwright says
+        // "interrupted by another navigation", or Chromium aborts it: net::ERR_ABORTED): the
+        // agent's navigation is what was asked for, so it is tried again (twice at most).
         for (let attempt = 0; ; attempt++) {
           try {
             await this.#navigate(page.goto(action.url, { waitUntil: o.waitUntil, timeout: o.navigationTimeout }), `going to ${action.url}`);
             break;
           } catch (e) {
-            if (!(e instanceof ActionFailure) || !/interrupted by another navigation/.test(e.message) || attempt >= 2) throw e;
+            if (!(e instanceof ActionFailure) || !/interrupted by another navigation|net::ERR_ABORTED/.test(e.message) || attempt >= 2) throw e;
           }
         }
         break;
