@@ -129,6 +129,21 @@ export function literal<const T extends string | number | boolean>(value: T, phr
   return z.literal(value, e(phrase ?? JSON.stringify(value)));
 }
 
+/** Whether `text` is an absolute http: or https: URL. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** An absolute http(s) URL; `phrase` is what is expected ("an absolute http(s) URL such as ..."). */
+export function httpUrl(phrase: string): z.ZodString {
+  return str(phrase).refine(isHttpUrl, { error: phrase });
+}
+
 /** A value checked by `test` only (class instances, duck-typed interfaces, opaque data). */
 export function custom<T>(test: (value: unknown) => boolean, phrase: string): z.ZodCustom<T, T> {
   return z.custom<T>((v) => test(v), e(phrase));

@@ -6,6 +6,7 @@ import { ACTION_GRAMMARS, ActionFormatError, MAX_ACTION_CHARS, WAIT_MAX_MS, desc
 import { nameTargetOf, resolveTarget, withNameTarget } from '../src/env/targets.js';
 import type { Action, ElementTarget, ObservationNode } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
+import { Rng } from '../src/data/random.js';
 
 const NASTY = 'Café "Ø" [x] \\ y';
 
@@ -198,14 +199,8 @@ describe('round trip', () => {
 describe('round trip: random actions', () => {
   /** A seeded generator (mulberry32), so a failure names an action that can be rebuilt. */
   function generator(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T; chance: (p: number) => boolean } {
-    let a = seed >>> 0;
-    const next = (): number => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rng = new Rng(seed);
+    const next = (): number => rng.next();
     const int = (n: number): number => Math.floor(next() * n);
     return { int, pick: (xs) => xs[int(xs.length)]!, chance: (p) => next() < p };
   }

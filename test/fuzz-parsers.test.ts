@@ -15,6 +15,7 @@ import type { Action, ElementTarget, ObservationNode } from '../src/env/types.js
 import { AgentPrompt, type AgentState, type PromptObservation } from '../src/policy/agent-prompt.js';
 import { copyConstraint, textPieces } from '../src/policy/constraint.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
+import { Rng as Mulberry32 } from '../src/data/random.js';
 
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 0x350002;
 const GRAMMARS: readonly ActionGrammar[] = ['webagent-r1', 'webarena'];
@@ -34,17 +35,12 @@ interface Rng {
   pick<T>(xs: readonly T[]): T;
 }
 
-/** mulberry32, one stream per section so that each section's cases do not depend on the others. */
+/** One mulberry32 stream per section, so that each section's cases do not depend on the others. */
 function rng(section: string): Rng {
   let a = SEED;
   for (const ch of section) a = Math.imul(a ^ ch.charCodeAt(0), 0x9e3779b1) >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const stream = new Mulberry32(a);
+  const next = (): number => stream.next();
   const int = (n: number): number => Math.floor(next() * n);
   return { next, int, chance: (p) => next() < p, pick: (xs) => xs[int(xs.length)]! };
 }

@@ -355,6 +355,25 @@ describe('Hugging Face checkpoints', () => {
     }
   });
 
+  test('a save into folders that do not exist yet creates them (checkpoints/ on a fresh clone); a parent that is a file is a CheckpointError', async () => {
+    const base = freshDir();
+    const dir = path.join(base, 'checkpoints', 'run', 'model');
+    const model = await randomModel(QWEN2, 4);
+    try {
+      await saveCheckpoint(dir, model);
+      const { policy } = await loadCheckpoint(dir);
+      try {
+        assert.deepEqual(await logitsOf(policy, IDS), await logitsOf(model, IDS));
+      } finally {
+        policy.dispose();
+      }
+      await writeFile(path.join(base, 'a-file'), 'not a folder');
+      await assert.rejects(saveCheckpoint(path.join(base, 'a-file', 'model'), model), (e: unknown) => e instanceof CheckpointError && /a-file/.test(e.message));
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('a Qwen2 folder whose config.json has a stray "attention_bias": false loads (transformers ignores it) and errors name Qwen2', async () => {
     const dir = freshDir();
     const model = await randomModel(QWEN2, 4);

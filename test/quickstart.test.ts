@@ -22,7 +22,7 @@ describe('npm run quickstart', () => {
     try {
       const { stdout } = await promisify(execFile)(process.execPath, [
         '--import', 'tsx', 'examples/quickstart.ts', '--templates', 'map.open-place,map.save-place', '--demos-per-template', '2', '--test-per-template', '1',
-        '--bc-minutes', '5', '--bc-steps', '3', '--grpo-iterations', '1', '--max-turns', '4', '--out', join(out, 'model'), '--chromium', chromium!,
+        '--bc-minutes', '5', '--bc-steps', '3', '--grpo-iterations', '1', '--max-turns', '4', '--out', join(out, 'checkpoints', 'model'), '--chromium', chromium!,
       ], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, WEBAGENT_BACKEND: 'wasm' } });
       assert.match(stdout, /4 demonstrations \(0 failed\) of 2 templates/);
       assert.match(stdout, /untrained: \d+% of 2 test tasks/);
@@ -30,9 +30,9 @@ describe('npm run quickstart', () => {
       assert.match(stdout, /GRPO: success \d+%/);
       assert.match(stdout, /\| map\.open-place \| \d+% \| \d+% \| \d+% \|/);
       assert.match(stdout, /\| \*\*all \(2 test tasks\)\*\* \|/);
-      const files = await readdir(join(out, 'model'));
+      const files = await readdir(join(out, 'checkpoints', 'model'));
       for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'generation_config.json']) assert.ok(files.includes(f), `${f} saved`);
-      const agent = await Agent.fromPretrained(join(out, 'model'), { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: 256, sampling: { maxNewTokens: 4 } });
+      const agent = await Agent.fromPretrained(join(out, 'checkpoints', 'model'), { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: 256, sampling: { maxNewTokens: 4 } });
       try {
         const step = await agent.act({ intent: 'Open the map page of Bay Cafe.', observation: { text: 'link "Bay Cafe"', url: 'http://127.0.0.1:1/', title: 'Map', lastActionError: null, notices: [], nodes: [] } });
         assert.ok(step.completion!.tokenIds.length <= 4);
@@ -41,7 +41,7 @@ describe('npm run quickstart', () => {
       }
       // Loaded with the action constraint (as the quickstart decodes), even this barely trained
       // model writes one valid action on an element of the page.
-      const constrained = await Agent.fromPretrained(join(out, 'model'), { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: 256, constrainAction: true, sampling: { maxNewTokens: 96 } });
+      const constrained = await Agent.fromPretrained(join(out, 'checkpoints', 'model'), { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: 256, constrainAction: true, sampling: { maxNewTokens: 96 } });
       try {
         const nodes = [{ id: 1, role: 'link', name: 'Bay Cafe', visible: true }, { id: 2, role: 'textbox', name: 'Search places', visible: true }];
         const step = await constrained.act({ intent: 'Open the map page of Bay Cafe.', observation: { text: 'link "Bay Cafe"\ntextbox "Search places"', url: 'http://127.0.0.1:1/', title: 'Map', lastActionError: null, notices: [], nodes } });

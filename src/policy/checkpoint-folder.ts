@@ -18,7 +18,7 @@
 // folders, have none and load as before): a file torn, missing, or from another save is
 // refused with a CheckpointIntegrityError naming it, before anything is built from the folder.
 
-import { lstat, readdir, readFile, readlink, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileProblem, parseJsonText } from '../data/load-errors.js';
 import {
@@ -153,7 +153,7 @@ async function inspect(dir: string): Promise<Place> {
   const names = await readdir(parent).catch(() => [] as string[]);
   const info = await lstat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw error;
+    throw new CheckpointError(fileProblem(error, target, 'folder', 'a checkpoint folder (or a path where one can be made)'), { cause: error });
   });
   const linked = info?.isSymbolicLink() ? path.basename(await readlink(target)) : undefined;
   const versions: { name: string; n: number }[] = [];
@@ -256,6 +256,10 @@ async function commitNow(dir: string, write: (writer: CheckpointWriter) => Promi
     }
   }
   await removeLeftovers(before, new Set(before.current === undefined ? [] : [before.current]));
+  // The folder that will hold the checkpoint may not exist yet (`checkpoints/` on a fresh clone).
+  await mkdir(parent, { recursive: true }).catch((error: unknown) => {
+    throw new CheckpointError(`cannot save a ${options.what} at ${target}: ${fileProblem(error, parent, 'folder', 'a folder that can hold the checkpoint (it is created when missing)')}`, { cause: error });
+  });
 
   const temp = path.join(parent, `${base}.saving-${temporaryTag()}`);
   const release = holdTemporary(temp);

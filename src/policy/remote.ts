@@ -5,7 +5,7 @@
 // jitter, `Retry-After` honoured. The API key lives in a private field and never enters a message.
 
 import { OptionsError, WebAgentError } from '../errors.js';
-import { custom, defineOptions, fn, MAX_TIMER_MS, nonNegativeInt, num, obj, positiveInt, str } from '../options.js';
+import { custom, defineOptions, fn, httpUrl, MAX_TIMER_MS, nonNegativeInt, num, obj, positiveInt, str } from '../options.js';
 import { chatArguments, type ChatMessage, type ChatPolicy, type ChatReply, type ChatRequest } from './chat.js';
 import { resolveSampling, type SamplingOptions } from './sampling.js';
 
@@ -135,20 +135,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 const delayMs = num({ min: 0, max: MAX_TIMER_MS }, `a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
 
 /** The schema of RemotePolicyOptions: checked by the constructor, before any request. */
 export const remotePolicyOptions = defineOptions<RemotePolicyOptions>()('RemotePolicy', obj({
-  baseURL: str('an absolute http(s) URL such as http://127.0.0.1:8000/v1').refine(isHttpUrl, { error: 'an absolute http(s) URL such as http://127.0.0.1:8000/v1' }),
+  baseURL: httpUrl('an absolute http(s) URL such as http://127.0.0.1:8000/v1'),
   model: str('a non-empty string (the served model name)', { nonEmpty: true }),
   apiKeyEnv: str('the name of an environment variable', { nonEmpty: true }).optional(),
   maxConcurrency: positiveInt('an integer >= 1').optional(),

@@ -20,7 +20,7 @@ import type { CheckContext, CheckResult, Checker } from '../tasks/types.js';
 import { substituteConfig, type EvalConfig, type ProgramHtmlCheck, type WebArenaSiteUrls } from './config.js';
 import { callHelper, UnsupportedHelperError, type WebArenaHelper } from './helpers.js';
 import type { PunktParameters } from './nltk-tokenize.js';
-import { custom, defineOptions, fn, obj, positiveInt, record, str, timeoutMs } from '../options.js';
+import { custom, defineOptions, fn, httpUrl, obj, positiveInt, record, str, timeoutMs } from '../options.js';
 import {
   cleanAnswer, compareInequality, exactMatch, mustExclude, mustInclude, punktSchema, pyStrip, pythonStr, ReferenceRaisedError, strToInt, urlMatches, webArenaSemanticsSchema, type WebArenaSemantics,
 } from './semantics.js';
@@ -68,16 +68,8 @@ export interface WebArenaEvalOptions {
   readonly helpers?: Readonly<Record<string, WebArenaHelper>>;
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
-const siteUrl = str('an absolute http(s) URL such as http://10.0.0.5:7770').refine(isHttpUrl, { error: 'an absolute http(s) URL such as http://10.0.0.5:7770' });
+const siteUrl = httpUrl('an absolute http(s) URL such as http://10.0.0.5:7770');
 
 /** WebArenaSiteUrls: the base URL of each site, by WebArena's site names. */
 export const webArenaSiteUrlsSchema = obj({
