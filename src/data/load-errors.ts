@@ -7,7 +7,7 @@
 // own typed error.
 
 import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 
 /** A Node system error (fs, net): it has a string `code` such as ENOENT. */
 export function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
@@ -288,6 +288,28 @@ export function readTextFileSync(path: string, expected: string): { readonly ok:
   try {
     return { ok: true, text: readFileSync(path, 'utf8') };
   } catch (error) {
+    return { ok: false, problem: fileProblem(error, path, 'file', expected) };
+  }
+}
+
+/**
+ * A path opened for reading, or why it cannot be (fileProblem: missing, no permission; or a
+ * folder or other non-regular file, found on the open handle so nothing is read twice).
+ */
+export async function openRegularFile(path: string, expected: string): Promise<{ readonly ok: true; readonly handle: FileHandle } | { readonly ok: false; readonly problem: string }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    return { ok: false, problem: fileProblem(error, path, 'file', expected) };
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isFile()) return { ok: true, handle };
+    await handle.close();
+    return { ok: false, problem: `${path} is ${info.isDirectory() ? 'a folder, not a file' : 'not a regular file'}; expected ${expected}` };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
     return { ok: false, problem: fileProblem(error, path, 'file', expected) };
   }
 }

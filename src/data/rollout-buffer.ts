@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OptionsError, WebAgentError } from '../errors.js';
-import { fileProblem, isSystemError, parseJsonText, redactQuoted } from './load-errors.js';
+import { fileProblem, isSystemError, openRegularFile, parseJsonText, redactQuoted } from './load-errors.js';
 import { fsyncDir, holdTemporary, removeStep, renameStep, stepDone, temporaryIsStale, writeAll, writeNewFile } from './durable-io.js';
 import type { Rng } from './random.js';
 import { bool, custom, defineOptions, nonNegative, obj, oneOf, positive, rule, type z } from '../options.js';
@@ -392,18 +392,9 @@ const TRAJECTORIES = 'a JSONL file of trajectories';
 
 /** Opens a JSONL file for reading, or throws JsonlFileError saying why it cannot be (missing, a folder, no permission). */
 async function openJsonl(path: string): Promise<FileHandle> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw new JsonlFileError(path, fileProblem(error, path, 'file', TRAJECTORIES));
-  }
-  const info = await handle.stat();
-  if (!info.isFile()) {
-    await handle.close();
-    throw new JsonlFileError(path, `${path} is ${info.isDirectory() ? 'a folder, not a file' : 'not a regular file'}; expected ${TRAJECTORIES}`);
-  }
-  return handle;
+  const opened = await openRegularFile(path, TRAJECTORIES);
+  if (!opened.ok) throw new JsonlFileError(path, opened.problem);
+  return opened.handle;
 }
 
 /** The lines of an open file, each with whether a new line ended it (only the last may lack one). Streamed. */

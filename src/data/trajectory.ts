@@ -1,5 +1,5 @@
 // Trajectory data: one episode of a web agent as plain data (typed arrays and JSON, no tensors),
-// recorded per turn as DESIGN.md asks: each turn holds the exact prompt the policy acted on and
+// recorded per turn: each turn holds the exact prompt the policy acted on and
 // the behaviour logprobs of its reply, so M-GRPO (WebAgent-R1, arXiv 2505.16421) can compute
 // exact ratios. Also the validators and the JSON form used by the JSONL files of rollout-buffer.ts.
 // `src/data` imports nothing from env/, policy/ or rl/: the shapes it needs are declared here.

@@ -1,5 +1,5 @@
-// Owns the browsers that episodes run in: local Chromium processes launched with the flags of
-// PLATFORM.md, or remote browsers (a fleet) reached through Playwright's browser-server
+// Owns the browsers that episodes run in: local Chromium processes launched with CHROMIUM_FLAGS,
+// or remote browsers (a fleet) reached through Playwright's browser-server
 // protocol or CDP, spread round-robin. Hands out one BrowserContext per episode, notices when a
 // browser dies, relaunches it, and fails the episodes that were on it with a typed error.
 

@@ -1,6 +1,6 @@
 // Finds a Chromium/Chrome executable for playwright-core (which ships no browser), and installs
 // one when asked: Playwright's own download where the network allows it, else Debian/Ubuntu's
-// `chromium` package when running as root. Launch flags measured in PLATFORM.md.
+// `chromium` package when running as root. Also the launch flags every local browser gets.
 //
 // Every decision reads the machine through a `ChromiumHost` (platform, environment, files,
 // installers), so the whole find-or-install order is tested with the installers stubbed.

@@ -4,12 +4,12 @@
 // Float32Array with positioned reads, one tensor at a time (a multi-GB file is never held in
 // memory, and no byte is read twice); writes F32 through a temp file renamed into place.
 
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fsyncDir, renameStep, temporaryTag, writeNewFile } from '../data/durable-io.js';
-import { fileProblem, parseJsonText } from '../data/load-errors.js';
+import { openRegularFile, parseJsonText } from '../data/load-errors.js';
 import { WebAgentError } from '../errors.js';
 import { readSafetensorsOptions } from './option-schemas.js';
 
@@ -91,18 +91,9 @@ function isCount(n: unknown): n is number {
 
 /** Opens a safetensors file for reading: a SafetensorsError naming the path when it is missing, a folder or unreadable. */
 async function openFile(file: string): Promise<FileHandle> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    throw new SafetensorsError(fileProblem(error, file, 'file', 'a safetensors file'));
-  }
-  const info = await handle.stat();
-  if (!info.isFile()) {
-    await handle.close();
-    throw new SafetensorsError(`${file} is ${info.isDirectory() ? 'a folder, not a file' : 'not a regular file'}; expected a safetensors file`);
-  }
-  return handle;
+  const opened = await openRegularFile(file, 'a safetensors file');
+  if (!opened.ok) throw new SafetensorsError(opened.problem);
+  return opened.handle;
 }
 
 /** Parses and validates the header of an open file (two small reads). */

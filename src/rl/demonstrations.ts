@@ -5,9 +5,9 @@
 // JSONL file format for them (one demonstration per line, screenshots dropped), written atomically
 // like rollout-buffer.ts's `saveJsonl`, read back with every record validated.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { fileProblem, isSystemError, parseJsonText, describeValue } from '../data/load-errors.js';
+import { isSystemError, openRegularFile, parseJsonText, describeValue } from '../data/load-errors.js';
 import { writeLinesAtomic } from '../data/rollout-buffer.js';
 import type { Action, Environment, Observation } from '../env/types.js';
 import { EpisodeAbortedError, OptionsError, isWebAgentError } from '../errors.js';
@@ -250,21 +250,9 @@ const DEMONSTRATIONS = 'a JSONL file of demonstrations';
 
 /** Opens a demonstrations file, or throws an OptionsError saying why it cannot be read (missing, a folder, no permission). */
 async function openDemonstrations(path: string): Promise<FileHandle> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw new OptionsError(fileProblem(error, path, 'file', DEMONSTRATIONS));
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new OptionsError(`${path} is ${info.isDirectory() ? 'a folder, not a file' : 'not a regular file'}; expected ${DEMONSTRATIONS}`);
-  } catch (error) {
-    await handle.close();
-    if (error instanceof OptionsError) throw error;
-    throw new OptionsError(fileProblem(error, path, 'file', DEMONSTRATIONS));
-  }
-  return handle;
+  const opened = await openRegularFile(path, DEMONSTRATIONS);
+  if (!opened.ok) throw new OptionsError(opened.problem);
+  return opened.handle;
 }
 
 /**
