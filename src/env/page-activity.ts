@@ -13,6 +13,22 @@ export class PageActivity {
   readonly #started = new Set<Request>();
   #wake: (() => void) | undefined;
 
+  /** Documents the main frame has committed (any navigation of it, the page's own included). */
+  documents = 0;
+  /** `documents` when the agent last observed the page. */
+  documentsObserved = 0;
+
+  /** Set when the page replaced its document while it was being read; cleared by a goto that lands. */
+  replacedWhileRead = false;
+
+  /**
+   * True when the page is seen navigating by itself: it replaced its document while being read,
+   * or since the agent last observed it (a reload on a timer).
+   */
+  get restless(): boolean {
+    return this.replacedWhileRead || this.documents > this.documentsObserved;
+  }
+
   /** The page said (through its binding) that it set off a navigation during this action. */
   navigationHinted = false;
 
@@ -64,6 +80,9 @@ export class PageActivity {
       if (failed && this.navigation?.request === r) this.navigation.failed = true;
       this.#poke();
     };
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) this.documents += 1;
+    });
     page.on('requestfinished', (r) => done(r, false));
     page.on('requestfailed', (r) => done(r, true));
     page.on('framenavigated', (f) => {

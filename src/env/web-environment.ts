@@ -61,6 +61,8 @@ const TIMER_SETTLE_MS = 1_000;
 const HOVER_SETTLE_MS = 500;
 
 const CLOSED_RE = /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Page crashed|has been closed/i;
+/** How many times the agent's goto is tried against a page that keeps navigating by itself. */
+const GOTO_TRIES = 3;
 const NAV_RACE_RE = /Execution context was destroyed|Cannot find context with specified id|navigation|frame was detached|Frame has been detached/i;
 /** Errors of Playwright's client API read `<object>.<method>: <reason>` (`page.evaluate: ...`). */
 const PLAYWRIGHT_API_RE = /^[a-z][A-Za-z]*\.[a-z][A-Za-z]*: /;
@@ -335,21 +337,10 @@ export class WebEnvironment implements Environment {
         if ('error' in r) throw new ActionFailure(r.error);
         break;
       }
-      case 'goto': {
+      case 'goto':
         this.#checkUrl(action.url);
-        // A page that reloads or navigates by itself can interrupt the goto (Playwright says
-        // "interrupted by another navigation", or Chromium aborts it: net::ERR_ABORTED): the
-        // agent's navigation is what was asked for, so it is tried again (twice at most).
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await this.#navigate(page.goto(action.url, { waitUntil: o.waitUntil, timeout: o.navigationTimeout }), `going to ${action.url}`);
-            break;
-          } catch (e) {
-            if (!(e instanceof ActionFailure) || !/interrupted by another navigation|net::ERR_ABORTED/.test(e.message) || attempt >= 2) throw e;
-          }
-        }
+        await this.#goto(page, action.url);
         break;
-      }
       case 'go_back':
       case 'go_forward': {
         const back = action.type === 'go_back';
@@ -394,6 +385,48 @@ export class WebEnvironment implements Environment {
       if (e instanceof Error && /Unknown key/i.test(e.message)) throw new ActionFailure(`unknown key in ${what}: ${e.message.split('\n')[0]}; use names like Enter, Tab, Escape, ArrowDown, Control+a`);
       if (e instanceof Error && e.message.startsWith('timed out')) throw new ActionFailure(`${what} timed out after ${this.options.actionTimeout} ms`);
       throw e;
+    }
+  }
+
+  /**
+   * The agent's goto. A page that reloads or navigates by itself races it: Playwright reports the
+   * goto as interrupted, Chromium aborts it (net::ERR_ABORTED), or the goto completes and the old
+   * document's reload commits after it, leaving the tab where it was. The goto is what was asked
+   * for, so when the page has navigated by itself since the agent last saw it, or the first try
+   * lost, the page's scripts are paused while the tab goes to about:blank (no script can
+   * navigate it then; the blank page stays in the tab's history) and the goto starts from there.
+   */
+  async #goto(page: Page, url: string): Promise<void> {
+    const o = this.options;
+    const left = page.url();
+    const restless = this.#activity?.restless ?? false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (attempt > 0 || restless) await this.#leaveQuietly(page);
+        const response = await this.#navigate(page.goto(url, { waitUntil: o.waitUntil, timeout: o.navigationTimeout }), `going to ${url}`);
+        if (this.#activity?.blockedUrl !== undefined) return; // the network guard refused it (reported as such)
+        // Back on the page it left (Playwright then returns no response, or the response of the
+        // goto that the reload replaced), unless the goto itself led there (a redirect).
+        const oldPageWon = page.url() === left && url !== left && (response === null || response.url() !== left);
+        if (!oldPageWon) {
+          if (this.#activity) this.#activity.replacedWhileRead = false;
+          return;
+        }
+        if (attempt >= GOTO_TRIES - 1) throw new ActionFailure(`going to ${url} failed: the page at ${left} kept navigating by itself and took the tab back ${GOTO_TRIES} times`);
+      } catch (e) {
+        if (!(e instanceof ActionFailure) || !/interrupted by another navigation|net::ERR_ABORTED/.test(e.message) || attempt >= GOTO_TRIES - 1) throw e;
+      }
+    }
+  }
+
+  /** Takes the tab to about:blank with the page's scripts paused, so that none can navigate it. */
+  async #leaveQuietly(page: Page): Promise<void> {
+    const session = await this.#cdp(page);
+    await this.#guard(session.send('Emulation.setScriptExecutionDisabled', { value: true }), this.options.actionTimeout, 'pausing the page\'s scripts');
+    try {
+      await this.#navigate(page.goto('about:blank', { waitUntil: 'commit', timeout: this.options.navigationTimeout }), 'leaving a page that keeps navigating');
+    } finally {
+      await this.#guard(session.send('Emulation.setScriptExecutionDisabled', { value: false }), this.options.actionTimeout, 'resuming scripts');
     }
   }
 
@@ -630,6 +663,7 @@ export class WebEnvironment implements Environment {
           throw new PageUnresponsiveError(`the page ${page.url()} did not answer within ${this.options.observationTimeout} ms (a script may be stuck)`, { cause: e });
         }
         if (!NAV_RACE_RE.test(msg)) throw await this.#fault(e);
+        if (this.#activity) this.#activity.replacedWhileRead = true;
         // A walk that only probes for a coming navigation has its answer: the document went away.
         if (bail) return { rows: null, url: page.url(), title: '', popups: 0, navPending: true };
         if (attempt + 1 >= WALK_ATTEMPTS) {
@@ -655,6 +689,7 @@ export class WebEnvironment implements Environment {
     const unstable = this.#unstable;
     this.#unstable = undefined;
     const lastActionError = unstable === undefined ? actionError : actionError === null ? unstable : `${actionError}; ${unstable}`;
+    if (this.#activity) this.#activity.documentsObserved = this.#activity.documents;
     const nodes = rowsToNodes(walk.rows ?? []);
     this.#nodes = nodes;
     const { text, truncated } = renderObservationText(nodes, this.options.budget);
