@@ -5,7 +5,7 @@
 // Kept as a plain JavaScript string, not a TypeScript function, because function.toString()
 // of transpiled code can reference helpers (`__name`) that do not exist in the page.
 // One `page.evaluate` per observation or action: measured ~1.5 ms against ~4.6 ms for
-// Playwright's aria snapshot, and 3x shorter text (PLATFORM.md).
+// Playwright's aria snapshot, and 3x shorter text.
 
 import type { ElementState, ObservationNode } from './types.js';
 

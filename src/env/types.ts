@@ -1,6 +1,6 @@
-// The Environment contract of the design card (DESIGN.md): plain-data observations in,
-// typed actions out. Implemented by WebEnvironment (real Chromium) and, for unit tests,
-// by ScriptedEnvironment on the `webagent-r1/testing` subpath.
+// The Environment contract: plain-data observations in, typed actions out. Implemented by
+// WebEnvironment (real Chromium) and, for unit tests, by ScriptedEnvironment on the
+// `webagent-r1/testing` subpath.
 
 import type { BrowserContext, Page } from 'playwright-core';
 

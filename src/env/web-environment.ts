@@ -1,4 +1,4 @@
-// WebEnvironment: the Environment of the design card over playwright-core and real Chromium.
+// WebEnvironment: the Environment (types.ts) over playwright-core and real Chromium.
 // One BrowserContext per episode; observations from one in-page DOM walk; element actions as
 // real (trusted) mouse and keyboard input at the point the walker computed. Failed actions
 // become `lastActionError` (BrowserGym's convention); environment faults throw typed errors.

@@ -39,7 +39,7 @@ export const MINIWOB_DEFAULTS: Readonly<Required<Omit<MiniWoBSuiteOptions, 'port
   readyTimeoutMs: 10_000,
 });
 
-/** Simple tasks to start with (REFERENCE.md section 3). */
+/** Simple MiniWoB++ tasks to start with. */
 export const MINIWOB_STARTER_TASKS: readonly string[] = Object.freeze([
   'click-test', 'click-test-2', 'click-button', 'click-link', 'click-option', 'click-checkboxes',
   'click-dialog', 'click-tab', 'focus-text', 'enter-text', 'enter-password', 'login-user',

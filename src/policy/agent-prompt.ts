@@ -1,4 +1,4 @@
-// AgentPrompt: the model input of a web agent in WebAgent-R1's format (REFERENCE.md §1), and
+// AgentPrompt: the model input of a web agent in WebAgent-R1's format (arXiv 2505.16421), and
 // the parser of its replies. A system prompt lists the action grammar and the reply format
 // (`<think>..</think><answer>action</answer>`, or the bare action); every turn is a user
 // message `Round k` + the page (the first also carries `Task Instruction: ...`) and the
@@ -43,8 +43,8 @@ export interface AgentPromptOptions {
   /**
    * How actions name elements: `id` (`element="12"`, pages show `[12]`; for large pretrained
    * models, as in the paper) or `name` (role + accessible name, pages show no ids; what small
-   * models trained from scratch learn, see PLATFORM.md). Default `name` with the plain
-   * template, else `id`.
+   * models trained from scratch learn: they copy a name from the task long before they learn
+   * to look an id up). Default `name` with the plain template, else `id`.
    */
   readonly targets?: 'id' | 'name';
   /** Ask for `<think>..</think><answer>..</answer>` (default true); false asks for the bare action. */

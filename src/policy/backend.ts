@@ -1,4 +1,4 @@
-// Choosing the tfjs backend at start-up, as DESIGN.md orders it: tfjs-node-gpu (CUDA), then
+// Choosing the tfjs backend at start-up, in this order: tfjs-node-gpu (CUDA), then
 // tfjs-node, then WebAssembly (multithreaded where it starts, with the training kernels of
 // wasm-kernels.ts), then plain JS. Overridable by option or WEBAGENT_BACKEND; logged and queryable.
 

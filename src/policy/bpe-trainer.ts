@@ -7,8 +7,8 @@
 // Hugging Face `tokenizer.json` object that `new Tokenizer(json, config)` reads back identically.
 //
 // Pre-tokenizer, unlike GPT-2/Qwen: whitespace runs are isolated pieces, letters never take a
-// leading space or quote, and digits are single pieces. So a name has the same tokens after a
-// space and after a quote (PLATFORM.md "tokenisation trap"), and `[123]` is `[`,`1`,`2`,`3`,`]`.
+// leading space or quote, and digits are single pieces. So a name has the same tokens in the
+// task (after a space) and on the page (after a quote), and `[123]` is `[`,`1`,`2`,`3`,`]`.
 
 import { OptionsError } from '../errors.js';
 import { arrayOf, defineOptions, num, obj, rule, str } from '../options.js';

@@ -1,4 +1,4 @@
-// Crash-safe checkpoint folders (issue 35). A save writes a whole new folder beside the old one,
+// Crash-safe checkpoint folders. A save writes a whole new folder beside the old one,
 // `<name>.saving-<pid>-<hex>`: every file written once, fsynced, then `webagent-manifest.json`
 // (sha256 and size of every file, and the manifest's format version), then the folder fsynced
 // and renamed to `<name>@<n>`. `<name>` itself is a symbolic link to the current `<name>@<n>`;

@@ -23,7 +23,7 @@ export interface TransformerConfig {
 }
 
 /**
- * Defaults sized for a model trained from scratch here: about 1 M parameters (PLATFORM.md: it
+ * Defaults sized for a model trained from scratch here: about 1 M parameters (measured: it
  * learns to copy names from the intent within about 1-2 M tokens). Tied embeddings because the
  * vocabulary is a quarter of the parameters at this size.
  */

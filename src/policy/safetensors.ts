@@ -1,6 +1,6 @@
 // A reader and writer of the safetensors format (huggingface/safetensors: 8-byte little-endian u64
 // header length N, N bytes of JSON header, raw little-endian tensor data). Hand-written: there is
-// no maintained safetensors package for Node (PLATFORM.md). Reads F32, F16 and BF16 into
+// no maintained safetensors package for Node. Reads F32, F16 and BF16 into
 // Float32Array with positioned reads, one tensor at a time (a multi-GB file is never held in
 // memory, and no byte is read twice); writes F32 through a temp file renamed into place.
 

@@ -2,7 +2,7 @@
 // RoPE in the rotate_half convention, grouped-query attention, SwiGLU, optional q/k/v bias) and
 // HF weight names. Forward passes here; sampling in generation.ts; losses in training.ts.
 //
-// Layout choices for speed on wasm (PLATFORM.md): activations are 2D [B*T, C] for every
+// Layout choices for speed on wasm: activations are 2D [B*T, C] for every
 // projection (one fast matmul each), linear weights are stored [in, out] (HF stores [out, in];
 // export/import transpose), attention stays rank 4, and rotate_half is one [Dh, Dh] matmul.
 

@@ -1,6 +1,6 @@
-// The Policy interface of the design card: token prompts in, sampled completions with per-token
-// behaviour logprobs out. TransformerPolicy (via its GenerationEngine) implements it; issue-5
-// adapters (AgentPrompt, RemotePolicy) build on it. Type-only file.
+// The Policy interface: token prompts in, sampled completions with per-token behaviour
+// logprobs out. TransformerPolicy (via its GenerationEngine) implements it; the adapters
+// (AgentPrompt, RemotePolicy) build on it. Type-only file.
 
 import type { Completion, GenerationRequest } from './generation.js';
 import type { SamplingOptions } from './sampling.js';

@@ -13,7 +13,6 @@
 //   wasm Identity copies the data (about 130 MB per training step of the 1M model). Tensors are
 //   immutable (a Variable's assign swaps its dataId), so this one shares the data by reference
 //   count, as the cpu backend's Identity and the wasm Reshape already do.
-// See ../shared/PLATFORM.md "TensorFlow.js in Node".
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm'; // registers the stock wasm kernels that are wrapped here

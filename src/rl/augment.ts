@@ -3,7 +3,8 @@
 // name the task gives (the test split's entities are new, so memorised names score 0). Renaming
 // the entities of each demonstration consistently (task, every page, every action) with new
 // combinations of the same words makes memorising useless and copying the only way to lower the
-// loss: the data diversity of PLATFORM.md's synthetic calibration, from the same demonstrations.
+// loss: the data diversity that let a 1 M model learn copying on synthetic data, from the same
+// demonstrations.
 // Optionally some words are made up (`novelWords`), so copying a word the tokenizer splits into
 // pieces is practised too, as test names with words never seen in training need.
 // Hand-written: no npm library does this for web-agent trajectories.

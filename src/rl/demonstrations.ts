@@ -1,9 +1,9 @@
-// Collecting expert demonstrations for the behaviour-cloning warm-up (WebAgent-R1, REFERENCE.md
-// §1): runs each task's scripted expert (`runExpert`) with one environment per concurrent slot,
-// re-running episodes whose browser crashed (EpisodeAbortedError), the way the rollout engine
-// (rollout.ts) does; keeps the demonstrations that score 1 by default and reports the rest. Plus a
-// JSONL file format for them (one demonstration per line, screenshots dropped), written atomically
-// like rollout-buffer.ts's `saveJsonl`, read back with every record validated.
+// Collecting expert demonstrations for the behaviour-cloning warm-up (WebAgent-R1, arXiv
+// 2505.16421): runs each task's scripted expert (`runExpert`) with one environment per
+// concurrent slot, re-running episodes whose browser crashed (EpisodeAbortedError), the way the
+// rollout engine (rollout.ts) does; keeps the demonstrations that score 1 by default and reports
+// the rest. Plus a JSONL file format for them (one demonstration per line, screenshots dropped),
+// written atomically like rollout-buffer.ts's `saveJsonl`, read back with every record validated.
 
 import type { FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';

@@ -1,4 +1,4 @@
-// The M-GRPO token loss of WebAgent-R1 (arXiv 2505.16421, REFERENCE.md §1), pure and model-free:
+// The M-GRPO token loss of WebAgent-R1 (arXiv 2505.16421), pure and model-free:
 // the PPO-style clipped surrogate with asymmetric clip range (TRL's `epsilon` / `epsilonHigh`)
 // and the k3 KL estimator to a frozen reference (`beta`), as a weighted sum over flat per-token
 // tensors. The per-token weights (RolloutBuffer.samples' `tokenWeight`) carry the normalisation.

@@ -1,6 +1,6 @@
 // The default small policy: a ~1 M-parameter TransformerPolicy trained from scratch, with a
 // byte-level BPE tokenizer trained on the demonstrations' own text and the prompt format a model
-// that small can learn (issue 6, item 8; PLATFORM.md "Learnability from scratch"):
+// that small can learn (measured by training 1 M-parameter models from scratch):
 //
 // - role + name targets, not element ids: a 1 M model learns to copy a name from the task into
 //   its action within a few hundred thousand supervised tokens, but not to look an id up by name;
@@ -44,7 +44,7 @@ export interface SmallPolicySettings {
   readonly initStd: number;
 }
 
-/** Sized from the measurements in PLATFORM.md and the learning benchmark (see the file comment). */
+/** Sized from those from-scratch measurements and the learning benchmark (see the file comment). */
 export const SMALL_POLICY_DEFAULTS: SmallPolicySettings = Object.freeze({
   model: Object.freeze({
     hidden_size: 128,

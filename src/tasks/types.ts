@@ -1,7 +1,6 @@
-// Tasks and reward checkers (DESIGN.md, src/tasks/): a WebTask is an EnvTask that also knows
-// its site, how to score the end of an episode (a Checker of the final page, the final answer
-// and the episode's site state), and optionally how to read that state and how an expert
-// solves it.
+// Tasks and reward checkers: a WebTask is an EnvTask that also knows its site, how to score the
+// end of an episode (a Checker of the final page, the final answer and the episode's site
+// state), and optionally how to read that state and how an expert solves it.
 
 import type { Page } from 'playwright-core';
 import type { Action, EnvTask, Observation } from '../env/types.js';

@@ -1,4 +1,4 @@
-// WebArena / WebArena-Lite task configs (REFERENCE.md §2): their types, validation with errors
+// WebArena / WebArena-Lite task configs: their types, validation with errors
 // that name the task and the field, loading from a JSON array file or a folder of per-task JSON
 // files, and substitution of the site placeholders (`__SHOPPING__`, ...) with the user's URLs.
 

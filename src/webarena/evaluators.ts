@@ -1,4 +1,4 @@
-// WebArena's evaluators (REFERENCE.md §2) with the semantics of the harness a number is
+// WebArena's evaluators with the semantics of the harness a number is
 // compared against: `string_match` on the final answer, `url_match` on the final URL,
 // `program_html` on page content, and the product over a config's eval types, run in the
 // config's order. Each is a Checker, so WebArena tasks score through the same rollout and
