@@ -12,7 +12,7 @@
 //                          [--bc-prompt-weight 0.1] [--rename-words by-position|any-position] [--rename-novel 0.25] [--rename-page-words 0.5]
 //                          [--grpo-generations 8] [--grpo-tasks 4] [--grpo-minutes 16] [--grpo-temperature 1.5] [--grpo-lr 5e-4] [--grpo-updates 4] [--grpo-rounds 2] [--grpo-warmup 4] [--grpo-world 2]
 //                          [--grpo-sampling cycle|learnability|novelty] [--grpo-memory 0.9]
-//                          [--grpo-adam-eps 1e-8] [--grpo-negative-weight 1] [--grpo-supervised 1] [--constrain-copy 1] [--constrain-action 1]
+//                          [--grpo-supervised 1] [--constrain-copy 1] [--constrain-action 1]
 //
 // The defaults are the settings of the committed bench/results/learn.json run.
 
@@ -78,10 +78,6 @@ const { values: args } = parseArgs({
     // which RL can learn from (it needs only the checker) and BC cannot. Entities of the test
     // split stay out of train tasks in every world (entitySplit decides by name).
     'grpo-world': { type: 'string', default: '2' },
-    // MultiTurnGRPO's adamEpsilon: Adam's epsilon in the GRPO update.
-    'grpo-adam-eps': { type: 'string', default: '1e-8' },
-    // MultiTurnGRPO's negativeAdvantageWeight: scale of negative advantages (1: as published).
-    'grpo-negative-weight': { type: 'string', default: '1' },
     // MultiTurnGRPO's supervised.coefficient (0: off): every GRPO update also takes this times the
     // NLL of a minibatch of BC's own samples (the PPO-ptx anchor).
     'grpo-supervised': { type: 'string', default: '1' },
@@ -111,7 +107,7 @@ const settings = {
   small_policy: { ...SMALL_POLICY_DEFAULTS, maxPromptTokens: num('prompt-tokens'), initStd: num('init-std') },
   prompt: 'plain template, role+name targets, bare actions (no <think>), earlier pages compressed, URLs without their origin',
   bc: { learning_rate: num('bc-lr'), warmup_steps: num('bc-warmup'), decay_fraction: num('bc-decay'), prompt_loss_weight: num('bc-prompt-weight'), batch_tokens: 2048, workers: 2, rename_copies: num('rename-copies'), rename_words: args['rename-words'] as 'by-position' | 'any-position', rename_novel_words: num('rename-novel'), rename_page_words: num('rename-page-words') },
-  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), task_sampling: args['grpo-sampling'] as 'cycle' | 'learnability' | 'novelty', learnability_memory: num('grpo-memory'), warmup_steps: num('grpo-warmup'), adam_epsilon: num('grpo-adam-eps'), negative_advantage_weight: num('grpo-negative-weight'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
+  grpo: { num_generations: num('grpo-generations'), tasks_per_iteration: num('grpo-tasks'), learning_rate: num('grpo-lr'), updates_per_iteration: num('grpo-updates'), dynamic_sampling_rounds: num('grpo-rounds'), task_sampling: args['grpo-sampling'] as 'cycle' | 'learnability' | 'novelty', learnability_memory: num('grpo-memory'), warmup_steps: num('grpo-warmup'), supervised_coefficient: num('grpo-supervised'), beta: 0, drop_zero_std: true, temperature: num('grpo-temperature'), max_grad_norm: 1, world_seed: num('grpo-world') === 0 ? num('seed') : num('grpo-world'), tasks: 'train-split instances (up to 200 per template) of the world of world_seed' },
 };
 
 if (args['constrain-copy'] !== '0' && args['constrain-copy'] !== '1') throw new Error(`--constrain-copy must be 0 or 1, got ${args['constrain-copy']}`);
@@ -127,8 +123,6 @@ if (!['cycle', 'learnability', 'novelty'].includes(settings.grpo.task_sampling))
 if (!(settings.grpo.learnability_memory > 0 && settings.grpo.learnability_memory <= 1)) throw new Error(`--grpo-memory must be a number in (0, 1], got ${args['grpo-memory']}`);
 if (!(Number.isInteger(settings.grpo.world_seed) && settings.grpo.world_seed >= 1)) throw new Error(`--grpo-world must be a world seed (an integer >= 1), or 0 for --seed's; got ${args['grpo-world']}`);
 if (!(Number.isInteger(settings.grpo.warmup_steps) && settings.grpo.warmup_steps >= 0)) throw new Error(`--grpo-warmup must be an integer >= 0, got ${args['grpo-warmup']}`);
-if (!(settings.grpo.adam_epsilon > 0 && Number.isFinite(settings.grpo.adam_epsilon))) throw new Error(`--grpo-adam-eps must be a number > 0, got ${args['grpo-adam-eps']}`);
-if (!(settings.grpo.negative_advantage_weight >= 0 && settings.grpo.negative_advantage_weight <= 1)) throw new Error(`--grpo-negative-weight must be a number from 0 to 1, got ${args['grpo-negative-weight']}`);
 if (!(settings.grpo.supervised_coefficient >= 0 && Number.isFinite(settings.grpo.supervised_coefficient))) throw new Error(`--grpo-supervised must be a number >= 0 (0: off), got ${args['grpo-supervised']}`);
 if (!(settings.grpo.learning_rate > 0 && Number.isFinite(settings.grpo.learning_rate))) throw new Error(`--grpo-lr must be a number > 0, got ${args['grpo-lr']}`);
 if (!(settings.grpo_minutes >= 0 && Number.isFinite(settings.grpo_minutes))) throw new Error(`--grpo-minutes must be a number of minutes >= 0 (0: off), got ${args['grpo-minutes']}`);
@@ -194,12 +188,12 @@ async function main(): Promise<void> {
   const grpo = new MultiTurnGRPO({
     policy, tokenizer, prompt, tasks: rlTasks, makeEnvironment, numGenerations: settings.grpo.num_generations, tasksPerIteration: settings.grpo.tasks_per_iteration,
     numIterations: settings.grpo_iterations, updatesPerIteration: settings.grpo.updates_per_iteration,
-    ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, maxNewTokens: small.settings.maxNewTokens, learningRate: settings.grpo.learning_rate, warmupSteps: settings.grpo.warmup_steps,
+    ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, learningRate: settings.grpo.learning_rate, warmupSteps: settings.grpo.warmup_steps,
     ...(settings.grpo.task_sampling === 'learnability' ? { taskSampling: { kind: 'learnability' as const, memory: settings.grpo.learnability_memory } } : {}),
     ...(settings.grpo.task_sampling === 'novelty' ? { taskSampling: { kind: 'novelty' as const, seen: train } } : {}),
-    adamEpsilon: settings.grpo.adam_epsilon, negativeAdvantageWeight: settings.grpo.negative_advantage_weight,
     ...(settings.grpo.supervised_coefficient > 0 ? { supervised: { samples, coefficient: settings.grpo.supervised_coefficient, batchTokens: settings.bc.batch_tokens } } : {}),
-    constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action, beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, temperature: settings.grpo.temperature, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
+    agent: small.agentFor(policy, { temperature: settings.grpo.temperature }, { constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action }),
+    beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,
   });
   const iterations: unknown[] = [];
   grpo.on('iteration-end', (m) => iterations.push(m));

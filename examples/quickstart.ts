@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   const rlTasks = suite.tasks({ split: 'train', templates, perTemplate: 200 });
   const grpo = new MultiTurnGRPO({
     policy, tokenizer, prompt, tasks: rlTasks, makeEnvironment, numGenerations: 4, tasksPerIteration: 4, numIterations: grpoIterations,
-    maxTurns, maxNewTokens: small.settings.maxNewTokens, learningRate: 2.5e-4, beta: 0, dropZeroStd: true, seed, constrainAction,
+    agent: small.agentFor(policy, { temperature: 1 }, { constrainAction }), maxTurns, learningRate: 2.5e-4, beta: 0, dropZeroStd: true, seed,
   });
   const detach = attachProgress(grpo, grpoIterations, { label: 'grpo' });
   await grpo.train();

@@ -157,18 +157,16 @@ add('MultiTurnGRPO', (o: Partial<MultiTurnGRPOOptions>) => new MultiTurnGRPO({ .
   ['checkpoint.every', { checkpoint: { dir: '/tmp/x', every: 0 } }, undefined, true],
   ['checkpoint.every', { checkpoint: { dir: '/tmp/x' } }, undefined, true],
   ['checkpoint', { checkpoint: '/tmp/x' }, undefined, true],
-  ['constrainCopy', { constrainCopy: 'yes' }, undefined, false],
+  ['agent', { agent: 'an agent' }, undefined, true],
   ['dropZeroStd', { dropZeroStd: 1 }, undefined, true],
   ['lossType', { lossType: 'turn' }, undefined, false],
   ['scaleRewards', { scaleRewards: 'mean' }, undefined, false],
-  ['baseline', { baseline: 'batch' }, undefined, false],
   ['taskSampling.memory', { taskSampling: { kind: 'learnability', memory: 2 } }, undefined, false],
   ['taskSampling.seen', { taskSampling: { kind: 'novelty', seen: 'demos' } }, undefined, false],
   ['taskSampling', { taskSampling: 'random' }, undefined, false],
   ['turnCurriculum.end', { turnCurriculum: { start: 5, end: 2, over: 3 } }, undefined, false],
   ['supervised.coefficient', { supervised: { samples: [{ ids: [1, 2], completionStart: 1 }], coefficient: -1 } }, undefined, false],
   ['dynamicSampling.maxRounds', { dynamicSampling: { maxRounds: 0 } }, undefined, false],
-  ['negativeAdvantageWeight', { negativeAdvantageWeight: Number.NaN }, undefined, false],
   ['tasks', { tasks: [] }, undefined, false],
   ['makeEnvironment', { makeEnvironment: 'env' }, undefined, true],
   ['policy', { policy: {} }, undefined, true],
@@ -489,7 +487,7 @@ describe('good options pass', () => {
     const grpo = new MultiTurnGRPO({
       ...grpoBase(), numGenerations: 2, tasksPerIteration: 1, numIterations: 1, maxTurns: 3, temperature: 0.7, epsilon: 0.2, epsilonHigh: 0.28,
       beta: 0, learningRate: 1e-4, betas: [0.9, 0.99], checkpoint: { dir: '/tmp/never-written', every: 5 }, taskSampling: { kind: 'novelty', seen: [TASK] },
-      baseline: 'batch', scaleRewards: 'none', turnCurriculum: { start: 1, end: 3, over: 2 }, episodeTimeoutMs: 60_000,
+      scaleRewards: 'none', turnCurriculum: { start: 1, end: 3, over: 2 }, episodeTimeoutMs: 60_000,
     });
     assert.equal(grpo.horizon(0), 1);
     const bc = new BehaviorCloning({ ...bcBase, epochs: 2, optimizer: { learningRate: 1e-3 }, evaluate: { every: 5, run: async () => ({}) }, workers: 1 });

@@ -104,6 +104,27 @@ function resolve(inputs: Omit<GrpoTokenInputs, 'logprobs'>, n: number): { epsilo
  * and pass the numbers to `grpoTokenStats`.
  */
 export function grpoTokenLoss(inputs: GrpoTokenInputs): tf.Scalar {
+  const { loss, clipped, kl } = grpoTokenObjective(inputs);
+  tf.dispose([clipped, ...(kl ? [kl] : [])]);
+  return loss;
+}
+
+/** The loss with its diagnostics, all from the same ratio tensor (cleanrl's update computes them beside the loss). */
+export interface GrpoObjective {
+  /** As `grpoTokenLoss`. */
+  readonly loss: tf.Scalar;
+  /** Σ w_t over tokens where the clip binds (A>0 & ρ>1+εh, or A<0 & ρ<1-ε); divide by Σ w for `clip_ratio`. */
+  readonly clipped: tf.Scalar;
+  /** Σ w_t KL_t (k3) when `refLogprobs` are given; divide by Σ w for `kl`. */
+  readonly kl?: tf.Scalar;
+}
+
+/**
+ * `grpoTokenLoss` and the weighted sums behind its `clip_ratio` and `kl` diagnostics, from one
+ * ratio. Synchronous; every returned tensor belongs to the caller (inside `tf.variableGrads`,
+ * `tf.keep` the diagnostics). `grpoTokenStats` computes the same in float64, as a test oracle.
+ */
+export function grpoTokenObjective(inputs: GrpoTokenInputs): GrpoObjective {
   tokenLossInputs.check(inputs);
   const { logprobs } = inputs;
   if (logprobs.rank !== 1) throw new OptionsError(`logprobs must be a 1-D tensor [tokens], got shape [${logprobs.shape.join(', ')}]`);
@@ -112,14 +133,20 @@ export function grpoTokenLoss(inputs: GrpoTokenInputs): tf.Scalar {
   return tf.tidy(() => {
     const ratio = tf.exp(tf.sub(logprobs, tf.tensor1d(inputs.oldLogprobs))); // [N]
     const adv = tf.tensor1d(inputs.advantages); // [N]
+    const weights = tf.tensor1d(inputs.weights); // [N]
     const surrogate = tf.minimum(tf.mul(ratio, adv), tf.mul(tf.clipByValue(ratio, 1 - epsilon, 1 + epsilonHigh), adv));
     let perToken: tf.Tensor = surrogate;
-    if (beta > 0) {
-      const diff = tf.sub(tf.tensor1d(inputs.refLogprobs!), logprobs); // ref - new
-      const kl = tf.sub(tf.sub(tf.exp(diff), diff), 1);
-      perToken = tf.sub(surrogate, tf.mul(kl, beta));
+    let klSum: tf.Scalar | undefined;
+    if (inputs.refLogprobs !== undefined) {
+      const diff = tf.sub(tf.tensor1d(inputs.refLogprobs), logprobs); // ref - new
+      const kl = tf.sub(tf.sub(tf.exp(diff), diff), 1); // [N]
+      if (beta > 0) perToken = tf.sub(surrogate, tf.mul(kl, beta));
+      klSum = tf.sum(tf.mul(kl, weights));
     }
-    return tf.neg(tf.sum(tf.mul(perToken, tf.tensor1d(inputs.weights)))) as tf.Scalar;
+    const loss = tf.neg(tf.sum(tf.mul(perToken, weights))) as tf.Scalar;
+    const binds = tf.logicalOr(tf.logicalAnd(tf.less(adv, 0), tf.less(ratio, 1 - epsilon)), tf.logicalAnd(tf.greater(adv, 0), tf.greater(ratio, 1 + epsilonHigh)));
+    const clipped = tf.sum(tf.mul(tf.cast(binds, 'float32'), weights)) as tf.Scalar;
+    return klSum ? { loss, clipped, kl: klSum } : { loss, clipped };
   });
 }
 

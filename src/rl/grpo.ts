@@ -1,12 +1,12 @@
-// MultiTurnGRPO: WebAgent-R1's online RL stage (REFERENCE.md §1). Each iteration samples
-// `tasksPerIteration` tasks, runs `numGenerations` episodes of each in fresh environments at once
-// (runRollouts: every episode awaits its own policy call; the local GenerationEngine batches them
-// continuously), scores them with the tasks' binary checkers, computes group-relative advantages,
-// (with `dynamicSampling`, more rounds of tasks until enough groups have differing rewards),
-// and takes `updatesPerIteration` (μ; default one) optimizer steps on the clipped surrogate with the k3 KL to a frozen reference,
-// accumulated over token-budgeted minibatches. Every turn is its own sample holding the exact
-// prompt the policy acted on and the behaviour logprobs recorded while sampling (DESIGN.md), so
-// the ratio is exact; new logprobs are computed at the sampling temperature, as the old ones were.
+// MultiTurnGRPO: WebAgent-R1's online RL stage (arXiv 2505.16421). Each iteration rolls out G
+// episodes of each of `tasksPerIteration` tasks in fresh environments at once (runRollouts: every
+// episode awaits its own policy call; the local GenerationEngine batches them), scores them with
+// the tasks' binary checkers, computes group-relative advantages, and takes μ optimizer steps on
+// the clipped surrogate with the k3 KL to a frozen reference, each accumulated over
+// token-budgeted minibatches. Every turn is its own sample holding the exact prompt the policy
+// acted on and the behaviour logprobs recorded while sampling, so the ratio is exact; new
+// logprobs are scored at the sampling temperature, as the old ones were. Names: `b_` is the
+// whole iteration's batch, `mb_` one minibatch of it (cleanrl).
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,233 +15,26 @@ import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../data/random.js';
 import { packByTokens, RolloutBuffer, type TrainingSample } from '../data/rollout-buffer.js';
 import type { Trajectory } from '../data/trajectory.js';
-import type { Environment } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import { Agent } from '../policy/agent.js';
-import { AgentPrompt, tokenizerSchema } from '../policy/agent-prompt.js';
 import { LocalChatPolicy } from '../policy/chat.js';
 import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder, writeCheckpointFiles } from '../policy/checkpoint-folder.js';
 import { readSafetensors } from '../policy/safetensors.js';
-import type { HfTokenizer } from '../policy/tokenizer.js';
-import { AdamW, nextTokenLoss, packSequences, scoreSequences, tokenLogprobs, warmupFactor, type AdamWOptions, type ScoredSequence } from '../policy/training.js';
-import { TransformerPolicy } from '../policy/transformer.js';
+import { AdamW, packSequences, scoreSequences, tokenLogprobs, warmupFactor } from '../policy/training.js';
+import type { TransformerPolicy } from '../policy/transformer.js';
 import type { WebTask } from '../tasks/types.js';
-import { arrayOf, bool, custom, defineOptions, fn, instanceOf, integer, literal, MAX_TIMER_MS, nonNegative, nonNegativeInt, num, obj, oneOf, positive, positiveInt, rule, str, union, z } from '../options.js';
-import { grpoTokenLoss, grpoTokenStats, tokenArrays } from './grpo-loss.js';
-import { RolloutError, runRollouts, scoredSequenceSchema, webTaskSchema, type RolloutOptions } from './rollout.js';
+import { grpoTokenObjective, tokenArrays } from './grpo-loss.js';
+import { MULTI_TURN_GRPO_DEFAULTS, multiTurnGRPOOptions, resolveGRPOOptions, type MultiTurnGRPOOptions, type ResolvedGRPOSettings } from './grpo-options.js';
+import { supervisedAnchor, type LossTerm } from './loss-terms.js';
+import { RolloutError, runRollouts } from './rollout.js';
 import { discount, drawLearnable, drawNovel, markSeen, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
 import { fileProblem, parseJsonText } from '../data/load-errors.js';
+
+export { MULTI_TURN_GRPO_DEFAULTS, multiTurnGRPOOptions, type MultiTurnGRPOOptions } from './grpo-options.js';
 
 const CHECKPOINT_FORMAT = 'webagent-r1/multi-turn-grpo@1';
 /** What a run folder holds (a folder saved before manifests is replaced only if it holds nothing else). */
 const RUN_FILES = new Set(['policy', 'reference.safetensors', 'optimizer.safetensors', 'trainer.json', 'webagent-manifest.json']);
-
-export interface MultiTurnGRPOOptions {
-  /** Trained in place. */
-  readonly policy: TransformerPolicy;
-  readonly tokenizer: HfTokenizer;
-  /** The prompt the policy acts with (its template is also the LocalChatPolicy's). */
-  readonly prompt: AgentPrompt;
-  /** Training tasks, visited in a seeded shuffled cycle. */
-  readonly tasks: readonly WebTask[];
-  /** One environment per concurrent episode (a WebEnvironment over a shared BrowserPool, ...). */
-  readonly makeEnvironment: () => Environment | Promise<Environment>;
-  /** Rollouts per task: the GRPO group size G. Default 4 (paper's code). */
-  readonly numGenerations?: number;
-  /** Tasks per iteration. Default 4. */
-  readonly tasksPerIteration?: number;
-  /** Iterations (each: rollouts, then `updatesPerIteration` optimizer steps). Default 10. */
-  readonly numIterations?: number;
-  /**
-   * Optimizer steps on each iteration's rollouts: GRPO's μ (TRL's `num_iterations`). Default 1
-   * (the paper's code). Later steps are off-policy by the earlier ones; the clipped ratio against
-   * the behaviour logprobs (`epsilon`) bounds how far they move. Rollouts cost far more than an
-   * update here, so μ > 1 learns more per second of interaction.
-   */
-  readonly updatesPerIteration?: number;
-  /** Turn limit of an episode (tasks' own limits win). Default 10. */
-  readonly maxTurns?: number;
-  /** A horizon that grows during training: `start` turns at iteration 0, `end` from `over` iterations on. */
-  readonly turnCurriculum?: { readonly start: number; readonly end: number; readonly over: number };
-  /** Sampling temperature. Default 1. */
-  readonly temperature?: number;
-  /**
-   * Rollouts decode under the Agent's copy constraint (`AgentOptions.constrainCopy`): replies can
-   * only name elements of the page and type text copied from the instruction. The behaviour
-   * logprobs stay full-vocabulary ones, so the update needs no change. Evaluate with the same
-   * setting. Default false.
-   */
-  readonly constrainCopy?: boolean;
-  /**
-   * Rollouts decode under the Agent's whole-action constraint (`AgentOptions.constrainAction`):
-   * every sampled reply is one action the parser reads and the page can take, so no rollout is
-   * spent on invalid actions. Implies `constrainCopy` unless that is explicitly false. Evaluate
-   * with the same setting. Default false.
-   */
-  readonly constrainAction?: boolean;
-  /** Most tokens per reply. Default 128. */
-  readonly maxNewTokens?: number;
-  /** Episodes run at once. Default numGenerations × tasksPerIteration. */
-  readonly concurrency?: number;
-  readonly epsilon?: number;
-  readonly epsilonHigh?: number;
-  /** KL coefficient to the frozen reference (k3). Default 0.001 (paper's code); 0 skips the reference. */
-  readonly beta?: number;
-  /** `sequence` (paper, default) or `token` (released code) normalisation. */
-  readonly lossType?: 'sequence' | 'token';
-  readonly scaleRewards?: 'group' | 'batch' | 'none';
-  /**
-   * What a reward is compared with (RolloutBuffer's `baseline`): `group` (default, GRPO) or
-   * `batch`, the mean reward of the whole iteration (REINFORCE++; needs `scaleRewards` `batch`
-   * or `none`), under which groups whose members all succeed or all fail carry signal too.
-   */
-  readonly baseline?: 'group' | 'batch';
-  /**
-   * Scale of negative advantages in the update (1: GRPO as published; 0: only the episodes that
-   * beat their group's mean are reinforced). Default 1. A failed episode's tokens are less
-   * confident than a successful one's (it wandered off the demonstrated states), and
-   * ∂log π/∂logits = onehot - π is larger where π is lower, so on a policy fresh from BC the
-   * negative half of a batch can carry most of the gradient (issue 6's small policy: norm 0.23
-   * with it, 0.03 without, same rollouts), and pushing those tokens down taught the policy to
-   * emit malformed actions (invalid 5% -> 45% after one iteration at 1e-3). Below 1 keeps what
-   * failures teach while bounding that push.
-   */
-  readonly negativeAdvantageWeight?: number;
-  /** Leave out groups whose rewards are all equal. Default false. */
-  readonly dropZeroStd?: boolean;
-  /**
-   * A supervised anchor in every update (InstructGPT's PPO-ptx, OpenRLHF's `ptx_coef`): the
-   * loss adds `coefficient` × the mean negative log-likelihood of a minibatch of `samples` (the
-   * BC samples, say, with their loss masks), at most `batchTokens` padded tokens (default 2048),
-   * drawn afresh each optimizer step from the seed and the step (so a resumed run draws the same).
-   * It keeps the action format and what imitation taught while the policy follows few groups.
-   * The iteration's `loss` metric includes the term. Off by default (the paper has no such term).
-   */
-  readonly supervised?: { readonly samples: readonly ScoredSequence[]; readonly coefficient: number; readonly batchTokens?: number };
-  /**
-   * DAPO's dynamic sampling: while fewer than `tasksPerIteration` groups of the iteration have
-   * differing rewards, draw `tasksPerIteration` more tasks and roll them out too, up to
-   * `maxRounds` rounds in all; the update then uses only the groups with differing rewards (as
-   * `dropZeroStd`). A policy that BC made near-deterministic solves or fails most tasks in all
-   * G tries, and such a group carries no gradient; this spends more interaction to fill the batch
-   * with groups that do. Off by default (one round, the paper's code).
-   */
-  readonly dynamicSampling?: { readonly maxRounds: number };
-  /**
-   * How each round's tasks are drawn. `'cycle'` (default): a seeded shuffled cycle over `tasks`.
-   * `{ kind: 'learnability', memory }`: by template (`task.meta.template`, else each task is its
-   * own), in proportion to the Laplace estimate of how often that template's groups had differing
-   * rewards, counted over past rounds and discounted by `memory` (default 0.9) each iteration;
-   * a round takes distinct templates while it can, and a task uniformly within each. It spends
-   * the rollouts on templates the policy sometimes solves and sometimes not, where GRPO has a
-   * gradient (Prioritized Level Replay's idea); no template's weight ever falls to 0.
-   * `{ kind: 'novelty', seen }`: at each pick, the task whose least-seen intent word was seen
-   * least often for its template, then the one with the most words seen that few times
-   * (count-based novelty over (template, word) pairs), counting the words of `seen` (the
-   * demonstrated tasks: what behaviour cloning already showed the policy) and of every earlier
-   * draw; ties at random. It spends the rollouts on tasks that name what the
-   * demonstrations never did, where imitation has nothing to copy and RL, which needs only the
-   * checker, can still learn.
-   */
-  readonly taskSampling?: 'cycle' | { readonly kind: 'learnability'; readonly memory?: number } | { readonly kind: 'novelty'; readonly seen?: ReadonlyArray<Pick<WebTask, 'id' | 'intent' | 'meta'>> };
-  /** Default 1e-6 (paper's code); small models from scratch need far more (1e-4 .. 1e-3). */
-  readonly learningRate?: number;
-  /**
-   * Optimizer steps of linear learning-rate warm-up (step k, from 0, of the first `warmupSteps`
-   * uses (k + 1) / warmupSteps of `learningRate`, as `warmupFactor`; TRL's `warmup_steps`). Default 0. A fresh Adam's first
-   * steps move every weight by about the learning rate whatever the gradient's size, and a
-   * GRPO batch with one or two groups of signal is mostly noise: after BC this raised a small
-   * policy's invalid actions from 4% to 30% within two iterations at 5e-4 (issue 6's runs).
-   */
-  readonly warmupSteps?: number;
-  /** Decoupled weight decay. Default 0. */
-  readonly weightDecay?: number;
-  /** Global-norm clip. Default 1. (The paper's code uses 0.01.) */
-  readonly maxGradNorm?: number;
-  /** Adam betas. Default (0.9, 0.99) as the paper's code. */
-  readonly betas?: readonly [number, number];
-  /**
-   * Adam's epsilon (TRL's `adam_epsilon`). Default 1e-8. A fresh Adam moves every weight by
-   * about the learning rate in the direction of its gradient's sign, however small and noisy
-   * that gradient is; a larger epsilon (near the typical gradient entry) makes the step of a
-   * weight whose gradient is below it proportional to the gradient instead.
-   */
-  readonly adamEpsilon?: number;
-  /** Padded tokens per minibatch of the update (gradients are accumulated). Default 4096. */
-  readonly batchTokens?: number;
-  readonly seed?: number;
-  /** Wall-time limit of one episode. Default 120 s. */
-  readonly episodeTimeoutMs?: number;
-  /** Save the run (see `save`) into `dir` every `every` iterations and after the last. */
-  readonly checkpoint?: { readonly dir: string; readonly every: number };
-  /** Scores an episode's end. Default: the task's checker (binary task success). */
-  readonly score?: RolloutOptions['score'];
-}
-
-const adamBeta = num({ min: 0, lt: 1 }, 'a number in [0, 1)');
-
-/** The schema of MultiTurnGRPOOptions: checked by the constructor, before any weight is copied or episode run. */
-export const multiTurnGRPOOptions = defineOptions<MultiTurnGRPOOptions>()('MultiTurnGRPO', obj({
-  policy: instanceOf<TransformerPolicy>(TransformerPolicy, 'a TransformerPolicy (trained in place)'),
-  tokenizer: tokenizerSchema,
-  prompt: instanceOf<AgentPrompt>(AgentPrompt, 'an AgentPrompt (with its tokenizer)'),
-  tasks: arrayOf(webTaskSchema, 'a non-empty array of WebTasks', { nonEmpty: true }),
-  makeEnvironment: fn<MultiTurnGRPOOptions['makeEnvironment']>('a function returning an Environment (or a promise of one)'),
-  numGenerations: num({ int: true, min: 2 }, 'an integer >= 2 (advantages compare rollouts within a group)').optional(),
-  tasksPerIteration: positiveInt('a positive integer').optional(),
-  numIterations: positiveInt('a positive integer').optional(),
-  updatesPerIteration: positiveInt('a positive integer').optional(),
-  maxTurns: positiveInt('a positive integer').optional(),
-  turnCurriculum: obj({
-    start: positiveInt('a positive integer (turns at iteration 0)'),
-    end: positiveInt('a positive integer (turns from `over` iterations on)'),
-    over: num({ min: 1 }, 'a number >= 1 (iterations)'),
-  }, 'an object { start, end, over }').superRefine((c, ctx) => {
-    if (c.end < c.start) ctx.addIssue({ code: 'custom', path: ['end'], message: rule(`must be >= start (${c.start}), got ${c.end}`) });
-  }).optional(),
-  temperature: num({ min: 0 }, 'a finite number >= 0 (0 = greedy)').optional(),
-  constrainCopy: bool().optional(),
-  constrainAction: bool().optional(),
-  maxNewTokens: positiveInt('a positive integer').optional(),
-  concurrency: positiveInt('a positive integer').optional(),
-  epsilon: num({ gt: 0, lt: 1 }, 'a number in (0, 1) (the ratio is clipped below at 1 - epsilon)').optional(),
-  epsilonHigh: positive('a finite number > 0 (the ratio is clipped above at 1 + epsilonHigh)').optional(),
-  beta: nonNegative('a finite number >= 0 (0 = no reference)').optional(),
-  lossType: oneOf(['sequence', 'token']).optional(),
-  scaleRewards: oneOf(['group', 'batch', 'none']).optional(),
-  baseline: oneOf(['group', 'batch']).optional(),
-  negativeAdvantageWeight: nonNegative('a finite number >= 0').optional(),
-  dropZeroStd: bool().optional(),
-  supervised: obj({
-    samples: arrayOf(scoredSequenceSchema, 'a non-empty array of sequences (ids with a loss mask or completionStart)', { nonEmpty: true }),
-    coefficient: positive('a finite number > 0'),
-    batchTokens: positiveInt('a positive integer').optional(),
-  }, 'an object { samples, coefficient, batchTokens? }').optional(),
-  dynamicSampling: obj({ maxRounds: positiveInt('a positive integer') }, 'an object { maxRounds }').optional(),
-  taskSampling: union([
-    literal('cycle', "'cycle'"),
-    obj({ kind: literal('learnability', "'learnability'"), memory: num({ gt: 0, max: 1 }, 'a number in (0, 1]').optional() }),
-    obj({ kind: literal('novelty', "'novelty'"), seen: arrayOf(custom<Pick<WebTask, 'id' | 'intent' | 'meta'>>((t) => typeof (t as Partial<WebTask> | null)?.intent === 'string', 'a task (with an `intent` string)'), 'an array of tasks (each with an `intent` string)').optional() }),
-  ], "'cycle', { kind: 'learnability', memory? } or { kind: 'novelty', seen? }").optional(),
-  learningRate: positive('a finite number > 0').optional(),
-  warmupSteps: nonNegativeInt('an integer >= 0').optional(),
-  weightDecay: nonNegative('a finite number >= 0').optional(),
-  maxGradNorm: nonNegative('a finite number >= 0 (0 = off)').optional(),
-  betas: z.tuple([adamBeta, adamBeta], { error: 'a pair [beta1, beta2] of numbers in [0, 1)' }).optional(),
-  adamEpsilon: positive('a finite number > 0').optional(),
-  batchTokens: positiveInt('a positive integer').optional(),
-  seed: integer('an integer').optional(),
-  episodeTimeoutMs: num({ gt: 0, max: MAX_TIMER_MS }, `a number of milliseconds > 0 (at most ${MAX_TIMER_MS})`).optional(),
-  checkpoint: obj({
-    dir: str('a string (a folder path)', { nonEmpty: true }),
-    every: positiveInt('a positive integer (iterations)'),
-  }, 'an object { dir, every }').optional(),
-  score: fn<NonNullable<RolloutOptions['score']>>('a function (task, end) => Promise<CheckResult>').optional(),
-}).superRefine((o, ctx) => {
-  if (o.baseline === 'batch' && (o.scaleRewards ?? 'group') === 'group') {
-    ctx.addIssue({ code: 'custom', path: ['baseline'], message: rule("'batch' needs scaleRewards 'batch' or 'none' (a group's std does not scale a reward's distance from the batch mean)") });
-  }
-}));
 
 /** What one iteration measured (TRL's names where they exist). */
 export interface IterationMetrics {
@@ -301,164 +94,144 @@ export interface GrpoProgress {
   novelty?: NoveltyState;
 }
 
+/** What one optimizer step measured (means over its minibatches' tokens). */
+interface StepStats {
+  readonly loss: number;
+  readonly gradNorm: number;
+  readonly kl: number;
+  readonly clip: number;
+}
+
+/** One iteration's rollouts (more than one round of tasks under dynamic sampling). */
+interface Rollouts {
+  readonly trajectories: Trajectory[];
+  readonly skipped: number;
+  readonly rounds: number;
+  readonly withSignal: number;
+}
+
+const scalar = async (t: tf.Tensor): Promise<number> => {
+  const [x] = await t.data();
+  t.dispose();
+  return x!;
+};
+
 export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   readonly options: MultiTurnGRPOOptions;
+  /** The options with every default applied, fixed at construction. */
+  readonly settings: ResolvedGRPOSettings;
   readonly progress: GrpoProgress = { iteration: 0, taskCursor: 0, taskPass: 0 };
   readonly optimizer: AdamW;
   /** The frozen reference (a copy of the policy at the start), when beta > 0. */
   readonly reference: TransformerPolicy | undefined;
-  private readonly agent: Agent;
-  /** With learnability sampling: its `memory`, and the tasks by bucket (template). */
-  private readonly learnability: { readonly memory: number; readonly buckets: ReadonlyMap<string, readonly WebTask[]> } | undefined;
-  /** With novelty sampling: the tasks whose words count as seen before the first draw. */
-  private readonly novelty: { readonly seen: ReadonlyArray<Pick<WebTask, 'id' | 'intent' | 'meta'>> } | undefined;
+  /** The agent acting in the rollouts. */
+  readonly agent: Agent;
+  /** The temperature new logprobs are scored at: the agent's sampling temperature. */
+  readonly #temperature: number;
+  readonly #lossTerms: readonly LossTerm[];
+  /** With learnability sampling: the tasks by bucket (template). */
+  readonly #buckets: ReadonlyMap<string, readonly WebTask[]> | undefined;
 
   constructor(options: MultiTurnGRPOOptions) {
     super();
     multiTurnGRPOOptions.check(options);
     if (options.prompt.tokenizer === undefined) throw new OptionsError('MultiTurnGRPO: the prompt needs its `tokenizer` (to count and encode tokens)');
-    const ts = options.taskSampling;
+    const s = resolveGRPOOptions(options);
     this.options = options;
-    if (typeof ts === 'object' && ts.kind === 'novelty') this.novelty = { seen: ts.seen ?? [] };
-    if (typeof ts === 'object' && ts.kind === 'learnability') {
+    this.settings = s;
+    this.agent = options.agent ?? new Agent({
+      policy: new LocalChatPolicy({ policy: s.policy, tokenizer: s.tokenizer, template: s.prompt.template }), prompt: s.prompt,
+      sampling: { temperature: s.temperature, maxNewTokens: s.maxNewTokens },
+    });
+    if (!(this.agent.policy instanceof LocalChatPolicy) || this.agent.policy.policy !== s.policy) {
+      throw new OptionsError('MultiTurnGRPO: agent must act with a LocalChatPolicy over `policy` (the behaviour logprobs must come from the model being trained)');
+    }
+    this.#temperature = this.agent.sampling.temperature ?? 0;
+    if (!(this.#temperature > 0)) throw new OptionsError(`MultiTurnGRPO: the agent samples greedily (temperature ${this.#temperature}); GRPO compares sampled rollouts: give it sampling.temperature > 0 (1 is usual)`);
+    if (typeof s.taskSampling === 'object' && s.taskSampling.kind === 'learnability') {
       const buckets = new Map<string, WebTask[]>();
-      for (const task of options.tasks) {
+      for (const task of s.tasks) {
         const b = taskBucket(task);
         const list = buckets.get(b);
         if (list) list.push(task);
         else buckets.set(b, [task]);
       }
-      this.learnability = { memory: ts.memory ?? 0.9, buckets };
+      this.#buckets = buckets;
     }
-    const [beta1, beta2] = options.betas ?? [0.9, 0.99];
-    const adamw: AdamWOptions = { learningRate: options.learningRate ?? 1e-6, weightDecay: options.weightDecay ?? 0, maxGradNorm: options.maxGradNorm ?? 1, beta1, beta2, epsilon: options.adamEpsilon ?? 1e-8 };
-    this.optimizer = new AdamW(options.policy.parameters, adamw);
-    this.reference = (options.beta ?? 0.001) > 0 ? options.policy.clone({ trainable: false }) : undefined;
-    const chat = new LocalChatPolicy({ policy: options.policy, tokenizer: options.tokenizer, template: options.prompt.template });
-    this.agent = new Agent({ policy: chat, prompt: options.prompt, sampling: { temperature: options.temperature ?? 1, maxNewTokens: options.maxNewTokens ?? 128 }, ...(options.constrainCopy !== undefined ? { constrainCopy: options.constrainCopy } : {}), constrainAction: options.constrainAction ?? false });
+    const sup = s.supervised;
+    this.#lossTerms = [
+      ...(sup ? [supervisedAnchor({ samples: sup.samples, coefficient: sup.coefficient, batchTokens: sup.batchTokens ?? MULTI_TURN_GRPO_DEFAULTS.supervisedBatchTokens })] : []),
+      ...(options.lossTerms ?? []),
+    ];
+    const [beta1, beta2] = s.betas;
+    this.optimizer = new AdamW(s.policy.parameters, { learningRate: s.learningRate, weightDecay: s.weightDecay, maxGradNorm: s.maxGradNorm, beta1, beta2, epsilon: MULTI_TURN_GRPO_DEFAULTS.adamEpsilon });
+    this.reference = s.beta > 0 ? s.policy.clone({ trainable: false }) : undefined;
   }
 
   /** The turn limit at `iteration` (the curriculum's, else `maxTurns`). */
   horizon(iteration: number): number {
-    const c = this.options.turnCurriculum;
-    if (!c) return this.options.maxTurns ?? 10;
+    const c = this.settings.turnCurriculum;
+    if (!c) return this.settings.maxTurns;
     return Math.round(c.start + (c.end - c.start) * Math.min(1, iteration / c.over));
   }
 
-  /** The tasks of round `round` of the current iteration: the next `n` of the cycle, or a learnability or novelty draw. */
-  private nextTasks(n: number, round = 0): WebTask[] {
-    const { tasks } = this.options;
-    if (this.novelty) {
-      if (!this.progress.novelty) markSeen(this.progress.novelty = {}, this.novelty.seen);
-      const rng = new Rng(hashString(`${this.options.seed ?? 0}\u0001novelty\u0001${this.progress.iteration}\u0001${round}`));
-      return drawNovel(tasks, this.progress.novelty, n, rng);
-    }
-    if (this.learnability) {
-      const rng = new Rng(hashString(`${this.options.seed ?? 0}\u0001learnability\u0001${this.progress.iteration}\u0001${round}`));
-      return drawLearnable(this.learnability.buckets, this.progress.learnability ??= {}, n, rng);
-    }
-    const out: WebTask[] = [];
-    while (out.length < n) {
-      const order = new Rng(hashString(`${this.options.seed ?? 0}\u0001tasks\u0001${this.progress.taskPass}`)).shuffle(tasks);
-      out.push(order[this.progress.taskCursor]!);
-      this.progress.taskCursor += 1;
-      if (this.progress.taskCursor >= tasks.length) {
-        this.progress.taskCursor = 0;
-        this.progress.taskPass += 1;
-      }
-    }
-    return out;
-  }
-
-  /** Runs the remaining iterations; resolves with every iteration's metrics. Stops between iterations on abort. */
+  /**
+   * Runs the remaining iterations; resolves with every iteration's metrics. An abort stops the
+   * run promptly: rollouts under way are abandoned and the iteration leaves the model, the
+   * optimizer and the progress as they were (a checkpoint resumes at that iteration).
+   */
   async train(options: { signal?: AbortSignal } = {}): Promise<IterationMetrics[]> {
+    const { signal } = options;
     const all: IterationMetrics[] = [];
-    const total = this.options.numIterations ?? 10;
-    const ck = this.options.checkpoint;
-    while (this.progress.iteration < total) {
-      if (options.signal?.aborted) break;
-      all.push(await this.iteration(options.signal));
+    const { numIterations, checkpoint } = this.settings;
+    while (this.progress.iteration < numIterations && !signal?.aborted) {
+      try {
+        all.push(await this.iteration(signal));
+      } catch (error) {
+        if (signal?.aborted) break;
+        throw error;
+      }
       const done = this.progress.iteration;
-      if (ck && (done % ck.every === 0 || done === total)) {
-        await this.save(ck.dir);
-        this.emit('checkpoint', { iteration: done, dir: ck.dir });
+      if (checkpoint && (done % checkpoint.every === 0 || done === numIterations)) {
+        await this.save(checkpoint.dir);
+        this.emit('checkpoint', { iteration: done, dir: checkpoint.dir });
       }
     }
     return all;
   }
 
-  /** One iteration: rollouts, advantages, `updatesPerIteration` optimizer steps. */
+  /** One iteration: rollouts, group-relative advantages, μ optimizer steps over minibatches. */
   async iteration(signal?: AbortSignal): Promise<IterationMetrics> {
-    const o = this.options;
+    const s = this.settings;
     const iteration = this.progress.iteration;
-    const G = o.numGenerations ?? 4;
-    const perRound = o.tasksPerIteration ?? 4;
-    const maxRounds = o.dynamicSampling?.maxRounds ?? 1;
-    const seed = o.seed ?? 0;
     const maxTurns = this.horizon(iteration);
     const rolloutStart = performance.now();
-    const skips: Error[] = [];
-    const trajectories: Trajectory[] = [];
-    let rounds = 0;
-    let withSignal = 0;
-    if (this.learnability) discount(this.progress.learnability ??= {}, this.learnability.memory);
-    do {
-      // Groups are numbered over all rounds, so round 0's ids and seeds are those of a run without dynamic sampling.
-      const first = rounds * perRound;
-      const jobs = this.nextTasks(perRound, rounds).flatMap((task, j) => Array.from({ length: G }, (_, g) => ({
-        task, groupId: `${iteration}:${first + j}:${task.id}`, seed: hashString(`${seed}\u0001${iteration}\u0001${first + j}\u0001${g}`),
-      })));
-      const round = await runRollouts(jobs, {
-        agent: this.agent, makeEnvironment: o.makeEnvironment, concurrency: o.concurrency ?? jobs.length, maxTurns,
-        ...(o.episodeTimeoutMs !== undefined ? { episodeTimeoutMs: o.episodeTimeoutMs } : {}),
-        ...(o.score ? { score: o.score } : {}),
-        ...(signal ? { signal } : {}),
-        onTrajectory: (trajectory) => this.emit('episode-end', { iteration, trajectory }),
-        // An episode lost to a browser that keeps crashing leaves its group one member short
-        // (advantages use the members present) rather than ending the run.
-        skipCrashed: true,
-        onSkip: (job, error) => {
-          skips.push(error);
-          this.emit('episode-skipped', { iteration, taskId: job.task.id, groupId: job.groupId, error });
-        },
-      });
-      trajectories.push(...round);
-      if (this.learnability) {
-        const buckets = new Map(jobs.map((j) => [j.groupId, taskBucket(j.task)]));
-        recordGroups(this.progress.learnability!, round, (t) => buckets.get(t.groupId)!);
-      }
-      rounds += 1;
-      // Groups whose rewards differ, by the buffer's own zero-variance test: the ones dropZeroStd
-      // keeps under the group baseline (under baseline 'batch' every group is kept while the batch
-      // has differing rewards, but this still counts groups, as dynamicSampling's rule says).
-      const { metrics: m } = new RolloutBuffer(trajectories).advantages();
-      withSignal = Math.round(m.groups * (1 - m.frac_reward_zero_std));
-    } while (rounds < maxRounds && withSignal < perRound && !signal?.aborted);
-    // Skipping is for an episode lost to an overloaded browser. When none is left, the browser or
-    // a site server is gone: iterating on nothing would only spin, so the run stops here, before
-    // the iteration counts (a checkpoint resumes at this iteration once the cause is fixed).
-    const lastSkip = skips.at(-1);
-    if (trajectories.length === 0 && lastSkip !== undefined) {
-      throw new RolloutError(`MultiTurnGRPO: all ${skips.length} episodes of iteration ${iteration} were skipped after crashing on every re-run; is the browser or a site server gone? Last: ${lastSkip.message}`, { cause: lastSkip });
+    // An abort (or a failure) during the rollouts leaves the progress as it was: the task draw repeats on resume.
+    const progressBefore = structuredClone(this.progress);
+    let rollouts: Rollouts;
+    try {
+      rollouts = await this.#rollouts(iteration, maxTurns, signal);
+      signal?.throwIfAborted();
+    } catch (error) {
+      for (const key of Object.keys(this.progress) as (keyof GrpoProgress)[]) delete this.progress[key];
+      Object.assign(this.progress, progressBefore);
+      throw error;
     }
-    const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
-
+    const { trajectories, skipped, rounds, withSignal } = rollouts;
     const updateStart = performance.now();
-    const buffer = new RolloutBuffer();
-    buffer.add(...trajectories);
-    const sampleOptions = { lossType: o.lossType ?? 'sequence', scaleRewards: o.scaleRewards ?? 'group', baseline: o.baseline ?? 'group', dropZeroStd: (o.dropZeroStd ?? false) || o.dynamicSampling !== undefined } as const;
-    const { metrics } = buffer.advantages(sampleOptions);
-    const negativeWeight = o.negativeAdvantageWeight ?? 1;
-    const samples = buffer.samples(sampleOptions).map((x) => (x.advantage < 0 && negativeWeight !== 1 ? { ...x, advantage: x.advantage * negativeWeight } : x));
-    // Loss, KL and clip ratio are the means over the steps; the clip ratio is 0 at the first.
-    const step = { loss: 0, gradNorm: 0, kl: 0, clip: 0 };
-    const updates = samples.length > 0 ? o.updatesPerIteration ?? 1 : 0;
-    for (let u = 0; u < updates; u++) {
-      const r = await this.update(samples);
-      step.loss += r.loss / updates;
-      step.gradNorm += r.gradNorm / updates;
-      step.kl += r.kl / updates;
-      step.clip += r.clip / updates;
+
+    // Group-relative advantages; one sample per turn, weighted per token by the loss type.
+    const sampleOptions = { lossType: s.lossType, scaleRewards: s.scaleRewards, dropZeroStd: s.dropZeroStd || s.dynamicSampling !== undefined } as const;
+    const buffer = new RolloutBuffer(trajectories);
+    const { metrics: b_metrics } = buffer.advantages(sampleOptions);
+    const b_samples = buffer.samples(sampleOptions);
+
+    // μ optimizer steps on the whole batch; loss, KL and clip ratio are their means (the clip ratio is 0 at the first).
+    const mu = b_samples.length > 0 ? s.updatesPerIteration : 0;
+    const mean = { loss: 0, gradNorm: 0, kl: 0, clip: 0 };
+    for (let u = 0; u < mu; u++) {
+      const step = await this.#optimizerStep(b_samples);
+      for (const k of ['loss', 'gradNorm', 'kl', 'clip'] as const) mean[k] += step[k] / mu;
     }
     this.progress.iteration += 1;
 
@@ -471,35 +244,110 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     }
     const result: IterationMetrics = {
       iteration,
-      reward_mean: metrics.reward_mean,
-      reward_std: metrics.reward_std,
-      frac_reward_zero_std: metrics.frac_reward_zero_std,
-      kl: step.kl,
-      clip_ratio: step.clip,
+      reward_mean: b_metrics.reward_mean,
+      reward_std: b_metrics.reward_std,
+      frac_reward_zero_std: b_metrics.frac_reward_zero_std,
+      kl: mean.kl,
+      clip_ratio: mean.clip,
       entropy: tokens > 0 ? nll / tokens : 0,
-      loss: step.loss,
-      grad_norm: step.gradNorm,
+      loss: mean.loss,
+      grad_norm: mean.gradNorm,
       turns_mean: turns.length / Math.max(1, trajectories.length),
       invalid_action_rate: turns.length > 0 ? turns.filter((t) => t.action.type === 'invalid').length / turns.length : 0,
       max_turns: maxTurns,
-      episodes_skipped: skips.length,
+      episodes_skipped: skipped,
       completion_tokens: tokens,
       sampling_rounds: rounds,
       groups_with_signal: withSignal,
-      rollout_s: rolloutSeconds,
+      rollout_s: (updateStart - rolloutStart) / 1000,
       update_s: (performance.now() - updateStart) / 1000,
     };
     this.emit('iteration-end', result);
     return result;
   }
 
-  /** One optimizer step on the whole batch: gradients summed over minibatches (weights sum to 1 over the batch). */
-  private async update(samples: TrainingSample[]): Promise<{ loss: number; gradNorm: number; kl: number; clip: number }> {
-    const o = this.options;
-    const { policy } = o;
-    const temperature = o.temperature ?? 1;
-    const beta = this.reference ? (o.beta ?? 0.001) : 0;
-    const lossOptions = { epsilon: o.epsilon ?? 0.2, epsilonHigh: o.epsilonHigh ?? o.epsilon ?? 0.2, beta };
+  /** The tasks of round `round` of the current iteration: the next `n` of the cycle, or a learnability or novelty draw. */
+  #nextTasks(n: number, round: number): WebTask[] {
+    const { tasks, seed, taskSampling } = this.settings;
+    const draw = new Rng(hashString(`${seed}\u0001${typeof taskSampling === 'object' ? taskSampling.kind : 'cycle'}\u0001${this.progress.iteration}\u0001${round}`));
+    if (typeof taskSampling === 'object' && taskSampling.kind === 'novelty') {
+      if (!this.progress.novelty) markSeen(this.progress.novelty = {}, taskSampling.seen ?? []);
+      return drawNovel(tasks, this.progress.novelty, n, draw);
+    }
+    if (this.#buckets) return drawLearnable(this.#buckets, this.progress.learnability ??= {}, n, draw);
+    const out: WebTask[] = [];
+    while (out.length < n) {
+      const order = new Rng(hashString(`${seed}\u0001tasks\u0001${this.progress.taskPass}`)).shuffle(tasks);
+      out.push(order[this.progress.taskCursor]!);
+      this.progress.taskCursor += 1;
+      if (this.progress.taskCursor >= tasks.length) {
+        this.progress.taskCursor = 0;
+        this.progress.taskPass += 1;
+      }
+    }
+    return out;
+  }
+
+  /** G episodes of each task of a round; with dynamic sampling, more rounds until enough groups have signal. */
+  async #rollouts(iteration: number, maxTurns: number, signal: AbortSignal | undefined): Promise<Rollouts> {
+    const s = this.settings;
+    const perRound = s.tasksPerIteration;
+    const maxRounds = s.dynamicSampling?.maxRounds ?? 1;
+    const skips: Error[] = [];
+    const trajectories: Trajectory[] = [];
+    let rounds = 0;
+    let withSignal = 0;
+    const learnability = typeof s.taskSampling === 'object' && s.taskSampling.kind === 'learnability' ? s.taskSampling : undefined;
+    if (learnability) discount(this.progress.learnability ??= {}, learnability.memory ?? 0.9);
+    do {
+      // Groups are numbered over all rounds, so round 0's ids and seeds are those of a run without dynamic sampling.
+      const first = rounds * perRound;
+      const jobs = this.#nextTasks(perRound, rounds).flatMap((task, j) => Array.from({ length: s.numGenerations }, (_, g) => ({
+        task, groupId: `${iteration}:${first + j}:${task.id}`, seed: hashString(`${s.seed}\u0001${iteration}\u0001${first + j}\u0001${g}`),
+      })));
+      const round = await runRollouts(jobs, {
+        agent: this.agent, makeEnvironment: s.makeEnvironment, concurrency: s.concurrency, maxTurns, episodeTimeoutMs: s.episodeTimeoutMs,
+        ...(s.score ? { score: s.score } : {}),
+        ...(signal ? { signal } : {}),
+        onTrajectory: (trajectory) => this.emit('episode-end', { iteration, trajectory }),
+        // An episode lost to a browser that keeps crashing leaves its group one member short
+        // (advantages use the members present) rather than ending the run.
+        skipCrashed: true,
+        onSkip: (job, error) => {
+          skips.push(error);
+          this.emit('episode-skipped', { iteration, taskId: job.task.id, groupId: job.groupId, error });
+        },
+      });
+      trajectories.push(...round);
+      if (learnability) {
+        const buckets = new Map(jobs.map((j) => [j.groupId, taskBucket(j.task)]));
+        recordGroups(this.progress.learnability!, round, (t) => buckets.get(t.groupId)!);
+      }
+      rounds += 1;
+      // Groups whose rewards differ, by the buffer's own zero-variance test: the ones that carry a gradient.
+      const { metrics: m } = new RolloutBuffer(trajectories).advantages();
+      withSignal = Math.round(m.groups * (1 - m.frac_reward_zero_std));
+    } while (rounds < maxRounds && withSignal < perRound && !signal?.aborted);
+    // Skipping is for an episode lost to an overloaded browser. When none is left, the browser or
+    // a site server is gone: iterating on nothing would only spin, so the run stops here, before
+    // the iteration counts (a checkpoint resumes at this iteration once the cause is fixed).
+    const lastSkip = skips.at(-1);
+    if (trajectories.length === 0 && lastSkip !== undefined) {
+      throw new RolloutError(`MultiTurnGRPO: all ${skips.length} episodes of iteration ${iteration} were skipped after crashing on every re-run; is the browser or a site server gone? Last: ${lastSkip.message}`, { cause: lastSkip });
+    }
+    return { trajectories, skipped: skips.length, rounds, withSignal };
+  }
+
+  /**
+   * One optimizer step on the whole batch: the GRPO objective of each token-budgeted minibatch
+   * (token weights sum to 1 over the batch) plus the loss terms, gradients summed, one AdamW
+   * step. The KL and clip diagnostics come from the same ratio tensors as the loss.
+   */
+  async #optimizerStep(b_samples: readonly TrainingSample[]): Promise<StepStats> {
+    const s = this.settings;
+    const policy = s.policy;
+    const T = this.#temperature;
+    const lossOptions = { epsilon: s.epsilon, epsilonHigh: s.epsilonHigh, beta: this.reference ? s.beta : 0 };
     const names = [...policy.parameters.keys()];
     const vars = names.map((n) => policy.parameters.get(n)!);
     const sum = new Map<string, tf.Tensor>();
@@ -508,42 +356,31 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     let clipSum = 0;
     let weightSum = 0;
     try {
-      for (const batch of packByTokens(samples, { maxTokens: o.batchTokens ?? 4096 })) {
-        const ref = this.reference ? await scoreSequences(this.reference, batch, temperature) : undefined;
-        const arrays = tokenArrays(batch, ref);
-        const packed = packSequences(batch, policy.config.vocab_size);
-        let kept: tf.Tensor1D | undefined;
+      for (const mb_samples of packByTokens(b_samples, { maxTokens: s.batchTokens })) {
+        const mb_ref = this.reference ? await scoreSequences(this.reference, mb_samples, T) : undefined;
+        const mb = tokenArrays(mb_samples, mb_ref);
+        const mb_packed = packSequences(mb_samples, policy.config.vocab_size);
+        let kept: { clipped: tf.Scalar; kl?: tf.Scalar } | undefined;
         const { value, grads } = tf.variableGrads(() => {
-          const logprobs = tokenLogprobs(policy, packed, temperature);
-          kept = tf.keep(logprobs.clone());
-          return grpoTokenLoss({ logprobs, ...arrays, ...lossOptions });
+          const { loss: mb_loss, clipped, kl } = grpoTokenObjective({ logprobs: tokenLogprobs(policy, mb_packed, T), ...mb, ...lossOptions });
+          kept = { clipped: tf.keep(clipped), ...(kl ? { kl: tf.keep(kl) } : {}) };
+          return mb_loss;
         }, vars);
         accumulate(sum, names, vars, grads);
-        loss += (await value.data())[0]!;
-        value.dispose();
-        const newLogprobs = (await kept!.data()) as Float32Array;
-        kept!.dispose();
-        const stats = grpoTokenStats({ logprobs: newLogprobs, ...arrays, ...lossOptions });
-        const w = arrays.weights.reduce((a, b) => a + b, 0);
-        weightSum += w;
-        clipSum += stats.clip_ratio * w;
-        klSum += (stats.kl ?? 0) * w;
+        loss += await scalar(value);
+        clipSum += await scalar(kept!.clipped);
+        if (kept!.kl) klSum += await scalar(kept!.kl);
+        weightSum += mb.weights.reduce((a, b) => a + b, 0);
       }
-      if (o.supervised) {
-        const { samples: pool, coefficient, batchTokens } = o.supervised;
-        const rng = new Rng(hashString(`${o.seed ?? 0}\u0001supervised\u0001${this.optimizer.step}`));
-        const [batch] = packByTokens(pool, { maxTokens: batchTokens ?? 2048, rng });
-        const packed = packSequences(batch!, policy.config.vocab_size);
-        const { value, grads } = tf.variableGrads(() => tf.mul(nextTokenLoss(policy, packed), coefficient) as tf.Scalar, vars);
+      for (const term of this.#lossTerms) {
+        const f = await term.loss({ policy, step: this.optimizer.step, seed: s.seed });
+        const { value, grads } = tf.variableGrads(f, vars);
         accumulate(sum, names, vars, grads);
-        loss += (await value.data())[0]!;
-        value.dispose();
+        loss += await scalar(value);
       }
       // The optimizer's own step count drives the warm-up, so a restored run continues it exactly.
-      this.optimizer.learningRate = (o.learningRate ?? 1e-6) * warmupFactor(this.optimizer.step, o.warmupSteps);
-      const norm = this.optimizer.apply(sum);
-      const gradNorm = (await norm.data())[0]!;
-      norm.dispose();
+      this.optimizer.learningRate = s.learningRate * warmupFactor(this.optimizer.step, s.warmupSteps);
+      const gradNorm = await scalar(this.optimizer.apply(sum));
       return { loss, gradNorm, kl: weightSum > 0 ? klSum / weightSum : 0, clip: weightSum > 0 ? clipSum / weightSum : 0 };
     } finally {
       for (const g of sum.values()) g.dispose();
@@ -560,7 +397,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
    * derive from the seed and the iteration, so nothing else is needed to resume as if uninterrupted.
    */
   async save(dir: string): Promise<void> {
-    const { policy, tokenizer } = this.options;
+    const { policy, tokenizer } = this.settings;
     // Everything is read out of the model before the first byte is written.
     const state = await this.optimizer.state();
     const reference = this.reference ? await this.reference.exportWeights() : undefined;
@@ -569,7 +406,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       moments.set(`m/${name}`, { shape: variable.shape, data: state.m.get(name)! });
       moments.set(`v/${name}`, { shape: variable.shape, data: state.v.get(name)! });
     }
-    const trainer = { format: CHECKPOINT_FORMAT, progress: this.progress, optimizerStep: state.step, seed: this.options.seed ?? 0, savedAt: new Date().toISOString() };
+    const trainer = { format: CHECKPOINT_FORMAT, progress: this.progress, optimizerStep: state.step, seed: this.settings.seed, savedAt: new Date().toISOString() };
     const trainerJson = `${JSON.stringify(trainer, null, 2)}\n`;
     await commitCheckpointFolder(dir, async (writer) => {
       await writeCheckpointFiles(writer, 'policy', policy, { tokenizer: { json: tokenizer.json, config: tokenizer.config } });
@@ -599,11 +436,11 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     if (trainer.format !== CHECKPOINT_FORMAT || !trainer.progress || typeof trainer.optimizerStep !== 'number') {
       throw new OptionsError(`MultiTurnGRPO.restore: ${path.join(dir, 'trainer.json')} is not a ${CHECKPOINT_FORMAT} file`);
     }
-    if ((trainer.seed ?? 0) !== (this.options.seed ?? 0)) {
-      throw new OptionsError(`MultiTurnGRPO.restore: the checkpoint was made with seed ${trainer.seed}, this trainer has seed ${this.options.seed ?? 0}`);
+    if ((trainer.seed ?? 0) !== this.settings.seed) {
+      throw new OptionsError(`MultiTurnGRPO.restore: the checkpoint was made with seed ${trainer.seed}, this trainer has seed ${this.settings.seed}`);
     }
     // Everything is read and checked before anything is loaded into the trainer.
-    const { policy } = this.options;
+    const { policy } = this.settings;
     const weights = await readSafetensors(path.join(dir, 'policy', 'model.safetensors'));
     const ref = this.reference
       ? await readSafetensors(path.join(dir, 'reference.safetensors')).catch((cause: unknown) => {

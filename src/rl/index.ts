@@ -1,15 +1,16 @@
 // The RL module: the rollout engine and the M-GRPO loss (trainers build on these).
 export { runRollouts, runEpisode, RolloutError, type EpisodeJob, type RolloutOptions } from './rollout.js';
 export {
-  grpoTokenLoss, grpoTokenStats, tokenArrays, GRPO_LOSS_DEFAULTS,
-  type GrpoLossOptions, type GrpoTokenInputs, type GrpoStatsInputs, type GrpoTokenStats, type TokenSample, type TokenArrays,
+  grpoTokenLoss, grpoTokenObjective, grpoTokenStats, tokenArrays, GRPO_LOSS_DEFAULTS,
+  type GrpoObjective, type GrpoLossOptions, type GrpoTokenInputs, type GrpoStatsInputs, type GrpoTokenStats, type TokenSample, type TokenArrays,
 } from './grpo-loss.js';
 export {
   BehaviorCloning, demonstrationSamples, demonstrationReply, linearDecaySchedule,
   type BehaviorCloningOptions, type BehaviorCloningEvents, type BehaviorCloningResult, type ExpertDemonstration,
 } from './behavior-cloning.js';
+export { supervisedAnchor, type LossTerm, type LossTermContext } from './loss-terms.js';
 export {
-  MultiTurnGRPO,
+  MultiTurnGRPO, MULTI_TURN_GRPO_DEFAULTS,
   type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics, type GrpoProgress,
 } from './grpo.js';
 export { intentWords, learnability, novelty, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
