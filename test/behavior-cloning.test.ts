@@ -2,18 +2,24 @@
 // turn with the acting-time prompt (compressed history, the policy's own reply format, role+name
 // targets rewritten from the expert's ids), only assistant tokens are trained, the loss falls on
 // a tiny model, validation and evaluation hooks fire, maxSteps and abort stop it, no tensor leaks,
-// and data-parallel replicas train the same way.
+// data-parallel replicas train the same way, and a run saved and restored into a new trainer
+// continues exactly (bit-identical weights, the same losses), refusing torn files and other folders.
 
 import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { Observation } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
 import { AgentPrompt } from '../src/policy/agent-prompt.js';
 import { initBackend } from '../src/policy/backend.js';
+import { CheckpointIntegrityError, saveCheckpoint } from '../src/policy/checkpoint-folder.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
-import { BehaviorCloning, demonstrationSamples, linearDecaySchedule, type ExpertDemonstration } from '../src/rl/behavior-cloning.js';
+import { BEHAVIOR_CLONING_DEFAULTS, BehaviorCloning, demonstrationSamples, linearDecaySchedule, type BehaviorCloningOptions, type ExpertDemonstration } from '../src/rl/behavior-cloning.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
 
 let tokenizer: HfTokenizer;
@@ -56,10 +62,20 @@ async function weightChange(policy: TransformerPolicy, from: Awaited<ReturnType<
   return change;
 }
 
-const tiny = (): TransformerPolicy => new TransformerPolicy({
+const tiny = (seed = 5): TransformerPolicy => new TransformerPolicy({
   config: { vocab_size: tokenizer.vocabSize, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64, max_position_embeddings: 1024 },
-  seed: 5,
+  seed,
 });
+
+/** Whether two exports hold the same weights, bit for bit. */
+function sameBits(a: Awaited<ReturnType<TransformerPolicy['exportWeights']>>, b: Awaited<ReturnType<TransformerPolicy['exportWeights']>>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, w] of a) {
+    const other = b.get(name);
+    if (!other || !Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).equals(Buffer.from(other.data.buffer, other.data.byteOffset, other.data.byteLength))) return false;
+  }
+  return true;
+}
 
 describe('demonstrationSamples', () => {
   test('one sample per turn with the acting-time prompt; name targets rewritten from ids; only the reply is trained', () => {
@@ -256,6 +272,187 @@ describe('BehaviorCloning', () => {
       a.dispose();
       b.dispose();
     }
+  });
+});
+
+describe('BehaviorCloning save and restore', () => {
+  type StepRecord = { step: number; epoch: number; loss: number; gradNorm: number; learningRate: number; tokens: number };
+  /** Options of the resume tests: warm-up, a step schedule, prompt weight and the epoch's loss sums all span the save. */
+  const resumable = (policy: TransformerPolicy, extra: Partial<BehaviorCloningOptions> = {}): BehaviorCloningOptions => {
+    const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
+    const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
+    return {
+      policy, train, validation: train.slice(0, 2), epochs: 3, maxSteps: 4, batchTokens: 400, seed: 3, warmupSteps: 3, promptLossWeight: 0.1,
+      optimizer: { learningRate: 4e-3 }, learningRateSchedule: linearDecaySchedule({ fraction: 0.5, steps: 4 }), tokenizer, ...extra,
+    };
+  };
+  const record = (bc: BehaviorCloning, into: StepRecord[]): void => {
+    bc.on('step', ({ seconds: _s, ...e }) => into.push(e));
+  };
+
+  for (const workers of [1, 2]) {
+    test(`${workers === 1 ? 'one thread' : 'two data-parallel replicas'}: 2 steps, save, a new trainer restoring, 2 more steps equal 4 straight (bit-identical weights, same losses)`, async () => {
+      const root = await mkdtemp(path.join(os.tmpdir(), 'webagent-bc-'));
+      const dir = path.join(root, 'run');
+      const straightPolicy = tiny();
+      const firstPolicy = tiny();
+      const resumedPolicy = tiny(99); // other initial weights: everything must come from the checkpoint
+      try {
+        const straight: StepRecord[] = [];
+        const a = new BehaviorCloning(resumable(straightPolicy, { workers }));
+        record(a, straight);
+        const whole = await a.train();
+        assert.equal(whole.steps, 4);
+        assert.deepEqual(straight.map((e) => e.epoch), [0, 0, 0, 0], 'one epoch: its loss sums from before the save are in the result');
+
+        const halves: StepRecord[] = [];
+        const controller = new AbortController();
+        const b = new BehaviorCloning(resumable(firstPolicy, { workers }));
+        record(b, halves);
+        b.on('step', (e) => { if (e.step === 2) controller.abort(); });
+        const first = await b.train({ signal: controller.signal });
+        assert.equal(first.steps, 2);
+        assert.equal(first.aborted, true);
+        await b.save(dir);
+
+        const c = new BehaviorCloning(resumable(resumedPolicy, { workers }));
+        record(c, halves);
+        await c.restore(dir);
+        const rest = await c.train();
+        assert.deepEqual(halves, straight, 'the same steps: losses, gradient norms, learning rates, epochs, tokens');
+        assert.ok(sameBits(await resumedPolicy.exportWeights(), await straightPolicy.exportWeights()), 'bit-identical weights');
+        assert.deepEqual({ ...rest, seconds: 0 }, { ...whole, seconds: 0 }, 'the same result (steps, train loss of the epoch, validation loss, tokens)');
+        assert.ok(rest.seconds >= first.seconds, 'seconds continue from the saved run');
+        // The saved policy folder is a Hugging Face folder with the tokenizer.
+        assert.ok(JSON.parse(await readFile(path.join(dir, 'policy', 'tokenizer.json'), 'utf8')));
+        // A finished run takes no more steps.
+        const again = await c.train();
+        assert.equal(again.steps, 4);
+        assert.equal(halves.length, 4);
+      } finally {
+        straightPolicy.dispose();
+        firstPolicy.dispose();
+        resumedPolicy.dispose();
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test('the checkpoint option saves during training and at the end; a run resumed from a mid-run save (in the second epoch) ends where the whole run did', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'webagent-bc-'));
+    const dir = path.join(root, 'run');
+    const copy = path.join(root, 'at-step-4');
+    const policy = tiny();
+    const resumedPolicy = tiny(99);
+    // 3 batches an epoch: the save at step 4 is in the second epoch, whose sample order comes from the first's.
+    const settings = { maxSteps: 8, batchTokens: 700, validateEvery: 3, learningRateSchedule: linearDecaySchedule({ fraction: 0.5, steps: 12 }) };
+    try {
+      const a = new BehaviorCloning(resumable(policy, { ...settings, checkpoint: { dir, every: 4 } }));
+      const saves: number[] = [];
+      a.on('checkpoint', (e) => {
+        saves.push(e.step);
+        if (e.step === 4) cpSync(dir, copy, { recursive: true, dereference: true });
+      });
+      const steps: Array<{ epoch: number; loss: number }> = [];
+      a.on('step', (e) => steps.push({ epoch: e.epoch, loss: e.loss }));
+      const whole = await a.train();
+      // Step 8's save, then the final validation (8 is not a multiple of 3) changed the state: saved again.
+      assert.deepEqual(saves, [4, 8, 8]);
+      assert.deepEqual(steps.map((e) => e.epoch), [0, 0, 0, 1, 1, 1, 2, 2]);
+      const c = new BehaviorCloning(resumable(resumedPolicy, settings));
+      const resumed: Array<{ epoch: number; loss: number }> = [];
+      c.on('step', (e) => resumed.push({ epoch: e.epoch, loss: e.loss }));
+      await c.restore(copy);
+      const rest = await c.train();
+      assert.deepEqual(resumed, steps.slice(4));
+      assert.ok(sameBits(await resumedPolicy.exportWeights(), await policy.exportWeights()), 'bit-identical weights');
+      assert.deepEqual({ ...rest, seconds: 0 }, { ...whole, seconds: 0 });
+      // The last save holds the end of the run.
+      const d = new BehaviorCloning(resumable(resumedPolicy, settings));
+      await d.restore(dir);
+      assert.equal((await d.train()).steps, 8);
+    } finally {
+      policy.dispose();
+      resumedPolicy.dispose();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a torn or missing file is refused naming it, and nothing is loaded; other folders and runs are OptionsErrors saying what to pass', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'webagent-bc-'));
+    const dir = path.join(root, 'run');
+    const policy = tiny();
+    const fresh = tiny(99);
+    try {
+      const controller = new AbortController();
+      const a = new BehaviorCloning(resumable(policy));
+      a.on('step', (e) => { if (e.step === 2) controller.abort(); });
+      await a.train({ signal: controller.signal });
+      await a.save(dir);
+      const before = await fresh.exportWeights();
+      const c = new BehaviorCloning(resumable(fresh));
+      const unchanged = async (): Promise<void> => assert.ok(sameBits(await fresh.exportWeights(), before), 'no weight loaded');
+      for (const file of ['optimizer.safetensors', 'trainer.json', 'policy/model.safetensors', 'policy/config.json']) {
+        const full = path.join(dir, ...file.split('/'));
+        const good = await readFile(full);
+        const torn = Buffer.from(good);
+        torn[torn.byteLength - 2] = torn[torn.byteLength - 2]! ^ 0x01;
+        await writeFile(full, torn);
+        await assert.rejects(c.restore(dir), (e: unknown) => e instanceof CheckpointIntegrityError && e.file === file && e.message.includes(file), `torn ${file}`);
+        await writeFile(full, good.subarray(0, good.byteLength >> 1));
+        await assert.rejects(c.restore(dir), (e: unknown) => e instanceof CheckpointIntegrityError && e.file === file && /bytes/.test(e.message), `cut ${file}`);
+        await unlink(full);
+        await assert.rejects(c.restore(dir), (e: unknown) => e instanceof CheckpointIntegrityError && e.file === file && /missing/.test(e.message), `missing ${file}`);
+        await writeFile(full, good);
+        await unchanged();
+      }
+      // Nothing was loaded into the trainer either: it starts at step 0.
+      const steps: number[] = [];
+      const probe = new BehaviorCloning(resumable(tiny(99), { maxSteps: 1 }));
+      probe.on('step', (e) => steps.push(e.step));
+      await probe.train();
+      probe.options.policy.dispose();
+      assert.deepEqual(steps, [1]);
+
+      // A Hugging Face model folder, a MultiTurnGRPO run, a missing folder.
+      const model = path.join(root, 'model');
+      await saveCheckpoint(model, policy);
+      await assert.rejects(c.restore(model), (e: unknown) => e instanceof OptionsError && e.message.includes(path.join(model, 'trainer.json')) && /does not exist/.test(e.message) && /BehaviorCloning\.save\(\)/.test(e.message));
+      const grpoRun = path.join(root, 'grpo');
+      await mkdir(grpoRun);
+      await writeFile(path.join(grpoRun, 'trainer.json'), JSON.stringify({ format: 'webagent-r1/multi-turn-grpo@1', progress: { iteration: 1 } }));
+      await assert.rejects(c.restore(grpoRun), (e: unknown) => e instanceof OptionsError && /has a webagent-r1\/multi-turn-grpo@1 file, not webagent-r1\/behavior-cloning@1; pass a folder written by BehaviorCloning\.save\(\)/.test(e.message));
+      await writeFile(path.join(grpoRun, 'trainer.json'), '{"format": ');
+      await assert.rejects(c.restore(grpoRun), (e: unknown) => e instanceof OptionsError && /trainer\.json is not valid JSON/.test(e.message));
+      await assert.rejects(c.restore(path.join(root, 'nope')), (e: unknown) => e instanceof OptionsError && /trainer\.json does not exist/.test(e.message));
+      // A run of other settings: its sample position would mean nothing here.
+      await assert.rejects(new BehaviorCloning(resumable(fresh, { seed: 4 })).restore(dir), (e: unknown) => e instanceof OptionsError && /made with seed 3, this trainer has seed 4; pass seed: 3/.test(e.message));
+      await assert.rejects(new BehaviorCloning(resumable(fresh, { batchTokens: 800 })).restore(dir), /pass batchTokens: 400/);
+      await assert.rejects(new BehaviorCloning(resumable(fresh, { train: resumable(fresh).train.slice(1) })).restore(dir), /other sequences.*pass the same `train`/);
+      const wide = new TransformerPolicy({ config: { ...fresh.config, rope_theta: 500 }, seed: 1 });
+      await assert.rejects(new BehaviorCloning(resumable(wide)).restore(dir), /rope_theta 10000, this trainer's policy 500; make the policy with the saved config/);
+      wide.dispose();
+      await unchanged();
+      // Saving or restoring while training is refused.
+      const busy = new BehaviorCloning(resumable(fresh));
+      const running = busy.train();
+      await assert.rejects(busy.save(path.join(root, 'busy')), /train\(\) is running/);
+      await assert.rejects(busy.restore(dir), /train\(\) is running/);
+      await assert.rejects(busy.train(), /training already/);
+      await running;
+    } finally {
+      policy.dispose();
+      fresh.dispose();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test('defaults are resolved from BEHAVIOR_CLONING_DEFAULTS (frozen)', () => {
+    assert.ok(Object.isFrozen(BEHAVIOR_CLONING_DEFAULTS) && Object.isFrozen(BEHAVIOR_CLONING_DEFAULTS.optimizer));
+    assert.deepEqual({ ...BEHAVIOR_CLONING_DEFAULTS, optimizer: { ...BEHAVIOR_CLONING_DEFAULTS.optimizer } }, {
+      promptLossWeight: 0, epochs: 1, batchTokens: 4096, warmupSteps: 0, seed: 0, workers: 1,
+      optimizer: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, maxGradNorm: 1 },
+    });
   });
 });
 

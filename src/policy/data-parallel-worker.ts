@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from './backend.js';
-import { AdamW, negLogLikelihoodSum, packSequences, type AdamWOptions, type ScoredSequence } from './training.js';
+import { AdamW, negLogLikelihoodSum, packSequences, type AdamWOptions, type AdamWState, type ScoredSequence } from './training.js';
 import { TransformerPolicy, type NamedWeight } from './transformer.js';
 import type { TransformerConfig } from './config.js';
 
@@ -28,6 +28,8 @@ export type WorkerRequest =
   | { type: 'grad'; sequences: ScoredSequence[]; totalWeight: number }
   | { type: 'apply'; learningRate: number }
   | { type: 'weights' }
+  | { type: 'optimizer-state' }
+  | { type: 'load-optimizer-state'; state: AdamWState }
   | { type: 'close' };
 
 export type WorkerReply =
@@ -35,6 +37,8 @@ export type WorkerReply =
   | { type: 'grad'; lossSum: number; tokens: number; ms: number }
   | { type: 'applied'; gradNorm: number }
   | { type: 'weights'; weights: Array<[string, NamedWeight]> }
+  | { type: 'optimizer-state'; state: AdamWState }
+  | { type: 'loaded' }
   | { type: 'error'; message: string };
 
 async function main(): Promise<void> {
@@ -86,6 +90,13 @@ async function main(): Promise<void> {
           port.postMessage({ type: 'applied', gradNorm } satisfies WorkerReply);
         } else if (request.type === 'weights') {
           port.postMessage({ type: 'weights', weights: [...(await policy.exportWeights())] } satisfies WorkerReply);
+        } else if (request.type === 'optimizer-state') {
+          const state = await optimizer.state();
+          // The moments are fresh copies: moved to the coordinator, not cloned.
+          port.postMessage({ type: 'optimizer-state', state } satisfies WorkerReply, [...state.m.values(), ...state.v.values()].map((a) => a.buffer as ArrayBuffer));
+        } else if (request.type === 'load-optimizer-state') {
+          optimizer.loadState(request.state);
+          port.postMessage({ type: 'loaded' } satisfies WorkerReply);
         } else {
           optimizer.dispose();
           policy.dispose();

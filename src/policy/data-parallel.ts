@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { OptionsError, WebAgentError } from '../errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from './backend.js';
 import { defineOptions, num, obj, oneOf } from '../options.js';
-import { ADAMW_DEFAULTS, adamWOptions, lossWeight, packSequences, type AdamWOptions, type ScoredSequence, type OptimizerStepResult } from './training.js';
+import { ADAMW_DEFAULTS, adamWOptions, lossWeight, packSequences, type AdamWOptions, type AdamWState, type ScoredSequence, type OptimizerStepResult } from './training.js';
 import type { TransformerPolicy } from './transformer.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './data-parallel-worker.js';
 
@@ -168,6 +168,18 @@ export class DataParallelTrainer {
     const reply = await this.call(this.replicas[0]!, { type: 'weights' });
     if (reply.type !== 'weights') throw new DataParallelError('replica 0 did not return weights');
     policy.importWeights(new Map(reply.weights));
+  }
+
+  /** The replicas' (identical) AdamW state: step count and moments, as `AdamW.state()` gives them. */
+  async optimizerState(): Promise<AdamWState> {
+    const reply = await this.call(this.replicas[0]!, { type: 'optimizer-state' });
+    if (reply.type !== 'optimizer-state') throw new DataParallelError('replica 0 did not return its optimizer state');
+    return reply.state;
+  }
+
+  /** Loads an AdamW state (`AdamW.state()`, or `optimizerState()` of another trainer) into every replica. */
+  async loadOptimizerState(state: AdamWState): Promise<void> {
+    await Promise.all(this.replicas.map((r) => this.call(r, { type: 'load-optimizer-state', state })));
   }
 
   /** Stops every replica. */

@@ -5,8 +5,8 @@ export {
   type GrpoObjective, type GrpoLossOptions, type GrpoTokenInputs, type GrpoStatsInputs, type GrpoTokenStats, type TokenSample, type TokenArrays,
 } from './grpo-loss.js';
 export {
-  BehaviorCloning, demonstrationSamples, demonstrationReply, linearDecaySchedule,
-  type BehaviorCloningOptions, type BehaviorCloningEvents, type BehaviorCloningResult, type ExpertDemonstration,
+  BehaviorCloning, BEHAVIOR_CLONING_DEFAULTS, demonstrationSamples, demonstrationReply, linearDecaySchedule,
+  type BehaviorCloningDefaults, type BehaviorCloningOptions, type BehaviorCloningEvents, type BehaviorCloningResult, type ExpertDemonstration,
 } from './behavior-cloning.js';
 export { supervisedAnchor, type LossTerm, type LossTermContext } from './loss-terms.js';
 export {
