@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import {
   BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, STARTER_TEMPLATES, WebEnvironment, attachProgress, collectDemonstrations,
   createSmallPolicy, linearDecaySchedule, renameEntities, ensureChromium, evaluate, initBackend, startSuiteServer, SMALL_POLICY_DEFAULTS,
+  learnabilitySampling, noveltySampling, shuffledCycle,
   type EvaluationReport, type TransformerPolicy, type WebTask,
 } from '../src/index.js';
 
@@ -65,7 +66,7 @@ const { values: args } = parseArgs({
     // MultiTurnGRPO's dynamicSampling.maxRounds (1: off): rounds of tasks per iteration until
     // --grpo-tasks groups have differing rewards.
     'grpo-rounds': { type: 'string', default: '2' },
-    // MultiTurnGRPO's taskSampling: 'cycle' (a shuffled cycle over the tasks), 'learnability'
+    // MultiTurnGRPO's taskSampler: 'cycle' (a shuffled cycle over the tasks), 'learnability'
     // (templates drawn by how often their groups had differing rewards, discounted by
     // --grpo-memory each iteration) or 'novelty' (first the tasks whose intents name words the
     // demonstrated tasks of their template did not, by count-based novelty over (template, word)).
@@ -189,8 +190,8 @@ async function main(): Promise<void> {
     policy, tokenizer, prompt, tasks: rlTasks, makeEnvironment, numGenerations: settings.grpo.num_generations, tasksPerIteration: settings.grpo.tasks_per_iteration,
     numIterations: settings.grpo_iterations, updatesPerIteration: settings.grpo.updates_per_iteration,
     ...(settings.grpo.dynamic_sampling_rounds > 1 ? { dynamicSampling: { maxRounds: settings.grpo.dynamic_sampling_rounds } } : {}), maxTurns: settings.max_turns, learningRate: settings.grpo.learning_rate, warmupSteps: settings.grpo.warmup_steps,
-    ...(settings.grpo.task_sampling === 'learnability' ? { taskSampling: { kind: 'learnability' as const, memory: settings.grpo.learnability_memory } } : {}),
-    ...(settings.grpo.task_sampling === 'novelty' ? { taskSampling: { kind: 'novelty' as const, seen: train } } : {}),
+    taskSampler: settings.grpo.task_sampling === 'learnability' ? learnabilitySampling({ memory: settings.grpo.learnability_memory })
+      : settings.grpo.task_sampling === 'novelty' ? noveltySampling({ seen: train }) : shuffledCycle(),
     ...(settings.grpo.supervised_coefficient > 0 ? { supervised: { samples, coefficient: settings.grpo.supervised_coefficient, batchTokens: settings.bc.batch_tokens } } : {}),
     agent: small.agentFor(policy, { temperature: settings.grpo.temperature }, { constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action }),
     beta: settings.grpo.beta, dropZeroStd: settings.grpo.drop_zero_std, maxGradNorm: settings.grpo.max_grad_norm, seed: settings.seed,

@@ -33,6 +33,7 @@ import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
 import { grpoLossOptions, grpoTokenLoss, grpoTokenStats } from '../src/rl/grpo-loss.js';
 import { collectDemonstrationsOptions } from '../src/rl/option-schemas.js';
 import { attachProgress, progressBar } from '../src/rl/progress.js';
+import { noveltySampling } from '../src/rl/task-sampler.js';
 import { runRollouts, type EpisodeJob } from '../src/rl/rollout.js';
 import { startSuiteServer } from '../src/suites/server.js';
 import { answerIncludes, pageContent, urlMatch } from '../src/tasks/checkers.js';
@@ -161,9 +162,8 @@ add('MultiTurnGRPO', (o: Partial<MultiTurnGRPOOptions>) => new MultiTurnGRPO({ .
   ['dropZeroStd', { dropZeroStd: 1 }, undefined, true],
   ['lossType', { lossType: 'turn' }, undefined, false],
   ['scaleRewards', { scaleRewards: 'mean' }, undefined, false],
-  ['taskSampling.memory', { taskSampling: { kind: 'learnability', memory: 2 } }, undefined, false],
-  ['taskSampling.seen', { taskSampling: { kind: 'novelty', seen: 'demos' } }, undefined, false],
-  ['taskSampling', { taskSampling: 'random' }, undefined, false],
+  ['taskSampler', { taskSampler: 'random' }, undefined, false],
+  ['taskSampler', { taskSampler: { name: 'no draw' } }, undefined, false],
   ['turnCurriculum.end', { turnCurriculum: { start: 5, end: 2, over: 3 } }, undefined, false],
   ['supervised.coefficient', { supervised: { samples: [{ ids: [1, 2], completionStart: 1 }], coefficient: -1 } }, undefined, false],
   ['dynamicSampling.maxRounds', { dynamicSampling: { maxRounds: 0 } }, undefined, false],
@@ -486,7 +486,7 @@ describe('good options pass', () => {
   test('trainers, rollouts and helpers accept valid options', async () => {
     const grpo = new MultiTurnGRPO({
       ...grpoBase(), numGenerations: 2, tasksPerIteration: 1, numIterations: 1, maxTurns: 3, temperature: 0.7, epsilon: 0.2, epsilonHigh: 0.28,
-      beta: 0, learningRate: 1e-4, betas: [0.9, 0.99], checkpoint: { dir: '/tmp/never-written', every: 5 }, taskSampling: { kind: 'novelty', seen: [TASK] },
+      beta: 0, learningRate: 1e-4, betas: [0.9, 0.99], checkpoint: { dir: '/tmp/never-written', every: 5 }, taskSampler: noveltySampling({ seen: [TASK] }),
       scaleRewards: 'none', turnCurriculum: { start: 1, end: 3, over: 2 }, episodeTimeoutMs: 60_000,
     });
     assert.equal(grpo.horizon(0), 1);

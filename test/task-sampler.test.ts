@@ -19,7 +19,7 @@ import { initBackend } from '../src/policy/backend.js';
 import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
 import { TransformerPolicy } from '../src/policy/transformer.js';
 import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
-import { discount, drawLearnable, drawNovel, intentWords, learnability, markSeen, novelty, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from '../src/rl/task-sampler.js';
+import { discount, drawLearnable, drawNovel, intentWords, learnability, learnabilitySampling, markSeen, novelty, noveltySampling, recordGroups, shuffledCycle, taskBucket, type LearnabilityState, type NoveltyState, type TaskSampler } from '../src/rl/task-sampler.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_PRODUCTS, SCRIPTED_SHOP_URL } from '../src/testing/index.js';
@@ -112,7 +112,7 @@ describe('novelty sampler', () => {
   });
 });
 
-describe('MultiTurnGRPO taskSampling', () => {
+describe('MultiTurnGRPO taskSampler', () => {
   // Two templates: 'flat' always scores 0 (no signal), 'mixed' alternates 1, 0 within its groups.
   const TASKS: WebTask[] = SCRIPTED_SHOP_PRODUCTS.flatMap((p) => ['flat', 'mixed'].map((template) => ({
     id: `${template}/${p.slug}`, intent: `What does the ${p.name} cost?`, startUrl: SCRIPTED_SHOP_URL, site: 'shop',
@@ -137,14 +137,14 @@ describe('MultiTurnGRPO taskSampling', () => {
   const options = (policy: TransformerPolicy, extra: Partial<MultiTurnGRPOOptions> = {}): MultiTurnGRPOOptions => ({
     policy, tokenizer, prompt, tasks: TASKS, makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
     numGenerations: 2, tasksPerIteration: 1, numIterations: 12, maxTurns: 1, maxNewTokens: 4, concurrency: 1,
-    learningRate: 1e-3, beta: 0, seed: 3, score: score(), taskSampling: { kind: 'learnability', memory: 1 }, ...extra,
+    learningRate: 1e-3, beta: 0, seed: 3, score: score(), taskSampler: learnabilitySampling({ memory: 1 }), ...extra,
   });
 
   test('draws the template whose groups have signal more often; counts match the groups rolled out', async () => {
     const policy = tiny(4);
     const grpo = new MultiTurnGRPO(options(policy));
     const cycle = tiny(4);
-    const plain = new MultiTurnGRPO(options(cycle, { taskSampling: 'cycle' }));
+    const plain = new MultiTurnGRPO(options(cycle, { taskSampler: shuffledCycle() }));
     try {
       const groups = new Map<string, string>();
       grpo.on('episode-end', ({ trajectory: t }) => groups.set(t.groupId, t.template!));
@@ -160,9 +160,9 @@ describe('MultiTurnGRPO taskSampling', () => {
       await plain.train();
       assert.equal(cycled.filter((t) => t === 'mixed').length, 12, 'the cycle draws each task as often (6 of 12 groups, 2 episodes each)');
       assert.equal(plain.progress.learnability, undefined);
-      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: { kind: 'learnability', memory: 0 } })), (e: unknown) => e instanceof OptionsError && /MultiTurnGRPO option taskSampling\.memory must be a number in \(0, 1\], got 0/.test(e.message));
-      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: 'random' as 'cycle' })), /taskSampling must be 'cycle', \{ kind: 'learnability', memory\? \} or \{ kind: 'novelty', seen\? \}, got "random"/);
-      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampling: { kind: 'novelty', seen: 'demos' as unknown as WebTask[] } })), /taskSampling.seen must be an array of tasks/);
+      assert.throws(() => learnabilitySampling({ memory: 0 }), (e: unknown) => e instanceof OptionsError && /^learnabilitySampling: memory must be a number in \(0, 1\], got 0$/.test(e.message));
+      assert.throws(() => new MultiTurnGRPO(options(policy, { taskSampler: 'random' as unknown as TaskSampler })), /MultiTurnGRPO option taskSampler must be a TaskSampler/);
+      assert.throws(() => noveltySampling({ seen: 'demos' as unknown as WebTask[] }), /noveltySampling: seen must be an array of tasks/);
     } finally {
       grpo.dispose();
       plain.dispose();
@@ -174,7 +174,7 @@ describe('MultiTurnGRPO taskSampling', () => {
   test('novelty draws the tasks naming what the seen (demonstrated) tasks did not first, and counts every draw', async () => {
     const policy = tiny(4);
     const seen = TASKS.filter((t) => t.id.endsWith('/mug'));
-    const grpo = new MultiTurnGRPO(options(policy, { numIterations: 6, taskSampling: { kind: 'novelty', seen } }));
+    const grpo = new MultiTurnGRPO(options(policy, { numIterations: 6, taskSampler: noveltySampling({ seen }) }));
     try {
       const drawn: string[] = [];
       grpo.on('episode-end', ({ trajectory: t }) => { if (!drawn.includes(t.taskId)) drawn.push(t.taskId); });
@@ -192,9 +192,9 @@ describe('MultiTurnGRPO taskSampling', () => {
     }
   });
 
-  for (const [kind, taskSampling] of [
-    ['learnability', { kind: 'learnability', memory: 0.8 }],
-    ['novelty', { kind: 'novelty', seen: TASKS.slice(0, 2) }],
+  for (const [kind, sampler] of [
+    ['learnability', () => learnabilitySampling({ memory: 0.8 })],
+    ['novelty', () => noveltySampling({ seen: TASKS.slice(0, 2) })],
   ] as const) test(`${kind}: a run saved after 2 iterations and restored draws the same tasks as one straight run`, async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'webagent-sampler-'));
     const dir = path.join(root, 'run'); // a link beside its version folder: both inside root
@@ -206,8 +206,8 @@ describe('MultiTurnGRPO taskSampling', () => {
     const a = tiny(4);
     const b = tiny(4);
     const c = tiny(9);
-    const straight = new MultiTurnGRPO(options(a, { numIterations: 5, taskSampling }));
-    const first = new MultiTurnGRPO(options(b, { numIterations: 2, taskSampling, checkpoint: { dir, every: 2 } }));
+    const straight = new MultiTurnGRPO(options(a, { numIterations: 5, taskSampler: sampler() }));
+    const first = new MultiTurnGRPO(options(b, { numIterations: 2, taskSampler: sampler(), checkpoint: { dir, every: 2 } }));
     try {
       const all = ids(straight);
       await straight.train();
@@ -215,7 +215,7 @@ describe('MultiTurnGRPO taskSampling', () => {
       await first.train();
       // A fresh scorer for the resumed half: the alternation restarts, as in the straight run's
       // remaining groups (each group's 2 episodes start on an even call).
-      const resumed = new MultiTurnGRPO(options(c, { numIterations: 5, taskSampling }));
+      const resumed = new MultiTurnGRPO(options(c, { numIterations: 5, taskSampler: sampler() }));
       try {
         await resumed.restore(dir);
         assert.deepEqual(resumed.progress[kind], first.progress[kind]);

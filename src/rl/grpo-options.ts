@@ -8,9 +8,10 @@ import type { HfTokenizer } from '../policy/tokenizer.js';
 import { TransformerPolicy } from '../policy/transformer.js';
 import type { Environment } from '../env/types.js';
 import type { WebTask } from '../tasks/types.js';
-import { arrayOf, bool, custom, defineOptions, fn, instanceOf, integer, literal, MAX_TIMER_MS, nonNegative, nonNegativeInt, num, obj, oneOf, positive, positiveInt, rule, str, union, z, type OptionsSchema } from '../options.js';
+import { arrayOf, bool, custom, defineOptions, fn, instanceOf, integer, MAX_TIMER_MS, nonNegative, nonNegativeInt, num, obj, oneOf, positive, positiveInt, rule, str, z, type OptionsSchema } from '../options.js';
 import { agentSchema, scoredSequenceSchema, webTaskSchema, type RolloutOptions } from './rollout.js';
 import type { LossTerm } from './loss-terms.js';
+import type { TaskSampler } from './task-sampler.js';
 import type { ScoredSequence } from '../policy/training.js';
 
 export interface MultiTurnGRPOOptions {
@@ -83,15 +84,13 @@ export interface MultiTurnGRPOOptions {
    */
   readonly dynamicSampling?: { readonly maxRounds: number };
   /**
-   * How each round's tasks are drawn. `'cycle'`: a seeded shuffled cycle over `tasks`.
-   * `{ kind: 'learnability', memory }`: templates (`task.meta.template`) in proportion to the
-   * Laplace estimate of how often their groups had differing rewards, discounted by `memory`
-   * (default 0.9) each iteration (Prioritized Level Replay's idea). `{ kind: 'novelty', seen }`:
-   * first the tasks whose intents name words their template's `seen` tasks and earlier draws did
-   * not (count-based novelty over (template, word) pairs).
-   * @defaultValue 'cycle'
+   * How each round's tasks are drawn: `shuffledCycle()`, `learnabilitySampling({ memory })`
+   * (templates by how often their groups had differing rewards), `noveltySampling({ seen })`
+   * (first the tasks naming what the demonstrations did not), or a `TaskSampler` of your own.
+   * A sampler keeps its state in the run's `progress`, so a checkpoint resumes its draws.
+   * @defaultValue shuffledCycle()
    */
-  readonly taskSampling?: 'cycle' | { readonly kind: 'learnability'; readonly memory?: number } | { readonly kind: 'novelty'; readonly seen?: ReadonlyArray<Pick<WebTask, 'id' | 'intent' | 'meta'>> };
+  readonly taskSampler?: TaskSampler;
   /** AdamW learning rate; small models from scratch need far more (1e-4 .. 1e-3). @defaultValue 1e-6 (the paper's code) */
   readonly learningRate?: number;
   /** Optimizer steps of linear learning-rate warm-up (step k of the first n uses (k + 1) / n of the rate; TRL's `warmup_steps`). @defaultValue 0 */
@@ -128,7 +127,6 @@ export const MULTI_TURN_GRPO_DEFAULTS = Object.freeze({
   lossType: 'sequence',
   scaleRewards: 'group',
   dropZeroStd: false,
-  taskSampling: 'cycle',
   learningRate: 1e-6,
   warmupSteps: 0,
   weightDecay: 0,
@@ -144,14 +142,14 @@ export const MULTI_TURN_GRPO_DEFAULTS = Object.freeze({
 } as const);
 
 /** Options with every default applied: what the trainer reads. */
-export type ResolvedGRPOSettings = Omit<MultiTurnGRPOOptions, keyof typeof MULTI_TURN_GRPO_DEFAULTS | 'epsilonHigh' | 'concurrency' | 'lossTerms'> & {
+export type ResolvedGRPOSettings = Omit<MultiTurnGRPOOptions, keyof typeof MULTI_TURN_GRPO_DEFAULTS | 'epsilonHigh' | 'concurrency' | 'lossTerms' | 'taskSampler'> & {
   readonly [K in Exclude<keyof typeof MULTI_TURN_GRPO_DEFAULTS, 'adamEpsilon' | 'supervisedBatchTokens'>]-?: NonNullable<MultiTurnGRPOOptions[K]>;
 } & { readonly epsilonHigh: number; readonly concurrency: number };
 
 /** `options` with the defaults applied (the epsilonHigh and concurrency defaults derive from other settings). */
 export function resolveGRPOOptions(options: MultiTurnGRPOOptions): ResolvedGRPOSettings {
-  const { numGenerations, tasksPerIteration, numIterations, updatesPerIteration, maxTurns, temperature, maxNewTokens, epsilon, beta, lossType, scaleRewards, dropZeroStd, taskSampling, learningRate, warmupSteps, weightDecay, maxGradNorm, betas, batchTokens, seed, episodeTimeoutMs } = MULTI_TURN_GRPO_DEFAULTS;
-  const defaults = { numGenerations, tasksPerIteration, numIterations, updatesPerIteration, maxTurns, temperature, maxNewTokens, epsilon, beta, lossType, scaleRewards, dropZeroStd, taskSampling, learningRate, warmupSteps, weightDecay, maxGradNorm, betas, batchTokens, seed, episodeTimeoutMs };
+  const { numGenerations, tasksPerIteration, numIterations, updatesPerIteration, maxTurns, temperature, maxNewTokens, epsilon, beta, lossType, scaleRewards, dropZeroStd, learningRate, warmupSteps, weightDecay, maxGradNorm, betas, batchTokens, seed, episodeTimeoutMs } = MULTI_TURN_GRPO_DEFAULTS;
+  const defaults = { numGenerations, tasksPerIteration, numIterations, updatesPerIteration, maxTurns, temperature, maxNewTokens, epsilon, beta, lossType, scaleRewards, dropZeroStd, learningRate, warmupSteps, weightDecay, maxGradNorm, betas, batchTokens, seed, episodeTimeoutMs };
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as MultiTurnGRPOOptions;
   const merged = { ...defaults, ...given };
   return Object.freeze({
@@ -199,11 +197,7 @@ export const multiTurnGRPOOptions: OptionsSchema<MultiTurnGRPOOptions> = defineO
   }, 'an object { samples, coefficient, batchTokens? }').optional(),
   lossTerms: arrayOf(custom<LossTerm>((t) => typeof (t as Partial<LossTerm> | null)?.loss === 'function', 'a LossTerm ({ name, loss(context) })'), 'an array of LossTerms').optional(),
   dynamicSampling: obj({ maxRounds: positiveInt('a positive integer') }, 'an object { maxRounds }').optional(),
-  taskSampling: union([
-    literal('cycle', "'cycle'"),
-    obj({ kind: literal('learnability', "'learnability'"), memory: num({ gt: 0, max: 1 }, 'a number in (0, 1]').optional() }),
-    obj({ kind: literal('novelty', "'novelty'"), seen: arrayOf(custom<Pick<WebTask, 'id' | 'intent' | 'meta'>>((t) => typeof (t as Partial<WebTask> | null)?.intent === 'string', 'a task (with an `intent` string)'), 'an array of tasks (each with an `intent` string)').optional() }),
-  ], "'cycle', { kind: 'learnability', memory? } or { kind: 'novelty', seen? }").optional(),
+  taskSampler: custom<TaskSampler>((t) => typeof (t as Partial<TaskSampler> | null)?.draw === 'function', 'a TaskSampler (shuffledCycle(), learnabilitySampling(), noveltySampling() or your own { name, draw })').optional(),
   learningRate: positive('a finite number > 0').optional(),
   warmupSteps: nonNegativeInt('an integer >= 0').optional(),
   weightDecay: nonNegative('a finite number >= 0').optional(),

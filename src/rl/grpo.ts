@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import * as tf from '@tensorflow/tfjs';
-import { hashString, Rng } from '../data/random.js';
+import { hashString } from '../data/random.js';
 import { packByTokens, RolloutBuffer, type TrainingSample } from '../data/rollout-buffer.js';
 import type { Trajectory } from '../data/trajectory.js';
 import { OptionsError } from '../errors.js';
@@ -22,12 +22,13 @@ import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder
 import { readSafetensors } from '../policy/safetensors.js';
 import { AdamW, packSequences, scoreSequences, tokenLogprobs, warmupFactor } from '../policy/training.js';
 import type { TransformerPolicy } from '../policy/transformer.js';
-import type { WebTask } from '../tasks/types.js';
 import { grpoTokenObjective, tokenArrays } from './grpo-loss.js';
 import { MULTI_TURN_GRPO_DEFAULTS, multiTurnGRPOOptions, resolveGRPOOptions, type MultiTurnGRPOOptions, type ResolvedGRPOSettings } from './grpo-options.js';
 import { supervisedAnchor, type LossTerm } from './loss-terms.js';
 import { RolloutError, runRollouts } from './rollout.js';
-import { discount, drawLearnable, drawNovel, markSeen, recordGroups, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
+import { shuffledCycle, type GrpoProgress, type TaskSampler } from './task-sampler.js';
+
+export type { GrpoProgress } from './task-sampler.js';
 import { fileProblem, parseJsonText } from '../data/load-errors.js';
 
 export { MULTI_TURN_GRPO_DEFAULTS, multiTurnGRPOOptions, type MultiTurnGRPOOptions } from './grpo-options.js';
@@ -82,17 +83,6 @@ function accumulate(sum: Map<string, tf.Tensor>, names: readonly string[], vars:
   tf.dispose(grads);
 }
 
-/** Where training stands; enough to resume the same run. */
-export interface GrpoProgress {
-  iteration: number;
-  /** Position in the current shuffled pass over the tasks, and the pass number. */
-  taskCursor: number;
-  taskPass: number;
-  /** With `taskSampling` learnability: the discounted group counts per template. */
-  learnability?: LearnabilityState;
-  /** With `taskSampling` novelty: times each (template, word) was seen (in `seen` and in draws). */
-  novelty?: NoveltyState;
-}
 
 /** What one optimizer step measured (means over its minibatches' tokens). */
 interface StepStats {
@@ -129,8 +119,8 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   /** The temperature new logprobs are scored at: the agent's sampling temperature. */
   readonly #temperature: number;
   readonly #lossTerms: readonly LossTerm[];
-  /** With learnability sampling: the tasks by bucket (template). */
-  readonly #buckets: ReadonlyMap<string, readonly WebTask[]> | undefined;
+  /** Draws each round's tasks (its state lives in `progress`). */
+  readonly taskSampler: TaskSampler;
 
   constructor(options: MultiTurnGRPOOptions) {
     super();
@@ -148,16 +138,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     }
     this.#temperature = this.agent.sampling.temperature ?? 0;
     if (!(this.#temperature > 0)) throw new OptionsError(`MultiTurnGRPO: the agent samples greedily (temperature ${this.#temperature}); GRPO compares sampled rollouts: give it sampling.temperature > 0 (1 is usual)`);
-    if (typeof s.taskSampling === 'object' && s.taskSampling.kind === 'learnability') {
-      const buckets = new Map<string, WebTask[]>();
-      for (const task of s.tasks) {
-        const b = taskBucket(task);
-        const list = buckets.get(b);
-        if (list) list.push(task);
-        else buckets.set(b, [task]);
-      }
-      this.#buckets = buckets;
-    }
+    this.taskSampler = options.taskSampler ?? shuffledCycle();
     const sup = s.supervised;
     this.#lossTerms = [
       ...(sup ? [supervisedAnchor({ samples: sup.samples, coefficient: sup.coefficient, batchTokens: sup.batchTokens ?? MULTI_TURN_GRPO_DEFAULTS.supervisedBatchTokens })] : []),
@@ -266,28 +247,6 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     return result;
   }
 
-  /** The tasks of round `round` of the current iteration: the next `n` of the cycle, or a learnability or novelty draw. */
-  #nextTasks(n: number, round: number): WebTask[] {
-    const { tasks, seed, taskSampling } = this.settings;
-    const draw = new Rng(hashString(`${seed}\u0001${typeof taskSampling === 'object' ? taskSampling.kind : 'cycle'}\u0001${this.progress.iteration}\u0001${round}`));
-    if (typeof taskSampling === 'object' && taskSampling.kind === 'novelty') {
-      if (!this.progress.novelty) markSeen(this.progress.novelty = {}, taskSampling.seen ?? []);
-      return drawNovel(tasks, this.progress.novelty, n, draw);
-    }
-    if (this.#buckets) return drawLearnable(this.#buckets, this.progress.learnability ??= {}, n, draw);
-    const out: WebTask[] = [];
-    while (out.length < n) {
-      const order = new Rng(hashString(`${seed}\u0001tasks\u0001${this.progress.taskPass}`)).shuffle(tasks);
-      out.push(order[this.progress.taskCursor]!);
-      this.progress.taskCursor += 1;
-      if (this.progress.taskCursor >= tasks.length) {
-        this.progress.taskCursor = 0;
-        this.progress.taskPass += 1;
-      }
-    }
-    return out;
-  }
-
   /** G episodes of each task of a round; with dynamic sampling, more rounds until enough groups have signal. */
   async #rollouts(iteration: number, maxTurns: number, signal: AbortSignal | undefined): Promise<Rollouts> {
     const s = this.settings;
@@ -297,12 +256,12 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
     const trajectories: Trajectory[] = [];
     let rounds = 0;
     let withSignal = 0;
-    const learnability = typeof s.taskSampling === 'object' && s.taskSampling.kind === 'learnability' ? s.taskSampling : undefined;
-    if (learnability) discount(this.progress.learnability ??= {}, learnability.memory ?? 0.9);
+    this.taskSampler.beginIteration?.(this.progress);
     do {
       // Groups are numbered over all rounds, so round 0's ids and seeds are those of a run without dynamic sampling.
       const first = rounds * perRound;
-      const jobs = this.#nextTasks(perRound, rounds).flatMap((task, j) => Array.from({ length: s.numGenerations }, (_, g) => ({
+      const tasks = this.taskSampler.draw(s.tasks, perRound, { iteration, round: rounds, seed: s.seed, progress: this.progress });
+      const jobs = tasks.flatMap((task, j) => Array.from({ length: s.numGenerations }, (_, g) => ({
         task, groupId: `${iteration}:${first + j}:${task.id}`, seed: hashString(`${s.seed}\u0001${iteration}\u0001${first + j}\u0001${g}`),
       })));
       const round = await runRollouts(jobs, {
@@ -319,9 +278,9 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
         },
       });
       trajectories.push(...round);
-      if (learnability) {
-        const buckets = new Map(jobs.map((j) => [j.groupId, taskBucket(j.task)]));
-        recordGroups(this.progress.learnability!, round, (t) => buckets.get(t.groupId)!);
+      if (this.taskSampler.record) {
+        const taskOf = new Map(jobs.map((j) => [j.groupId, j.task]));
+        this.taskSampler.record(round, (t) => taskOf.get(t.groupId)!, this.progress);
       }
       rounds += 1;
       // Groups whose rewards differ, by the buffer's own zero-variance test: the ones that carry a gradient.

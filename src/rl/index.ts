@@ -11,9 +11,12 @@ export {
 export { supervisedAnchor, type LossTerm, type LossTermContext } from './loss-terms.js';
 export {
   MultiTurnGRPO, MULTI_TURN_GRPO_DEFAULTS,
-  type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics, type GrpoProgress,
+  type MultiTurnGRPOOptions, type MultiTurnGRPOEvents, type IterationMetrics,
 } from './grpo.js';
-export { intentWords, learnability, novelty, taskBucket, type LearnabilityState, type NoveltyState } from './task-sampler.js';
+export {
+  intentWords, learnability, learnabilitySampling, novelty, noveltySampling, shuffledCycle, taskBucket,
+  type GrpoProgress, type LearnabilityState, type NoveltyState, type TaskDraw, type TaskSampler,
+} from './task-sampler.js';
 export { estimatePassAtK, evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
 export { attachProgress, progressBar, type ProgressOptions, type ProgressTotal } from './progress.js';
 export {

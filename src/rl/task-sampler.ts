@@ -1,4 +1,5 @@
-// Learnability-weighted task sampling for MultiTurnGRPO. A GRPO group carries a gradient only
+// Task samplers for MultiTurnGRPO (the `TaskSampler` extension point at the end: a shuffled
+// cycle, learnability and novelty sampling). Learnability-weighted task sampling: A GRPO group carries a gradient only
 // when its rewards differ; after behaviour cloning most groups do not (the policy solves a
 // template's tasks in all G tries, or none). This draws each round's tasks by template, in
 // proportion to a discounted estimate of how often that template's groups had differing rewards
@@ -7,7 +8,8 @@
 
 import { rewardsDiffer } from '../data/rollout-buffer.js';
 import type { Trajectory } from '../data/trajectory.js';
-import type { Rng } from '../data/random.js';
+import { hashString, Rng } from '../data/random.js';
+import { OptionsError } from '../errors.js';
 import type { WebTask } from '../tasks/types.js';
 
 /** Per bucket (a template), the discounted counts of groups and of groups whose rewards differed. */
@@ -135,4 +137,121 @@ export function drawNovel(tasks: readonly WebTask[], state: NoveltyState, n: num
     out.push(pick!);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The extension point: how a trainer draws each round's tasks.
+
+/**
+ * Where training stands, as saved in a checkpoint: the iteration, and whatever the task sampler
+ * keeps there (its own keys; JSON values) so a restored run draws the same tasks.
+ */
+export interface GrpoProgress {
+  iteration: number;
+  /** The shuffled cycle's position in its current pass, and the pass number. */
+  taskCursor: number;
+  taskPass: number;
+  /** learnabilitySampling's discounted group counts per template. */
+  learnability?: LearnabilityState;
+  /** noveltySampling's times each (template, word) was seen (in `seen` and in draws). */
+  novelty?: NoveltyState;
+}
+
+/** What a sampler is told at each draw. */
+export interface TaskDraw {
+  readonly iteration: number;
+  /** Round of the iteration (more than one under dynamic sampling). */
+  readonly round: number;
+  /** The trainer's seed. */
+  readonly seed: number;
+  /** The run's progress: the sampler keeps its state in its own keys of it, so a checkpoint holds it. */
+  readonly progress: GrpoProgress;
+}
+
+/**
+ * Draws each round's tasks for a trainer (`MultiTurnGRPO`'s `taskSampler`). `draw` returns `n`
+ * tasks of `tasks`; `beginIteration` (optional) is called before an iteration's first draw, and
+ * `record` (optional) with each round's trajectories and the task each came from, for samplers
+ * that learn from outcomes. Randomness comes from the seed, iteration and round, so a restored
+ * run draws what an uninterrupted one would.
+ */
+export interface TaskSampler {
+  readonly name: string;
+  draw(tasks: readonly WebTask[], n: number, at: TaskDraw): WebTask[];
+  beginIteration?(progress: GrpoProgress): void;
+  record?(trajectories: readonly Trajectory[], taskOf: (t: Trajectory) => WebTask, progress: GrpoProgress): void;
+}
+
+/** The default: a seeded shuffled cycle over the tasks (every task once per pass, a new order each pass). */
+export function shuffledCycle(): TaskSampler {
+  return {
+    name: 'cycle',
+    draw(tasks, n, { seed, progress }) {
+      const out: WebTask[] = [];
+      while (out.length < n) {
+        const order = new Rng(hashString(`${seed}\u0001tasks\u0001${progress.taskPass}`)).shuffle(tasks);
+        out.push(order[progress.taskCursor]!);
+        progress.taskCursor += 1;
+        if (progress.taskCursor >= tasks.length) {
+          progress.taskCursor = 0;
+          progress.taskPass += 1;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+const roundRng = (kind: string, { seed, iteration, round }: TaskDraw): Rng => new Rng(hashString(`${seed}\u0001${kind}\u0001${iteration}\u0001${round}`));
+
+/**
+ * Learnability sampling: templates (`task.meta.template`, else each task is its own) drawn in
+ * proportion to the Laplace estimate of how often their groups had differing rewards, counted
+ * over past rounds and discounted by `memory` each iteration; distinct templates within a round
+ * while it can, a task uniformly within each. Spends rollouts where GRPO has a gradient
+ * (Prioritized Level Replay's idea); no template's weight ever falls to 0.
+ */
+export function learnabilitySampling(options: { readonly memory?: number } = {}): TaskSampler {
+  const memory = options.memory ?? 0.9;
+  if (!(typeof memory === 'number' && memory > 0 && memory <= 1)) throw new OptionsError(`learnabilitySampling: memory must be a number in (0, 1], got ${JSON.stringify(memory)}`);
+  const buckets = new WeakMap<readonly WebTask[], Map<string, WebTask[]>>();
+  const byBucket = (tasks: readonly WebTask[]): Map<string, WebTask[]> => {
+    let map = buckets.get(tasks);
+    if (!map) {
+      map = new Map();
+      for (const task of tasks) {
+        const list = map.get(taskBucket(task));
+        if (list) list.push(task);
+        else map.set(taskBucket(task), [task]);
+      }
+      buckets.set(tasks, map);
+    }
+    return map;
+  };
+  return {
+    name: 'learnability',
+    beginIteration: (progress) => discount(progress.learnability ??= {}, memory),
+    draw: (tasks, n, at) => drawLearnable(byBucket(tasks), at.progress.learnability ??= {}, n, roundRng('learnability', at)),
+    record: (trajectories, taskOf, progress) => recordGroups(progress.learnability ??= {}, trajectories, (t) => taskBucket(taskOf(t))),
+  };
+}
+
+/**
+ * Novelty sampling: at each pick, the task whose least-seen intent word was seen least often for
+ * its template, then the one with the most words seen that few times (count-based novelty over
+ * (template, word) pairs), counting the words of `seen` (the demonstrated tasks) and of every
+ * earlier draw; ties at random. RL goes first where the demonstrations named nothing.
+ */
+export function noveltySampling(options: { readonly seen?: ReadonlyArray<Pick<WebTask, 'id' | 'intent' | 'meta'>> } = {}): TaskSampler {
+  const seen = options.seen ?? [];
+  if (!Array.isArray(seen) || seen.some((t) => typeof (t as Partial<WebTask> | null)?.intent !== 'string')) {
+    throw new OptionsError('noveltySampling: seen must be an array of tasks (each with an `intent` string)');
+  }
+  return {
+    name: 'novelty',
+    draw(tasks, n, at) {
+      if (!at.progress.novelty) markSeen(at.progress.novelty = {}, seen);
+      return drawNovel(tasks, at.progress.novelty, n, roundRng('novelty', at));
+    },
+  };
 }
