@@ -94,6 +94,8 @@ export class WebEnvironment implements Environment {
   #answer: string | undefined;
   /** Popups the active document had opened at the last walk, and pages opened by the episode. */
   #popupsSeen = 0;
+  /** Where the step's goto came from and went (checked after the settle: the old page's reload may win late). */
+  #gotoFrom: { readonly left: string; readonly url: string } | undefined;
   /** Set by a walk that gave up because the page kept replacing its document; read by the next observation. */
   #unstable: string | undefined;
   /** Why the episode's site became unusable: it lost the session (see SESSION_LOST_HEADER) or could not be reached. */
@@ -234,6 +236,20 @@ export class WebEnvironment implements Environment {
       let walk = navKnown ? undefined : await this.#walk(true, mark.popups);
       const popupPending = walk !== undefined && walk.popups > mark.popups && this.#pagesOpened === mark.opened;
       let waited = await this.#settle(before, popupPending, walk?.navPending ?? activity.navigationHinted);
+      const from = this.#gotoFrom;
+      this.#gotoFrom = undefined;
+      if (action.type === 'goto' && error === null && from !== undefined && this.#page === before && before.url() === from.left && from.url !== from.left) {
+        // The old page's own reload committed after the goto had landed (it was already under
+        // way): go again, with the page's scripts paused, so the agent gets the page it asked for.
+        try {
+          await this.#goto(before, from.url, true);
+        } catch (e) {
+          if (!(e instanceof ActionFailure)) throw e;
+          error = e.message;
+        }
+        this.#gotoFrom = undefined;
+        waited = (await this.#settle(before, false, false)) || waited;
+      }
       if (this.#lease?.networkGuard && this.#activity?.blockedUrl?.startsWith('https:')) {
         // The network guard refused an HTTPS page (a tunnel it will not open): Chromium commits
         // its error page in place of the page, so go back to the page the agent was on.
@@ -396,10 +412,11 @@ export class WebEnvironment implements Environment {
    * lost, the page's scripts are paused while the tab goes to about:blank (no script can
    * navigate it then; the blank page stays in the tab's history) and the goto starts from there.
    */
-  async #goto(page: Page, url: string): Promise<void> {
+  async #goto(page: Page, url: string, quiet = false): Promise<void> {
     const o = this.options;
     const left = page.url();
-    const restless = this.#activity?.restless ?? false;
+    this.#gotoFrom = { left, url };
+    const restless = quiet || (this.#activity?.restless ?? false);
     for (let attempt = 0; ; attempt++) {
       try {
         if (attempt > 0 || restless) await this.#leaveQuietly(page);
