@@ -415,7 +415,7 @@ export class WebEnvironment implements Environment {
   async #goto(page: Page, url: string, quiet = false): Promise<void> {
     const o = this.options;
     const left = page.url();
-    this.#gotoFrom = { left, url };
+    this.#gotoFrom = undefined;
     const restless = quiet || (this.#activity?.restless ?? false);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -424,9 +424,12 @@ export class WebEnvironment implements Environment {
         if (this.#activity?.blockedUrl !== undefined) return; // the network guard refused it (reported as such)
         // Back on the page it left (Playwright then returns no response, or the response of the
         // goto that the reload replaced), unless the goto itself led there (a redirect).
-        const oldPageWon = page.url() === left && url !== left && (response === null || response.url() !== left);
+        const landedOn = response?.url();
+        const oldPageWon = page.url() === left && url !== left && landedOn !== left;
         if (!oldPageWon) {
           if (this.#activity) this.#activity.replacedWhileRead = false;
+          // Checked again after the settle, unless the goto itself led back there (a redirect).
+          if (landedOn !== left) this.#gotoFrom = { left, url };
           return;
         }
         if (attempt >= GOTO_TRIES - 1) throw new ActionFailure(`going to ${url} failed: the page at ${left} kept navigating by itself and took the tab back ${GOTO_TRIES} times`);
