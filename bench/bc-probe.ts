@@ -13,7 +13,7 @@
 
 import { parseArgs } from 'node:util';
 import {
-  BehaviorCloning, BrowserPool, BundledSuite, STARTER_TEMPLATES, WebEnvironment, collectDemonstrations, createSmallPolicy, ensureChromium,
+  BehaviorCloning, BrowserPool, GenerationEngine, BundledSuite, STARTER_TEMPLATES, WebEnvironment, collectDemonstrations, createSmallPolicy, ensureChromium,
   initBackend, loadDemonstrations, renameEntities, startSuiteServer, type CollectedDemonstration,
 } from '../src/index.js';
 
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const end = tokenizer.encode('<|im_end|>')[0]!;
 
   const exactMatch = async (): Promise<Record<string, number>> => {
-    const outs = await policy.generate(probe.map((p) => ({ promptIds: p.s.promptIds })), { temperature: 0, maxNewTokens: small.settings.maxNewTokens, stopTokenIds: [end] });
+    const outs = await new GenerationEngine(policy, { maxBatch: small.settings.maxBatch }).generate(probe.map((p) => ({ promptIds: p.s.promptIds })), { temperature: 0, maxNewTokens: small.settings.maxNewTokens, stopTokenIds: [end] });
     const per = new Map<string, [number, number]>();
     let hits = 0;
     outs.forEach((o, i) => {

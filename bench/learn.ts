@@ -24,7 +24,7 @@ import {
   BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, STARTER_TEMPLATES, WebEnvironment, attachProgress, collectDemonstrations,
   createSmallPolicy, linearDecaySchedule, renameEntities, ensureChromium, evaluate, initBackend, startSuiteServer, SMALL_POLICY_DEFAULTS,
   learnabilitySampling, noveltySampling, shuffledCycle,
-  type EvaluationReport, type TransformerPolicy, type WebTask,
+  type EvaluationReport, type TransformerLM, type WebTask,
 } from '../src/index.js';
 
 const { values: args } = parseArgs({
@@ -164,9 +164,9 @@ async function main(): Promise<void> {
   const samples = small.samples(renameEntities(demonstrations, { copies: settings.bc.rename_copies, words: settings.bc.rename_words, novelWords: settings.bc.rename_novel_words, pageWords: settings.bc.rename_page_words, seed: settings.seed }));
   const supervised = samples.reduce((a, s) => a + s.completionIds.length, 0);
   console.log(`samples ${samples.length}, ${supervised} supervised tokens, vocab ${tokenizer.vocabSize}, ${policy.numParameters} parameters`);
-  const evalOn = (p: TransformerPolicy, tasks: readonly WebTask[], constrained = true): Promise<EvaluationReport> =>
+  const evalOn = (p: TransformerLM, tasks: readonly WebTask[], constrained = true): Promise<EvaluationReport> =>
     evaluate(tasks, { agent: small.agentFor(p, {}, constrained ? { constrainCopy: settings.constrain_copy, constrainAction: settings.constrain_action } : {}), makeEnvironment, concurrency: 4, maxTurns: settings.max_turns });
-  const bcFor = (p: TransformerPolicy, budgetS: number): BehaviorCloning =>
+  const bcFor = (p: TransformerLM, budgetS: number): BehaviorCloning =>
     new BehaviorCloning({ policy: p, train: samples, epochs: 1000, batchTokens: settings.bc.batch_tokens, workers: settings.bc.workers, optimizer: { learningRate: settings.bc.learning_rate }, warmupSteps: settings.bc.warmup_steps, learningRateSchedule: linearDecaySchedule({ fraction: settings.bc.decay_fraction, seconds: budgetS }), promptLossWeight: settings.bc.prompt_loss_weight, seed: settings.seed });
 
   const untrained = await evalOn(policy, test);

@@ -12,12 +12,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendInfo } from '../src/policy/backend.js';
-import type { TransformerConfig } from '../src/policy/config.js';
-import { GenerationEngine } from '../src/policy/generation.js';
-import { DataParallelTrainer } from '../src/policy/data-parallel.js';
-import { AdamW, nextTokenLoss, packSequences, type ScoredSequence } from '../src/policy/training.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { initBackend, type BackendInfo } from '../src/model/backend.js';
+import type { TransformerConfig } from '../src/model/config.js';
+import { GenerationEngine } from '../src/model/generation.js';
+import { DataParallelTrainer } from '../src/model/data-parallel.js';
+import { AdamW, nextTokenLoss, packSequences, type ScoredSequence } from '../src/model/training.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { Rng } from '../src/data/random.js';
 import { runTorchTrain } from './torch-peer.js';
 
@@ -75,7 +75,7 @@ function trainingBatch(config: Partial<TransformerConfig>): ScoredSequence[] {
 
 /** One process: forward + backward + AdamW on this process's backend (threaded wasm). */
 async function trainTokensPerSecond(config: Partial<TransformerConfig>, steps: number, warmup: number): Promise<{ tokensPerS: number; loss: number; params: number }> {
-  const policy = new TransformerPolicy({ config, seed: 1 });
+  const policy = new TransformerLM({ config, seed: 1 });
   const optimizer = new AdamW(policy.parameters, { learningRate: 1e-3, weightDecay: 0.01, maxGradNorm: 1 });
   const batch = packSequences(trainingBatch(config));
   let loss = NaN;
@@ -91,7 +91,7 @@ async function trainTokensPerSecond(config: Partial<TransformerConfig>, steps: n
 
 /** The same step data-parallel: one single-threaded wasm replica per core (data-parallel.ts). */
 async function dataParallelTokensPerSecond(config: Partial<TransformerConfig>, steps: number, warmup: number, workers: number): Promise<{ tokensPerS: number; loss: number }> {
-  const policy = new TransformerPolicy({ config, seed: 1 });
+  const policy = new TransformerLM({ config, seed: 1 });
   const trainer = await DataParallelTrainer.create(policy, { workers, threadsPerWorker: 1, adamw: { learningRate: 1e-3, weightDecay: 0.01, maxGradNorm: 1 } });
   const batch = trainingBatch(config);
   let loss = NaN;
@@ -108,7 +108,7 @@ async function dataParallelTokensPerSecond(config: Partial<TransformerConfig>, s
 }
 
 async function generation(config: Partial<TransformerConfig>): Promise<{ cached: number; uncached: number; prefill: number }> {
-  const policy = new TransformerPolicy({ config, seed: 1 });
+  const policy = new TransformerLM({ config, seed: 1 });
   const rng = new Rng(11);
   const requests = Array.from({ length: BATCH }, (_, i) => ({ promptIds: randomIds(rng, GEN_PROMPT, config.vocab_size!), seed: i, maxNewTokens: GEN_NEW }));
   const result = { cached: 0, uncached: 0, prefill: 0 };

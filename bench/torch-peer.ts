@@ -1,5 +1,5 @@
 // The PyTorch peer for `npm run bench:policy`: runs bench/torch/train.py (the same Llama/Qwen2
-// model and training step as the tfjs TransformerPolicy) under Debian's /usr/bin/python3 and
+// model and training step as the tfjs TransformerLM) under Debian's /usr/bin/python3 and
 // returns its training speed, or null with a one-line reason when PyTorch is missing or the run
 // fails. Follows ../shared/PLATFORM.md "The peer for training speed": torch 1.13 from
 // `apt-get install -y python3-torch libopenblas0-pthread`, OPENBLAS_NUM_THREADS=1 with

@@ -44,7 +44,8 @@ export { resolveTarget, nameTargetOf, withNameTarget, type TargetResolution } fr
 
 export * from './tasks/index.js';
 export * from './suites/index.js';
-export * from './policy/index.js';
+export * from './model/index.js';
+export * from './agent/index.js';
 export * from './data/index.js';
 export * from './rl/index.js';
 export * from './webarena/index.js';

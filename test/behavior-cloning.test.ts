@@ -14,11 +14,12 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { Observation } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
-import { AgentPrompt } from '../src/policy/agent-prompt.js';
-import { initBackend } from '../src/policy/backend.js';
-import { CheckpointIntegrityError, saveCheckpoint } from '../src/policy/checkpoint-folder.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { AgentPrompt } from '../src/agent/agent-prompt.js';
+import { initBackend } from '../src/model/backend.js';
+import { CheckpointIntegrityError, saveCheckpoint } from '../src/model/checkpoint-folder.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { BEHAVIOR_CLONING_DEFAULTS, BehaviorCloning, demonstrationSamples, linearDecaySchedule, type BehaviorCloningOptions, type ExpertDemonstration } from '../src/rl/behavior-cloning.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
 
@@ -56,19 +57,19 @@ before(async () => {
 });
 
 /** Sum of |w - w0| over all weights: how far `policy` moved from the exported weights `from`. */
-async function weightChange(policy: TransformerPolicy, from: Awaited<ReturnType<TransformerPolicy['exportWeights']>>): Promise<number> {
+async function weightChange(policy: TransformerLM, from: Awaited<ReturnType<TransformerLM['exportWeights']>>): Promise<number> {
   let change = 0;
   for (const [name, w] of await policy.exportWeights()) w.data.forEach((x, i) => { change += Math.abs(x - from.get(name)!.data[i]!); });
   return change;
 }
 
-const tiny = (seed = 5): TransformerPolicy => new TransformerPolicy({
+const tiny = (seed = 5): TransformerLM => new TransformerLM({
   config: { vocab_size: tokenizer.vocabSize, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64, max_position_embeddings: 1024 },
   seed,
 });
 
 /** Whether two exports hold the same weights, bit for bit. */
-function sameBits(a: Awaited<ReturnType<TransformerPolicy['exportWeights']>>, b: Awaited<ReturnType<TransformerPolicy['exportWeights']>>): boolean {
+function sameBits(a: Awaited<ReturnType<TransformerLM['exportWeights']>>, b: Awaited<ReturnType<TransformerLM['exportWeights']>>): boolean {
   if (a.size !== b.size) return false;
   for (const [name, w] of a) {
     const other = b.get(name);
@@ -278,7 +279,7 @@ describe('BehaviorCloning', () => {
 describe('BehaviorCloning save and restore', () => {
   type StepRecord = { step: number; epoch: number; loss: number; gradNorm: number; learningRate: number; tokens: number };
   /** Options of the resume tests: warm-up, a step schedule, prompt weight and the epoch's loss sums all span the save. */
-  const resumable = (policy: TransformerPolicy, extra: Partial<BehaviorCloningOptions> = {}): BehaviorCloningOptions => {
+  const resumable = (policy: TransformerLM, extra: Partial<BehaviorCloningOptions> = {}): BehaviorCloningOptions => {
     const prompt = new AgentPrompt({ tokenizer, template: 'plain' });
     const train = demos.flatMap((d) => demonstrationSamples(prompt, d));
     return {
@@ -429,7 +430,7 @@ describe('BehaviorCloning save and restore', () => {
       await assert.rejects(new BehaviorCloning(resumable(fresh, { seed: 4 })).restore(dir), (e: unknown) => e instanceof OptionsError && /made with seed 3, this trainer has seed 4; pass seed: 3/.test(e.message));
       await assert.rejects(new BehaviorCloning(resumable(fresh, { batchTokens: 800 })).restore(dir), /pass batchTokens: 400/);
       await assert.rejects(new BehaviorCloning(resumable(fresh, { train: resumable(fresh).train.slice(1) })).restore(dir), /other sequences.*pass the same `train`/);
-      const wide = new TransformerPolicy({ config: { ...fresh.config, rope_theta: 500 }, seed: 1 });
+      const wide = new TransformerLM({ config: { ...fresh.config, rope_theta: 500 }, seed: 1 });
       await assert.rejects(new BehaviorCloning(resumable(wide)).restore(dir), /rope_theta 10000, this trainer's policy 500; make the policy with the saved config/);
       wide.dispose();
       await unchanged();

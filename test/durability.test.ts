@@ -1,5 +1,5 @@
 // The durability suite (issue 35): child processes (test/helpers/durability-child.ts) save
-// checkpoints of a tiny TransformerPolicy, save MultiTurnGRPO runs (scripted shop) and append
+// checkpoints of a tiny TransformerLM, save MultiTurnGRPO runs (scripted shop) and append
 // JSONL records, and are killed with SIGKILL (a) at random times and (b) right after a chosen
 // numbered step that changes the disk (every write, fsync, rename, link and removal of a cycle,
 // enumerated by a --list run). After every kill: the previous complete checkpoint loads (or the
@@ -24,12 +24,12 @@ import * as tf from '@tensorflow/tfjs';
 import { rngFor } from '../src/data/random.js';
 import { loadJsonl } from '../src/data/rollout-buffer.js';
 import { trajectoryToJson } from '../src/data/trajectory.js';
-import { AgentPrompt } from '../src/policy/agent-prompt.js';
-import { initBackend } from '../src/policy/backend.js';
-import { loadCheckpoint } from '../src/policy/checkpoint.js';
-import { resolveTransformerConfig, type TransformerConfig } from '../src/policy/config.js';
-import { HfTokenizer } from '../src/policy/tokenizer.js';
-import { parameterShapes, TransformerPolicy } from '../src/policy/transformer.js';
+import { AgentPrompt } from '../src/agent/agent-prompt.js';
+import { initBackend } from '../src/model/backend.js';
+import { loadCheckpoint } from '../src/model/checkpoint.js';
+import { resolveTransformerConfig, type TransformerConfig } from '../src/model/config.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { parameterShapes, TransformerLM } from '../src/model/transformer.js';
 import { MultiTurnGRPO } from '../src/rl/grpo.js';
 import { readJournal, recordFor, weightsFor, type DurabilityParams, type JournalEntry } from './helpers/durability-data.js';
 import { FINGERPRINT_IDS, grpoConfig, grpoOptions, trainTokenizerJson } from './helpers/durability-grpo.js';
@@ -130,7 +130,7 @@ function checkListing(work: string, kill: Kill | undefined): void {
   }
 }
 
-async function logitsOf(policy: TransformerPolicy): Promise<Float32Array> {
+async function logitsOf(policy: TransformerLM): Promise<Float32Array> {
   const out = tf.tidy(() => policy.logits(tf.tensor2d([...FINGERPRINT_IDS], [1, FINGERPRINT_IDS.length], 'int32')));
   const data = (await out.data()) as Float32Array;
   out.dispose();
@@ -214,7 +214,7 @@ describe('durability under SIGKILL (issue 35)', () => {
       await mkdir(work);
       const params: DurabilityParams = { config: LIGHT_CONFIG, shapes: Object.fromEntries(parameterShapes(LIGHT_CONFIG)) };
       await writeFile(path.join(work, 'params.json'), JSON.stringify(params));
-      const reference = new TransformerPolicy({ config: LIGHT_CONFIG });
+      const reference = new TransformerLM({ config: LIGHT_CONFIG });
       const cache = new Map<number, Float32Array>();
       const expected = async (i: number): Promise<Float32Array> => {
         if (!cache.has(i)) {
@@ -285,7 +285,7 @@ describe('durability under SIGKILL (issue 35)', () => {
       const config = grpoConfig(tokenizer.vocabSize);
       await writeFile(path.join(work, 'params.json'), JSON.stringify({ config, shapes: Object.fromEntries(parameterShapes(config)), tokenizer: tokenizerJson } satisfies DurabilityParams));
       const prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, maxPromptTokens: 480 });
-      const policy = new TransformerPolicy({ config, seed: 99 });
+      const policy = new TransformerLM({ config, seed: 99 });
       const trainer = new MultiTurnGRPO(grpoOptions(policy, tokenizer, prompt));
       const ckpt = path.join(work, 'ckpt');
       const verify = async (kill: Kill, committed?: boolean): Promise<void> => {

@@ -12,9 +12,10 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { ActionFormatError, MAX_ACTION_CHARS, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
 import type { Action, ElementTarget, ObservationNode } from '../src/env/types.js';
-import { AgentPrompt, type AgentState, type PromptObservation } from '../src/policy/agent-prompt.js';
-import { copyConstraint, textPieces } from '../src/policy/constraint.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
+import { AgentPrompt, type AgentState, type PromptObservation } from '../src/agent/agent-prompt.js';
+import { copyConstraint, textPieces } from '../src/agent/constraint.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
 import { Rng as Mulberry32 } from '../src/data/random.js';
 
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 0x350002;

@@ -24,19 +24,20 @@ import { after, before, describe, test } from 'node:test';
 import type { Trajectory } from '../src/data/trajectory.js';
 import { BrowserPool } from '../src/env/browser-pool.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
-import { Agent } from '../src/policy/agent.js';
-import { LocalChatPolicy } from '../src/policy/chat.js';
-import { AgentPrompt } from '../src/policy/agent-prompt.js';
-import { initBackend } from '../src/policy/backend.js';
-import { loadCheckpoint } from '../src/policy/checkpoint.js';
-import { saveCheckpoint } from '../src/policy/checkpoint-folder.js';
-import { HfTokenizer } from '../src/policy/tokenizer.js';
-import type { TransformerPolicy } from '../src/policy/transformer.js';
+import { Agent } from '../src/agent/agent.js';
+import { LocalChatPolicy } from '../src/agent/chat.js';
+import { AgentPrompt } from '../src/agent/agent-prompt.js';
+import { initBackend } from '../src/model/backend.js';
+import { loadCheckpoint } from '../src/model/checkpoint.js';
+import { GenerationEngine } from '../src/model/generation.js';
+import { saveCheckpoint } from '../src/model/checkpoint-folder.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import type { TransformerLM } from '../src/model/transformer.js';
 import { BehaviorCloning, demonstrationSamples } from '../src/rl/behavior-cloning.js';
 import { collectDemonstrations, loadDemonstrations, saveDemonstrations } from '../src/rl/demonstrations.js';
 import { evaluate } from '../src/rl/evaluate.js';
 import { MultiTurnGRPO } from '../src/rl/grpo.js';
-import { createSmallPolicy, STARTER_TEMPLATES } from '../src/rl/small-policy.js';
+import { createSmallPolicy, STARTER_TEMPLATES } from '../src/agent/small-policy.js';
 import { BundledSuite } from '../src/suites/suite.js';
 import { startSuiteServer } from '../src/suites/server.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
@@ -55,7 +56,7 @@ const TINY = { vocabSize: 400, maxPromptTokens: 160, maxNewTokens: 32, model: { 
 interface TensorStats { readonly sum: number; readonly sumSquares: number; readonly samples: readonly number[] }
 interface WeightsRecord { readonly sha256: string; readonly tensors: Readonly<Record<string, TensorStats>> }
 
-async function weightsRecord(policy: TransformerPolicy): Promise<WeightsRecord> {
+async function weightsRecord(policy: TransformerLM): Promise<WeightsRecord> {
   const hash = createHash('sha256');
   const tensors: Record<string, TensorStats> = {};
   const weights = await policy.exportWeights();
@@ -232,7 +233,7 @@ describe('golden runs (a refactor must reproduce them)', () => {
     const tokenizer = await HfTokenizer.fromFiles(tokenizerDir!);
     try {
       const prompts = ['Task: What does the Blue Ceramic Mug cost?', 'link "Home" button "Search"'].map((text) => tokenizer.encode(text));
-      const completions = await policy.generate(prompts.map((promptIds, i) => ({ promptIds, seed: SEED + i })), { temperature: 1, maxNewTokens: 20 });
+      const completions = await new GenerationEngine(policy).generate(prompts.map((promptIds, i) => ({ promptIds, seed: SEED + i })), { temperature: 1, maxNewTokens: 20 });
       const actual = plain(completions.map((c) => ({ tokens: Array.from(c.tokenIds), logprobs: Array.from(c.logprobs), finishReason: c.finishReason })));
       const expected = await golden('generate', actual);
       assertClose(actual, expected, 0);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RolloutBuffer } from '../src/data/rollout-buffer.js';
 import type { Trajectory, Turn } from '../src/data/trajectory.js';
 import { OptionsError } from '../src/errors.js';
-import { packSequences } from '../src/policy/training.js';
+import { packSequences } from '../src/model/training.js';
 import { grpoTokenLoss, grpoTokenStats, tokenArrays, type GrpoTokenInputs } from '../src/rl/grpo-loss.js';
 
 before(async () => {

@@ -13,19 +13,20 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../src/errors.js';
-import { AgentPrompt } from '../src/policy/agent-prompt.js';
-import { CheckpointError } from '../src/policy/checkpoint.js';
-import { initBackend } from '../src/policy/backend.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
-import { nextTokenLoss, packSequences, scoreSequences } from '../src/policy/training.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { AgentPrompt } from '../src/agent/agent-prompt.js';
+import { CheckpointError } from '../src/model/checkpoint.js';
+import { initBackend } from '../src/model/backend.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
+import { nextTokenLoss, packSequences, scoreSequences } from '../src/model/training.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { RolloutBuffer } from '../src/data/rollout-buffer.js';
 import type { Trajectory } from '../src/data/trajectory.js';
 import { grpoTokenStats, tokenArrays } from '../src/rl/grpo-loss.js';
 import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
 import type { LossTerm } from '../src/rl/loss-terms.js';
-import { Agent } from '../src/policy/agent.js';
-import { LocalChatPolicy } from '../src/policy/chat.js';
+import { Agent } from '../src/agent/agent.js';
+import { LocalChatPolicy } from '../src/agent/chat.js';
 import { RolloutError } from '../src/rl/rollout.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
 import type { CheckResult, WebTask } from '../src/tasks/types.js';
@@ -46,7 +47,7 @@ before(async () => {
   prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, maxPromptTokens: 480 });
 });
 
-const tiny = (seed = 3): TransformerPolicy => new TransformerPolicy({
+const tiny = (seed = 3): TransformerLM => new TransformerLM({
   config: { vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 32, max_position_embeddings: 512 },
   seed,
 });
@@ -57,7 +58,7 @@ function alternating(): () => Promise<CheckResult> {
   return () => Promise.resolve(calls++ % 2 === 0 ? { score: 1, reason: 'even' } : { score: 0, reason: 'odd' });
 }
 
-function options(policy: TransformerPolicy, extra: Partial<MultiTurnGRPOOptions> = {}): MultiTurnGRPOOptions {
+function options(policy: TransformerLM, extra: Partial<MultiTurnGRPOOptions> = {}): MultiTurnGRPOOptions {
   return {
     policy, tokenizer, prompt, tasks: TASKS, makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
     numGenerations: 4, tasksPerIteration: 2, numIterations: 2, maxTurns: 2, maxNewTokens: 6, concurrency: 1,
@@ -65,7 +66,7 @@ function options(policy: TransformerPolicy, extra: Partial<MultiTurnGRPOOptions>
   };
 }
 
-async function weights(policy: TransformerPolicy): Promise<Map<string, Float32Array>> {
+async function weights(policy: TransformerLM): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for (const [name, v] of policy.parameters) out.set(name, new Float32Array((await v.data()) as Float32Array));
   return out;
@@ -150,7 +151,7 @@ describe('MultiTurnGRPO', () => {
   test('the agent is passed in: its constraint decodes the rollouts; a greedy agent, one over another model, or temperature beside it is refused', async () => {
     const policy = tiny(4);
     const other = tiny(5);
-    const agentOver = (p: TransformerPolicy, temperature: number, constrainAction = false): Agent =>
+    const agentOver = (p: TransformerLM, temperature: number, constrainAction = false): Agent =>
       new Agent({ policy: new LocalChatPolicy({ policy: p, tokenizer, template: prompt.template }), prompt, sampling: { temperature, maxNewTokens: 12 }, constrainAction });
     try {
       const free = new MultiTurnGRPO(options(policy, { maxNewTokens: undefined, agent: agentOver(policy, 1) }));

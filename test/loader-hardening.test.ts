@@ -15,11 +15,12 @@ import { after, before, describe, test } from 'node:test';
 import { appendJsonl, JsonlFileError, JsonlFormatError, loadJsonl } from '../src/data/rollout-buffer.js';
 import { trajectoryFromJson } from '../src/data/trajectory.js';
 import { isWebAgentError, OptionsError } from '../src/errors.js';
-import { initBackend } from '../src/policy/backend.js';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/policy/checkpoint.js';
-import { readSafetensors, readSafetensorsHeader, SafetensorsError } from '../src/policy/safetensors.js';
-import { BPE_PRETOKENIZE_PATTERN, HfTokenizer, TokenizerError, type TokenizerJson } from '../src/policy/tokenizer.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { initBackend } from '../src/model/backend.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.js';
+import { readSafetensors, readSafetensorsHeader, SafetensorsError } from '../src/model/safetensors.js';
+import { HfTokenizer, TokenizerError, type TokenizerJson } from '../src/model/tokenizer.js';
+import { BPE_PRETOKENIZE_PATTERN } from '../src/model/bpe-trainer.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { loadDemonstrations } from '../src/rl/demonstrations.js';
 import { loadWebArenaConfigs, parseWebArenaConfig, WebArenaConfigError, webArenaTask } from '../src/webarena/index.js';
 import { runBounded, type BoundedResult } from './helpers/bounded.js';
@@ -258,7 +259,7 @@ describe('safetensors: non-finite weights', () => {
 
   test('loadCheckpoint refuses a checkpoint whose weights hold NaN (they generated NaN), unless allowNonFinite', async () => {
     await initBackend({ backend: 'wasm', log: () => {} });
-    const policy = new TransformerPolicy({ config: { vocab_size: 40, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 12, max_position_embeddings: 32 } });
+    const policy = new TransformerLM({ config: { vocab_size: 40, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 12, max_position_embeddings: 32 } });
     const folder = join(dir, 'nan-ckpt');
     await saveCheckpoint(folder, policy);
     policy.dispose();

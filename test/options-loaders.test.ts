@@ -1,12 +1,15 @@
-// Option schemas of the loaders (issue 35, item 8): LoadCheckpointOptions, SaveCheckpointOptions,
-// ReadSafetensorsOptions and HfTokenizerOptions, whose schemas live in src/policy/option-schemas.ts
-// because their modules are edited by the loader-hardening change. Bad objects are OptionsErrors
-// naming the owner, the path and, for a typo, the meant name; good ones pass.
+// Option schemas of the loaders: LoadCheckpointOptions, SaveCheckpointOptions,
+// ReadSafetensorsOptions and HfTokenizerOptions, each beside the loader that checks it. Bad
+// objects are OptionsErrors naming the owner, the path and, for a typo, the meant name; good
+// ones pass.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionsError } from '../src/errors.js';
-import { hfTokenizerOptions, loadCheckpointOptions, readSafetensorsOptions, saveCheckpointOptions } from '../src/policy/option-schemas.js';
+import { loadCheckpointOptions } from '../src/model/checkpoint.js';
+import { saveCheckpointOptions } from '../src/model/checkpoint-folder.js';
+import { readSafetensorsOptions } from '../src/model/safetensors.js';
+import { hfTokenizerOptions } from '../src/model/tokenizer.js';
 
 const BAD: ReadonlyArray<readonly [{ check(v: unknown): void }, unknown, RegExp]> = [
   [loadCheckpointOptions, { trainable: 'no' }, /^loadCheckpoint option trainable must be true or false, got "no"$/],

@@ -14,24 +14,24 @@ import { ensureChromiumOn, findChromium, type ChromiumHost } from '../src/env/ch
 import type { Environment } from '../src/env/types.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
 import { MiniWoBSuite } from '../src/miniwob/suite.js';
-import { Agent } from '../src/policy/agent.js';
-import { AgentPrompt } from '../src/policy/agent-prompt.js';
-import { initBackend } from '../src/policy/backend.js';
-import { trainBpeTokenizer } from '../src/policy/bpe-trainer.js';
-import { LocalChatPolicy } from '../src/policy/chat.js';
-import { GenerationEngine } from '../src/policy/generation.js';
-import { RemotePolicy } from '../src/policy/remote.js';
-import { resolveSampling } from '../src/policy/sampling.js';
-import { servePolicy } from '../src/policy/serve.js';
-import { AdamW } from '../src/policy/training.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
-import { loadJsonlOptions } from '../src/data/option-schemas.js';
+import { Agent } from '../src/agent/agent.js';
+import { AgentPrompt } from '../src/agent/agent-prompt.js';
+import { initBackend } from '../src/model/backend.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
+import { LocalChatPolicy } from '../src/agent/chat.js';
+import { GenerationEngine } from '../src/model/generation.js';
+import { RemotePolicy } from '../src/agent/remote.js';
+import { resolveSampling } from '../src/model/sampling.js';
+import { servePolicy } from '../src/agent/serve.js';
+import { AdamW } from '../src/model/training.js';
+import { TransformerLM } from '../src/model/transformer.js';
+import { loadJsonlOptions } from '../src/data/rollout-buffer.js';
 import { renameEntities } from '../src/rl/augment.js';
 import { BehaviorCloning } from '../src/rl/behavior-cloning.js';
 import { evaluate } from '../src/rl/evaluate.js';
 import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
 import { grpoLossOptions, grpoTokenLoss, grpoTokenStats } from '../src/rl/grpo-loss.js';
-import { collectDemonstrationsOptions } from '../src/rl/option-schemas.js';
+import { collectDemonstrationsOptions } from '../src/rl/demonstrations.js';
 import { attachProgress, progressBar } from '../src/rl/progress.js';
 import { noveltySampling } from '../src/rl/task-sampler.js';
 import { runRollouts, type EpisodeJob } from '../src/rl/rollout.js';
@@ -41,7 +41,8 @@ import { runExpert } from '../src/tasks/expert.js';
 import type { WebTask } from '../src/tasks/types.js';
 import { startDemoSite } from '../src/testing/demo-site.js';
 import { chatJudge, webArenaChecker } from '../src/webarena/evaluators.js';
-import { loadWebArenaOptions, loadWebArenaTasksOptions, webArenaTaskOptions } from '../src/webarena/option-schemas.js';
+import { loadWebArenaOptions } from '../src/webarena/config.js';
+import { loadWebArenaTasksOptions, webArenaTaskOptions } from '../src/webarena/tasks.js';
 import { mustExclude } from '../src/webarena/semantics.js';
 import type { EvalConfig } from '../src/webarena/config.js';
 
@@ -67,7 +68,7 @@ const tokenizer = {
 } as never;
 void tokenizerJson;
 
-const policy = new TransformerPolicy({ config: { vocab_size: 300, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 1, num_key_value_heads: 1, intermediate_size: 8, max_position_embeddings: 64 } });
+const policy = new TransformerLM({ config: { vocab_size: 300, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 1, num_key_value_heads: 1, intermediate_size: 8, max_position_embeddings: 64 } });
 const prompt = new AgentPrompt({ template: 'chatml', tokenizer });
 const chatPolicy = { name: 'stub', chat: async () => { throw new Error('no policy call may happen while options are bad'); } };
 const agent = new Agent({ policy: chatPolicy as never });
@@ -368,7 +369,7 @@ add('AdamW', (o: object) => new AdamW(new Map(), o), [
   ['learningRate', { learningRate: Infinity }, undefined, true],
   ['lr', { lr: 0.1 }, 'learningRate', true],
 ]);
-add('TransformerPolicy', (o: object) => new TransformerPolicy(o), [
+add('TransformerLM', (o: object) => new TransformerLM(o), [
   ['config.hidden_size', { config: { hidden_size: 0 } }, undefined, true],
   ['config.hiddenSize', { config: { hiddenSize: 8 } }, 'config.hidden_size', true],
   ['initStd', { initStd: -1 }],

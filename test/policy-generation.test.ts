@@ -1,4 +1,4 @@
-// Tests for GenerationEngine (src/policy/generation.ts) and sampling (src/policy/sampling.ts):
+// Tests for GenerationEngine (src/model/generation.ts) and sampling (src/model/sampling.ts):
 // the KV cache against full recomputation and the float64 reference (test/helpers/
 // reference-lm.ts), seeded sampling, the behaviour-logprob contract with scoreSequences, stop
 // conditions, continuous batching, input validation, abort, leaks and disposal.
@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../src/errors.js';
-import { initBackend } from '../src/policy/backend.js';
-import type { TransformerConfig } from '../src/policy/config.js';
-import { GenerationEngine, type Completion, type GenerationRequest, type TokenDecoder } from '../src/policy/generation.js';
-import { scoreSequences } from '../src/policy/training.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { initBackend } from '../src/model/backend.js';
+import type { TransformerConfig } from '../src/model/config.js';
+import { GenerationEngine, type Completion, type GenerationRequest, type TokenDecoder } from '../src/model/generation.js';
+import { scoreSequences } from '../src/model/training.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { argmax, logSoftmaxAt, maxRelDiff, referenceLogits } from './helpers/reference-lm.js';
 
 // max_position_embeddings 128 (not 64) so that one test crosses the cache's 64-position chunk.
@@ -22,11 +22,11 @@ const CONFIG: Partial<TransformerConfig> = {
 const PROMPTS = [[1, 2, 3], [10, 20, 30, 40, 11, 12, 13], [42], [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]];
 const letters: TokenDecoder = { decode: (ids) => ids.map((i) => String.fromCharCode(97 + (i % 26))).join('') };
 
-let policy: TransformerPolicy;
+let policy: TransformerLM;
 
 before(async () => {
   await initBackend({ backend: 'wasm', log: () => {} });
-  policy = new TransformerPolicy({ config: CONFIG, seed: 11, initStd: 0.2 });
+  policy = new TransformerLM({ config: CONFIG, seed: 11, initStd: 0.2 });
 });
 after(() => {
   policy.dispose();
@@ -79,7 +79,7 @@ describe('greedy decoding', () => {
 
   test('tokens are the argmax of the float64 reference, step by step, with its logprobs', async () => {
     const weights = await policy.exportWeights();
-    const [c] = await policy.generate([req(PROMPTS[1]!)], { temperature: 0, maxNewTokens: 8 });
+    const [c] = await new GenerationEngine(policy).generate([req(PROMPTS[1]!)], { temperature: 0, maxNewTokens: 8 });
     const seq = [...PROMPTS[1]!];
     for (let k = 0; k < 8; k++) {
       const ref = referenceLogits(policy.config, weights, seq).at(-1)!;
@@ -91,9 +91,9 @@ describe('greedy decoding', () => {
   });
 
   test('top-k 1 and top-p 1e-6 at temperature 1 equal greedy', async () => {
-    const greedy = await policy.generate(PROMPTS.map((p) => req(p)), { temperature: 0, maxNewTokens: 10 });
-    const topK = await policy.generate(PROMPTS.map((p) => req(p)), { temperature: 1, topK: 1, maxNewTokens: 10, seed: 5 });
-    const topP = await policy.generate(PROMPTS.map((p) => req(p)), { temperature: 1, topP: 1e-6, maxNewTokens: 10, seed: 6 });
+    const greedy = await new GenerationEngine(policy).generate(PROMPTS.map((p) => req(p)), { temperature: 0, maxNewTokens: 10 });
+    const topK = await new GenerationEngine(policy).generate(PROMPTS.map((p) => req(p)), { temperature: 1, topK: 1, maxNewTokens: 10, seed: 5 });
+    const topP = await new GenerationEngine(policy).generate(PROMPTS.map((p) => req(p)), { temperature: 1, topP: 1e-6, maxNewTokens: 10, seed: 6 });
     greedy.forEach((g, i) => {
       // Both report log softmax at temperature 1 over the full vocabulary.
       assertSameCompletion(topK[i]!, g, `topK ${i}`);
@@ -118,7 +118,7 @@ describe('sampling', () => {
 
   test('behaviour logprobs equal scoreSequences of prompt + completion at the same temperature', async () => {
     const temperature = 0.7;
-    const done = await policy.generate(PROMPTS.map((p) => req(p)), { temperature, maxNewTokens: 12, seed: 21 });
+    const done = await new GenerationEngine(policy).generate(PROMPTS.map((p) => req(p)), { temperature, maxNewTokens: 12, seed: 21 });
     const scored = await scoreSequences(policy, done.map((c) => ({ ids: [...c.promptIds, ...c.tokenIds], completionStart: c.promptIds.length })), temperature);
     done.forEach((c, i) => {
       assert.equal(scored[i]!.length, c.tokenIds.length);
@@ -138,7 +138,7 @@ describe('constrained decoding (allowedTokens)', () => {
 
   test('greedy takes the best allowed token, with the full-vocabulary logprob', async () => {
     const allowed = [5, 7, 9, 31];
-    const [c] = await policy.generate([req(PROMPTS[1]!, { allowedTokens: () => allowed })], { temperature: 0, maxNewTokens: 6 });
+    const [c] = await new GenerationEngine(policy).generate([req(PROMPTS[1]!, { allowedTokens: () => allowed })], { temperature: 0, maxNewTokens: 6 });
     const seq = [...PROMPTS[1]!];
     for (let k = 0; k < 6; k++) {
       const [row] = await lastLogits([seq]);
@@ -148,15 +148,15 @@ describe('constrained decoding (allowedTokens)', () => {
       seq.push(best);
     }
     // The constraint bites: unconstrained greedy picks some other token on this prompt.
-    const [free] = await policy.generate([req(PROMPTS[1]!)], { temperature: 0, maxNewTokens: 6 });
+    const [free] = await new GenerationEngine(policy).generate([req(PROMPTS[1]!)], { temperature: 0, maxNewTokens: 6 });
     assert.ok([...free!.tokenIds].some((t) => !allowed.includes(t)));
   });
 
   test('allowing every token changes nothing, greedy or sampled', async () => {
     const every = Array.from({ length: CONFIG.vocab_size! }, (_, i) => i);
     for (const sampling of [{ temperature: 0, maxNewTokens: 10 }, { temperature: 1, maxNewTokens: 10, seed: 3 }, { temperature: 0.8, topK: 5, maxNewTokens: 10, seed: 4 }]) {
-      const free = await policy.generate(PROMPTS.map((p) => req(p)), sampling);
-      const open = await policy.generate(PROMPTS.map((p) => req(p, { allowedTokens: () => every })), sampling);
+      const free = await new GenerationEngine(policy).generate(PROMPTS.map((p) => req(p)), sampling);
+      const open = await new GenerationEngine(policy).generate(PROMPTS.map((p) => req(p, { allowedTokens: () => every })), sampling);
       free.forEach((f, i) => assertSameCompletion(open[i]!, f, `T ${sampling.temperature} prompt ${i}`));
     }
   });
@@ -164,7 +164,7 @@ describe('constrained decoding (allowedTokens)', () => {
   test('the callback sees the tokens so far and can force a completion; undefined allows any', async () => {
     const seen: number[][] = [];
     const script = [[3], undefined, [4], [49]];
-    const [c] = await policy.generate([req(PROMPTS[0]!, { stopTokenIds: [49], allowedTokens: (g) => { seen.push([...g]); return script[g.length]; } })], { temperature: 0, maxNewTokens: 10 });
+    const [c] = await new GenerationEngine(policy).generate([req(PROMPTS[0]!, { stopTokenIds: [49], allowedTokens: (g) => { seen.push([...g]); return script[g.length]; } })], { temperature: 0, maxNewTokens: 10 });
     assert.equal(c!.tokenIds[0], 3);
     assert.equal(c!.tokenIds[2], 4);
     assert.equal(c!.tokenIds[3], 49);
@@ -175,7 +175,7 @@ describe('constrained decoding (allowedTokens)', () => {
   test('sampled: every token is allowed, and the logprobs equal scoreSequences (no mask needed to score)', async () => {
     const even = Array.from({ length: 25 }, (_, i) => 2 * i);
     const temperature = 1.2;
-    const done = await policy.generate(PROMPTS.map((p, i) => req(p, { seed: 40 + i, allowedTokens: () => even })), { temperature, maxNewTokens: 12 });
+    const done = await new GenerationEngine(policy).generate(PROMPTS.map((p, i) => req(p, { seed: 40 + i, allowedTokens: () => even })), { temperature, maxNewTokens: 12 });
     for (const c of done) assert.ok([...c.tokenIds].every((t) => t % 2 === 0), `${[...c.tokenIds]}`);
     const scored = await scoreSequences(policy, done.map((c) => ({ ids: [...c.promptIds, ...c.tokenIds], completionStart: c.promptIds.length })), temperature);
     done.forEach((c, i) => assert.ok(maxRelDiff(c.logprobs, scored[i]!) < 1e-4, `sequence ${i}`));
@@ -212,11 +212,11 @@ describe('constrained decoding (allowedTokens)', () => {
 
 describe('stopping', () => {
   test('stopTokenIds stop right after the token; maxNewTokens gives length', async () => {
-    const [g] = await policy.generate([req(PROMPTS[3]!)], { temperature: 0, maxNewTokens: 12 });
+    const [g] = await new GenerationEngine(policy).generate([req(PROMPTS[3]!)], { temperature: 0, maxNewTokens: 12 });
     const stopAt = 4;
     const stopId = g!.tokenIds[stopAt]!;
     const first = g!.tokenIds.indexOf(stopId);
-    const [s] = await policy.generate([req(PROMPTS[3]!, { stopTokenIds: [stopId, 49 === stopId ? 48 : 49].filter((t) => !g!.tokenIds.slice(0, first).includes(t)) })], { temperature: 0, maxNewTokens: 12 });
+    const [s] = await new GenerationEngine(policy).generate([req(PROMPTS[3]!, { stopTokenIds: [stopId, 49 === stopId ? 48 : 49].filter((t) => !g!.tokenIds.slice(0, first).includes(t)) })], { temperature: 0, maxNewTokens: 12 });
     assert.deepEqual([...s!.tokenIds], [...g!.tokenIds.slice(0, first + 1)]);
     assert.equal(s!.finishReason, 'stop');
     assert.equal(s!.stopReason, stopId);
@@ -239,7 +239,7 @@ describe('stopping', () => {
   });
 
   test('stop strings without a decoder reject clearly', async () => {
-    await assert.rejects(policy.generate([req([1, 2], { stop: ['x'] })], { temperature: 0 }), (e: unknown) => e instanceof OptionsError && /decoder/.test(e.message));
+    await assert.rejects(new GenerationEngine(policy).generate([req([1, 2], { stop: ['x'] })], { temperature: 0 }), (e: unknown) => e instanceof OptionsError && /decoder/.test(e.message));
   });
 });
 
@@ -377,7 +377,7 @@ describe('validation, abort, leaks', () => {
   });
 
   test('a failing prefill rejects the requests it held instead of leaving them pending', async () => {
-    const doomed = new TransformerPolicy({ config: CONFIG, seed: 3 });
+    const doomed = new TransformerLM({ config: CONFIG, seed: 3 });
     const engine = new GenerationEngine(doomed, { sampling: { maxNewTokens: 4 } });
     const pending = [engine.submit(req([1, 2])), engine.submit(req([3]))];
     doomed.dispose(); // before the engine's first step: its prefill throws

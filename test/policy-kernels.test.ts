@@ -1,4 +1,4 @@
-// Tests of src/policy/wasm-kernels.ts: UnsortedSegmentSum and the fast BatchMatMul/_FusedMatMul on the
+// Tests of src/model/wasm-kernels.ts: UnsortedSegmentSum and the fast BatchMatMul/_FusedMatMul on the
 // threaded wasm backend, compared with the cpu backend (or a plain-JS reference) within 1e-4 relative
 // error; gradients of a tiny transformer-like model equal on wasm and cpu; no tensor leaks.
 // Follows ../shared/STYLE.md (node:test, leak tests via tf.memory().numTensors).
@@ -6,8 +6,8 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/policy/backend.js';
-import { registerWasmTrainingKernels } from '../src/policy/wasm-kernels.js';
+import { initBackend } from '../src/model/backend.js';
+import { registerWasmTrainingKernels } from '../src/model/wasm-kernels.js';
 
 /** Deterministic values in [-1, 1). */
 function values(n: number, seed: number): number[] {

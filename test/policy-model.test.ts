@@ -1,4 +1,4 @@
-// Tests for TransformerPolicy (src/policy/transformer.ts) and its config (src/policy/config.ts):
+// Tests for TransformerLM (src/model/transformer.ts) and its config (src/model/config.ts):
 // logits against a float64 plain-JS reference of the HF Llama/Qwen2 math (test/helpers/
 // reference-lm.ts) for Llama-, Qwen2- and MHA-shaped configs, padding invariance, HF-layout
 // weight export/import, config validation and HF config.json reading, clone and disposal.
@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../src/errors.js';
-import { initBackend } from '../src/policy/backend.js';
+import { initBackend } from '../src/model/backend.js';
 import {
   configFromHuggingFace, configToHuggingFace, countParameters, resolveTransformerConfig, type TransformerConfig,
-} from '../src/policy/config.js';
-import { TransformerPolicy, type NamedWeight } from '../src/policy/transformer.js';
+} from '../src/model/config.js';
+import { TransformerLM, type NamedWeight } from '../src/model/transformer.js';
 import { maxRelDiff, referenceLogits } from './helpers/reference-lm.js';
 
 const TINY: Partial<TransformerConfig> = {
@@ -23,7 +23,7 @@ const QWEN2: Partial<TransformerConfig> = { ...TINY, tie_word_embeddings: false,
 const MHA: Partial<TransformerConfig> = { ...TINY, num_key_value_heads: 4, tie_word_embeddings: false };
 
 /** Logits of ids [B][T] (equal lengths) as plain rows: out[b][t] = Float32Array(V). */
-async function logitsOf(model: TransformerPolicy, rows: readonly (readonly number[])[]): Promise<Float32Array[][]> {
+async function logitsOf(model: TransformerLM, rows: readonly (readonly number[])[]): Promise<Float32Array[][]> {
   const b = rows.length;
   const t = rows[0]!.length;
   const v = model.config.vocab_size;
@@ -34,7 +34,7 @@ async function logitsOf(model: TransformerPolicy, rows: readonly (readonly numbe
 }
 
 /** Random biases: the init zeroes them, which would hide a bias that is never added. */
-async function randomizeBiases(model: TransformerPolicy): Promise<void> {
+async function randomizeBiases(model: TransformerLM): Promise<void> {
   const weights = await model.exportWeights();
   let k = 0;
   for (const [name, w] of weights) {
@@ -51,7 +51,7 @@ before(async () => {
   await initBackend({ backend: 'wasm', log: () => {} });
 });
 
-describe('TransformerPolicy logits match the float64 reference', () => {
+describe('TransformerLM logits match the float64 reference', () => {
   const cases = [
     ['Llama (tied, no bias, GQA)', LLAMA, undefined],
     ['Qwen2 (q/k/v bias, untied lm_head, GQA)', QWEN2, undefined],
@@ -61,7 +61,7 @@ describe('TransformerPolicy logits match the float64 reference', () => {
   ] as const;
   for (const [label, config, attentionBlock] of cases) {
     test(label, async () => {
-      const model = new TransformerPolicy({ config, seed: 3, initStd: 0.2, ...(attentionBlock !== undefined ? { attentionBlock } : {}) });
+      const model = new TransformerLM({ config, seed: 3, initStd: 0.2, ...(attentionBlock !== undefined ? { attentionBlock } : {}) });
       try {
         await randomizeBiases(model);
         const weights = await model.exportWeights();
@@ -89,12 +89,12 @@ describe('TransformerPolicy logits match the float64 reference', () => {
   }
 
   test('blocked causal attention has the gradients of the whole square', async () => {
-    const whole = new TransformerPolicy({ config: QWEN2, seed: 5, initStd: 0.2, attentionBlock: 0 });
-    const blocked = new TransformerPolicy({ config: QWEN2, seed: 5, initStd: 0.2, attentionBlock: 4 });
+    const whole = new TransformerLM({ config: QWEN2, seed: 5, initStd: 0.2, attentionBlock: 0 });
+    const blocked = new TransformerLM({ config: QWEN2, seed: 5, initStd: 0.2, attentionBlock: 4 });
     try {
       assert.equal(blocked.attentionBlock, 4);
       const ids = tf.tensor2d([...Array(2 * 13).keys()].map((i) => (i * 7) % 50), [2, 13], 'int32');
-      const gradsOf = (m: TransformerPolicy): Map<string, Float32Array> => {
+      const gradsOf = (m: TransformerLM): Map<string, Float32Array> => {
         const vars = m.variables();
         const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.logits(ids), tf.range(0, 2 * 13 * 50).reshape([2, 13, 50]).mod(7).sub(3))) as tf.Scalar, vars);
         const out = new Map([...m.parameters.keys()].map((name, i) => [name, grads[vars[i]!.name]!.dataSync() as Float32Array]));
@@ -113,7 +113,7 @@ describe('TransformerPolicy logits match the float64 reference', () => {
       ids.dispose();
       assert.ok(largest > 0.1, `gradients too small to show errors (${largest})`);
       assert.ok(worst < 1e-4, `max relative difference ${worst}`);
-      assert.throws(() => new TransformerPolicy({ config: QWEN2, attentionBlock: -1 }), /attentionBlock must be an integer >= 0/);
+      assert.throws(() => new TransformerLM({ config: QWEN2, attentionBlock: -1 }), /attentionBlock must be an integer >= 0/);
       const copy = blocked.clone();
       assert.equal(copy.attentionBlock, 4);
       copy.dispose();
@@ -124,7 +124,7 @@ describe('TransformerPolicy logits match the float64 reference', () => {
   });
 
   test('exported weights use HF names and [out, in] shapes', async () => {
-    const model = new TransformerPolicy({ config: QWEN2 });
+    const model = new TransformerLM({ config: QWEN2 });
     try {
       const weights = await model.exportWeights();
       assert.deepEqual(weights.get('model.layers.1.self_attn.k_proj.weight')?.shape, [8, 16]);
@@ -133,7 +133,7 @@ describe('TransformerPolicy logits match the float64 reference', () => {
       assert.deepEqual(weights.get('model.layers.0.mlp.gate_proj.weight')?.shape, [24, 16]);
       assert.deepEqual(weights.get('lm_head.weight')?.shape, [50, 16]);
       assert.equal(weights.has('model.layers.0.self_attn.o_proj.bias'), false);
-      const tied = new TransformerPolicy({ config: LLAMA });
+      const tied = new TransformerLM({ config: LLAMA });
       assert.equal((await tied.exportWeights()).has('lm_head.weight'), false);
       tied.dispose();
     } finally {
@@ -144,8 +144,8 @@ describe('TransformerPolicy logits match the float64 reference', () => {
 
 describe('weights export/import', () => {
   test('round trip into a second model gives identical logits', async () => {
-    const a = new TransformerPolicy({ config: QWEN2, seed: 1, initStd: 0.2 });
-    const b = new TransformerPolicy({ config: QWEN2, seed: 2, initStd: 0.2 });
+    const a = new TransformerLM({ config: QWEN2, seed: 1, initStd: 0.2 });
+    const b = new TransformerLM({ config: QWEN2, seed: 2, initStd: 0.2 });
     try {
       await randomizeBiases(a);
       const ids = [mixedLengths[0]!];
@@ -159,7 +159,7 @@ describe('weights export/import', () => {
   });
 
   test('errors name the tensor and both shapes, or the missing tensor', async () => {
-    const model = new TransformerPolicy({ config: QWEN2 });
+    const model = new TransformerLM({ config: QWEN2 });
     try {
       const weights = await model.exportWeights();
       const wrong = new Map<string, NamedWeight>(weights);
@@ -193,7 +193,7 @@ describe('config', () => {
     assert.throws(() => configFromHuggingFace({ model_type: 'llama', rope_scaling: { type: 'linear', factor: 2 } }), (e: unknown) =>
       e instanceof OptionsError && /rope_scaling/.test(e.message));
     assert.throws(() => configFromHuggingFace({ model_type: 'llama', hidden_act: 'gelu' }), /hidden_act/);
-    assert.throws(() => new TransformerPolicy({ config: TINY, initStd: 0 }), /initStd/);
+    assert.throws(() => new TransformerLM({ config: TINY, initStd: 0 }), /initStd/);
   });
 
   test('Llama configs without num_key_value_heads mean MHA', () => {
@@ -254,7 +254,7 @@ describe('config', () => {
 
   test('countParameters equals the sum of exported weight sizes', async () => {
     for (const config of [LLAMA, QWEN2, MHA]) {
-      const model = new TransformerPolicy({ config });
+      const model = new TransformerLM({ config });
       try {
         let total = 0;
         for (const w of (await model.exportWeights()).values()) total += w.data.length;
@@ -269,7 +269,7 @@ describe('config', () => {
 
 describe('clone and dispose', () => {
   test('clone({trainable: false}) has the same logits and frozen variables', async () => {
-    const model = new TransformerPolicy({ config: QWEN2, seed: 4, initStd: 0.2 });
+    const model = new TransformerLM({ config: QWEN2, seed: 4, initStd: 0.2 });
     await randomizeBiases(model);
     const frozen = model.clone({ trainable: false });
     try {
@@ -290,7 +290,7 @@ describe('clone and dispose', () => {
 
   test('dispose frees every tensor the model made', async () => {
     const start = tf.memory().numTensors;
-    const model = new TransformerPolicy({ config: QWEN2 });
+    const model = new TransformerLM({ config: QWEN2 });
     await logitsOf(model, [[1, 2, 3]]);
     await logitsOf(model, [[1, 2, 3, 4, 5]]);
     const copy = model.clone();
@@ -307,7 +307,7 @@ describe('clone and dispose', () => {
   });
 
   test('logits do not leak', async () => {
-    const model = new TransformerPolicy({ config: LLAMA });
+    const model = new TransformerLM({ config: LLAMA });
     try {
       await logitsOf(model, [[1, 2, 3]]);
       const before = tf.memory().numTensors;

@@ -1,5 +1,5 @@
-// Tests for RemotePolicy (src/policy/remote.ts) and servePolicy (src/policy/serve.ts): a tiny
-// TransformerPolicy served over HTTP and called back through RemotePolicy (same greedy text as
+// Tests for RemotePolicy (src/agent/remote.ts) and servePolicy (src/agent/serve.ts): a tiny
+// TransformerLM served over HTTP and called back through RemotePolicy (same greedy text as
 // calling it directly), RemotePolicy against small fake node:http servers (retries, Retry-After,
 // timeouts, concurrency limit, abort, errors, the key never leaking), and the server's errors.
 
@@ -10,13 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../src/errors.js';
-import { initBackend } from '../src/policy/backend.js';
-import { CHATML_TEMPLATE, LocalChatPolicy, type ChatMessage, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
-import { RemotePolicy, RemotePolicyError, type RemoteRetryInfo } from '../src/policy/remote.js';
-import type { SamplingOptions } from '../src/policy/sampling.js';
-import { servePolicy, type PolicyServer } from '../src/policy/serve.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { initBackend } from '../src/model/backend.js';
+import { CHATML_TEMPLATE, LocalChatPolicy, type ChatMessage, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/agent/chat.js';
+import { RemotePolicy, RemotePolicyError, type RemoteRetryInfo } from '../src/agent/remote.js';
+import type { SamplingOptions } from '../src/model/sampling.js';
+import { servePolicy, type PolicyServer } from '../src/agent/serve.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
+import { TransformerLM } from '../src/model/transformer.js';
 
 const KEY_ENV = 'WA_REMOTE_TEST_KEY';
 const KEY = 'sk-wa-test-0123456789-SECRET';
@@ -87,7 +88,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 // ---------------------------------------------------------------- the served tiny model
 
 let tokenizer: HfTokenizer;
-let model: TransformerPolicy;
+let model: TransformerLM;
 let local: LocalChatPolicy;
 let served: PolicyServer;
 let remote: RemotePolicy;
@@ -98,7 +99,7 @@ before(async () => {
   await initBackend({ backend: 'wasm', log: () => {} });
   const corpus = ['Click the blue mug and add it to the cart.', 'Search for shoes, then open the first result.', 'hello world 123'];
   tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(10).fill(corpus).flat(), { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));
-  model = new TransformerPolicy({
+  model = new TransformerLM({
     config: { vocab_size: tokenizer.vocabSize, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64, max_position_embeddings: 256 },
     seed: 3, initStd: 0.2,
   });

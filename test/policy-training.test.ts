@@ -1,4 +1,4 @@
-// Tests for the training primitives (src/policy/training.ts): packing with loss masks, the
+// Tests for the training primitives (src/model/training.ts): packing with loss masks, the
 // masked next-token loss and its gradients against the float64 reference (test/helpers/
 // reference-lm.ts), AdamW against torch.optim.AdamW's formula and clip_grad_norm_, optimizer
 // state round trips, memorising a sequence, leak tests and the frozen reference model.
@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../src/errors.js';
-import { initBackend } from '../src/policy/backend.js';
-import type { TransformerConfig } from '../src/policy/config.js';
-import { AdamW, nextTokenLoss, packSequences, scoreSequences, type ScoredSequence } from '../src/policy/training.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { initBackend } from '../src/model/backend.js';
+import type { TransformerConfig } from '../src/model/config.js';
+import { AdamW, nextTokenLoss, packSequences, scoreSequences, type ScoredSequence } from '../src/model/training.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { logSoftmaxAt, referenceLogits, type RefWeight } from './helpers/reference-lm.js';
 
 const CONFIG: Partial<TransformerConfig> = {
@@ -42,7 +42,7 @@ function referenceLoss(config: TransformerConfig, weights: ReadonlyMap<string, R
   return sum / n;
 }
 
-async function lossOf(model: TransformerPolicy, seqs: readonly ScoredSequence[]): Promise<number> {
+async function lossOf(model: TransformerLM, seqs: readonly ScoredSequence[]): Promise<number> {
   const batch = packSequences(seqs, model.config.vocab_size);
   const t = tf.tidy(() => nextTokenLoss(model, batch));
   const [value] = await t.data();
@@ -50,7 +50,7 @@ async function lossOf(model: TransformerPolicy, seqs: readonly ScoredSequence[])
   return value!;
 }
 
-async function snapshot(model: TransformerPolicy): Promise<Map<string, Float32Array>> {
+async function snapshot(model: TransformerLM): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for (const [name, v] of model.parameters) out.set(name, new Float32Array(await v.data()));
   return out;
@@ -87,7 +87,7 @@ describe('packSequences', () => {
 
 describe('nextTokenLoss', () => {
   test('equals the float64 reference mean NLL over masked tokens', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 5, initStd: 0.2 });
+    const model = new TransformerLM({ config: CONFIG, seed: 5, initStd: 0.2 });
     try {
       const weights = await model.exportWeights();
       const seqs = [MULTI_TURN, SHORT];
@@ -101,7 +101,7 @@ describe('nextTokenLoss', () => {
   });
 
   test('loss weights: the weighted mean NLL of the float64 reference; a bad weight is an OptionsError', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 7, initStd: 0.2 });
+    const model = new TransformerLM({ config: CONFIG, seed: 7, initStd: 0.2 });
     try {
       const weights = await model.exportWeights();
       const seqs: ScoredSequence[] = [{ ids: MULTI_TURN.ids, lossMask: [0, 0.1, 0.1, 1, 1, 0.1, 0.1, 1, 2] }, SHORT];
@@ -118,7 +118,7 @@ describe('nextTokenLoss', () => {
   });
 
   test('the loss mask excludes observation tokens: changing them as targets leaves the loss alone', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 6, initStd: 0.2 });
+    const model = new TransformerLM({ config: CONFIG, seed: 6, initStd: 0.2 });
     try {
       const base = await lossOf(model, [SHORT, { ids: [1, 7, 7, 12, 30, 44, 2], lossMask: [0, 0, 0, 1, 1, 0, 0] }]);
       // Tokens 5-6 are a trailing observation: only targets of masked positions, never context of scored ones.
@@ -132,7 +132,7 @@ describe('nextTokenLoss', () => {
   });
 
   test('gradients match central differences of the float64 reference (repeated tokens included)', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 7, initStd: 0.2 });
+    const model = new TransformerLM({ config: CONFIG, seed: 7, initStd: 0.2 });
     try {
       const seqs = [MULTI_TURN, SHORT];
       const batch = packSequences(seqs, 50);
@@ -175,7 +175,7 @@ describe('nextTokenLoss', () => {
 
 describe('AdamW', () => {
   test('one step changes every parameter (and leaves unused embedding rows alone)', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 8 });
+    const model = new TransformerLM({ config: CONFIG, seed: 8 });
     const opt = new AdamW(model.parameters, { learningRate: 1e-2, weightDecay: 0 });
     try {
       const before = await snapshot(model);
@@ -227,7 +227,7 @@ describe('AdamW', () => {
 
   test('state()/loadState() continue identically', async () => {
     const batch = packSequences([MULTI_TURN, SHORT], 50);
-    const a = new TransformerPolicy({ config: CONFIG, seed: 9, initStd: 0.05 });
+    const a = new TransformerLM({ config: CONFIG, seed: 9, initStd: 0.05 });
     const optA = new AdamW(a.parameters, { learningRate: 5e-3 });
     for (let i = 0; i < 3; i++) await optA.minimize(() => nextTokenLoss(a, batch));
     const state = await optA.state();
@@ -251,7 +251,7 @@ describe('AdamW', () => {
   });
 
   test('a frozen clone cannot be optimized and stays fixed while the model trains', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 10, initStd: 0.1 });
+    const model = new TransformerLM({ config: CONFIG, seed: 10, initStd: 0.1 });
     const reference = model.clone({ trainable: false });
     const opt = new AdamW(model.parameters, { learningRate: 1e-2 });
     try {
@@ -273,7 +273,7 @@ describe('AdamW', () => {
 
 describe('training end to end', () => {
   test('60 steps on one short sequence more than halve the loss (it memorises)', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 12 });
+    const model = new TransformerLM({ config: CONFIG, seed: 12 });
     const opt = new AdamW(model.parameters, { learningRate: 1e-2 });
     try {
       const batch = packSequences([{ ids: [1, 17, 23, 5, 42, 8, 31, 19, 2, 11, 27, 3] }], 50);
@@ -288,7 +288,7 @@ describe('training end to end', () => {
   });
 
   test('no leaks: minimize and scoreSequences leave numTensors unchanged after a warm-up', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 13 });
+    const model = new TransformerLM({ config: CONFIG, seed: 13 });
     const opt = new AdamW(model.parameters);
     try {
       const seqs = [MULTI_TURN, SHORT];
@@ -307,7 +307,7 @@ describe('training end to end', () => {
   });
 
   test('an AdamW made and disposed leaves no tensor behind (its moments, not their zero sources)', () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 15 });
+    const model = new TransformerLM({ config: CONFIG, seed: 15 });
     try {
       const start = tf.memory().numTensors;
       const opt = new AdamW(model.parameters);
@@ -320,7 +320,7 @@ describe('training end to end', () => {
   });
 
   test('scoring batches of many different widths does not keep a tensor per width', async () => {
-    const model = new TransformerPolicy({ config: CONFIG, seed: 14 });
+    const model = new TransformerLM({ config: CONFIG, seed: 14 });
     try {
       await scoreSequences(model, [{ ids: [1, 2] }]);
       const start = tf.memory().numTensors;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { findChromium } from '../src/env/chromium.js';
-import { Agent } from '../src/policy/agent.js';
+import { Agent } from '../src/agent/agent.js';
 
 const chromium = findChromium();
 

@@ -2,7 +2,7 @@
 // run concurrently and independently (a slow policy call does not hold the others), trajectories
 // come back in job order with rewards from the task's checker, turn records carry the prompt, the
 // reply and the parsed action, crashed episodes are re-run and recorded once, and a local
-// TransformerPolicy's token records (prompt ids, completion ids, logprobs) land in the turns.
+// TransformerLM's token records (prompt ids, completion ids, logprobs) land in the turns.
 // One test runs through real Chromium: the browser is killed mid-rollout and no trajectory is
 // lost or recorded half-done (skipped without a browser).
 
@@ -12,17 +12,18 @@ import type { Trajectory } from '../src/data/trajectory.js';
 import { BrowserPool } from '../src/env/browser-pool.js';
 import { findChromium } from '../src/env/chromium.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
-import { AgentPrompt } from '../src/policy/agent-prompt.js';
+import { AgentPrompt } from '../src/agent/agent-prompt.js';
 import { demonstrationReply } from '../src/rl/behavior-cloning.js';
 import { collectDemonstrations } from '../src/rl/demonstrations.js';
 import { startSuiteServer } from '../src/suites/server.js';
 import { BundledSuite } from '../src/suites/suite.js';
 import { OptionsError } from '../src/errors.js';
-import { Agent } from '../src/policy/agent.js';
-import { initBackend } from '../src/policy/backend.js';
-import { CHATML_TEMPLATE, LocalChatPolicy, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/policy/chat.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { Agent } from '../src/agent/agent.js';
+import { initBackend } from '../src/model/backend.js';
+import { CHATML_TEMPLATE, LocalChatPolicy, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/agent/chat.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { estimatePassAtK, evaluate } from '../src/rl/evaluate.js';
 import { runRollouts, RolloutError, type EpisodeJob } from '../src/rl/rollout.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
@@ -177,7 +178,7 @@ describe('runRollouts', () => {
   });
 });
 
-describe('runRollouts with a local TransformerPolicy', () => {
+describe('runRollouts with a local TransformerLM', () => {
   let tokenizer: HfTokenizer;
   before(async () => {
     await initBackend({ backend: 'wasm', log: () => {} });
@@ -186,7 +187,7 @@ describe('runRollouts with a local TransformerPolicy', () => {
   });
 
   test('turns carry the exact prompt ids, completion ids and behaviour logprobs', async () => {
-    const model = new TransformerPolicy({ config: { vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 32, max_position_embeddings: 4096 }, seed: 1 });
+    const model = new TransformerLM({ config: { vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 32, max_position_embeddings: 4096 }, seed: 1 });
     try {
       const policy = new LocalChatPolicy({ policy: model, tokenizer, template: CHATML_TEMPLATE });
       const agent = new Agent({ policy, prompt: { targets: 'name', template: policy.template, tokenizer }, sampling: { maxNewTokens: 8, temperature: 1 } });

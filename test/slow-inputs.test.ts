@@ -8,9 +8,10 @@ import { before, describe, test } from 'node:test';
 import { ActionFormatError, MAX_ACTION_CHARS, formatAction, parseAction } from '../src/env/action-grammar.js';
 import { renderObservationText } from '../src/env/observation-text.js';
 import type { ObservationNode } from '../src/env/types.js';
-import { AgentPrompt } from '../src/policy/agent-prompt.js';
-import { copyConstraint, textPieces } from '../src/policy/constraint.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
+import { AgentPrompt } from '../src/agent/agent-prompt.js';
+import { copyConstraint, textPieces } from '../src/agent/constraint.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
 
 /** CPU milliseconds `f` takes. */
 function cpuMs(f: () => unknown): number {

@@ -9,12 +9,12 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { Observation } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
-import { initBackend } from '../src/policy/backend.js';
+import { initBackend } from '../src/model/backend.js';
 import type { ExpertDemonstration } from '../src/rl/behavior-cloning.js';
-import { SMALL_POLICY_DEFAULTS, createSmallPolicy } from '../src/rl/small-policy.js';
+import { SMALL_POLICY_DEFAULTS, createSmallPolicy } from '../src/agent/small-policy.js';
 import { runEpisode } from '../src/rl/rollout.js';
-import { Agent } from '../src/policy/agent.js';
-import { LocalChatPolicy, type ChatPolicy } from '../src/policy/chat.js';
+import { Agent } from '../src/agent/agent.js';
+import { LocalChatPolicy, type ChatPolicy } from '../src/agent/chat.js';
 import type { WebTask } from '../src/tasks/types.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
 

@@ -14,10 +14,11 @@ import { before, describe, test } from 'node:test';
 import { Rng } from '../src/data/random.js';
 import type { Trajectory } from '../src/data/trajectory.js';
 import { OptionsError } from '../src/errors.js';
-import { AgentPrompt } from '../src/policy/agent-prompt.js';
-import { initBackend } from '../src/policy/backend.js';
-import { HfTokenizer, trainBpeTokenizer } from '../src/policy/tokenizer.js';
-import { TransformerPolicy } from '../src/policy/transformer.js';
+import { AgentPrompt } from '../src/agent/agent-prompt.js';
+import { initBackend } from '../src/model/backend.js';
+import { HfTokenizer } from '../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
+import { TransformerLM } from '../src/model/transformer.js';
 import { MultiTurnGRPO, type MultiTurnGRPOOptions } from '../src/rl/grpo.js';
 import { discount, drawLearnable, drawNovel, intentWords, learnability, learnabilitySampling, markSeen, novelty, noveltySampling, recordGroups, shuffledCycle, taskBucket, type LearnabilityState, type NoveltyState, type TaskSampler } from '../src/rl/task-sampler.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
@@ -126,7 +127,7 @@ describe('MultiTurnGRPO taskSampler', () => {
     tokenizer = HfTokenizer.fromJson(trainBpeTokenizer(Array(20).fill(corpus).flat(), { vocabSize: 300, specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] }));
     prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, maxPromptTokens: 480 });
   });
-  const tiny = (seed: number): TransformerPolicy => new TransformerPolicy({
+  const tiny = (seed: number): TransformerLM => new TransformerLM({
     config: { vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 32, max_position_embeddings: 512 },
     seed,
   });
@@ -134,7 +135,7 @@ describe('MultiTurnGRPO taskSampler', () => {
     let calls = 0;
     return (t) => Promise.resolve(t.meta.template === 'mixed' && calls++ % 2 === 0 ? { score: 1, reason: 'mixed, even' } : { score: 0, reason: 'no' });
   };
-  const options = (policy: TransformerPolicy, extra: Partial<MultiTurnGRPOOptions> = {}): MultiTurnGRPOOptions => ({
+  const options = (policy: TransformerLM, extra: Partial<MultiTurnGRPOOptions> = {}): MultiTurnGRPOOptions => ({
     policy, tokenizer, prompt, tasks: TASKS, makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
     numGenerations: 2, tasksPerIteration: 1, numIterations: 12, maxTurns: 1, maxNewTokens: 4, concurrency: 1,
     learningRate: 1e-3, beta: 0, seed: 3, score: score(), taskSampler: learnabilitySampling({ memory: 1 }), ...extra,

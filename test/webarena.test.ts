@@ -22,7 +22,7 @@ import {
   WebArenaConfigError, bundledWebArenaUrls, chatJudge, webArenaConfigOf, loadWebArenaConfigs, loadWebArenaTasks, parseWebArenaConfig, webArenaTask,
   type WebArenaJudge, type WebArenaSemantics, type WebArenaSiteUrls,
 } from '../src/webarena/index.js';
-import type { ChatPolicy } from '../src/policy/chat.js';
+import type { ChatPolicy } from '../src/agent/chat.js';
 
 const base = {
   task_id: 7, sites: ['shopping'], require_login: false, storage_state: null, start_url: '__SHOPPING__', geolocation: null,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# PyTorch peer of the tfjs TransformerPolicy for `npm run bench:policy`: the same model math
+# PyTorch peer of the tfjs TransformerLM for `npm run bench:policy`: the same model math
 # (Hugging Face Llama/Qwen2: RMSNorm, rotate_half RoPE, GQA by repeating kv heads, SwiGLU MLP,
 # optional q/k/v bias, tied or untied embeddings; see scratch/policy-helper-common.md and
 # ../shared/PLATFORM.md "The peer for training speed") and the same training step: masked

@@ -10,9 +10,8 @@ import { OptionsError, WebAgentError } from '../errors.js';
 import { fileProblem, isSystemError, openRegularFile, parseJsonText, redactQuoted } from './load-errors.js';
 import { fsyncDir, holdTemporary, removeStep, renameStep, stepDone, temporaryIsStale, writeAll, writeNewFile } from './durable-io.js';
 import type { Rng } from './random.js';
-import { bool, custom, defineOptions, nonNegative, obj, oneOf, positive, rule, type z } from '../options.js';
+import { bool, custom, defineOptions, fn, nonNegative, obj, oneOf, positive, rule, type z } from '../options.js';
 import { trajectoryFromJson, trajectoryToJson, validateTrajectory, type Trajectory, type TurnMessage } from './trajectory.js';
-import { loadJsonlOptions } from './option-schemas.js';
 
 export interface AdvantageOptions {
   /**
@@ -606,3 +605,8 @@ export function toChatRecords(trajectories: readonly Trajectory[], advantages?: 
   });
   return out;
 }
+
+/** The schema of LoadJsonlOptions: checked by `loadJsonl` and `appendJsonl` before the file is opened. */
+export const loadJsonlOptions = defineOptions<LoadJsonlOptions>()('loadJsonl', obj({
+  onWarning: fn<NonNullable<LoadJsonlOptions['onWarning']>>('a function (message) => void').optional(),
+}));

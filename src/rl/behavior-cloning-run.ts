@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { OptionsError } from '../errors.js';
-import { tokenLossWeight, type ScoredSequence } from '../policy/training.js';
+import { tokenLossWeight, type ScoredSequence } from '../model/training.js';
 
 export const CHECKPOINT_FORMAT = 'webagent-r1/behavior-cloning@1';
 export const TRAINER_FILE = 'trainer.json';

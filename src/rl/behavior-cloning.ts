@@ -16,15 +16,15 @@ import { Rng } from '../data/random.js';
 import { withNameTarget } from '../env/targets.js';
 import type { Action, Observation } from '../env/types.js';
 import { OptionsError } from '../errors.js';
-import { tokenizerSchema, type AgentHistoryTurn, type AgentPrompt, type EncodedTurn } from '../policy/agent-prompt.js';
-import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder, writeCheckpointFiles } from '../policy/checkpoint-folder.js';
-import { DataParallelTrainer } from '../policy/data-parallel.js';
-import { readSafetensors } from '../policy/safetensors.js';
-import type { HfTokenizer } from '../policy/tokenizer.js';
-import { AdamW, lossWeight, nextTokenLoss, packSequences, tokenLossWeight, warmupFactor, type AdamWOptions, type AdamWState, type OptimizerStepResult, type ScoredSequence } from '../policy/training.js';
-import { TRANSFORMER_CONFIG_DEFAULTS, type TransformerConfig } from '../policy/config.js';
-import { TransformerPolicy } from '../policy/transformer.js';
-import { adamWOptions } from '../policy/training.js';
+import { tokenizerSchema, type AgentHistoryTurn, type AgentPrompt, type EncodedTurn } from '../agent/agent-prompt.js';
+import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder, writeCheckpointFiles } from '../model/checkpoint-folder.js';
+import { DataParallelTrainer } from '../model/data-parallel.js';
+import { readSafetensors } from '../model/safetensors.js';
+import type { HfTokenizer } from '../model/tokenizer.js';
+import { AdamW, lossWeight, nextTokenLoss, packSequences, tokenLossWeight, warmupFactor, type AdamWOptions, type AdamWState, type OptimizerStepResult, type ScoredSequence } from '../model/training.js';
+import { TRANSFORMER_CONFIG_DEFAULTS, type TransformerConfig } from '../model/config.js';
+import { TransformerLM } from '../model/transformer.js';
+import { adamWOptions } from '../model/training.js';
 import { arrayOf, defineOptions, fn, instanceOf, integer, nonNegative, nonNegativeInt, num, obj, positiveInt, str } from '../options.js';
 import { scoredSequenceSchema } from './rollout.js';
 import { CHECKPOINT_FORMAT, jsonNumber, OPTIMIZER_FILE, readProgress, RESTORE_HINT, RUN_FILES, sequencesDigest, TRAINER_FILE, type BcProgress } from './behavior-cloning-run.js';
@@ -59,7 +59,7 @@ export function demonstrationSamples(prompt: AgentPrompt, demo: ExpertDemonstrat
 
 export interface BehaviorCloningOptions {
   /** Trained in place. */
-  readonly policy: TransformerPolicy;
+  readonly policy: TransformerLM;
   /** Training sequences with loss masks (for example from `demonstrationSamples`). */
   readonly train: readonly ScoredSequence[];
   /**
@@ -167,7 +167,7 @@ function resolveOptions(o: BehaviorCloningOptions): ResolvedBehaviorCloning {
 
 /** The schema of BehaviorCloningOptions: checked by the constructor, before any step. */
 export const behaviorCloningOptions = defineOptions<BehaviorCloningOptions>()('BehaviorCloning', obj({
-  policy: instanceOf<TransformerPolicy>(TransformerPolicy, 'a TransformerPolicy (trained in place)'),
+  policy: instanceOf<TransformerLM>(TransformerLM, 'a TransformerLM (trained in place)'),
   train: arrayOf(scoredSequenceSchema, 'a non-empty array of sequences (ids with a loss mask or completionStart)', { nonEmpty: true }),
   promptLossWeight: nonNegative('a finite number >= 0').optional(),
   validation: arrayOf(scoredSequenceSchema, 'an array of sequences (ids with a loss mask or completionStart)').optional(),

@@ -14,7 +14,7 @@ import { EpisodeAbortedError, OptionsError, isWebAgentError } from '../errors.js
 import { runExpert } from '../tasks/expert.js';
 import type { WebTask } from '../tasks/types.js';
 import type { ExpertDemonstration } from './behavior-cloning.js';
-import { collectDemonstrationsOptions } from './option-schemas.js';
+import { bool, defineOptions, fn, nonNegativeInt, obj, positiveInt, signal } from '../options.js';
 
 /** One turn of a collected demonstration: what the expert saw, did, and why. */
 export interface CollectedTurn {
@@ -289,3 +289,13 @@ export async function loadDemonstrations(path: string): Promise<CollectedDemonst
   }
   return out;
 }
+
+/** The schema of CollectDemonstrationsOptions: checked by `collectDemonstrations` before any environment is made. */
+export const collectDemonstrationsOptions = defineOptions<CollectDemonstrationsOptions>()('collectDemonstrations', obj({
+  makeEnvironment: fn<CollectDemonstrationsOptions['makeEnvironment']>('a function returning an Environment (or a promise of one)'),
+  concurrency: positiveInt('a positive integer').optional(),
+  maxRetries: nonNegativeInt('an integer >= 0').optional(),
+  onlySuccessful: bool().optional(),
+  onDemonstration: fn<NonNullable<CollectDemonstrationsOptions['onDemonstration']>>('a function (demonstration, task) => void').optional(),
+  signal: signal().optional(),
+}));

@@ -5,8 +5,8 @@
 import type { Trajectory } from '../data/trajectory.js';
 import type { Environment } from '../env/types.js';
 import { OptionsError } from '../errors.js';
-import type { Agent } from '../policy/agent.js';
-import { samplingOptions, type SamplingOptions } from '../policy/sampling.js';
+import type { Agent } from '../agent/agent.js';
+import { samplingOptions, type SamplingOptions } from '../model/sampling.js';
 import type { WebTask } from '../tasks/types.js';
 import { defineOptions, fn, integer, obj, positiveInt, signal } from '../options.js';
 import { agentSchema, runRollouts, type RolloutOptions } from './rollout.js';

@@ -2,21 +2,21 @@
 // resolved against once at construction (`MULTI_TURN_GRPO_DEFAULTS`), and the schema that checks
 // them before any weight is copied or episode run. Names follow TRL's GRPOConfig where it has one.
 
-import type { Agent } from '../policy/agent.js';
-import { AgentPrompt, tokenizerSchema } from '../policy/agent-prompt.js';
-import type { HfTokenizer } from '../policy/tokenizer.js';
-import { TransformerPolicy } from '../policy/transformer.js';
+import type { Agent } from '../agent/agent.js';
+import { AgentPrompt, tokenizerSchema } from '../agent/agent-prompt.js';
+import type { HfTokenizer } from '../model/tokenizer.js';
+import { TransformerLM } from '../model/transformer.js';
 import type { Environment } from '../env/types.js';
 import type { WebTask } from '../tasks/types.js';
 import { arrayOf, bool, custom, defineOptions, fn, instanceOf, integer, MAX_TIMER_MS, nonNegative, nonNegativeInt, num, obj, oneOf, positive, positiveInt, rule, str, z, type OptionsSchema } from '../options.js';
 import { agentSchema, scoredSequenceSchema, webTaskSchema, type RolloutOptions } from './rollout.js';
 import type { LossTerm } from './loss-terms.js';
 import type { TaskSampler } from './task-sampler.js';
-import type { ScoredSequence } from '../policy/training.js';
+import type { ScoredSequence } from '../model/training.js';
 
 export interface MultiTurnGRPOOptions {
   /** The model trained in place. */
-  readonly policy: TransformerPolicy;
+  readonly policy: TransformerLM;
   readonly tokenizer: HfTokenizer;
   /** The prompt the policy acts with (its template is also the default agent's chat template). */
   readonly prompt: AgentPrompt;
@@ -163,7 +163,7 @@ const adamBeta = num({ min: 0, lt: 1 }, 'a number in [0, 1)');
 
 /** The schema of MultiTurnGRPOOptions: checked by the constructor, before any weight is copied or episode run. */
 export const multiTurnGRPOOptions: OptionsSchema<MultiTurnGRPOOptions> = defineOptions<MultiTurnGRPOOptions>()('MultiTurnGRPO', obj({
-  policy: instanceOf<TransformerPolicy>(TransformerPolicy, 'a TransformerPolicy (trained in place)'),
+  policy: instanceOf<TransformerLM>(TransformerLM, 'a TransformerLM (trained in place)'),
   tokenizer: tokenizerSchema,
   prompt: instanceOf<AgentPrompt>(AgentPrompt, 'an AgentPrompt (with its tokenizer)'),
   tasks: arrayOf(webTaskSchema, 'a non-empty array of WebTasks', { nonEmpty: true }),

@@ -16,12 +16,12 @@ import { hashString } from '../data/random.js';
 import { packByTokens, RolloutBuffer, type TrainingSample } from '../data/rollout-buffer.js';
 import type { Trajectory } from '../data/trajectory.js';
 import { OptionsError } from '../errors.js';
-import { Agent } from '../policy/agent.js';
-import { LocalChatPolicy } from '../policy/chat.js';
-import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder, writeCheckpointFiles } from '../policy/checkpoint-folder.js';
-import { readSafetensors } from '../policy/safetensors.js';
-import { AdamW, packSequences, scoreSequences, tokenLogprobs, warmupFactor } from '../policy/training.js';
-import type { TransformerPolicy } from '../policy/transformer.js';
+import { Agent } from '../agent/agent.js';
+import { LocalChatPolicy } from '../agent/chat.js';
+import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder, writeCheckpointFiles } from '../model/checkpoint-folder.js';
+import { readSafetensors } from '../model/safetensors.js';
+import { AdamW, packSequences, scoreSequences, tokenLogprobs, warmupFactor } from '../model/training.js';
+import type { TransformerLM } from '../model/transformer.js';
 import { grpoTokenObjective, tokenArrays } from './grpo-loss.js';
 import { MULTI_TURN_GRPO_DEFAULTS, multiTurnGRPOOptions, resolveGRPOOptions, type MultiTurnGRPOOptions, type ResolvedGRPOSettings } from './grpo-options.js';
 import { supervisedAnchor, type LossTerm } from './loss-terms.js';
@@ -113,7 +113,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
   readonly progress: GrpoProgress = { iteration: 0, taskCursor: 0, taskPass: 0 };
   readonly optimizer: AdamW;
   /** The frozen reference (a copy of the policy at the start), when beta > 0. */
-  readonly reference: TransformerPolicy | undefined;
+  readonly reference: TransformerLM | undefined;
   /** The agent acting in the rollouts. */
   readonly agent: Agent;
   /** The temperature new logprobs are scored at: the agent's sampling temperature. */
@@ -133,7 +133,7 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       policy: new LocalChatPolicy({ policy: s.policy, tokenizer: s.tokenizer, template: s.prompt.template }), prompt: s.prompt,
       sampling: { temperature: s.temperature, maxNewTokens: s.maxNewTokens },
     });
-    if (!(this.agent.policy instanceof LocalChatPolicy) || this.agent.policy.policy !== s.policy) {
+    if (!(this.agent.policy instanceof LocalChatPolicy) || this.agent.policy.model !== s.policy) {
       throw new OptionsError('MultiTurnGRPO: agent must act with a LocalChatPolicy over `policy` (the behaviour logprobs must come from the model being trained)');
     }
     this.#temperature = this.agent.sampling.temperature ?? 0;

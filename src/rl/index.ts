@@ -23,8 +23,4 @@ export {
   collectDemonstrations, saveDemonstrations, loadDemonstrations,
   type CollectedDemonstration, type CollectedTurn, type CollectDemonstrationsOptions, type CollectDemonstrationsResult,
 } from './demonstrations.js';
-export {
-  createSmallPolicy, demonstrationCorpus, SMALL_POLICY_DEFAULTS, SMALL_POLICY_SPECIAL_TOKENS, STARTER_TEMPLATES,
-  type SmallPolicy, type SmallPolicySettings,
-} from './small-policy.js';
 export { renameEntities, copiedNames, type RenameOptions } from './augment.js';

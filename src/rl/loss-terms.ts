@@ -4,13 +4,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../data/random.js';
 import { packByTokens } from '../data/rollout-buffer.js';
-import { nextTokenLoss, packSequences, type ScoredSequence } from '../policy/training.js';
-import type { TransformerPolicy } from '../policy/transformer.js';
+import { nextTokenLoss, packSequences, type ScoredSequence } from '../model/training.js';
+import type { TransformerLM } from '../model/transformer.js';
 
 /** What a loss term is told at each optimizer step. */
 export interface LossTermContext {
   /** The model being trained (its variables are what the term's scalar is differentiated in). */
-  readonly policy: TransformerPolicy;
+  readonly policy: TransformerLM;
   /** The optimizer's step count before this step (resumes with the run). */
   readonly step: number;
   /** The trainer's seed. */

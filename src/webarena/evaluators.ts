@@ -15,7 +15,7 @@
 
 import { decodeHTML } from 'entities';
 import type { Page } from 'playwright-core';
-import type { ChatPolicy } from '../policy/chat.js';
+import type { ChatPolicy } from '../agent/chat.js';
 import type { CheckContext, CheckResult, Checker } from '../tasks/types.js';
 import { substituteConfig, type EvalConfig, type ProgramHtmlCheck, type WebArenaSiteUrls } from './config.js';
 import { callHelper, UnsupportedHelperError, type WebArenaHelper } from './helpers.js';

@@ -7,10 +7,10 @@ import type { BrowserContext } from 'playwright-core';
 import { parseJsonText, readTextFileSync } from '../data/load-errors.js';
 import type { WebTask } from '../tasks/types.js';
 import { loadWebArenaConfigs, substituteConfig, WebArenaConfigError, WEBARENA_SITES, type InvalidWebArenaConfig, type LoadWebArenaOptions, type WebArenaConfig, type WebArenaSiteUrls } from './config.js';
-import { webArenaChecker, type WebArenaEvalOptions, type WebArenaJudge } from './evaluators.js';
+import { webArenaChecker, webArenaHelpersSchema, webArenaJudgeSchema, webArenaSiteUrlsSchema, type WebArenaEvalOptions, type WebArenaJudge } from './evaluators.js';
 import type { PunktParameters } from './nltk-tokenize.js';
-import { WEBARENA_SEMANTICS, type WebArenaSemantics } from './semantics.js';
-import { loadWebArenaTasksOptions, webArenaTaskOptions } from './option-schemas.js';
+import { punktSchema, WEBARENA_SEMANTICS, webArenaSemanticsSchema, type WebArenaSemantics } from './semantics.js';
+import { bool, defineOptions, obj, positiveInt, str } from '../options.js';
 
 export interface WebArenaTaskOptions {
   /** Base URL of each site of the deployment the configs run against. */
@@ -186,3 +186,19 @@ export async function loadWebArenaTasks(path: string, options: WebArenaTaskOptio
 export function bundledWebArenaUrls(urls: { readonly shop: string; readonly admin: string; readonly forum: string; readonly code: string; readonly map: string }): WebArenaSiteUrls {
   return { shopping: urls.shop, shopping_admin: urls.admin, gitlab: urls.code, reddit: urls.forum, map: urls.map };
 }
+
+const taskShape = {
+  urls: webArenaSiteUrlsSchema,
+  judge: webArenaJudgeSchema.optional(),
+  authDir: str('a non-empty string (a folder path)', { nonEmpty: true }).optional(),
+  maxTurns: positiveInt('a positive integer').optional(),
+  helpers: webArenaHelpersSchema.optional(),
+  semantics: webArenaSemanticsSchema.optional(),
+  punkt: punktSchema.optional(),
+};
+
+/** The schema of WebArenaTaskOptions: checked by `webArenaTask`. */
+export const webArenaTaskOptions = defineOptions<WebArenaTaskOptions>()('webArenaTask', obj(taskShape));
+
+/** The schema of `loadWebArenaTasks`'s options (WebArenaTaskOptions & LoadWebArenaOptions): checked before it reads anything. */
+export const loadWebArenaTasksOptions = defineOptions<WebArenaTaskOptions & LoadWebArenaOptions>()('loadWebArenaTasks', obj({ ...taskShape, skipInvalid: bool().optional() }));

@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setDurabilityProbe } from '../../src/data/durable-io.js';
 import { appendJsonl, loadJsonl, saveJsonl } from '../../src/data/rollout-buffer.js';
-import { saveCheckpoint } from '../../src/policy/checkpoint-folder.js';
+import { saveCheckpoint } from '../../src/model/checkpoint-folder.js';
 import { journal, recordFor, stepLabel, TOKENIZER, weightsFor, type DurabilityParams } from './durability-data.js';
 
 const [mode, workArg, flag, value] = process.argv.slice(2);
@@ -48,16 +48,16 @@ async function lightCycles(): Promise<() => Promise<void>> {
 
 async function grpoCycles(): Promise<() => Promise<void>> {
   const tf = await import('@tensorflow/tfjs');
-  const { initBackend } = await import('../../src/policy/backend.js');
-  const { HfTokenizer } = await import('../../src/policy/tokenizer.js');
-  const { AgentPrompt } = await import('../../src/policy/agent-prompt.js');
-  const { TransformerPolicy } = await import('../../src/policy/transformer.js');
+  const { initBackend } = await import('../../src/model/backend.js');
+  const { HfTokenizer } = await import('../../src/model/tokenizer.js');
+  const { AgentPrompt } = await import('../../src/agent/agent-prompt.js');
+  const { TransformerLM } = await import('../../src/model/transformer.js');
   const { MultiTurnGRPO } = await import('../../src/rl/grpo.js');
   const { grpoOptions, FINGERPRINT_IDS } = await import('./durability-grpo.js');
   await initBackend({ backend: 'wasm', log: () => {} });
   const tokenizer = HfTokenizer.fromJson(params.tokenizer!);
   const prompt = new AgentPrompt({ tokenizer, template: 'plain', think: false, maxPromptTokens: 480 });
-  const policy = new TransformerPolicy({ config: params.config, seed: 3 });
+  const policy = new TransformerLM({ config: params.config, seed: 3 });
   const grpo = new MultiTurnGRPO(grpoOptions(policy, tokenizer, prompt));
   if (existsSync(ckpt)) await grpo.restore(ckpt);
   return async () => {

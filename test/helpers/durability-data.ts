@@ -5,8 +5,8 @@
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TransformerConfig } from '../../src/policy/config.js';
-import type { NamedWeight } from '../../src/policy/transformer.js';
+import type { TransformerConfig } from '../../src/model/config.js';
+import type { NamedWeight } from '../../src/model/transformer.js';
 import type { Trajectory } from '../../src/data/trajectory.js';
 
 /** What the parent hands the child in `<work>/params.json`. */

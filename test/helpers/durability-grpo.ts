@@ -3,10 +3,11 @@
 // rewards alternate within each group (so every iteration moves the weights), built the same
 // way in the child that trains and saves and in the parent that restores.
 
-import type { AgentPrompt } from '../../src/policy/agent-prompt.js';
-import { resolveTransformerConfig, type TransformerConfig } from '../../src/policy/config.js';
-import { trainBpeTokenizer, type HfTokenizer } from '../../src/policy/tokenizer.js';
-import type { TransformerPolicy } from '../../src/policy/transformer.js';
+import type { AgentPrompt } from '../../src/agent/agent-prompt.js';
+import { resolveTransformerConfig, type TransformerConfig } from '../../src/model/config.js';
+import { type HfTokenizer } from '../../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../../src/model/bpe-trainer.js';
+import type { TransformerLM } from '../../src/model/transformer.js';
 import type { MultiTurnGRPOOptions } from '../../src/rl/grpo.js';
 import { answerIncludes } from '../../src/tasks/checkers.js';
 import type { WebTask } from '../../src/tasks/types.js';
@@ -30,7 +31,7 @@ export function grpoConfig(vocabSize: number): TransformerConfig {
   return resolveTransformerConfig({ vocab_size: vocabSize, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 32, max_position_embeddings: 512 });
 }
 
-export function grpoOptions(policy: TransformerPolicy, tokenizer: HfTokenizer, prompt: AgentPrompt): MultiTurnGRPOOptions {
+export function grpoOptions(policy: TransformerLM, tokenizer: HfTokenizer, prompt: AgentPrompt): MultiTurnGRPOOptions {
   let calls = 0; // concurrency 1 and 2 episodes a group: scores 1, 0 in every group, in any process
   return {
     policy, tokenizer, prompt, tasks: TASKS, makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),

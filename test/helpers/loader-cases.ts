@@ -2,7 +2,8 @@
 // deadline (bounded.ts): loading or encoding with a hostile tokenizer.json. Each returns a small
 // summary (or throws, and the worker reports the error's name, message and fields).
 
-import { HfTokenizer, trainBpeTokenizer, type TokenizerJson } from '../../src/policy/tokenizer.js';
+import { HfTokenizer, type TokenizerJson } from '../../src/model/tokenizer.js';
+import { trainBpeTokenizer } from '../../src/model/bpe-trainer.js';
 
 /** A small trained byte-level BPE tokenizer.json (Split + ByteLevel pre-tokenizer, ByteLevel decoder). */
 export function smallTokenizerJson(): TokenizerJson {

@@ -3,9 +3,9 @@
 // message and fields of what each threw. Usage: loader-errors-child.ts '<json [{loader, path}]>'.
 
 import { loadJsonl } from '../../src/data/rollout-buffer.js';
-import { loadCheckpoint } from '../../src/policy/checkpoint.js';
-import { readSafetensors } from '../../src/policy/safetensors.js';
-import { HfTokenizer } from '../../src/policy/tokenizer.js';
+import { loadCheckpoint } from '../../src/model/checkpoint.js';
+import { readSafetensors } from '../../src/model/safetensors.js';
+import { HfTokenizer } from '../../src/model/tokenizer.js';
 import { loadDemonstrations } from '../../src/rl/demonstrations.js';
 import { loadWebArenaConfigs, parseWebArenaConfig, webArenaTask } from '../../src/webarena/index.js';
 

@@ -1,10 +1,10 @@
 // A plain-JS float64 reference of the decoder LM (Hugging Face Llama/Qwen2 semantics: RMSNorm,
 // RoPE in the rotate_half convention, grouped-query attention, SwiGLU, optional q/k/v bias),
 // written straight from the math in scratch/policy-helper-common.md, one loop per formula, on
-// weights in HF layout (linears [out, in]) as TransformerPolicy.exportWeights() returns them.
+// weights in HF layout (linears [out, in]) as TransformerLM.exportWeights() returns them.
 // Slow and obvious on purpose: the tests compare the tfjs model against it.
 
-import type { TransformerConfig } from '../../src/policy/config.js';
+import type { TransformerConfig } from '../../src/model/config.js';
 
 /** A weight in HF layout, as exportWeights() returns it. */
 export interface RefWeight {

@@ -8,15 +8,15 @@ import { OptionsError } from '../errors.js';
 import { bool, custom, defineOptions, instanceOf, obj, signal, union } from '../options.js';
 import type { Action } from '../env/types.js';
 import { AgentPrompt, agentPromptOptions, agentPromptShape, type AgentPromptOptions, type AgentState, type BuiltPrompt } from './agent-prompt.js';
-import { backendInfo, backendOptions, initBackend, type BackendOptions } from './backend.js';
-import { configFromHuggingFace, countParameters } from './config.js';
+import { backendInfo, backendOptions, initBackend, type BackendOptions } from '../model/backend.js';
+import { configFromHuggingFace, countParameters } from '../model/config.js';
 import { LocalChatPolicy, type ChatPolicy, type ChatRequest } from './chat.js';
 import { actionConstraint, copyConstraint } from './constraint.js';
-import { loadCheckpoint } from './checkpoint.js';
-import type { Completion } from './generation.js';
-import { samplingOptions, type SamplingOptions } from './sampling.js';
-import { HfTokenizer } from './tokenizer.js';
-import { WASM_MAX_WEIGHT_BYTES } from './transformer.js';
+import { loadCheckpoint } from '../model/checkpoint.js';
+import type { Completion } from '../model/generation.js';
+import { samplingOptions, type SamplingOptions } from '../model/sampling.js';
+import { HfTokenizer } from '../model/tokenizer.js';
+import { WASM_MAX_WEIGHT_BYTES } from '../model/transformer.js';
 
 export interface AgentOptions {
   readonly policy: ChatPolicy;
@@ -205,11 +205,11 @@ export class Agent {
     });
   }
 
-  /** Frees the local model's weights, when the agent owns a LocalChatPolicy over a TransformerPolicy. */
+  /** Frees the local model's weights, when the agent owns a LocalChatPolicy over a TransformerLM. */
   dispose(): void {
     if (this.policy instanceof LocalChatPolicy) {
-      const inner = this.policy.policy as { dispose?: () => void };
-      inner.dispose?.();
+      this.policy.dispose();
+      this.policy.model?.dispose();
     }
   }
 }

@@ -29,7 +29,7 @@ import { configToHuggingFace, type TransformerConfig } from './config.js';
 import { encodeSafetensors } from './safetensors.js';
 import { configToken } from './tokenizer.js';
 import type { NamedWeight } from './transformer.js';
-import { saveCheckpointOptions } from './option-schemas.js';
+import { custom, defineOptions, isPlainObject, obj } from '../options.js';
 
 /** A checkpoint folder is missing a file, holds weights that do not fit its config, or cannot be saved to. */
 export class CheckpointError extends WebAgentError {
@@ -394,7 +394,7 @@ export interface SaveCheckpointOptions {
   readonly generationConfig?: Record<string, unknown>;
 }
 
-/** What a save needs of a policy (a TransformerPolicy). */
+/** What a save needs of a policy (a TransformerLM). */
 export interface SavablePolicy {
   readonly config: TransformerConfig;
   exportWeights(): Promise<Map<string, NamedWeight>>;
@@ -459,3 +459,14 @@ export async function saveCheckpoint(dir: string, policy: SavablePolicy, options
   saveCheckpointOptions.check(options);
   await commitCheckpointFolder(dir, (writer) => writeCheckpointFiles(writer, '', policy, options), { what: 'checkpoint', replaceable: isCheckpointFileName });
 }
+
+const jsonObject = (what: string) => custom<Record<string, unknown>>(isPlainObject, `a plain object (${what})`);
+/** The schema of SaveCheckpointOptions: checked by `saveCheckpoint` before anything is written. */
+export const saveCheckpointOptions = defineOptions<SaveCheckpointOptions>()('saveCheckpoint', obj({
+  // An HfTokenizer is passed as it is (it has json and config among its other fields).
+  tokenizer: custom<NonNullable<SaveCheckpointOptions['tokenizer']>>(
+    (v) => typeof v === 'object' && v !== null && isPlainObject((v as { json?: unknown }).json) && isPlainObject((v as { config?: unknown }).config),
+    'an HfTokenizer or an object { json, config } (tokenizer.json and tokenizer_config.json contents)',
+  ).optional(),
+  generationConfig: jsonObject('fields of generation_config.json').optional(),
+}));

@@ -1,12 +1,14 @@
-// The Policy module: backends, the tfjs TransformerPolicy (HF Llama/Qwen2), sampling with a KV
-// cache and continuous batching, and the scoring/training primitives.
+// The model: a causal language model in tfjs (Hugging Face Llama/Qwen2 layout), its config,
+// sampling, the GenerationEngine that serves it (KV cache, continuous batching), training
+// primitives and AdamW, kernels and backends, tokenizers, safetensors and checkpoints.
+// Imports nothing from env/, agent/ or rl/.
 export { initBackend, backendInfo, BackendError, type BackendChoice, type BackendInfo, type BackendOptions } from './backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
 export {
   TRANSFORMER_CONFIG_DEFAULTS, resolveTransformerConfig, configFromHuggingFace, configToHuggingFace, countParameters,
   type TransformerConfig,
 } from './config.js';
-export { TransformerPolicy, parameterShapes, type TransformerPolicyOptions, type NamedWeight, type LayerCache } from './transformer.js';
+export { TransformerLM, parameterShapes, type TransformerLMOptions, type NamedWeight, type LayerCache } from './transformer.js';
 export {
   GenerationEngine, GenerationError,
   type GenerationRequest, type Completion, type TokenDecoder, type GenerationEngineOptions, type GenerationStats,
@@ -19,6 +21,7 @@ export {
 export { DataParallelTrainer, DataParallelError, type DataParallelOptions } from './data-parallel.js';
 export type { Policy } from './types.js';
 export * from './tokenizer.js';
+export { ByteLevelBpe, trainBpeTokenizer, BPE_PRETOKENIZE_PATTERN, type BpeTrainerOptions } from './bpe-trainer.js';
 export {
   readSafetensorsHeader, readSafetensors, writeSafetensors, SafetensorsError,
   type SafetensorsEntry, type SafetensorsHeader, type SafetensorsTensor,
@@ -27,19 +30,3 @@ export {
   saveCheckpoint, loadCheckpoint, CheckpointError, CheckpointIntegrityError, MANIFEST_FILE, MANIFEST_VERSION,
   type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint, type SavablePolicy, type CheckpointManifest,
 } from './checkpoint.js';
-export {
-  ChatTemplate, ChatTemplateError, LocalChatPolicy, CHATML_TEMPLATE, PLAIN_TEMPLATE, END_OF_TURN_TOKENS,
-  type ChatRole, type ChatMessage, type ChatRequest, type ChatReply, type ChatPolicy, type ChatTemplateOptions, type LocalChatPolicyOptions,
-} from './chat.js';
-export {
-  AgentPrompt, PromptBudgetError, COMPRESSED_OBSERVATION,
-  type AgentPromptOptions, type AgentState, type AgentHistoryTurn, type PromptObservation, type PromptTemplate,
-  type BuiltPrompt, type EncodedTurn, type ParsedReply,
-} from './agent-prompt.js';
-export {
-  QuotedValueConstraint, ActionCallConstraint, copyConstraint, actionConstraint, textPieces, COPIED_ARGUMENT_ACTIONS,
-  type ReplyConstraint, type QuotedValueSlot, type QuotedValueConstraintOptions, type ActionCallConstraintOptions, type ActionElement,
-} from './constraint.js';
-export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from './agent.js';
-export { RemotePolicy, RemotePolicyError, REMOTE_POLICY_DEFAULTS, type RemotePolicyOptions, type RemoteRetryInfo } from './remote.js';
-export { servePolicy, SERVE_POLICY_DEFAULTS, type ServePolicyOptions, type PolicyServer } from './serve.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fsyncDir, renameStep, temporaryTag, writeNewFile } from '../data/durable-io.js';
 import { openRegularFile, parseJsonText } from '../data/load-errors.js';
 import { WebAgentError } from '../errors.js';
-import { readSafetensorsOptions } from './option-schemas.js';
+import { bool, custom, defineOptions, obj } from '../options.js';
 
 /**
  * A safetensors file cannot be read, is malformed, holds something this reader cannot decode, or
@@ -355,3 +355,12 @@ export async function writeSafetensors(file: string, tensors: WritableTensors, m
   }
   await fsyncDir(path.dirname(path.resolve(file)));
 }
+
+/** The schema of ReadSafetensorsOptions: checked by `readSafetensors` before it opens the file. */
+export const readSafetensorsOptions = defineOptions<ReadSafetensorsOptions>()('readSafetensors', obj({
+  names: custom<Iterable<string>>(
+    (v) => typeof v !== 'string' && typeof (v as Partial<Iterable<string>> | null)?.[Symbol.iterator] === 'function',
+    'an iterable of tensor names (an array or a Set of strings)',
+  ).optional(),
+  allowNonFinite: bool().optional(),
+}));

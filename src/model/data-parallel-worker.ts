@@ -1,5 +1,5 @@
 // One replica of data-parallel training (see data-parallel.ts): a worker thread with its own
-// tfjs wasm backend, its own TransformerPolicy and AdamW. Per step it writes the gradient of
+// tfjs wasm backend, its own TransformerLM and AdamW. Per step it writes the gradient of
 // its share of the loss into its shared buffer, waits for the sum of all replicas' gradients,
 // and applies the same AdamW update as every other replica (so replicas stay identical).
 
@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from './backend.js';
 import { AdamW, negLogLikelihoodSum, packSequences, type AdamWOptions, type AdamWState, type ScoredSequence } from './training.js';
-import { TransformerPolicy, type NamedWeight } from './transformer.js';
+import { TransformerLM, type NamedWeight } from './transformer.js';
 import type { TransformerConfig } from './config.js';
 
 /** What the coordinator passes at start-up. */
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const init = workerData as WorkerInit;
   const port = parentPort!;
   const info = await initBackend({ backend: init.backend, threads: init.threads, log: () => {} });
-  const policy = new TransformerPolicy({ config: init.config });
+  const policy = new TransformerLM({ config: init.config });
   policy.importWeights(new Map(init.weights));
   const optimizer = new AdamW(policy.parameters, init.adamw);
   const grads = new Float32Array(init.gradBuffer);

@@ -1,4 +1,4 @@
-// Scoring and training primitives for TransformerPolicy: packing token sequences with loss
+// Scoring and training primitives for TransformerLM: packing token sequences with loss
 // masks, per-token logprobs of completions (differentiable, or as plain data under any model,
 // e.g. the frozen reference), the masked next-token loss of behaviour cloning, and AdamW with
 // decoupled weight decay (Loshchilov & Hutter) and global-norm clipping, as torch.optim.AdamW
@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../errors.js';
 import { defineOptions, nonNegative, num, obj, positive } from '../options.js';
-import type { TransformerPolicy } from './transformer.js';
+import type { TransformerLM } from './transformer.js';
 
 /** A sequence to score or train on. */
 export interface ScoredSequence {
@@ -88,7 +88,7 @@ export function packSequences(sequences: readonly ScoredSequence[], vocabSize?: 
  * log pi(target) for every scored token of the batch, [N]. Differentiable: call inside a
  * gradient function or tf.tidy. `temperature` divides the logits (as when sampling).
  */
-export function tokenLogprobs(policy: TransformerPolicy, batch: TokenBatch, temperature = 1): tf.Tensor1D {
+export function tokenLogprobs(policy: TransformerLM, batch: TokenBatch, temperature = 1): tf.Tensor1D {
   const vocab = policy.config.vocab_size;
   const hidden = policy.hidden(tf.tensor2d(batch.ids, [batch.batch, batch.width], 'int32'));
   let logits = policy.head(tf.gather(hidden, tf.tensor1d(batch.rows, 'int32'))); // [N, V]
@@ -121,13 +121,13 @@ function targetLogprobs(logits: tf.Tensor2D, targets: Int32Array, vocab: number)
 }
 
 /** Mean negative log-likelihood over the scored tokens, weighted by their loss weights (behaviour cloning's loss). */
-export function nextTokenLoss(policy: TransformerPolicy, batch: TokenBatch): tf.Scalar {
+export function nextTokenLoss(policy: TransformerLM, batch: TokenBatch): tf.Scalar {
   if (batch.rows.length === 0) throw new OptionsError('the batch has no scored tokens: every loss mask is 0');
   return tf.div(negLogLikelihoodSum(policy, batch), lossWeight(batch));
 }
 
 /** Sum over the scored tokens of weight * -log pi(token). Differentiable. */
-export function negLogLikelihoodSum(policy: TransformerPolicy, batch: TokenBatch): tf.Scalar {
+export function negLogLikelihoodSum(policy: TransformerLM, batch: TokenBatch): tf.Scalar {
   const lp = tokenLogprobs(policy, batch);
   return tf.neg(tf.sum(batch.unweighted ? lp : tf.mul(lp, tf.tensor1d(batch.weights))));
 }
@@ -144,7 +144,7 @@ export function lossWeight(batch: TokenBatch): number {
  * Per-token logprobs of each sequence's scored tokens under `policy` (trained or frozen), as
  * plain arrays in sequence order. No gradients are kept.
  */
-export async function scoreSequences(policy: TransformerPolicy, sequences: readonly ScoredSequence[], temperature = 1): Promise<Float32Array[]> {
+export async function scoreSequences(policy: TransformerLM, sequences: readonly ScoredSequence[], temperature = 1): Promise<Float32Array[]> {
   const batch = packSequences(sequences, policy.config.vocab_size);
   const lp = tf.tidy(() => tokenLogprobs(policy, batch, temperature));
   const data = (await lp.data()) as Float32Array;
@@ -202,7 +202,7 @@ export function warmupFactor(step: number, warmupSteps = 0): number {
   return Math.min(1, (step + 1) / Math.max(1, warmupSteps));
 }
 
-/** AdamW over named variables (a TransformerPolicy's `parameters`). */
+/** AdamW over named variables (a TransformerLM's `parameters`). */
 export class AdamW {
   readonly options: Required<AdamWOptions>;
   private readonly vars: ReadonlyMap<string, tf.Variable>;

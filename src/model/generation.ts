@@ -1,4 +1,4 @@
-// GenerationEngine: batched sampling from a TransformerPolicy with a KV cache and continuous
+// GenerationEngine: batched sampling from a TransformerLM with a KV cache and continuous
 // batching. Requests are submitted at any time (each rollout episode submits its own turn);
 // between two decoding steps the engine prefills waiting requests into free slots and retires
 // finished ones, so a long completion never holds a short one back and a new episode never
@@ -13,41 +13,10 @@ import { OptionsError, WebAgentError } from '../errors.js';
 import { Rng } from '../data/random.js';
 import { bool, custom, defineOptions, obj, positiveInt } from '../options.js';
 import { resolveSampling, samplingOptions, sampleToken, type ResolvedSampling, type SamplingOptions } from './sampling.js';
-import type { LayerCache, TransformerPolicy } from './transformer.js';
+import type { LayerCache, TransformerLM } from './transformer.js';
+import type { Completion, GenerationRequest, Policy, TokenDecoder } from './types.js';
 
-/** One prompt to complete, with its own sampling settings (they override the engine's). */
-export interface GenerationRequest extends SamplingOptions {
-  /** Prompt token ids. */
-  readonly promptIds: ArrayLike<number>;
-  /**
-   * Constrained decoding (Hugging Face's `prefix_allowed_tokens_fn`): called before each token
-   * with the tokens generated so far (read it, do not keep it), returns the ids the next token
-   * may be, or undefined for any. The draw is restricted to them as top-k restricts it; the
-   * behaviour logprob stays the full-vocabulary one (see sampling.ts), so a trainer scoring the
-   * completion needs no mask. An empty list, an id outside the vocabulary, a repeated id or a
-   * throw rejects this request alone.
-   */
-  readonly allowedTokens?: (generated: readonly number[]) => readonly number[] | undefined;
-}
-
-/** A finished completion: plain data, behaviour logprobs per generated token. */
-export interface Completion {
-  readonly promptIds: Int32Array;
-  readonly tokenIds: Int32Array;
-  /** log pi(token) under the sampling temperature, one per token (see sampling.ts). */
-  readonly logprobs: Float32Array;
-  /** Decoded completion (without the stop string) when the engine has a decoder. */
-  readonly text?: string;
-  /** `stop`: a stop string or stop token ended it; `length`: maxNewTokens or the context limit. */
-  readonly finishReason: 'stop' | 'length';
-  /** The stop string or stop token id that ended it. */
-  readonly stopReason?: string | number;
-}
-
-/** Turns token ids back into text (a tokenizer). Needed for stop strings and `text`. */
-export interface TokenDecoder {
-  decode(ids: readonly number[]): string;
-}
+export type { Completion, GenerationRequest, TokenDecoder } from './types.js';
 
 export interface GenerationEngineOptions {
   /** Most sequences decoded together. Default 8. */
@@ -101,8 +70,9 @@ interface Sequence {
 
 const CHUNK = 64; // cache capacity grows in steps of this many positions
 
-export class GenerationEngine {
-  readonly policy: TransformerPolicy;
+/** Serves a TransformerLM as a `Policy`: holds its KV cache and batches; the model is the caller's. */
+export class GenerationEngine implements Policy {
+  readonly model: TransformerLM;
   readonly maxBatch: number;
   readonly stats: GenerationStats = { prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, steps: 0 };
   private readonly defaults: SamplingOptions | undefined;
@@ -114,8 +84,8 @@ export class GenerationEngine {
   private running = false;
   private disposed = false;
 
-  constructor(policy: TransformerPolicy, options: GenerationEngineOptions = {}) {
-    this.policy = policy;
+  constructor(model: TransformerLM, options: GenerationEngineOptions = {}) {
+    this.model = model;
     generationEngineOptions.check(options);
     this.maxBatch = options.maxBatch ?? 8;
     this.defaults = options.sampling;
@@ -152,7 +122,7 @@ export class GenerationEngine {
   }
 
   private checkPrompt(ids: ArrayLike<number>): Int32Array {
-    const { vocab_size: vocab, max_position_embeddings: maxPos } = this.policy.config;
+    const { vocab_size: vocab, max_position_embeddings: maxPos } = this.model.config;
     if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw new OptionsError('promptIds must be an array of token ids');
     if (ids.length === 0) throw new OptionsError('promptIds is empty: a prompt needs at least one token (e.g. BOS)');
     if (ids.length >= maxPos) throw new OptionsError(`prompt of ${ids.length} tokens leaves no room below max_position_embeddings (${maxPos})`);
@@ -223,8 +193,8 @@ export class GenerationEngine {
     const lastRows = lengths.map((n, i) => i * width + n - 1);
     const kv: LayerCache[] = [];
     const logits = tf.tidy(() => {
-      const hidden = this.policy.hidden(tf.tensor2d(ids, [batch.length, width], 'int32'), this.useCache ? kv : undefined, true);
-      const out = this.policy.head(tf.gather(hidden, lastRows), true);
+      const hidden = this.model.hidden(tf.tensor2d(ids, [batch.length, width], 'int32'), this.useCache ? kv : undefined, true);
+      const out = this.model.head(tf.gather(hidden, lastRows), true);
       if (this.useCache) for (const layer of kv) [layer.k, layer.vt].forEach((t) => tf.keep(t));
       return out;
     });
@@ -241,7 +211,7 @@ export class GenerationEngine {
   /** Appends prefilled keys/values (time axis `width`) as new cache rows. */
   private joinCache(kv: LayerCache[], width: number): void {
     const current = this.cache[0]?.k.shape[2] ?? 0;
-    const capacity = Math.max(current, Math.min(this.policy.config.max_position_embeddings, Math.ceil((width + 1) / CHUNK) * CHUNK));
+    const capacity = Math.max(current, Math.min(this.model.config.max_position_embeddings, Math.ceil((width + 1) / CHUNK) * CHUNK));
     this.cache = kv.map((layer, i) => {
       const grown = tf.tidy(() => {
         const old = this.cache[i];
@@ -270,10 +240,10 @@ export class GenerationEngine {
     let logits: tf.Tensor2D;
     if (this.useCache) {
       const capacity = this.cache[0]!.k.shape[2];
-      if (longest > capacity) this.growCache(Math.min(this.policy.config.max_position_embeddings, capacity + CHUNK));
+      if (longest > capacity) this.growCache(Math.min(this.model.config.max_position_embeddings, capacity + CHUNK));
       const tokens = tf.tensor1d(this.active.map((s) => s.tokens[s.tokens.length - 1]!), 'int32');
       const pos = tf.tensor1d(positions, 'int32');
-      logits = this.policy.decodeStep(tokens, pos, this.cache);
+      logits = this.model.decodeStep(tokens, pos, this.cache);
       tokens.dispose();
       pos.dispose();
     } else {
@@ -284,8 +254,8 @@ export class GenerationEngine {
         ids.set(s.tokens, i * width + s.prompt.length);
       });
       logits = tf.tidy(() => {
-        const hidden = this.policy.hidden(tf.tensor2d(ids, [this.active.length, width], 'int32'), undefined, true);
-        return this.policy.head(tf.gather(hidden, positions.map((p, i) => i * width + p)), true);
+        const hidden = this.model.hidden(tf.tensor2d(ids, [this.active.length, width], 'int32'), undefined, true);
+        return this.model.head(tf.gather(hidden, positions.map((p, i) => i * width + p)), true);
       });
     }
     const rows = (await logits.data()) as Float32Array;
@@ -308,8 +278,8 @@ export class GenerationEngine {
 
   /** Samples one token per row and marks sequences that are done. */
   private sampleRows(seqs: readonly Sequence[], rows: Float32Array): void {
-    const vocab = this.policy.config.vocab_size;
-    const maxPos = this.policy.config.max_position_embeddings;
+    const vocab = this.model.config.vocab_size;
+    const maxPos = this.model.config.max_position_embeddings;
     seqs.forEach((s, i) => {
       if (s.finish) return;
       let allowed: readonly number[] | undefined;
@@ -392,7 +362,7 @@ export class GenerationEngine {
     this.cache = [];
   }
 
-  /** Rejects whatever is pending and frees the cache. The policy itself is not disposed. */
+  /** Rejects whatever is pending and frees the cache. The model itself is not disposed. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -11,7 +11,7 @@ import { OptionsError, WebAgentError } from '../errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from './backend.js';
 import { defineOptions, num, obj, oneOf } from '../options.js';
 import { ADAMW_DEFAULTS, adamWOptions, lossWeight, packSequences, type AdamWOptions, type AdamWState, type ScoredSequence, type OptimizerStepResult } from './training.js';
-import type { TransformerPolicy } from './transformer.js';
+import type { TransformerLM } from './transformer.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './data-parallel-worker.js';
 
 export interface DataParallelOptions {
@@ -75,7 +75,7 @@ export class DataParallelTrainer {
   }
 
   /** Starts the replicas from `policy`'s current weights. */
-  static async create(policy: TransformerPolicy, options: DataParallelOptions = {}): Promise<DataParallelTrainer> {
+  static async create(policy: TransformerLM, options: DataParallelOptions = {}): Promise<DataParallelTrainer> {
     dataParallelOptions.check(options);
     const count = options.workers ?? 2;
     const threads = options.threadsPerWorker ?? 1;
@@ -164,7 +164,7 @@ export class DataParallelTrainer {
   }
 
   /** Copies the replicas' (identical) weights into `policy`. */
-  async syncTo(policy: TransformerPolicy): Promise<void> {
+  async syncTo(policy: TransformerLM): Promise<void> {
     const reply = await this.call(this.replicas[0]!, { type: 'weights' });
     if (reply.type !== 'weights') throw new DataParallelError('replica 0 did not return weights');
     policy.importWeights(new Map(reply.weights));

@@ -1,4 +1,4 @@
-// The default small policy: a ~1 M-parameter TransformerPolicy trained from scratch, with a
+// The default small policy: a ~1 M-parameter TransformerLM trained from scratch, with a
 // byte-level BPE tokenizer trained on the demonstrations' own text and the prompt format a model
 // that small can learn (measured by training 1 M-parameter models from scratch):
 //
@@ -17,16 +17,16 @@
 // `bench/learn.ts` and `examples/quickstart.ts` both build their policy here, so the benchmark
 // measures what the quickstart trains.
 
-import { Agent } from '../policy/agent.js';
-import { AgentPrompt, PromptBudgetError, type AgentHistoryTurn, type AgentState, type EncodedTurn } from '../policy/agent-prompt.js';
-import { LocalChatPolicy, type ChatMessage } from '../policy/chat.js';
-import { trainBpeTokenizer } from '../policy/bpe-trainer.js';
-import { HfTokenizer } from '../policy/tokenizer.js';
-import { TransformerPolicy } from '../policy/transformer.js';
-import type { TransformerConfig } from '../policy/config.js';
-import type { SamplingOptions } from '../policy/sampling.js';
+import { Agent } from './agent.js';
+import { AgentPrompt, PromptBudgetError, type AgentHistoryTurn, type AgentState, type EncodedTurn } from './agent-prompt.js';
+import { LocalChatPolicy, type ChatMessage } from './chat.js';
+import { trainBpeTokenizer } from '../model/bpe-trainer.js';
+import { HfTokenizer } from '../model/tokenizer.js';
+import { TransformerLM } from '../model/transformer.js';
+import type { TransformerConfig } from '../model/config.js';
+import type { SamplingOptions } from '../model/sampling.js';
 import { OptionsError } from '../errors.js';
-import { demonstrationReply, demonstrationSamples, type ExpertDemonstration } from './behavior-cloning.js';
+import { demonstrationReply, demonstrationSamples, type ExpertDemonstration } from '../rl/behavior-cloning.js';
 
 /** What the default small policy is made of (recorded in benchmark settings). */
 export interface SmallPolicySettings {
@@ -81,11 +81,11 @@ export interface SmallPolicy {
   readonly settings: SmallPolicySettings;
   readonly tokenizer: HfTokenizer;
   readonly prompt: AgentPrompt;
-  readonly policy: TransformerPolicy;
+  readonly policy: TransformerLM;
   /** BC samples of demonstrations, with the exact prompts the agent sees when it acts. */
   samples(demonstrations: readonly ExpertDemonstration[]): EncodedTurn[];
   /** An agent acting with `policy` (default: this one's), for rollouts and evaluation; `constrainCopy` and `constrainAction` as AgentOptions'. */
-  agentFor(policy?: TransformerPolicy, sampling?: SamplingOptions, options?: { readonly constrainCopy?: boolean; readonly constrainAction?: boolean }): Agent;
+  agentFor(policy?: TransformerLM, sampling?: SamplingOptions, options?: { readonly constrainCopy?: boolean; readonly constrainAction?: boolean }): Agent;
 }
 
 /**
@@ -160,8 +160,7 @@ export function createSmallPolicy(
   const draft = new AgentPrompt({ ...format, tokenizer: trainTokenizer([...whole, ...extra]), maxPromptTokens: settings.maxPromptTokens });
   const tokenizer = trainTokenizer([...whole, ...demonstrationCorpus(draft, demonstrations), ...extra]);
   const prompt = new AgentPrompt({ ...format, tokenizer, maxPromptTokens: settings.maxPromptTokens });
-  const policy = new TransformerPolicy({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0, initStd: settings.initStd });
-  policy.engineOptions = { ...policy.engineOptions, maxBatch: settings.maxBatch };
+  const policy = new TransformerLM({ config: { ...settings.model, vocab_size: tokenizer.vocabSize }, seed: options.seed ?? 0, initStd: settings.initStd });
   return {
     settings,
     tokenizer,
@@ -169,6 +168,6 @@ export function createSmallPolicy(
     policy,
     samples: (demos) => demos.flatMap((d) => demonstrationSamples(prompt, d)),
     agentFor: (p = policy, sampling = {}, agentOptions = {}) =>
-      new Agent({ policy: new LocalChatPolicy({ policy: p, tokenizer, template: prompt.template }), prompt, sampling: { maxNewTokens: settings.maxNewTokens, ...sampling }, ...agentOptions }),
+      new Agent({ policy: new LocalChatPolicy({ policy: p, tokenizer, template: prompt.template, engine: { maxBatch: settings.maxBatch } }), prompt, sampling: { maxNewTokens: settings.maxNewTokens, ...sampling }, ...agentOptions }),
   };
 }

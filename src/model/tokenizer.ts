@@ -11,9 +11,8 @@ import { fileProblem, folderProblem, parseJsonText } from '../data/load-errors.j
 import { OptionsError } from '../errors.js';
 import type { TokenDecoder } from './generation.js';
 import { BudgetExceeded, patternProblem, tokenizerPatterns, TRUSTED_PATTERNS, withinBudget } from './tokenizer-patterns.js';
-import { hfTokenizerOptions } from './option-schemas.js';
+import { defineOptions, obj, timeoutMs } from '../options.js';
 
-export { ByteLevelBpe, trainBpeTokenizer, BPE_PRETOKENIZE_PATTERN, type BpeTrainerOptions } from './bpe-trainer.js';
 
 /** One entry of tokenizer.json's `added_tokens`. */
 export interface AddedTokenJson {
@@ -340,3 +339,8 @@ export async function saveTokenizer(dir: string, json: TokenizerJson, config?: T
   await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(json, null, 2) + '\n');
   await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify(config ?? tokenizerConfigFor(json), null, 2) + '\n');
 }
+
+/** The schema of HfTokenizerOptions: checked by the tokenizer loaders before they read a file. */
+export const hfTokenizerOptions = defineOptions<HfTokenizerOptions>()('HfTokenizer', obj({
+  patternTimeoutMs: timeoutMs().optional(),
+}));

@@ -1,4 +1,4 @@
-// TransformerPolicy: a decoder-only LM in tfjs with Hugging Face Llama/Qwen2 semantics (RMSNorm,
+// TransformerLM: a decoder-only LM in tfjs with Hugging Face Llama/Qwen2 semantics (RMSNorm,
 // RoPE in the rotate_half convention, grouped-query attention, SwiGLU, optional q/k/v bias) and
 // HF weight names. Forward passes here; sampling in generation.ts; losses in training.ts.
 //
@@ -10,9 +10,6 @@ import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../errors.js';
 import { bool, defineOptions, integer, nonNegativeInt, obj, positive, positiveInt } from '../options.js';
 import { countParameters, resolveTransformerConfig, type TransformerConfig } from './config.js';
-import { GenerationEngine, type Completion, type GenerationEngineOptions, type GenerationRequest } from './generation.js';
-import type { SamplingOptions } from './sampling.js';
-import type { Policy } from './types.js';
 
 /** A weight in Hugging Face layout (linears [out, in]), as checkpoints store it. */
 export interface NamedWeight {
@@ -35,7 +32,7 @@ function assertFitsBackend(config: TransformerConfig): void {
   }
 }
 
-export interface TransformerPolicyOptions {
+export interface TransformerLMOptions {
   /** Model shape; missing fields take TRANSFORMER_CONFIG_DEFAULTS. */
   readonly config?: Partial<TransformerConfig>;
   /** Seed of the initial weights. Default 0. */
@@ -61,8 +58,8 @@ export interface TransformerPolicyOptions {
 
 const positiveField = positiveInt('a positive integer');
 
-/** The schema of TransformerPolicyOptions: checked by the constructor, before any weight is made. */
-export const transformerPolicyOptions = defineOptions<TransformerPolicyOptions>()('TransformerPolicy', obj({
+/** The schema of TransformerLMOptions: checked by the constructor, before any weight is made. */
+export const transformerLMOptions = defineOptions<TransformerLMOptions>()('TransformerLM', obj({
   config: obj({
     vocab_size: positiveField.optional(),
     hidden_size: positiveField.optional(),
@@ -128,7 +125,7 @@ function isLinearWeight(name: string): boolean {
   return name.endsWith('_proj.weight') || name === 'lm_head.weight';
 }
 
-export class TransformerPolicy implements Policy {
+export class TransformerLM {
   readonly config: TransformerConfig;
   /** Parameters by Hugging Face name. Linear weights are stored [in, out] (HF's transpose). */
   readonly parameters: ReadonlyMap<string, tf.Variable>;
@@ -141,14 +138,13 @@ export class TransformerPolicy implements Policy {
   private readonly causal = new Map<number, tf.Tensor2D>(); // T -> [T, T] additive mask
   private disposed = false;
   private readonly cacheFusedWeights: boolean;
-  /** Query rows per block of causal attention (0: the whole square); see TransformerPolicyOptions. */
+  /** Query rows per block of causal attention (0: the whole square); see TransformerLMOptions. */
   readonly attentionBlock: number;
   /** Inference-only copies (fused projections, transposed tied head) keyed by their sources' dataIds. */
   private readonly inferenceCache = new Map<string, { sources: unknown[]; value: { weight: tf.Tensor2D; bias: tf.Tensor1D | undefined } }>();
-  private engine: GenerationEngine | undefined;
 
-  constructor(options: TransformerPolicyOptions = {}) {
-    transformerPolicyOptions.check(options);
+  constructor(options: TransformerLMOptions = {}) {
+    transformerLMOptions.check(options);
     this.config = resolveTransformerConfig(options.config);
     this.trainable = options.trainable ?? true;
     assertFitsBackend(this.config);
@@ -433,19 +429,6 @@ export class TransformerPolicy implements Policy {
     return logits;
   }
 
-  /**
-   * Samples completions through a GenerationEngine made on first use (KV cache, continuous
-   * batching; `engineOptions` configures it). Concurrent calls share its batches.
-   */
-  generate(requests: readonly GenerationRequest[], sampling?: SamplingOptions, options: { signal?: AbortSignal } = {}): Promise<Completion[]> {
-    this.assertUsable();
-    this.engine ??= new GenerationEngine(this, this.engineOptions);
-    return this.engine.generate(requests, sampling, options);
-  }
-
-  /** Options of the engine `generate` makes (set before the first call). */
-  engineOptions: GenerationEngineOptions = {};
-
   /** Weights in Hugging Face layout and names (linears [out, in]), for checkpoints. */
   async exportWeights(): Promise<Map<string, NamedWeight>> {
     this.assertUsable();
@@ -483,17 +466,16 @@ export class TransformerPolicy implements Policy {
     }
   }
 
-  /** A copy with the same weights and engine options (e.g. the frozen reference model: `trainable: false`). */
-  clone(options: { trainable?: boolean } = {}): TransformerPolicy {
+  /** A copy with the same weights (e.g. the frozen reference model: `trainable: false`). */
+  clone(options: { trainable?: boolean } = {}): TransformerLM {
     this.assertUsable();
-    const copy = new TransformerPolicy({ config: this.config, trainable: options.trainable ?? this.trainable, cacheFusedWeights: this.cacheFusedWeights, attentionBlock: this.attentionBlock });
+    const copy = new TransformerLM({ config: this.config, trainable: options.trainable ?? this.trainable, cacheFusedWeights: this.cacheFusedWeights, attentionBlock: this.attentionBlock });
     for (const [name, variable] of this.parameters) copy.param(name).assign(variable);
-    copy.engineOptions = this.engineOptions;
     return copy;
   }
 
   /** Copies another model's weights (same config) into this one, e.g. to refresh a reference. */
-  copyFrom(other: TransformerPolicy): void {
+  copyFrom(other: TransformerLM): void {
     this.assertUsable();
     for (const [name, variable] of other.parameters) this.param(name).assign(variable);
   }
@@ -503,7 +485,7 @@ export class TransformerPolicy implements Policy {
   }
 
   private assertUsable(): void {
-    if (this.disposed) throw new OptionsError('this TransformerPolicy was disposed');
+    if (this.disposed) throw new OptionsError('this TransformerLM was disposed');
   }
 
   /** Frees every tensor the model owns. */
@@ -521,7 +503,6 @@ export class TransformerPolicy implements Policy {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.engine?.dispose();
     for (const v of this.parameters.values()) v.dispose();
     this.clearCaches();
     this.ropeCos.dispose();

@@ -13,7 +13,7 @@ import type { Action, Observation, ObservationNode } from '../env/types.js';
 import { OptionsError, WebAgentError } from '../errors.js';
 import { bool, custom, defineOptions, instanceOf, literal, nonNegativeInt, obj, oneOf, positiveInt, str, union } from '../options.js';
 import { CHATML_TEMPLATE, ChatTemplate, ChatTemplateError, END_OF_TURN_TOKENS, PLAIN_TEMPLATE, type ChatMessage } from './chat.js';
-import type { HfTokenizer } from './tokenizer.js';
+import type { HfTokenizer } from '../model/tokenizer.js';
 
 /** The placeholder of an earlier page, as in the released WebAgent-R1 code. */
 export const COMPRESSED_OBSERVATION = '** Simplified html **';

@@ -1,4 +1,4 @@
-// Hugging Face checkpoint folders for TransformerPolicy: `config.json`, `model.safetensors` (or
+// Hugging Face checkpoint folders for TransformerLM: `config.json`, `model.safetensors` (or
 // shards `model-0000x-of-0000y.safetensors` listed by `model.safetensors.index.json`, as
 // transformers' save_pretrained writes them), `generation_config.json`, tokenizer files. Saving
 // (crash-safe, with a sha256 manifest) is in checkpoint-folder.ts; loading is here.
@@ -9,8 +9,8 @@ import { fileProblem, folderProblem, parseJsonText } from '../data/load-errors.j
 import { CheckpointError, resolveCheckpointFolder, verifyCheckpointFolder } from './checkpoint-folder.js';
 import { architectureOf, configFromHuggingFace, type TransformerConfig } from './config.js';
 import { readSafetensors, readSafetensorsHeader, type SafetensorsHeader } from './safetensors.js';
-import { parameterShapes, TransformerPolicy, type NamedWeight } from './transformer.js';
-import { loadCheckpointOptions } from './option-schemas.js';
+import { parameterShapes, TransformerLM, type NamedWeight } from './transformer.js';
+import { bool, defineOptions, obj } from '../options.js';
 
 export {
   CheckpointError, CheckpointIntegrityError, saveCheckpoint, MANIFEST_FILE, MANIFEST_VERSION,
@@ -34,7 +34,7 @@ export interface LoadCheckpointOptions {
 }
 
 export interface LoadedCheckpoint {
-  readonly policy: TransformerPolicy;
+  readonly policy: TransformerLM;
   readonly config: TransformerConfig;
   /** The folder, when it holds a `tokenizer.json` (pass it to the tokenizer loader). */
   readonly tokenizerDir: string | undefined;
@@ -92,7 +92,7 @@ async function weightFiles(dir: string): Promise<Map<string, string[]>> {
 const READS = ['config.json', WEIGHTS, INDEX, 'tokenizer.json', 'tokenizer_config.json'];
 
 /**
- * Loads a Hugging Face Llama / Qwen2 checkpoint folder into a TransformerPolicy. A folder saved
+ * Loads a Hugging Face Llama / Qwen2 checkpoint folder into a TransformerLM. A folder saved
  * with a manifest is checked against it first (see `verify`): a file torn by a crash, missing or
  * from another save throws CheckpointIntegrityError naming it, before any model is built. Every
  * header is checked against the config (names, shapes, dtypes) before any tensor data is read;
@@ -151,7 +151,7 @@ export async function loadCheckpoint(folder: string, options: LoadCheckpointOpti
     const { tensors } = await readSafetensors(path.join(dir, file), { names, allowNonFinite: options.allowNonFinite === true });
     for (const [name, t] of tensors) weights.set(name, { shape: t.shape, data: t.data });
   }
-  const policy = new TransformerPolicy({ config, trainable: options.trainable ?? true });
+  const policy = new TransformerLM({ config, trainable: options.trainable ?? true });
   try {
     policy.importWeights(weights);
   } catch (error) {
@@ -161,3 +161,10 @@ export async function loadCheckpoint(folder: string, options: LoadCheckpointOpti
   const tokenizerDir = (await exists(path.join(dir, 'tokenizer.json'))) ? dir : undefined;
   return { policy, config, tokenizerDir, verified };
 }
+
+/** The schema of LoadCheckpointOptions: checked by `loadCheckpoint` before it reads the folder. */
+export const loadCheckpointOptions = defineOptions<LoadCheckpointOptions>()('loadCheckpoint', obj({
+  trainable: bool().optional(),
+  verify: bool().optional(),
+  allowNonFinite: bool().optional(),
+}));

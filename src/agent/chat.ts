@@ -1,17 +1,18 @@
 // The chat level of the Policy module: messages in, text out. `ChatPolicy` is what agents,
 // evaluation and the OpenAI-compatible server talk to; it is implemented by LocalChatPolicy (a
-// token-level Policy such as TransformerPolicy, plus a tokenizer and a chat template: it also
+// token-level Policy such as TransformerLM, plus a tokenizer and a chat template: it also
 // returns the token-level record RL needs) and by RemotePolicy (an HTTP endpoint: text only).
 // Chat templates are Hugging Face Jinja templates run by @huggingface/jinja.
 
 import { Template } from '@huggingface/jinja';
 import { OptionsError, WebAgentError } from '../errors.js';
 import type { ReplyConstraint } from './constraint.js';
-import type { Completion, GenerationEngineOptions, GenerationRequest } from './generation.js';
+import { GenerationEngine, type Completion, type GenerationEngineOptions, type GenerationRequest } from '../model/generation.js';
 import { arrayOf, custom, defineOptions, fn, instanceOf, obj, OptionsSchema, str, union, type z } from '../options.js';
-import { samplingOptions, samplingShape, type SamplingOptions } from './sampling.js';
-import { configToken, type HfTokenizer } from './tokenizer.js';
-import type { Policy } from './types.js';
+import { samplingOptions, samplingShape, type SamplingOptions } from '../model/sampling.js';
+import { configToken, type HfTokenizer } from '../model/tokenizer.js';
+import type { Policy } from '../model/types.js';
+import { TransformerLM } from '../model/transformer.js';
 
 export type ChatRole = 'system' | 'user' | 'assistant';
 
@@ -139,8 +140,14 @@ function checkMessages(messages: unknown, where: string): asserts messages is re
 }
 
 export interface LocalChatPolicyOptions {
-  /** A token-level policy, usually a TransformerPolicy. */
-  readonly policy: Policy;
+  /**
+   * The model that writes the replies: a TransformerLM (served by a GenerationEngine this chat
+   * policy makes, with the tokenizer as its decoder and `engine`'s settings), or any token-level
+   * Policy (an engine of your own, a RemotePolicy).
+   */
+  readonly policy: TransformerLM | Policy;
+  /** Settings of the GenerationEngine made for a TransformerLM (not with another Policy). @defaultValue the engine's defaults (maxBatch 8) */
+  readonly engine?: Omit<GenerationEngineOptions, 'decoder'>;
   readonly tokenizer: HfTokenizer;
   /** Default: the tokenizer's own chat template; a string is parsed as Jinja. */
   readonly template?: ChatTemplate | string;
@@ -159,7 +166,8 @@ const tokenizerLike = custom<HfTokenizer>(
 
 /** The schema of LocalChatPolicyOptions: checked by the constructor. */
 export const localChatPolicyOptions = defineOptions<LocalChatPolicyOptions>()('LocalChatPolicy', obj({
-  policy: custom<Policy>((v) => typeof (v as Partial<Policy> | null)?.generate === 'function', 'a token-level Policy (a TransformerPolicy, or an object with generate)'),
+  policy: custom<TransformerLM | Policy>((v) => v instanceof TransformerLM || typeof (v as Partial<Policy> | null)?.generate === 'function', 'a TransformerLM, or a token-level Policy (an object with generate)'),
+  engine: custom<Omit<GenerationEngineOptions, 'decoder'>>((v) => typeof v === 'object' && v !== null && !('decoder' in v), 'GenerationEngine options without decoder (the tokenizer decodes)').optional(),
   tokenizer: tokenizerLike,
   template: union([instanceOf<ChatTemplate>(ChatTemplate, 'a ChatTemplate'), str()], 'a ChatTemplate or a Jinja template string').optional(),
   endTokens: arrayOf(str('a non-empty string (a token)', { nonEmpty: true }), 'an array of token strings').optional(),
@@ -193,7 +201,10 @@ export const END_OF_TURN_TOKENS: readonly string[] = ['<|im_end|>', '<|eot_id|>'
  */
 export class LocalChatPolicy implements ChatPolicy {
   readonly name: string;
+  /** What generates the tokens: the caller's Policy, or the engine made over `model`. */
   readonly policy: Policy;
+  /** The local model, when this chat policy was made over a TransformerLM. */
+  readonly model: TransformerLM | undefined;
   readonly tokenizer: HfTokenizer;
   readonly template: ChatTemplate;
   /** Ids that end the assistant's turn (generation stops after one; it stays in the record). */
@@ -201,7 +212,9 @@ export class LocalChatPolicy implements ChatPolicy {
 
   constructor(options: LocalChatPolicyOptions) {
     localChatPolicyOptions.check(options);
-    this.policy = options.policy;
+    if (options.engine !== undefined && !(options.policy instanceof TransformerLM)) throw new OptionsError('LocalChatPolicy: `engine` configures the engine made over a TransformerLM; this policy is already a Policy');
+    this.model = options.policy instanceof TransformerLM ? options.policy : undefined;
+    this.policy = options.policy instanceof TransformerLM ? new GenerationEngine(options.policy, { ...options.engine, decoder: options.tokenizer }) : options.policy;
     this.tokenizer = options.tokenizer;
     this.template = options.template instanceof ChatTemplate ? options.template
       : options.template !== undefined ? new ChatTemplate(options.template) : ChatTemplate.fromTokenizer(options.tokenizer);
@@ -216,12 +229,11 @@ export class LocalChatPolicy implements ChatPolicy {
     }
     if (ids.size === 0) throw new OptionsError('the tokenizer has no end-of-turn token (eos_token, <|im_end|>, <|eot_id|>, <|endoftext|>): pass endTokens');
     this.endTokenIds = [...ids];
-    // Stop strings need the engine to decode; give a TransformerPolicy's engine this tokenizer
-    // unless it was configured with a decoder already (it is made on first generate).
-    const engineOwner = this.policy as Partial<{ engineOptions: GenerationEngineOptions }>;
-    if (engineOwner.engineOptions !== undefined && engineOwner.engineOptions.decoder === undefined) {
-      engineOwner.engineOptions = { ...engineOwner.engineOptions, decoder: this.tokenizer };
-    }
+  }
+
+  /** Frees the engine made over `model` (its KV cache; pending replies are rejected). The model stays the caller's. */
+  dispose(): void {
+    if (this.policy instanceof GenerationEngine && this.model !== undefined) this.policy.dispose();
   }
 
   /** The prompt token ids for a conversation, ending where the assistant's reply starts. */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { isWebAgentError, OptionsError } from '../errors.js';
 import type { ChatMessage, ChatPolicy, ChatReply, ChatRequest, ChatRole } from './chat.js';
 import { defineOptions, obj, port, positiveInt, str } from '../options.js';
-import { samplingOptions, type SamplingOptions } from './sampling.js';
+import { samplingOptions, type SamplingOptions } from '../model/sampling.js';
 
 export interface ServePolicyOptions {
   /** Interface to listen on. Default '127.0.0.1' (local only); '0.0.0.0' exposes it. */
@@ -196,7 +196,7 @@ function usageOf(replies: readonly ChatReply[]): Record<string, number> | undefi
 
 /**
  * Serves `policy` over HTTP: `GET /v1/models`, `POST /v1/chat/completions` (also streamed).
- * Concurrent requests call `policy.chat` concurrently (a TransformerPolicy batches them). A
+ * Concurrent requests call `policy.chat` concurrently (a TransformerLM batches them). A
  * client that disconnects aborts its policy call. Resolves once the server listens.
  */
 export async function servePolicy(policy: ChatPolicy, options: ServePolicyOptions = {}): Promise<PolicyServer> {

@@ -1,0 +1,23 @@
+// The agent: a chat model (local or remote) with a prompt format, reply constraints and the
+// action grammar, as one `Agent` that turns observations into actions; `servePolicy` serves a
+// chat model over HTTP; `createSmallPolicy` builds a small agent from scratch.
+export {
+  ChatTemplate, ChatTemplateError, LocalChatPolicy, CHATML_TEMPLATE, PLAIN_TEMPLATE, END_OF_TURN_TOKENS,
+  type ChatRole, type ChatMessage, type ChatRequest, type ChatReply, type ChatPolicy, type ChatTemplateOptions, type LocalChatPolicyOptions,
+} from '../agent/chat.js';
+export {
+  AgentPrompt, PromptBudgetError, COMPRESSED_OBSERVATION,
+  type AgentPromptOptions, type AgentState, type AgentHistoryTurn, type PromptObservation, type PromptTemplate,
+  type BuiltPrompt, type EncodedTurn, type ParsedReply,
+} from '../agent/agent-prompt.js';
+export {
+  QuotedValueConstraint, ActionCallConstraint, copyConstraint, actionConstraint, textPieces, COPIED_ARGUMENT_ACTIONS,
+  type ReplyConstraint, type QuotedValueSlot, type QuotedValueConstraintOptions, type ActionCallConstraintOptions, type ActionElement,
+} from '../agent/constraint.js';
+export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from '../agent/agent.js';
+export { RemotePolicy, RemotePolicyError, REMOTE_POLICY_DEFAULTS, type RemotePolicyOptions, type RemoteRetryInfo } from '../agent/remote.js';
+export { servePolicy, SERVE_POLICY_DEFAULTS, type ServePolicyOptions, type PolicyServer } from '../agent/serve.js';
+export {
+  createSmallPolicy, demonstrationCorpus, SMALL_POLICY_DEFAULTS, SMALL_POLICY_SPECIAL_TOKENS, STARTER_TEMPLATES,
+  type SmallPolicy, type SmallPolicySettings,
+} from './small-policy.js';
