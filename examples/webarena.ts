@@ -18,8 +18,8 @@
 
 import { parseArgs } from 'node:util';
 import {
-  Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, evaluate, scoreEpisode, startSuiteServer, bundledWebArenaUrls, chatJudge, loadPunktParameters, loadWebArenaTasks,
-  WEBARENA_SEMANTICS, WEBARENA_SITES, type CheckResult, type WebArenaSemantics, type WebArenaSite, type WebArenaSiteUrls,
+  Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, evaluate, startSuiteServer, bundledWebArenaUrls, chatJudge, loadPunktParameters, loadWebArenaTasks,
+  WEBARENA_SEMANTICS, WEBARENA_SITES, type WebArenaSemantics, type WebArenaSite, type WebArenaSiteUrls,
 } from '../src/index.js';
 
 const { values: args, positionals } = parseArgs({
@@ -84,23 +84,17 @@ async function main(): Promise<void> {
       : await Agent.fromPretrained(args.model!, { ...(args.template ? { template: args.template as 'plain' } : {}), sampling: { temperature: 0 } });
     const executablePath = await ensureChromium({ ...(args.chromium ? { executablePath: args.chromium } : {}) });
     await using pool = new BrowserPool({ executablePath });
-    const checks = new Map<string, CheckResult>();
     const report = await evaluate(tasks, {
       agent,
       makeEnvironment: () => new WebEnvironment({ pool, maxTurns: Number(args.turns) }),
       concurrency: Number(args.concurrency),
       maxTurns: Number(args.turns),
-      score: async (task, end) => {
-        const r = await scoreEpisode(task, end);
-        checks.set(task.id, r);
-        return r;
-      },
     });
     for (const t of report.trajectories) {
-      const r = checks.get(t.taskId);
+      const r = t.check;
       console.log(`${t.taskId.padEnd(16)} ${t.reward ? 'PASS' : r?.undecided ? r.undecided.toUpperCase() : 'fail'}  ${r?.reason ?? ''}`);
     }
-    const undecided = [...checks.values()].filter((r) => r.undecided);
+    const undecided = report.trajectories.filter((t) => t.check?.undecided);
     console.log(`\n${'site'.padEnd(24)} success  episodes`);
     for (const [site, s] of Object.entries(report.perSite)) console.log(`${site.padEnd(24)} ${(100 * s.success).toFixed(1).padStart(6)}%  ${s.episodes}`);
     console.log(`${'all'.padEnd(24)} ${(100 * report.success).toFixed(1).padStart(6)}%  ${report.episodes}`);

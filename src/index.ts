@@ -25,7 +25,7 @@ export type {
   ElementTarget,
   ElementState,
   EnvTask,
-  EpisodeSetup,
+  CheckResult,
   Environment,
   Observation,
   ObservationNode,

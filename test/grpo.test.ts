@@ -58,12 +58,15 @@ function alternating(): () => Promise<CheckResult> {
   return () => Promise.resolve(calls++ % 2 === 0 ? { score: 1, reason: 'even' } : { score: 0, reason: 'odd' });
 }
 
-function options(policy: TransformerLM, extra: Partial<MultiTurnGRPOOptions> = {}): MultiTurnGRPOOptions {
-  return {
+/** The run's options; `check` (default: alternating) becomes every task's checker, which the environment runs. */
+function options(policy: TransformerLM, extra: Partial<MultiTurnGRPOOptions> & { check?: () => Promise<CheckResult> } = {}): MultiTurnGRPOOptions {
+  const { check = alternating(), ...rest } = extra;
+  const base: MultiTurnGRPOOptions = {
     policy, tokenizer, prompt, tasks: TASKS, makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
     numGenerations: 4, tasksPerIteration: 2, numIterations: 2, maxTurns: 2, maxNewTokens: 6, concurrency: 1,
-    learningRate: 1e-2, beta: 0.04, seed: 7, score: alternating(), ...extra,
+    learningRate: 1e-2, beta: 0.04, seed: 7, ...rest,
   };
+  return { ...base, tasks: base.tasks.map((task) => ({ ...task, check })) };
 }
 
 async function weights(policy: TransformerLM): Promise<Map<string, Float32Array>> {
@@ -186,7 +189,7 @@ describe('MultiTurnGRPO', () => {
       },
     };
     const constant = (): Promise<CheckResult> => Promise.resolve({ score: 1, reason: 'always' });
-    const grpo = new MultiTurnGRPO(options(policy, { beta: 0, score: constant, lossTerms: [l2], updatesPerIteration: 2 }));
+    const grpo = new MultiTurnGRPO(options(policy, { beta: 0, check: constant, lossTerms: [l2], updatesPerIteration: 2 }));
     try {
       const before = await weights(policy);
       const m = await grpo.iteration();
@@ -257,9 +260,9 @@ describe('MultiTurnGRPO', () => {
       return () => (calls++ < 8 ? Promise.resolve({ score: 0, reason: 'round 0' }) : alt());
     };
     const policy = tiny();
-    const grpo = new MultiTurnGRPO(options(policy, { score: scorer(), dynamicSampling: { maxRounds: 3 } }));
+    const grpo = new MultiTurnGRPO(options(policy, { check: scorer(), dynamicSampling: { maxRounds: 3 } }));
     const capped = tiny();
-    const none = new MultiTurnGRPO(options(capped, { score: () => Promise.resolve({ score: 0, reason: 'no' }), dynamicSampling: { maxRounds: 2 } }));
+    const none = new MultiTurnGRPO(options(capped, { check: () => Promise.resolve({ score: 0, reason: 'no' }), dynamicSampling: { maxRounds: 2 } }));
     try {
       const groups = new Set<string>();
       grpo.on('episode-end', (e) => groups.add(e.trajectory.groupId));
@@ -305,7 +308,7 @@ describe('MultiTurnGRPO', () => {
     const policy = tiny();
     const doomed = TASKS[0]!.id;
     const grpo = new MultiTurnGRPO(options(policy, {
-      tasks: TASKS.slice(0, 2), numIterations: 1, score: () => Promise.resolve({ score: 1, reason: 'all' }),
+      tasks: TASKS.slice(0, 2), numIterations: 1, check: () => Promise.resolve({ score: 1, reason: 'all' }),
       makeEnvironment: () => new ScriptedEnvironment(scriptedShop({ failOn: ({ task }: { task: { id: string } }) => task.id === doomed })),
     }));
     const skipped: string[] = [];
@@ -327,7 +330,7 @@ describe('MultiTurnGRPO', () => {
   test('when every episode of an iteration is skipped, train stops with a RolloutError instead of iterating on nothing', async () => {
     const policy = tiny();
     const grpo = new MultiTurnGRPO(options(policy, {
-      tasks: TASKS.slice(0, 2), numIterations: 3, score: () => Promise.resolve({ score: 1, reason: 'all' }),
+      tasks: TASKS.slice(0, 2), numIterations: 3, check: () => Promise.resolve({ score: 1, reason: 'all' }),
       makeEnvironment: () => new ScriptedEnvironment(scriptedShop({ failOn: () => true })),
     }));
     let iterations = 0;
@@ -371,7 +374,7 @@ describe('MultiTurnGRPO', () => {
 
   test('no signal (every reward equal) and no KL yet: the parameters stay', async () => {
     const policy = tiny();
-    const grpo = new MultiTurnGRPO(options(policy, { score: () => Promise.resolve({ score: 0, reason: 'no' }) }));
+    const grpo = new MultiTurnGRPO(options(policy, { check: () => Promise.resolve({ score: 0, reason: 'no' }) }));
     try {
       const before = await weights(policy);
       const m = await grpo.iteration();

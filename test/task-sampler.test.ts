@@ -131,14 +131,16 @@ describe('MultiTurnGRPO taskSampler', () => {
     config: { vocab_size: tokenizer.vocabSize, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 32, max_position_embeddings: 512 },
     seed,
   });
-  const score = (): ((t: WebTask) => Promise<CheckResult>) => {
+  /** Every task's checker (the environment runs it): 'mixed' tasks score 1, 0, 1, ... in order; the others 0. */
+  const checked = (): WebTask[] => {
     let calls = 0;
-    return (t) => Promise.resolve(t.meta.template === 'mixed' && calls++ % 2 === 0 ? { score: 1, reason: 'mixed, even' } : { score: 0, reason: 'no' });
+    const check = ({ task }: { task: WebTask }): Promise<CheckResult> => Promise.resolve(task.meta.template === 'mixed' && calls++ % 2 === 0 ? { score: 1, reason: 'mixed, even' } : { score: 0, reason: 'no' });
+    return TASKS.map((task) => ({ ...task, check }));
   };
   const options = (policy: TransformerLM, extra: Partial<MultiTurnGRPOOptions> = {}): MultiTurnGRPOOptions => ({
-    policy, tokenizer, prompt, tasks: TASKS, makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
+    policy, tokenizer, prompt, tasks: checked(), makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
     numGenerations: 2, tasksPerIteration: 1, numIterations: 12, maxTurns: 1, maxNewTokens: 4, concurrency: 1,
-    learningRate: 1e-3, beta: 0, seed: 3, score: score(), taskSampler: learnabilitySampling({ memory: 1 }), ...extra,
+    learningRate: 1e-3, beta: 0, seed: 3, taskSampler: learnabilitySampling({ memory: 1 }), ...extra,
   });
 
   test('draws the template whose groups have signal more often; counts match the groups rolled out', async () => {

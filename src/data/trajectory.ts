@@ -43,6 +43,8 @@ export interface Trajectory {
   readonly turns: readonly Turn[];
   /** The episode's reward (binary task success in the paper). */
   readonly reward: number;
+  /** The checker's verdict behind the reward: its one-line reason, and why it could not decide or failed, when so. */
+  readonly check?: { readonly reason: string; readonly error?: string; readonly undecided?: 'unjudged' | 'unsupported' };
   /** The final answer the agent gave, if it gave one. */
   readonly answer?: string;
   /**
@@ -129,6 +131,13 @@ export function validateTrajectory(value: unknown, label: string): asserts value
   str(t.template, 'template', fail, true);
   str(t.answer, 'answer', fail, true);
   str(t.error, 'error', fail, true);
+  if (t.check !== undefined) {
+    const c = t.check;
+    if (!isObject(c)) fail(`check must be an object {reason, error?, undecided?}, got ${describe(c)}`);
+    str(c.reason, 'check.reason', fail);
+    str(c.error, 'check.error', fail, true);
+    if (c.undecided !== undefined && c.undecided !== 'unjudged' && c.undecided !== 'unsupported') fail(`check.undecided must be "unjudged" or "unsupported", got ${describe(c.undecided)}`);
+  }
   if (typeof t.reward !== 'number' || !Number.isFinite(t.reward)) fail(`reward must be a finite number, got ${typeof t.reward === 'number' ? t.reward : describe(t.reward)}`);
   if (!Array.isArray(t.turns)) fail(`turns must be an array, got ${describe(t.turns)}`);
   (t.turns as unknown[]).forEach((turn, j) => validateTurn(turn, `turns[${j}]`, fail));

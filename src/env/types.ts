@@ -1,8 +1,8 @@
-// The Environment contract: plain-data observations in, typed actions out. Implemented by
-// WebEnvironment (real Chromium) and, for unit tests, by ScriptedEnvironment on the
-// `webagent-r1/testing` subpath.
-
-import type { BrowserContext, Page } from 'playwright-core';
+// The Environment contract: plain-data observations out, typed actions in, and the episode's
+// score from the environment itself (the task's checker, called by the environment as
+// BrowserGym's `task.validate` is). Browser-free: trainers and agents depend on this file only.
+// Implemented by WebEnvironment (real Chromium, with the browser hooks of the tasks module's
+// `BrowserTask`) and, for unit tests, by ScriptedEnvironment on the `webagent-r1/testing` subpath.
 
 /**
  * Which element an action acts on: the integer id shown in the observation (`[12]`), or a
@@ -125,8 +125,8 @@ export interface StepResult {
 }
 
 /**
- * The minimal task an environment can run. The tasks module's `WebTask` extends it with reward
- * checkers; users may pass anything of this shape.
+ * The minimal task an environment can run. The tasks module's `BrowserTask` adds the browser
+ * hooks and `WebTask` the reward checker; users may pass anything of this shape.
  */
 export interface EnvTask {
   readonly id: string;
@@ -141,44 +141,40 @@ export interface EnvTask {
    * `'*'` allows any http(s) origin.
    */
   readonly allowedOrigins?: readonly string[] | '*';
-  /**
-   * Runs after the episode's browser context is made and before the start page loads, after the
-   * environment's own `setup` option: sign in, set cookies, seed the episode's site state.
-   * Environments without a browser (ScriptedEnvironment) ignore it.
-   */
-  readonly setup?: (episode: EpisodeSetup) => Promise<void>;
-  /**
-   * Runs after the start page has loaded and before the first observation: start the page's
-   * episode, wait until it is ready. An `instruction` it returns is put on the first observation
-   * (the page states the task, as MiniWoB++ pages do). It has the environment's
-   * `navigationTimeout`. Environments without a browser ignore it.
-   */
-  readonly ready?: (episode: EpisodeSetup) => Promise<{ readonly instruction?: string } | void>;
-  /**
-   * Runs after every action: true when the page has ended the episode by itself (MiniWoB++'s
-   * `WOB_DONE_GLOBAL`); the step is then `terminated`. It has the environment's `actionTimeout`;
-   * a failure is an environment fault. Environments without a browser ignore it.
-   */
-  readonly isDone?: (page: Page) => Promise<boolean>;
-}
-
-/** What a task's or environment's `setup` hook gets: the fresh context and its first page. */
-export interface EpisodeSetup {
-  readonly context: BrowserContext;
-  readonly page: Page;
-  readonly task: EnvTask;
 }
 
 export interface ResetOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The Environment interface: `reset(task)`, `step(action)`, `close()`. */
+/** A checker's verdict: `score` is 1 (task done) or 0, `reason` says why in one line. */
+export interface CheckResult {
+  readonly score: number;
+  readonly reason: string;
+  /** Set when the checker threw (it then scores 0). */
+  readonly error?: string;
+  /**
+   * Set when the score is 0 only because the check could not be decided here: `unjudged` (a
+   * fuzzy match with no judge configured), `unsupported` (a WebArena `func:` helper that cannot
+   * run from the page). Reports count these apart from real failures.
+   */
+  readonly undecided?: 'unjudged' | 'unsupported';
+}
+
+/** The Environment interface: `reset(task)`, `step(action)`, `score()`, `close()`. */
 export interface Environment<Task extends EnvTask = EnvTask> extends AsyncDisposable {
   /** Starts a fresh episode of `task` and returns the first observation. */
   reset(task: Task, options?: ResetOptions): Promise<Observation>;
   /** Executes one action. Action failures are reported in the observation, never thrown. */
   step(action: Action): Promise<StepResult>;
+  /**
+   * Scores the episode as it stands: runs the task's checker on the final state (the final
+   * answer, the final URL, and what the environment has of the page and the site's state).
+   * Call it after the last step, whether the episode was answered, ran out of turns or was cut
+   * short, and before the next `reset`. A checker that throws scores 0 with the error kept; a
+   * task without a checker is a TaskError.
+   */
+  score(): Promise<CheckResult>;
   /** Releases everything the environment holds. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -7,7 +7,8 @@ import { TaskError } from '../errors.js';
 import { bool, custom, defineOptions, fn, instanceOf, isPlainObject, MAX_TIMER_MS, num, obj, oneOf, positiveInt, rule, timeoutMs } from '../options.js';
 import { BrowserPool, browserPoolOptions, type BrowserPoolOptions } from './browser-pool.js';
 import { observationBudgetSchema, type ObservationBudget } from './observation-text.js';
-import type { EnvTask, EpisodeSetup } from './types.js';
+import type { EnvTask } from './types.js';
+import type { BrowserTask, EpisodeSetup } from '../tasks/types.js';
 
 export { resetOptions } from '../options.js';
 
@@ -146,7 +147,7 @@ export function allowedOriginsOf(task: EnvTask): Set<string> | null {
   return set;
 }
 
-export function validateTask(task: EnvTask): void {
+export function validateTask(task: BrowserTask): void {
   if (typeof task !== 'object' || task === null) throw new TaskError('reset(task) needs a task object with id, intent and startUrl');
   if (typeof task.id !== 'string' || task.id === '') throw new TaskError('task.id must be a non-empty string');
   if (typeof task.intent !== 'string') throw new TaskError(`task ${JSON.stringify(task.id)}: intent must be a string`);

@@ -45,7 +45,9 @@ import {
 import { PageActivity } from './page-activity.js';
 import { renderObservationText } from './observation-text.js';
 import { resolveTarget } from './targets.js';
-import { SESSION_LOST_HEADER, type Action, type ElementTarget, type EnvTask, type Environment, type Observation, type ObservationNode, type ResetOptions, type StepResult } from './types.js';
+import { SESSION_LOST_HEADER, type Action, type CheckResult, type ElementTarget, type Environment, type Observation, type ObservationNode, type ResetOptions, type StepResult } from './types.js';
+import { scoreEpisode } from '../tasks/expert.js';
+import type { BrowserTask } from '../tasks/types.js';
 
 /** An action failure reported to the agent, not a fault of the environment. */
 class ActionFailure extends Error {}
@@ -83,7 +85,7 @@ export class WebEnvironment implements Environment {
   #lease: ContextLease | undefined;
   #page: Page | undefined;
   #activity: PageActivity | undefined;
-  #task: EnvTask | undefined;
+  #task: BrowserTask | undefined;
   #allowed: Set<string> | null = null;
   #turn = 0;
   #done = false;
@@ -92,6 +94,8 @@ export class WebEnvironment implements Environment {
   #pageCrash: AbortController | undefined;
   #nodes: readonly ObservationNode[] = [];
   #answer: string | undefined;
+  /** URL of the latest observation: the final URL a checker sees. */
+  #lastUrl: string | undefined;
   /** Popups the active document had opened at the last walk, and pages opened by the episode. */
   #popupsSeen = 0;
   /** Where the step's goto came from and went (checked after the settle: the old page's reload may win late). */
@@ -132,11 +136,11 @@ export class WebEnvironment implements Environment {
   }
 
   /** Current task, turn, and final answer (if the agent answered). */
-  get episode(): { readonly task: EnvTask | undefined; readonly turn: number; readonly done: boolean; readonly answer: string | undefined } {
+  get episode(): { readonly task: BrowserTask | undefined; readonly turn: number; readonly done: boolean; readonly answer: string | undefined } {
     return { task: this.#task, turn: this.#turn, done: this.#done, answer: this.#answer };
   }
 
-  async reset(task: EnvTask, options: ResetOptions = {}): Promise<Observation> {
+  async reset(task: BrowserTask, options: ResetOptions = {}): Promise<Observation> {
     if (this.#closed) throw new EnvironmentStateError('WebEnvironment is closed');
     validateTask(task);
     resetOptions.as('WebEnvironment.reset').check(options);
@@ -147,6 +151,7 @@ export class WebEnvironment implements Environment {
     this.#turn = 0;
     this.#done = false;
     this.#answer = undefined;
+    this.#lastUrl = undefined;
     this.#notices = [];
     this.#popupsSeen = 0;
     this.#unstable = undefined;
@@ -284,6 +289,17 @@ export class WebEnvironment implements Environment {
       await this.#endEpisode();
       throw fault;
     }
+  }
+
+  /**
+   * Scores the episode with the task's checker (a WebTask's `check`): the answer, the URL of the
+   * latest observation, the final page (still open) and the site state through `readState`.
+   */
+  async score(): Promise<CheckResult> {
+    const task = this.#task;
+    if (!task) throw new EnvironmentStateError('no episode to score; call reset(task) and step first');
+    const page = this.#page;
+    return scoreEpisode(task, { answer: this.#answer ?? null, url: this.#lastUrl ?? page?.url() ?? task.startUrl, ...(page ? { page } : {}) });
   }
 
   /** Ends the current episode (closes its context) and, if owned, the browser pool. */
@@ -716,6 +732,7 @@ export class WebEnvironment implements Environment {
     const notices = this.#notices;
     this.#notices = [];
     const observation: { -readonly [K in keyof Observation]: Observation[K] } = { text, url: walk.url, title: walk.title, lastActionError, notices, truncated, nodes };
+    this.#lastUrl = walk.url;
     if (this.options.screenshot) {
       const png = await this.#guard(this.#page!.screenshot({ type: 'png', timeout: this.options.actionTimeout }), this.options.actionTimeout + 1_000, 'taking a screenshot');
       observation.screenshot = new Uint8Array(png.buffer, png.byteOffset, png.byteLength);

@@ -21,7 +21,6 @@ export interface EvaluateOptions {
   readonly maxTurns?: number;
   readonly concurrency?: number;
   readonly seed?: number;
-  readonly score?: RolloutOptions['score'];
   readonly onTrajectory?: RolloutOptions['onTrajectory'];
   readonly signal?: AbortSignal;
 }
@@ -35,7 +34,6 @@ export const evaluateOptions = defineOptions<EvaluateOptions>()('evaluate', obj(
   maxTurns: positiveInt('a positive integer').optional(),
   concurrency: positiveInt('a positive integer').optional(),
   seed: integer('an integer').optional(),
-  score: fn<NonNullable<EvaluateOptions['score']>>('a function (task, end) => Promise<CheckResult>').optional(),
   onTrajectory: fn<NonNullable<EvaluateOptions['onTrajectory']>>('a function (trajectory, job) => void').optional(),
   signal: signal().optional(),
 }));
@@ -90,7 +88,6 @@ export async function evaluate(tasks: readonly WebTask[], options: EvaluateOptio
     sampling: { temperature: 0, ...options.sampling },
     ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-    ...(options.score ? { score: options.score } : {}),
     ...(options.onTrajectory ? { onTrajectory: options.onTrajectory } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -109,8 +109,6 @@ export interface MultiTurnGRPOOptions {
   readonly episodeTimeoutMs?: number;
   /** Save the run (see `save`) into `dir` every `every` iterations and after the last. @defaultValue none */
   readonly checkpoint?: { readonly dir: string; readonly every: number };
-  /** Scores an episode's end. @defaultValue the task's checker (binary task success) */
-  readonly score?: RolloutOptions['score'];
 }
 
 /** The defaults of every optional setting with one, resolved once at construction. */
@@ -210,7 +208,6 @@ export const multiTurnGRPOOptions: OptionsSchema<MultiTurnGRPOOptions> = defineO
     dir: str('a string (a folder path)', { nonEmpty: true }),
     every: positiveInt('a positive integer (iterations)'),
   }, 'an object { dir, every }').optional(),
-  score: fn<NonNullable<RolloutOptions['score']>>('a function (task, end) => Promise<CheckResult>').optional(),
 }).superRefine((o, ctx) => {
   for (const key of ['temperature', 'maxNewTokens'] as const) {
     if (o.agent !== undefined && o[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: rule(`configures the default agent; with \`agent\` given, set it in the agent's sampling options instead`) });

@@ -266,7 +266,6 @@ export class MultiTurnGRPO extends EventEmitter<MultiTurnGRPOEvents> {
       })));
       const round = await runRollouts(jobs, {
         agent: this.agent, makeEnvironment: s.makeEnvironment, concurrency: s.concurrency, maxTurns, episodeTimeoutMs: s.episodeTimeoutMs,
-        ...(s.score ? { score: s.score } : {}),
         ...(signal ? { signal } : {}),
         onTrajectory: (trajectory) => this.emit('episode-end', { iteration, trajectory }),
         // An episode lost to a browser that keeps crashing leaves its group one member short

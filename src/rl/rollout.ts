@@ -6,7 +6,6 @@
 // WebAgent-R1 code instead waited for every episode at every turn. An episode whose browser or
 // page crashed (EpisodeAbortedError) is re-run from the start and never recorded half-done.
 
-import type { Page } from 'playwright-core';
 import { hashString } from '../data/random.js';
 import type { Trajectory, Turn } from '../data/trajectory.js';
 import type { Environment, Observation } from '../env/types.js';
@@ -16,8 +15,7 @@ import { PromptBudgetError, type AgentHistoryTurn } from '../agent/agent-prompt.
 import { samplingOptions, type SamplingOptions } from '../model/sampling.js';
 import type { ScoredSequence } from '../model/training.js';
 import { bool, custom, defineOptions, fn, MAX_TIMER_MS, nonNegativeInt, num, obj, positiveInt, signal } from '../options.js';
-import { scoreEpisode } from '../tasks/expert.js';
-import type { CheckResult, WebTask } from '../tasks/types.js';
+import type { WebTask } from '../tasks/types.js';
 
 /** One episode to run: a task, the group its rollouts share, and the seed of its sampling. */
 export interface EpisodeJob {
@@ -40,8 +38,6 @@ export interface RolloutOptions {
   readonly episodeTimeoutMs?: number;
   /** Re-runs of an episode whose browser crashed. Default 2. */
   readonly maxRetries?: number;
-  /** Scores an episode's end. Default: the task's checker via `scoreEpisode`. */
-  readonly score?: (task: WebTask, end: { answer: string | null; url: string; page?: Page }) => Promise<CheckResult>;
   /** Called with each finished trajectory, in completion order. */
   readonly onTrajectory?: (trajectory: Trajectory, job: EpisodeJob) => void;
   /** Called when an episode is re-run after a crash. */
@@ -81,7 +77,6 @@ export const rolloutOptions = defineOptions<RolloutOptions>()('runRollouts', obj
   sampling: samplingOptions.schema.optional(),
   episodeTimeoutMs: episodeTimeoutSchema.optional(),
   maxRetries: nonNegativeInt('an integer >= 0').optional(),
-  score: fn<NonNullable<RolloutOptions['score']>>('a function (task, end) => Promise<CheckResult>').optional(),
   onTrajectory: fn<NonNullable<RolloutOptions['onTrajectory']>>('a function (trajectory, job) => void').optional(),
   onRetry: fn<NonNullable<RolloutOptions['onRetry']>>('a function (job, attempt, error) => void').optional(),
   skipCrashed: bool().optional(),
@@ -101,14 +96,6 @@ export class RolloutError extends WebAgentError {
 
 function summary(observation: Observation): Turn['observation'] {
   return { url: observation.url, title: observation.title, error: observation.lastActionError };
-}
-
-function pageOf(env: Environment): Page | undefined {
-  try {
-    return (env as { page?: Page }).page;
-  } catch {
-    return undefined; // environments without a live page (ScriptedEnvironment) or none open
-  }
 }
 
 /** Runs one episode of `job` in `env` with `agent`; throws EpisodeAbortedError on a crash. */
@@ -165,9 +152,7 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
     }
     if (result.truncated) break;
   }
-  const page = pageOf(env);
-  const end = { answer, url: observation.url, ...(page ? { page } : {}) };
-  const check = await (options.score ? options.score(job.task, end) : scoreEpisode(job.task, end));
+  const check = await env.score();
   const template = job.task.meta?.template;
   return {
     taskId: job.task.id,
@@ -176,6 +161,7 @@ export async function runEpisode(env: Environment, job: EpisodeJob, options: Omi
     ...(typeof template === 'string' ? { template } : {}),
     turns,
     reward: check.score,
+    check: { reason: check.reason, ...(check.error !== undefined ? { error: check.error } : {}), ...(check.undecided !== undefined ? { undecided: check.undecided } : {}) },
     ...(answer !== null ? { answer } : {}),
     ...(stoppedBy !== undefined ? { error: stoppedBy } : {}),
     stats: { turns: turns.length, invalidActions, elapsedMs: Date.now() - started, terminated, truncated: !terminated },

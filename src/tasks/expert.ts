@@ -1,15 +1,16 @@
 // Writing and running scripted experts. An expert is a generator that reads observation text
 // (through parseObservation/findElement), yields one action with a one-sentence rationale,
-// and receives the next observation. `runExpert` drives one through an Environment and scores
-// the episode with the task's checker: that is a behaviour-cloning demonstration.
+// and receives the next observation. `runExpert` drives one through an Environment, which
+// scores the episode with the task's checker: that is a behaviour-cloning demonstration.
+// `scoreEpisode` is how environments run a task's checker.
 
 import type { Page } from 'playwright-core';
-import { WebAgentError } from '../errors.js';
+import { TaskError, WebAgentError } from '../errors.js';
 import type { Action, Environment, Observation, StepResult } from '../env/types.js';
 import { bool, defineOptions, fn, obj, signal } from '../options.js';
 import { runCheck } from './checkers.js';
 import { findAll, pageText, type ElementQuery } from './observation.js';
-import type { CheckResult, ExpertScript, ExpertStep, WebTask } from './types.js';
+import type { BrowserTask, CheckResult, ExpertScript, ExpertStep, WebTask } from './types.js';
 
 /** An expert could not find what it needed on the page (a suite bug, or the page changed). */
 export class ExpertError extends WebAgentError {
@@ -116,20 +117,28 @@ export interface Demonstration {
 export interface EpisodeEnd {
   readonly answer: string | null;
   readonly url: string;
+  /** The final page, still open, when the environment has a browser. */
   readonly page?: Page;
+  /** Reads the episode's site state another way than the task's `readState(page)` (an in-memory site). */
+  readonly state?: () => Promise<unknown>;
 }
 
 /**
- * Scores an episode's end with the task's checker. Call it before the next `reset` (which
- * closes the final page). A checker that throws scores 0 with the reason kept.
+ * Runs the task's checker on an episode's end: what `Environment.score` does. Call it before
+ * the next `reset` (which closes the final page). A checker that throws scores 0 with the reason
+ * kept; a task without a checker is a TaskError.
  */
-export function scoreEpisode(task: WebTask, end: EpisodeEnd): Promise<CheckResult> {
+export function scoreEpisode(task: BrowserTask, end: EpisodeEnd): Promise<CheckResult> {
+  if (typeof task.check !== 'function') {
+    return Promise.reject(new TaskError(`task ${JSON.stringify(task.id)} has no check, so its episode cannot be scored: give it a checker (WebTask.check)`));
+  }
   const ctx = {
-    task,
+    task: task as WebTask,
     answer: end.answer,
     url: end.url,
     ...(end.page ? { page: end.page } : {}),
     async state<T>(): Promise<T> {
+      if (end.state) return (await end.state()) as T;
       if (!task.readState) throw new Error(`task ${task.id} has no readState, so its site state cannot be checked`);
       if (!end.page) throw new Error('the site state is read through the final page, and there is none');
       return (await task.readState(end.page)) as T;
@@ -153,10 +162,7 @@ export const runExpertOptions = defineOptions<RunExpertOptions>()('runExpert', o
   signal: signal().optional(),
 }));
 
-/**
- * Runs an expert through `env` for one episode of `task` and scores it. The final page is
- * taken from `env.page` when the environment has one (WebEnvironment).
- */
+/** Runs an expert through `env` for one episode of `task`; the environment scores it. */
 export async function runExpert(env: Environment, task: WebTask, options: RunExpertOptions = {}): Promise<Demonstration> {
   runExpertOptions.check(options);
   const script = options.expert ?? (options.wrong ? task.wrongExpert : task.expert);
@@ -177,7 +183,6 @@ export async function runExpert(env: Environment, task: WebTask, options: RunExp
     if (last.terminated || last.truncated) break;
     next = gen.next(observation);
   }
-  const page = (env as { page?: Page }).page;
-  const result = await scoreEpisode(task, { answer, url: observation.url, ...(page ? { page } : {}) });
+  const result = await env.score();
   return { taskId: task.id, turns, answer, finalUrl: observation.url, terminated: last?.terminated ?? false, truncated: last?.truncated ?? false, result };
 }

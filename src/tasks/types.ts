@@ -1,9 +1,46 @@
-// Tasks and reward checkers: a WebTask is an EnvTask that also knows its site, how to score the
-// end of an episode (a Checker of the final page, the final answer and the episode's site
-// state), and optionally how to read that state and how an expert solves it.
+// Tasks and reward checkers, and the browser's side of a task: a BrowserTask is an EnvTask
+// with the Playwright hooks a browser environment runs (setup, ready, isDone, readState); a
+// WebTask is a BrowserTask that also knows its site, how to score the end of an episode (a
+// Checker of the final page, the final answer and the episode's site state) and how an expert
+// solves it. With env/, the only module that needs Playwright's types.
 
-import type { Page } from 'playwright-core';
-import type { Action, EnvTask, Observation } from '../env/types.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { Action, CheckResult, EnvTask, Observation } from '../env/types.js';
+
+export type { CheckResult } from '../env/types.js';
+
+/** What a task's or environment's `setup` hook gets: the fresh context and its first page. */
+export interface EpisodeSetup {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly task: EnvTask;
+}
+
+/** A task with the hooks a browser environment (WebEnvironment) runs around its episode. */
+export interface BrowserTask extends EnvTask {
+  /**
+   * Runs after the episode's browser context is made and before the start page loads, after the
+   * environment's own `setup` option: sign in, set cookies, seed the episode's site state.
+   */
+  readonly setup?: (episode: EpisodeSetup) => Promise<void>;
+  /**
+   * Runs after the start page has loaded and before the first observation: start the page's
+   * episode, wait until it is ready. An `instruction` it returns is put on the first observation
+   * (the page states the task, as MiniWoB++ pages do). It has the environment's
+   * `navigationTimeout`.
+   */
+  readonly ready?: (episode: EpisodeSetup) => Promise<{ readonly instruction?: string } | void>;
+  /**
+   * Runs after every action: true when the page has ended the episode by itself (MiniWoB++'s
+   * `WOB_DONE_GLOBAL`); the step is then `terminated`. It has the environment's `actionTimeout`;
+   * a failure is an environment fault.
+   */
+  readonly isDone?: (page: Page) => Promise<boolean>;
+  /** Reads the episode's site state from its final page (for site-state checkers). */
+  readonly readState?: (page: Page) => Promise<unknown>;
+  /** Scores the episode's end (`Environment.score` runs it). */
+  readonly check?: Checker;
+}
 
 /** What a checker sees of an episode's end. */
 export interface CheckContext {
@@ -16,20 +53,6 @@ export interface CheckContext {
   readonly page?: Page;
   /** The episode's site state, read through the task's `readState`. Throws when it cannot be read. */
   state<T = unknown>(): Promise<T>;
-}
-
-/** A checker's verdict: `score` is 1 (task done) or 0, `reason` says why in one line. */
-export interface CheckResult {
-  readonly score: number;
-  readonly reason: string;
-  /** Set when the checker threw (it then scores 0). */
-  readonly error?: string;
-  /**
-   * Set when the score is 0 only because the check could not be decided here: `unjudged` (a
-   * fuzzy match with no judge configured), `unsupported` (a WebArena `func:` helper that cannot
-   * run from the page). Reports count these apart from real failures.
-   */
-  readonly undecided?: 'unjudged' | 'unsupported';
 }
 
 /** A reward checker: a function of the episode's end. May throw; `runCheck` turns that into 0. */
@@ -49,13 +72,11 @@ export interface ExpertStep {
 export type ExpertScript = (task: WebTask, first: Observation) => Generator<ExpertStep, void, Observation>;
 
 /** A web task: intent, start page, checker, and what the suite knows about it. */
-export interface WebTask extends EnvTask {
+export interface WebTask extends BrowserTask {
   /** The site the task is on (`shop`, `forum`, or a user's own site name). */
   readonly site: string;
   /** Scores the episode's end. */
   readonly check: Checker;
-  /** Reads the episode's site state from its final page (for site-state checkers). */
-  readonly readState?: (page: Page) => Promise<unknown>;
   /** A scripted solver producing demonstrations, when the suite has one. */
   readonly expert?: ExpertScript;
   /**

@@ -6,7 +6,9 @@ import { waitProblem } from '../env/action-grammar.js';
 import { observationBudgetSchema, quote, renderObservationText, type ObservationBudget } from '../env/observation-text.js';
 import { custom, defineOptions, fn, MAX_TIMER_MS, num, obj, positiveInt, resetOptions, rule, z } from '../options.js';
 import { resolveTarget } from '../env/targets.js';
-import type { Action, ElementState, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from '../env/types.js';
+import type { Action, CheckResult, ElementState, ElementTarget, EnvTask, Environment, Observation, ObservationNode, ResetOptions, StepResult } from '../env/types.js';
+import { scoreEpisode } from '../tasks/expert.js';
+import type { BrowserTask } from '../tasks/types.js';
 
 /** Where a handler sends the browser: a URL (absolute, or relative to the current page), or nothing to stay. */
 export type ScriptedNavigation = string | void | undefined;
@@ -329,6 +331,17 @@ export class ScriptedEnvironment<S = Record<string, unknown>> implements Environ
       this.#visit = undefined;
       throw e;
     }
+  }
+
+  /**
+   * Scores the episode with the task's checker (`check`): the answer, the current URL, and the
+   * episode's `site.state` as what `ctx.state()` returns.
+   */
+  async score(): Promise<CheckResult> {
+    const task = this.#task;
+    if (!task) throw new EnvironmentStateError('no episode to score; call reset(task) and step first');
+    const state = this.#state;
+    return scoreEpisode(task as BrowserTask, { answer: this.#answer ?? null, url: this.#visit?.url.href ?? task.startUrl, state: async () => state });
   }
 
   async close(): Promise<void> {

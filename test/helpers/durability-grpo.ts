@@ -10,7 +10,7 @@ import { trainBpeTokenizer } from '../../src/model/bpe-trainer.js';
 import type { TransformerLM } from '../../src/model/transformer.js';
 import type { MultiTurnGRPOOptions } from '../../src/rl/grpo.js';
 import { answerIncludes } from '../../src/tasks/checkers.js';
-import type { WebTask } from '../../src/tasks/types.js';
+import type { CheckResult, WebTask } from '../../src/tasks/types.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_PRODUCTS, SCRIPTED_SHOP_URL } from '../../src/testing/index.js';
 
 export const TASKS: WebTask[] = SCRIPTED_SHOP_PRODUCTS.map((p) => ({
@@ -33,10 +33,10 @@ export function grpoConfig(vocabSize: number): TransformerConfig {
 
 export function grpoOptions(policy: TransformerLM, tokenizer: HfTokenizer, prompt: AgentPrompt): MultiTurnGRPOOptions {
   let calls = 0; // concurrency 1 and 2 episodes a group: scores 1, 0 in every group, in any process
+  const check = (): Promise<CheckResult> => Promise.resolve(calls++ % 2 === 0 ? { score: 1, reason: 'even' } : { score: 0, reason: 'odd' });
   return {
-    policy, tokenizer, prompt, tasks: TASKS, makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
+    policy, tokenizer, prompt, tasks: TASKS.map((task) => ({ ...task, check })), makeEnvironment: () => new ScriptedEnvironment(scriptedShop()),
     numGenerations: 2, tasksPerIteration: 1, numIterations: 1_000_000, maxTurns: 1, maxNewTokens: 4, concurrency: 1,
     learningRate: 1e-2, beta: 0.04, seed: 7,
-    score: () => Promise.resolve(calls++ % 2 === 0 ? { score: 1, reason: 'even' } : { score: 0, reason: 'odd' }),
   };
 }
