@@ -1,7 +1,13 @@
 // Benchmark: steps per second of WebEnvironment (observe + act) against a plain playwright-core
-// loop doing the same page work (same demo-shop pages, same action mix, same in-page walker and
+// loop doing the same page work (same bundled-shop pages, same action mix, same in-page walker and
 // observation text) in the same run, at 1, 4 and 8 concurrent contexts on one browser.
 // Writes bench/results/env.json from this run. Usage: npm run bench:env [-- --rounds 5 --cycles 6]
+//
+// The site changed: earlier runs (bench/results/env.json of 2026-12-04 and the README's table)
+// measured the hand-written demo shop that src/testing used to serve in this process. The
+// benchmark now runs on the bundled suites' shop (startSuiteServer, served from its own
+// process), with the same kinds of steps on its search, product and category pages; numbers
+// are not comparable with those earlier rows.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +20,9 @@ import { domCall, rowsToNodes, type DomObserveResult, type DomPrepareResult } fr
 import { renderObservationText } from '../src/env/observation-text.js';
 import type { ObservationNode } from '../src/env/types.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
-import { startDemoSite, type DemoSite } from '../src/testing/demo-site.js';
+import { startSuiteServer } from '../src/suites/server.js';
+import { PER_PAGE, searchProducts, sortProducts } from '../src/suites/shop/catalog.js';
+import type { ShopData } from '../src/suites/shop/data.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,8 +38,8 @@ const OBSERVE_ARGS = { maxNameLength: 100, maxTextLength: 300 };
 
 /**
  * One cycle of the action mix, as (role, name) of the element acted on, resolved to the id the
- * current observation shows. 3 navigations (search submit, product link, back link) and 6
- * in-page actions (type, select, type, hover, scroll down, scroll up) out of 9 steps.
+ * current observation shows. 3 navigations (search submit, product link, the product's category
+ * link) and 6 in-page actions (type, select, type, hover, scroll down, scroll up) out of 9 steps.
  */
 type Step =
   | { kind: 'click'; role: string; name: string; navigates: boolean }
@@ -40,19 +48,26 @@ type Step =
   | { kind: 'hover'; role: string; name: string }
   | { kind: 'scroll'; direction: 'up' | 'down' };
 
-function actionMix(site: DemoSite): Step[] {
-  const product = site.products[0]!;
-  const word = product.name.split(' ').at(-1)!;
+function actionMix(shop: ShopData): Step[] {
+  // The first product with a Size dropdown, in stock, with the most reviews (4: the only product
+  // pages taller than the 720-pixel viewport, so the scrolls move), listed on the first page of
+  // the search for its kind (results are sorted by name, PER_PAGE a page).
+  const product = shop.products.find((p) => {
+    if (p.sizes.length < 2 || p.stock < 1 || p.reviews.length < 4) return false;
+    return sortProducts(searchProducts(shop, p.thing.toLowerCase()), 'name').findIndex((x) => x.id === p.id) < PER_PAGE;
+  });
+  if (!product) throw new Error('the shop has no product for the benchmark');
+  const category = shop.categories.find((c) => c.slug === product.category)!;
   return [
-    { kind: 'type', role: 'textbox', name: 'Search', text: word.toLowerCase() },
+    { kind: 'type', role: 'textbox', name: 'Search', text: product.thing.toLowerCase() },
     { kind: 'click', role: 'button', name: 'Search', navigates: true },
     { kind: 'click', role: 'link', name: product.name, navigates: true },
-    { kind: 'select', role: 'combobox', name: 'Color', option: product.colors[1]! },
+    { kind: 'select', role: 'combobox', name: 'Size', option: product.sizes[1]! },
     { kind: 'type', role: 'spinbutton', name: 'Quantity', text: '2' },
     { kind: 'hover', role: 'button', name: 'Add to cart' },
     { kind: 'scroll', direction: 'down' },
     { kind: 'scroll', direction: 'up' },
-    { kind: 'click', role: 'link', name: 'Back to results', navigates: true },
+    { kind: 'click', role: 'link', name: category.name, navigates: true },
   ];
 }
 
@@ -135,9 +150,9 @@ interface Phase {
   texts: string[];
 }
 
-async function runEnv(pool: BrowserPool, site: DemoSite, n: number, mix: Step[]): Promise<Phase> {
+async function runEnv(pool: BrowserPool, startUrl: string, n: number, mix: Step[]): Promise<Phase> {
   const envs = Array.from({ length: n }, () => new WebEnvironment({ pool, maxTurns: 10_000 }));
-  const task = { id: 'bench', intent: 'benchmark', startUrl: `${site.url}/` };
+  const task = { id: 'bench', intent: 'benchmark', startUrl };
   const first = await Promise.all(envs.map((e) => e.reset(task)));
   const texts: string[] = [];
   const t0 = performance.now();
@@ -159,12 +174,12 @@ async function runEnv(pool: BrowserPool, site: DemoSite, n: number, mix: Step[])
   return { steps: n * CYCLES * mix.length, seconds, texts };
 }
 
-async function runRaw(browser: import('playwright-core').Browser, site: DemoSite, n: number, mix: Step[]): Promise<Phase> {
+async function runRaw(browser: import('playwright-core').Browser, startUrl: string, n: number, mix: Step[]): Promise<Phase> {
   const contexts = await Promise.all(Array.from({ length: n }, () => browser.newContext({ viewport: { width: 1280, height: 720 } })));
   const pages = await Promise.all(contexts.map((c) => c.newPage()));
   const first = await Promise.all(
     pages.map(async (p) => {
-      await p.goto(`${site.url}/`);
+      await p.goto(startUrl);
       return rawObserve(p);
     }),
   );
@@ -188,26 +203,27 @@ async function runRaw(browser: import('playwright-core').Browser, site: DemoSite
 
 async function main(): Promise<void> {
   const executablePath = await ensureChromium({ log: (l) => console.error(l) });
-  const site = await startDemoSite();
+  const server = await startSuiteServer();
+  const startUrl = `${server.urls.shop}/`;
   const pool = new BrowserPool({ executablePath });
   await pool.warmUp();
   const rawBrowser = await chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS] });
-  const mix = actionMix(site);
+  const mix = actionMix(server.world.shop);
   const rows: Array<{ contexts: number; env_steps_per_s: number; raw_steps_per_s: number; ratio: number; rounds_env: number[]; rounds_raw: number[] }> = [];
   try {
     // Warm-up of both paths (JIT, caches), not measured.
-    await runEnv(pool, site, 1, mix);
-    await runRaw(rawBrowser, site, 1, mix);
+    await runEnv(pool, startUrl, 1, mix);
+    await runRaw(rawBrowser, startUrl, 1, mix);
     for (const n of CONTEXTS) {
       const phases = { env: [] as Phase[], raw: [] as Phase[] };
       for (let r = 0; r < ROUNDS; r++) {
         // ABBA order: drift of a shared, noisy machine hits both loops alike.
         const order = r % 2 === 0 ? (['env', 'raw'] as const) : (['raw', 'env'] as const);
         for (const which of order) {
-          const phase = which === 'env' ? await runEnv(pool, site, n, mix) : await runRaw(rawBrowser, site, n, mix);
+          const phase = which === 'env' ? await runEnv(pool, startUrl, n, mix) : await runRaw(rawBrowser, startUrl, n, mix);
           phases[which].push(phase);
           if (r === 0 && which === 'raw') {
-            const envTexts = (await runEnv(pool, site, 1, mix)).texts;
+            const envTexts = (await runEnv(pool, startUrl, 1, mix)).texts;
             if (JSON.stringify(envTexts) !== JSON.stringify(phase.texts)) {
               throw new Error('the plain loop and WebEnvironment observed different text; the comparison would not be fair');
             }
@@ -231,11 +247,12 @@ async function main(): Promise<void> {
   } finally {
     await pool.close();
     await rawBrowser.close();
-    await site.close();
+    await server.close();
   }
   const out = {
     benchmark: 'env',
-    description: 'WebEnvironment observe+act steps/s vs a plain playwright-core loop doing the same page work (demo shop, same action mix, same observation text); total steps / total time over ABBA-alternating rounds; rounds_* are per-round rates',
+    description: 'WebEnvironment observe+act steps/s vs a plain playwright-core loop doing the same page work (the bundled shop, same action mix, same observation text); total steps / total time over ABBA-alternating rounds; rounds_* are per-round rates',
+    site: 'bundled shop (startSuiteServer, seed 1)',
     date: new Date().toISOString(),
     node: process.version,
     chromium: executablePath,

@@ -1,15 +1,17 @@
 // A pretrained Hugging Face model as a web agent: loads a Qwen2 / Llama checkpoint folder from
 // disk (for example Qwen2.5-0.5B-Instruct: config.json, model.safetensors, tokenizer.json,
-// tokenizer_config.json; nothing is downloaded), prompts it in WebAgent-R1's format on the
-// bundled demo shop's tasks in real Chromium, and prints each action and the 0/1 reward.
+// tokenizer_config.json; nothing is downloaded), prompts it in WebAgent-R1's format on tasks of
+// the bundled shop (one test instance each of a price look-up, add to cart, checkout and a
+// count) in real Chromium, and prints each action and the 0/1 reward of the task's checker.
 // With --remote it evaluates an OpenAI-compatible endpoint (vLLM, an API model) instead.
 //
 //   npx tsx examples/pretrained-agent.ts /path/to/Qwen2.5-0.5B-Instruct [--episodes 2] [--turns 8] [--max-new-tokens 256] [--bare]
 //   OPENAI_API_KEY=... npx tsx examples/pretrained-agent.ts --remote https://api.openai.com/v1 --model gpt-4o
 
 import { parseArgs } from 'node:util';
-import { Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, formatAction, type AgentHistoryTurn } from '../src/index.js';
-import { demoTasks, readDemoState, startDemoSite } from '../src/testing/index.js';
+import {
+  Agent, BrowserPool, BundledSuite, RemotePolicy, WebEnvironment, ensureChromium, formatAction, scoreEpisode, startSuiteServer, type AgentHistoryTurn,
+} from '../src/index.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,17 +38,18 @@ async function main(): Promise<void> {
     : await Agent.fromPretrained(positionals[0]!, { think: !args.bare, sampling: { temperature: 0, maxNewTokens: Number(args['max-new-tokens']) } });
   try {
     const executablePath = await ensureChromium({ ...(args.chromium ? { executablePath: args.chromium } : {}) });
-    await using site = await startDemoSite();
+    await using server = await startSuiteServer();
     await using pool = new BrowserPool({ executablePath });
     await using env = new WebEnvironment({ pool, maxTurns });
-    const tasks = demoTasks(site);
+    const suite = new BundledSuite(server);
+    const tasks = ['shop.product-price', 'shop.add-to-cart', 'shop.checkout', 'shop.count'].map((template) => suite.tasks({ split: 'test', templates: [template], perTemplate: 1 })[0]!);
     let solved = 0;
     for (let e = 0; e < episodes; e++) {
       const task = tasks[e % tasks.length]!;
       console.log(`=== ${task.intent}`);
       let observation = await env.reset(task);
       const history: AgentHistoryTurn[] = [];
-      let answer: string | undefined;
+      let answer: string | null = null;
       for (let turn = 1; turn <= maxTurns; turn++) {
         const started = Date.now();
         const step = await agent.act({ intent: task.intent, history, observation });
@@ -58,13 +61,13 @@ async function main(): Promise<void> {
         const result = await env.step(step.action);
         observation = result.observation;
         if (result.terminated || result.truncated) {
-          answer = result.info.answer;
+          answer = result.info.answer ?? null;
           break;
         }
       }
-      const reward = task.check(await readDemoState(site, env.page, answer)) ? 1 : 0;
+      const { score: reward, reason } = await scoreEpisode(task, { answer, url: observation.url, page: env.page });
       solved += reward;
-      console.log(`  reward ${reward}\n`);
+      console.log(`  reward ${reward}: ${reason}\n`);
     }
     console.log(`success ${solved}/${episodes}`);
   } finally {

@@ -1,13 +1,16 @@
-// A scripted agent does the bundled demo shop's tasks in real Chromium. Each turn the
-// agent writes its action as text in WebAgent-R1's grammar; the text is parsed back into an
+// A scripted agent does tasks of the bundled shop in real Chromium. Each turn the agent writes
+// its action as text in WebAgent-R1's grammar (what to write is decided by the task's scripted
+// expert, which reads element ids from the observation text); the text is parsed back into an
 // action, executed, and the episode is scored 0/1 by the task's rule-based checker.
 // The environment loop without a model (`npm run quickstart` trains one).
 //
 //   npx tsx examples/scripted-agent.ts [--chromium /path/to/chrome] [--episodes 5] [--quiet]
 
 import { parseArgs } from 'node:util';
-import { BrowserPool, WebEnvironment, ensureChromium, formatAction, parseAction, type Action } from '../src/index.js';
-import { demoTasks, readDemoState, startDemoSite, type DemoTask } from '../src/testing/index.js';
+import {
+  BrowserPool, BundledSuite, WebEnvironment, ensureChromium, formatAction, parseAction, scoreEpisode, startSuiteServer,
+  type Action, type ExpertStep, type Observation, type WebTask,
+} from '../src/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,13 +25,35 @@ if (!Number.isInteger(episodes) || episodes < 1) {
   process.exit(2);
 }
 
+/** A price look-up (search), add to cart with options, a checkout with an address, a count over a listing. */
+const TEMPLATES = ['shop.product-price', 'shop.add-to-cart', 'shop.checkout', 'shop.count'];
+
 /**
- * The scripted agent's replies: the task's expert solution written as text. With `fumble` it
- * first writes an unparseable reply, to show how a bad model output becomes an error the agent
- * reads in its next observation (the turn still counts).
+ * The scripted agent: each reply is the task's expert's next action, written as text. With
+ * `fumble` its first reply is unparseable, to show how a bad model output becomes an error the
+ * agent reads in its next observation (the turn still counts).
  */
-function scriptedReplies(task: DemoTask, fumble: boolean): string[] {
-  return [...(fumble ? ['I am not sure what to do, maybe click the mug?'] : []), ...task.expert.map((a) => formatAction(a))];
+class ScriptedAgent {
+  readonly #task: WebTask;
+  #expert: Generator<ExpertStep, void, Observation> | undefined;
+  #fumble: boolean;
+
+  constructor(task: WebTask, fumble: boolean) {
+    this.#task = task;
+    this.#fumble = fumble;
+  }
+
+  /** The reply to `observation`, or undefined when the expert has nothing left to do. */
+  reply(observation: Observation): string | undefined {
+    if (this.#fumble) {
+      this.#fumble = false;
+      return 'I am not sure what to do, maybe click the mug?';
+    }
+    // The expert starts on the first observation it is shown, and gets each later one back.
+    this.#expert ??= this.#task.expert!(this.#task, observation);
+    const next = this.#expert.next(observation);
+    return next.done ? undefined : formatAction(next.value.action);
+  }
 }
 
 function log(line: string): void {
@@ -43,24 +68,26 @@ async function main(): Promise<void> {
   });
   console.log(`Chromium: ${executablePath}`);
 
-  // 2. The bundled demo shop on 127.0.0.1, and one browser for all episodes.
-  await using site = await startDemoSite();
+  // 2. The bundled sites on 127.0.0.1 (their own process; every episode gets a fresh session),
+  // and one browser for all episodes.
+  await using server = await startSuiteServer();
   await using pool = new BrowserPool({ executablePath });
   await using env = new WebEnvironment({ pool, maxTurns: 15 });
-  console.log(`Demo shop: ${site.url}\n`);
+  console.log(`Bundled shop: ${server.urls.shop}\n`);
 
-  const tasks = demoTasks(site);
+  const suite = new BundledSuite(server);
+  const tasks = TEMPLATES.map((template) => suite.tasks({ split: 'test', templates: [template], perTemplate: 1 })[0]!);
   const results: Array<{ task: string; turns: number; reward: number; seconds: number }> = [];
   for (let e = 0; e < episodes; e++) {
     const task = tasks[e % tasks.length]!;
-    const fumble = e === tasks.length; // the fifth episode shows an invalid reply and the recovery
+    const agent = new ScriptedAgent(task, e === tasks.length); // the fifth episode shows an invalid reply and the recovery
     const started = Date.now();
     let obs = await env.reset(task);
     log(`=== Episode ${e + 1}: ${task.intent}`);
     log(`    start: ${obs.url} "${obs.title}" (${obs.nodes.filter((n) => n.id !== undefined).length} actionable elements)`);
     let turns = 0;
-    let answer: string | undefined;
-    for (const text of scriptedReplies(task, fumble)) {
+    let answer: string | null = null;
+    for (let text = agent.reply(obs); text !== undefined; text = agent.reply(obs)) {
       const action: Action = parseAction(text);
       const r = await env.step(action);
       turns = r.info.turn;
@@ -68,14 +95,14 @@ async function main(): Promise<void> {
       log(`    Round ${turns}: ${text}`);
       log(`      -> ${obs.url}${obs.lastActionError ? `\n      ! ${obs.lastActionError}` : ''}${obs.notices.length ? `\n      i ${obs.notices.join('; ')}` : ''}`);
       if (r.terminated || r.truncated) {
-        answer = r.info.answer;
+        answer = r.info.answer ?? null;
         break;
       }
     }
-    const final = await readDemoState(site, env.page, answer);
-    const reward = task.check(final) ? 1 : 0;
-    log(`    reward ${reward}${answer !== undefined ? ` (answer: ${JSON.stringify(answer)})` : ''}\n`);
-    results.push({ task: task.id, turns, reward, seconds: (Date.now() - started) / 1000 });
+    // The checker reads the final page and, for the cart and checkout tasks, the episode's site state.
+    const result = await scoreEpisode(task, { answer, url: obs.url, page: env.page });
+    log(`    reward ${result.score}: ${result.reason}${answer !== null ? ` (answer: ${JSON.stringify(answer)})` : ''}\n`);
+    results.push({ task: task.id, turns, reward: result.score, seconds: (Date.now() - started) / 1000 });
   }
 
   console.log('| episode | task | turns | reward | seconds |');

@@ -39,7 +39,6 @@ import { startSuiteServer } from '../src/suites/server.js';
 import { answerIncludes, pageContent, urlMatch } from '../src/tasks/checkers.js';
 import { runExpert } from '../src/tasks/expert.js';
 import type { WebTask } from '../src/tasks/types.js';
-import { startDemoSite } from '../src/testing/demo-site.js';
 import { chatJudge, webArenaChecker } from '../src/webarena/evaluators.js';
 import { loadWebArenaOptions } from '../src/webarena/config.js';
 import { loadWebArenaTasksOptions, webArenaTaskOptions } from '../src/webarena/tasks.js';
@@ -266,14 +265,6 @@ add('startSuiteServer', (o: object) => startSuiteServer(o), [
   ['startTimeoutMs', { startTimeoutMs: Infinity }, undefined, true],
   ['startTimeoutMs', { startTimeoutMs: 0 }, undefined, true],
   ['inProcess', { inProcess: 'yes' }, undefined, true],
-]);
-
-add('startDemoSite', (o: object) => startDemoSite(o), [
-  ['port', { port: -1 }],
-  ['seed', { seed: 0.5 }],
-  ['latencyMs', { latencyMs: -5 }],
-  ['latencyMs', { latencyMs: Infinity }],
-  ['latency', { latency: 100 }, 'latencyMs', true],
 ]);
 
 add('MiniWoBSuite', (o: object) => MiniWoBSuite.open('/nonexistent/miniwob', o), [

@@ -45,8 +45,8 @@ test('ESM imports of the package and its testing subpath work, and a scripted ep
   writeFileSync(
     join(project, 'use.mjs'),
     `import { WebEnvironment, BrowserPool, parseAction, formatAction, isWebAgentError, OptionsError } from 'webagent-r1';
-     import { ScriptedEnvironment, scriptedShop, startDemoSite } from 'webagent-r1/testing';
-     if (typeof WebEnvironment !== 'function' || typeof BrowserPool !== 'function' || typeof startDemoSite !== 'function') throw new Error('missing exports');
+     import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL } from 'webagent-r1/testing';
+     if (typeof WebEnvironment !== 'function' || typeof BrowserPool !== 'function' || typeof ScriptedEnvironment !== 'function' || typeof scriptedShop !== 'function' || SCRIPTED_SHOP_URL !== 'http://shop.test/') throw new Error('missing exports');
      const action = parseAction('do(action="Click", role="link", name="Blue Ceramic Mug")');
      if (formatAction(action, 'webarena') !== 'click [link "Blue Ceramic Mug"]') throw new Error('grammar');
      try { new WebEnvironment({ maxTurns: -1 }); } catch (e) { if (!(e instanceof OptionsError) || !isWebAgentError(e)) throw e; }
@@ -73,21 +73,23 @@ test('the emitted types check in a consumer project (NodeNext, strict)', () => {
   writeFileSync(
     join(project, 'check.ts'),
     `import { WebEnvironment, TransformerLM, GenerationEngine, type Action, type Environment, type Observation, type StepResult, type Completion } from 'webagent-r1';
-     import { ScriptedEnvironment, scriptedShop, type DemoTask } from 'webagent-r1/testing';
+     import { ScriptedEnvironment, scriptedShop, type ScriptedEnvironmentOptions, type ShopState } from 'webagent-r1/testing';
      const a: Action = { type: 'click', target: { role: 'link', name: 'Home' } };
      async function run(env: Environment): Promise<Observation> {
        await env.reset({ id: 'x', intent: 'y', startUrl: 'http://shop.test/' });
        const r: StepResult = await env.step(a);
        return r.observation;
      }
-     void run(new ScriptedEnvironment(scriptedShop()));
+     const shop: ScriptedEnvironmentOptions<ShopState> = scriptedShop({ maxTurns: 5 });
+     void run(new ScriptedEnvironment(shop));
      void run(new WebEnvironment());
-     const t: Pick<DemoTask, 'expert'> = { expert: [a] };
+     // @ts-expect-error: scriptedShop() makes its own pages
+     scriptedShop({ pages: {} });
      // @ts-expect-error: an action type that does not exist must not type-check
      const bad: Action = { type: 'teleport' };
      const policy = new TransformerLM({ config: { vocab_size: 32, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2 } });
      const done: Promise<Completion[]> = new GenerationEngine(policy).generate([{ promptIds: [1, 2] }], { maxNewTokens: 2 });
-     void t; void bad; void done;`,
+     void bad; void done;`,
   );
   const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');
   run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);

@@ -1,6 +1,7 @@
-// `webagent-r1/testing`: test doubles and demo sites for code built on this package.
-// A browser-free scripted Environment for unit tests in milliseconds, and a real local demo
-// shop (HTTP on 127.0.0.1) with tasks, checkers and scripted experts for end-to-end runs.
+// `webagent-r1/testing`: test doubles for code built on this package: a browser-free scripted
+// Environment for unit tests in milliseconds. For end-to-end runs on a real local shop with
+// tasks, checkers and scripted experts, use the bundled suites (`startSuiteServer`,
+// `BundledSuite` from the main entry point).
 
 export {
   ScriptedEnvironment,
@@ -16,20 +17,3 @@ export {
   type ScriptedEpisode,
   type ShopState,
 } from './scripted-environment.js';
-export {
-  startDemoSite,
-  demoTasks,
-  readDemoState,
-  generateProducts,
-  searchProducts,
-  formatPrice,
-  DEMO_ADDRESS,
-  type DemoSite,
-  type DemoSiteOptions,
-  type DemoTask,
-  type DemoProduct,
-  type DemoCartLine,
-  type DemoOrder,
-  type DemoState,
-  type DemoFinalState,
-} from './demo-site.js';
