@@ -10,7 +10,7 @@
 
 import { parseArgs } from 'node:util';
 import {
-  Agent, BrowserPool, BundledSuite, RemotePolicy, WebEnvironment, ensureChromium, formatAction, scoreEpisode, startSuiteServer, type AgentHistoryTurn,
+  Agent, BrowserPool, BundledSuite, RemotePolicy, WebEnvironment, ensureChromium, formatAction, startSuiteServer, type AgentHistoryTurn,
 } from '../src/index.js';
 
 const { values: args, positionals } = parseArgs({
@@ -49,7 +49,6 @@ async function main(): Promise<void> {
       console.log(`=== ${task.intent}`);
       let observation = await env.reset(task);
       const history: AgentHistoryTurn[] = [];
-      let answer: string | null = null;
       for (let turn = 1; turn <= maxTurns; turn++) {
         const started = Date.now();
         const step = await agent.act({ intent: task.intent, history, observation });
@@ -60,12 +59,9 @@ async function main(): Promise<void> {
         history.push({ observation, reply: step.reply });
         const result = await env.step(step.action);
         observation = result.observation;
-        if (result.terminated || result.truncated) {
-          answer = result.info.answer ?? null;
-          break;
-        }
+        if (result.terminated || result.truncated) break;
       }
-      const { score: reward, reason } = await scoreEpisode(task, { answer, url: observation.url, page: env.page });
+      const { score: reward, reason } = await env.score();
       solved += reward;
       console.log(`  reward ${reward}: ${reason}\n`);
     }

@@ -8,7 +8,7 @@
 
 import { parseArgs } from 'node:util';
 import {
-  BrowserPool, BundledSuite, WebEnvironment, ensureChromium, formatAction, parseAction, scoreEpisode, startSuiteServer,
+  BrowserPool, BundledSuite, WebEnvironment, ensureChromium, formatAction, parseAction, startSuiteServer,
   type Action, type ExpertStep, type Observation, type WebTask,
 } from '../src/index.js';
 
@@ -99,8 +99,9 @@ async function main(): Promise<void> {
         break;
       }
     }
-    // The checker reads the final page and, for the cart and checkout tasks, the episode's site state.
-    const result = await scoreEpisode(task, { answer, url: obs.url, page: env.page });
+    // The environment runs the task's checker: on the answer, the final page and, for the cart
+    // and checkout tasks, the episode's site state.
+    const result = await env.score();
     log(`    reward ${result.score}: ${result.reason}${answer !== null ? ` (answer: ${JSON.stringify(answer)})` : ''}\n`);
     results.push({ task: task.id, turns, reward: result.score, seconds: (Date.now() - started) / 1000 });
   }

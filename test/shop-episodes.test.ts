@@ -1,7 +1,8 @@
 // WebEnvironment episodes on the bundled shop, checked step by step: every step of an expert's
 // episode (search, product page, options, cart, checkout, a count) succeeds, only the answer
-// ends the episode, and a step that submits a form returns the page after the submission; the
-// observation after a checkout shows the new order; two episodes in separate contexts keep
+// ends the episode, a step that submits a form returns the page after the submission, and
+// score() gives 1 (a wrong answer on an untouched site 0); the observation after a checkout
+// shows the new order; two episodes in separate contexts keep
 // separate carts; step() waits for the navigation a submitted form starts in a later task.
 // (suite-shop.test.ts scores every shop template's expert; this file checks the environment.)
 
@@ -11,7 +12,6 @@ import { EnvironmentStateError } from '../src/errors.js';
 import type { Action, Observation } from '../src/env/types.js';
 import type { WebEnvironment } from '../src/env/web-environment.js';
 import type { ShopState } from '../src/suites/shop/data.js';
-import { scoreEpisode } from '../src/tasks/expert.js';
 import type { WebTask } from '../src/tasks/types.js';
 import { useHarness } from './helpers/suite-battery.js';
 
@@ -81,12 +81,13 @@ describe('bundled shop episodes in a real WebEnvironment', () => {
       // The search (Enter), Add to cart and Place order are form submissions; a count may open a category link instead.
       if (template !== 'shop.count') assert.ok(submitted >= 1, `${task.id}: no form submission was checked`);
       assert.notEqual(answer, null);
-      const result = await scoreEpisode(task, { answer, url: obs.url, page: h.env.page });
+      const result = await h.env.score();
       assert.equal(result.score, 1, `${task.id}: ${result.reason}\n${obs.text}`);
       // A wrong answer on an untouched site (a fresh episode in another context) must not pass.
       const other = h.envs[1]!;
-      const start = await other.reset(task);
-      const untouched = await scoreEpisode(task, { answer: 'I do not know', url: start.url, page: other.page });
+      await other.reset(task);
+      assert.equal((await other.step({ type: 'answer', text: 'I do not know' })).terminated, true);
+      const untouched = await other.score();
       assert.equal(untouched.score, 0, `${task.id}: an untouched episode scored 1 (${untouched.reason})`);
     });
   }
