@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import {
   BehaviorCloning, BrowserPool, GenerationEngine, BundledSuite, STARTER_TEMPLATES, WebEnvironment, collectDemonstrations, createSmallPolicy, ensureChromium,
-  initBackend, loadDemonstrations, renameEntities, startSuiteServer, type CollectedDemonstration,
+  initBackend, loadDemonstrations, renameEntities, startSuiteServer, type Demonstration,
 } from '../src/index.js';
 
 const { values: args } = parseArgs({
@@ -38,7 +38,7 @@ const num = (k: keyof typeof args): number => Number(args[k]);
 
 async function main(): Promise<void> {
   await initBackend();
-  const collect = async (): Promise<{ trainDemos: CollectedDemonstration[]; testDemos: CollectedDemonstration[] }> => {
+  const collect = async (): Promise<{ trainDemos: Demonstration[]; testDemos: Demonstration[] }> => {
     if (args['train-demos'] !== undefined && args['test-demos'] !== undefined) {
       return { trainDemos: await loadDemonstrations(args['train-demos']), testDemos: await loadDemonstrations(args['test-demos']) };
     }

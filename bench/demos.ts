@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { BrowserPool } from '../src/env/browser-pool.js';
 import { ensureChromium } from '../src/env/chromium.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
-import { collectDemonstrations, saveDemonstrations } from '../src/rl/demonstrations.js';
+import { collectDemonstrations } from '../src/rl/demonstrations.js';
+import { saveDemonstrations } from '../src/data/demonstration.js';
 import { startSuiteServer } from '../src/suites/server.js';
 import { BundledSuite } from '../src/suites/suite.js';
 

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import type { Observation } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
 import { copiedNames, pageWordsOf, renameEntities } from '../src/rl/augment.js';
-import type { ExpertDemonstration } from '../src/rl/behavior-cloning.js';
+import type { Demonstration } from '../src/data/demonstration.js';
 
 function page(name: string, url = 'http://127.0.0.1:1/'): Observation {
   return {
@@ -17,7 +17,7 @@ function page(name: string, url = 'http://127.0.0.1:1/'): Observation {
   };
 }
 
-function demo(name: string): ExpertDemonstration {
+function demo(name: string): Pick<Demonstration, 'intent' | 'turns'> {
   return {
     intent: `Add 2 of the ${name} to my cart.`,
     turns: [

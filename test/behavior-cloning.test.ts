@@ -20,16 +20,17 @@ import { CheckpointIntegrityError, saveCheckpoint } from '../src/model/checkpoin
 import { HfTokenizer } from '../src/model/tokenizer.js';
 import { trainBpeTokenizer } from '../src/model/bpe-trainer.js';
 import { TransformerLM } from '../src/model/transformer.js';
-import { BEHAVIOR_CLONING_DEFAULTS, BehaviorCloning, demonstrationSamples, linearDecaySchedule, type BehaviorCloningOptions, type ExpertDemonstration } from '../src/rl/behavior-cloning.js';
+import { BEHAVIOR_CLONING_DEFAULTS, BehaviorCloning, demonstrationSamples, linearDecaySchedule, type BehaviorCloningOptions } from '../src/rl/behavior-cloning.js';
+import type { Demonstration } from '../src/data/demonstration.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
 
 let tokenizer: HfTokenizer;
-let demos: ExpertDemonstration[];
+let demos: Pick<Demonstration, 'intent' | 'turns'>[];
 
 /** Expert episodes on the scripted shop: open a product, answer its price. */
-async function recordDemos(): Promise<ExpertDemonstration[]> {
+async function recordDemos(): Promise<Pick<Demonstration, 'intent' | 'turns'>[]> {
   const env = new ScriptedEnvironment(scriptedShop());
-  const out: ExpertDemonstration[] = [];
+  const out: Pick<Demonstration, 'intent' | 'turns'>[] = [];
   for (const product of SCRIPTED_SHOP_PRODUCTS) {
     const intent = `What does the ${product.name} cost?`;
     const first: Observation = await env.reset({ id: product.slug, intent, startUrl: SCRIPTED_SHOP_URL });

@@ -15,7 +15,8 @@ import { findChromium } from '../src/env/chromium.js';
 import type { Environment } from '../src/env/types.js';
 import { WebEnvironment } from '../src/env/web-environment.js';
 import { OptionsError } from '../src/errors.js';
-import { collectDemonstrations, loadDemonstrations, saveDemonstrations, type CollectedDemonstration } from '../src/rl/demonstrations.js';
+import { collectDemonstrations } from '../src/rl/demonstrations.js';
+import { loadDemonstrations, saveDemonstrations, type Demonstration } from '../src/data/demonstration.js';
 import { startSuiteServer } from '../src/suites/server.js';
 import { BundledSuite } from '../src/suites/suite.js';
 import { answerIncludes } from '../src/tasks/checkers.js';
@@ -178,14 +179,14 @@ describe('demonstration JSONL files', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const collect = async (): Promise<CollectedDemonstration[]> =>
+  const collect = async (): Promise<Demonstration[]> =>
     (await collectDemonstrations([priceTask('mug', { search: true }), priceTask('teapot')], { makeEnvironment: environments().make })).demonstrations;
 
   test('save then load gives the same demonstrations, without screenshots', async () => {
     const demos = await collect();
     assert.equal(demos.length, 2);
     const first = demos[0]!;
-    const withShot: CollectedDemonstration = { ...first, turns: first.turns.map((t) => ({ ...t, observation: { ...t.observation, screenshot: new Uint8Array([137, 80, 78, 71]) } })) };
+    const withShot: Demonstration = { ...first, turns: first.turns.map((t) => ({ ...t, observation: { ...t.observation, screenshot: new Uint8Array([137, 80, 78, 71]) } })) };
     const path = join(dir, 'demos.jsonl');
     await saveDemonstrations(path, [withShot, demos[1]!]);
     const text = await readFile(path, 'utf8');

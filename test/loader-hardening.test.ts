@@ -21,7 +21,7 @@ import { readSafetensors, readSafetensorsHeader, SafetensorsError } from '../src
 import { HfTokenizer, TokenizerError, type TokenizerJson } from '../src/model/tokenizer.js';
 import { BPE_PRETOKENIZE_PATTERN } from '../src/model/bpe-trainer.js';
 import { TransformerLM } from '../src/model/transformer.js';
-import { loadDemonstrations } from '../src/rl/demonstrations.js';
+import { loadDemonstrations } from '../src/data/demonstration.js';
 import { loadWebArenaConfigs, parseWebArenaConfig, WebArenaConfigError, webArenaTask } from '../src/webarena/index.js';
 import { runBounded, type BoundedResult } from './helpers/bounded.js';
 import { smallTokenizerJson } from './helpers/loader-cases.js';

@@ -8,8 +8,8 @@ import type { ObservationNode } from '../src/env/types.js';
 import { Agent } from '../src/agent/agent.js';
 import type { AgentState } from '../src/agent/agent-prompt.js';
 import { initBackend } from '../src/model/backend.js';
-import { LocalChatPolicy, PLAIN_TEMPLATE, type ChatReply, type ChatRequest } from '../src/agent/chat.js';
-import { ActionCallConstraint, QuotedValueConstraint, actionConstraint, copyConstraint, textPieces, type ReplyConstraint } from '../src/agent/constraint.js';
+import { LocalChatPolicy, PLAIN_TEMPLATE, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/agent/chat.js';
+import { ActionCallConstraint, QuotedValueConstraint, R1_CALL_NAMES, actionConstraint, copyConstraint, textPieces, type ReplyConstraint } from '../src/agent/constraint.js';
 import { formatAction, parseAction } from '../src/env/action-grammar.js';
 import { resolveTarget } from '../src/env/targets.js';
 import type { Action } from '../src/env/types.js';
@@ -196,6 +196,22 @@ describe('ActionCallConstraint', () => {
     assert.throws(() => new ActionCallConstraint({ targets: 'name', elements: [], wait: 1 as never }), (e: unknown) => e instanceof OptionsError && /`wait` must be true or false/.test(e.message));
   });
 
+  test('an action set offers only its calls: Click and Type leave no exit, Goto, Press Key or go_backward', () => {
+    const some = actionConstraint(STATE, { targets: 'name', actions: ['Click', 'Type'] });
+    assert.ok(accepts(some, 'do(action="Click", role="button", name="Save place")'));
+    assert.ok(accepts(some, 'do(action="Type", argument="Amber Walnut Place", role="textbox", name="Search places")'));
+    for (const text of ['exit(message="done")', 'go_backward()', 'go_forward()', 'do(action="Goto", argument="http://x/")', 'do(action="Press Key", argument="Enter")', 'do(action="Hover", role="button", name="Save place")', 'do(action="Scroll Down")']) {
+      assert.equal(accepts(some, text), false, text);
+    }
+    assert.ok(!allows(some, '', 'e'), 'exit( cannot even start');
+    const answering = actionConstraint(STATE, { targets: 'name', actions: ['exit', 'Wait'] });
+    assert.ok(accepts(answering, 'exit(message="12")') && accepts(answering, 'do(action="Wait")'), 'a listed Wait is offered without `wait`');
+    assert.equal(accepts(answering, 'do(action="Click", role="button", name="Save place")'), false);
+    assert.deepEqual(R1_CALL_NAMES.slice(-3), ['exit', 'go_backward', 'go_forward']);
+    assert.throws(() => actionConstraint(STATE, { targets: 'name', actions: ['Tap'] }), (e: unknown) => e instanceof OptionsError && /unknown action "Tap".*Click/.test(e.message));
+    assert.throws(() => actionConstraint(STATE, { targets: 'name', actions: [] }), (e: unknown) => e instanceof OptionsError && /non-empty array of call names/.test(e.message));
+  });
+
   test('no element on the page leaves only the actions without one; bad options get typed errors', () => {
     const empty = actionConstraint({ intent: 'x', observation: { nodes: [] } }, { targets: 'name' });
     assert.ok(accepts(empty, 'do(action="Scroll Down")'));
@@ -263,6 +279,22 @@ describe('constrained decoding through LocalChatPolicy', () => {
     for (const r of constrained.filter((x) => x.finishReason === 'length')) assert.ok(c.next(r.text) !== undefined, `${JSON.stringify(r.text)} is still on the grammar`);
     const free = await local.chat(requests({ next: () => undefined }, 8), long);
     assert.ok(free.every((r) => parseAction(r.text).type === 'invalid'), 'the constraint must be what makes the replies actions');
+  });
+
+  test('an agent with an action set samples only those calls under the constraint, and calls a reply outside it invalid', async () => {
+    const long: SamplingOptions = { temperature: 1.5, maxNewTokens: 160 };
+    const c = actionConstraint(STATE, { targets: 'name', actions: ['Click', 'Type'] });
+    const finished = (await local.chat(requests(c, 8), long)).filter((r) => r.finishReason === 'stop');
+    assert.ok(finished.length >= 4, `${finished.length} of 8 finished`);
+    for (const r of finished) assert.ok(['click', 'type'].includes(parseAction(r.text).type), r.text);
+    const scripted: ChatPolicy = { name: 'scripted', chat: async (reqs) => reqs.map(() => ({ text: 'exit(message="12")', finishReason: 'stop' as const })) };
+    const agent = new Agent({ policy: scripted, prompt: { template: 'plain', think: false }, actions: ['Click', 'Type'] });
+    const step = await agent.act(STATE);
+    assert.equal(step.action.type, 'invalid');
+    assert.match((step.action as { reason: string }).reason, /exit is not in this agent's action set \(Click, Type\)/);
+    const open = new Agent({ policy: scripted, prompt: { template: 'plain', think: false } });
+    assert.equal((await open.act(STATE)).action.type, 'answer', 'without an action set the same reply is an answer');
+    assert.throws(() => new Agent({ policy: scripted, actions: ['Fly'] }), (e: unknown) => e instanceof OptionsError && /unknown action "Fly"/.test(e.message));
   });
 
   test('complete() alone decides when an end-of-turn token may come', async () => {

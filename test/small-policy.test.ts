@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Observation } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
 import { initBackend } from '../src/model/backend.js';
-import type { ExpertDemonstration } from '../src/rl/behavior-cloning.js';
+import type { Demonstration } from '../src/data/demonstration.js';
 import { SMALL_POLICY_DEFAULTS, createSmallPolicy } from '../src/agent/small-policy.js';
 import { runEpisode } from '../src/rl/rollout.js';
 import { Agent } from '../src/agent/agent.js';
@@ -18,7 +18,7 @@ import { LocalChatPolicy, type ChatPolicy } from '../src/agent/chat.js';
 import type { WebTask } from '../src/tasks/types.js';
 import { ScriptedEnvironment, scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS } from '../src/testing/index.js';
 
-let demos: ExpertDemonstration[];
+let demos: Pick<Demonstration, 'intent' | 'turns'>[];
 
 before(async () => {
   await initBackend({ backend: 'wasm', log: () => {} });
@@ -67,7 +67,7 @@ describe('createSmallPolicy', () => {
       return { text: nodes.map((n) => `[${n.id}] link "${n.name}"`).join('\n'), url: `http://127.0.0.1:41234/list?q=${plus(name)}`, title: 'List', lastActionError: null, notices: [], truncated: false, nodes };
     };
     const plus = (name: string): string => name.replaceAll(' ', '+');
-    const longDemos: ExpertDemonstration[] = SCRIPTED_SHOP_PRODUCTS.map((p) => ({
+    const longDemos: Pick<Demonstration, 'intent' | 'turns'>[] = SCRIPTED_SHOP_PRODUCTS.map((p) => ({
       intent: `Open the ${p.name}.`,
       turns: [{ observation: long(p.name), action: { type: 'click', target: { role: 'link', name: p.name } } }, { observation: long(p.name), action: { type: 'answer', text: 'done' } }],
     }));
@@ -177,8 +177,18 @@ describe('createSmallPolicy', () => {
     assert.throws(() => createSmallPolicy(demos, { corpus: ['ok', 3 as never] }), (e: unknown) => e instanceof OptionsError && /corpus\[1\] must be a string/.test(e.message));
   });
 
-  test('refuses no demonstrations and a prompt budget beyond the model', () => {
-    assert.throws(() => createSmallPolicy([]), (e: unknown) => e instanceof OptionsError && /no demonstrations/.test(e.message));
+  test('builds from a corpus alone (R1-Zero), and refuses no text at all and a prompt budget beyond the model', () => {
+    const intents = SCRIPTED_SHOP_PRODUCTS.map((p) => `What does the ${p.name} cost?`);
+    const zero = createSmallPolicy([], { corpus: Array(8).fill(intents).flat(), seed: 1 });
+    try {
+      const name = SCRIPTED_SHOP_PRODUCTS[0]!.name;
+      assert.ok(zero.tokenizer.encode(name, { addSpecialTokens: false }).length < name.length / 2, 'names of the corpus are learned as tokens');
+      assert.equal(zero.agentFor().prompt, zero.prompt, 'its agent acts with the prompt it was built with');
+    } finally {
+      zero.policy.dispose();
+    }
+    assert.throws(() => createSmallPolicy([]), (e: unknown) => e instanceof OptionsError && /no text to train the tokenizer on/.test(e.message));
+    assert.throws(() => createSmallPolicy([], { corpus: ['  '] }), (e: unknown) => e instanceof OptionsError && /give demonstrations .* or a corpus/.test(e.message));
     assert.throws(() => createSmallPolicy(demos, { settings: { maxPromptTokens: 400 } }), (e: unknown) => e instanceof OptionsError && /max_position_embeddings \(320\)/.test(e.message));
   });
 });

@@ -5,13 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OptionsError } from '../errors.js';
-import { bool, custom, defineOptions, instanceOf, obj, signal, union } from '../options.js';
+import { arrayOf, bool, custom, defineOptions, instanceOf, obj, signal, str, union } from '../options.js';
+import { formatAction } from '../env/action-grammar.js';
 import type { Action } from '../env/types.js';
 import { AgentPrompt, agentPromptOptions, agentPromptShape, type AgentPromptOptions, type AgentState, type BuiltPrompt } from './agent-prompt.js';
 import { backendInfo, backendOptions, initBackend, type BackendOptions } from '../model/backend.js';
 import { configFromHuggingFace, countParameters } from '../model/config.js';
 import { LocalChatPolicy, type ChatPolicy, type ChatRequest } from './chat.js';
-import { actionConstraint, copyConstraint } from './constraint.js';
+import { actionConstraint, actionSet, copyConstraint } from './constraint.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
 import type { Completion } from '../model/generation.js';
 import { samplingOptions, type SamplingOptions } from '../model/sampling.js';
@@ -39,6 +40,13 @@ export interface AgentOptions {
    * policy and the `webagent-r1` grammar. Default false.
    */
   readonly constrainAction?: boolean;
+  /**
+   * The agent's action set: the calls its replies may make, by name (R1_CALL_NAMES: `Click`,
+   * `Type`, `Search`, ..., `exit`, `go_backward`, `go_forward`), e.g. `['Click', 'Type']` for
+   * tasks that need nothing else. Under `constrainAction` decoding offers only these; a reply
+   * that makes another call is an `invalid` action. Needs the `webagent-r1` grammar. Default: all.
+   */
+  readonly actions?: readonly string[];
 }
 
 /** One turn the agent took. */
@@ -62,6 +70,8 @@ export interface FromPretrainedOptions extends Omit<AgentPromptOptions, 'tokeniz
   readonly constrainCopy?: boolean;
   /** As the Agent's options: decode under the whole-action constraint (implies `constrainCopy`). */
   readonly constrainAction?: boolean;
+  /** As the Agent's options: the calls replies may make. */
+  readonly actions?: readonly string[];
 }
 
 const chatPolicySchema = custom<ChatPolicy>((v) => typeof (v as Partial<ChatPolicy> | null)?.chat === 'function', 'a ChatPolicy (LocalChatPolicy, RemotePolicy, ...)');
@@ -73,6 +83,7 @@ export const agentOptions = defineOptions<AgentOptions>()('Agent', obj({
   sampling: samplingOptions.schema.optional(),
   constrainCopy: bool().optional(),
   constrainAction: bool().optional(),
+  actions: arrayOf(str('a call name (see R1_CALL_NAMES)', { nonEmpty: true }), 'an array of call names').optional(),
 }));
 
 /** The schema of FromPretrainedOptions: checked by `Agent.fromPretrained` before anything is read. */
@@ -82,6 +93,7 @@ export const fromPretrainedOptions = defineOptions<FromPretrainedOptions>()('Age
   backend: backendOptions.schema.optional(),
   constrainCopy: bool().optional(),
   constrainAction: bool().optional(),
+  actions: arrayOf(str('a call name (see R1_CALL_NAMES)', { nonEmpty: true }), 'an array of call names').optional(),
 }));
 
 /** Per-call options of `act` and `actBatch`. */
@@ -122,6 +134,8 @@ export class Agent {
   readonly sampling: SamplingOptions;
   readonly constrainCopy: boolean;
   readonly constrainAction: boolean;
+  /** The calls replies may make, when the agent has an action set. */
+  readonly actions: ReadonlySet<string> | undefined;
 
   constructor(options: AgentOptions) {
     agentOptions.check(options);
@@ -146,6 +160,14 @@ export class Agent {
       if (local === undefined) throw new OptionsError(`Agent: ${key} needs a LocalChatPolicy (a remote endpoint cannot constrain decoding token by token); turn it off for a RemotePolicy`);
       if (this.prompt.grammar !== 'webagent-r1') throw new OptionsError(`Agent: ${key} supports the "webagent-r1" grammar (quoted argument/name values), not "${this.prompt.grammar}"`);
     }
+    this.actions = options.actions === undefined ? undefined : actionSet(options.actions, 'Agent');
+    if (this.actions !== undefined && this.prompt.grammar !== 'webagent-r1') throw new OptionsError(`Agent: \`actions\` names calls of the "webagent-r1" grammar, not "${this.prompt.grammar}"`);
+  }
+
+  /** The call a parsed action makes in the webagent-r1 grammar (`Click`, `exit`, ...). */
+  #callOf(action: Action): string {
+    const text = formatAction(action, 'webagent-r1');
+    return /^do\(action="([^"]+)"/.exec(text)?.[1] ?? text.slice(0, text.indexOf('('));
   }
 
   /**
@@ -154,7 +176,7 @@ export class Agent {
    */
   static async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<Agent> {
     fromPretrainedOptions.check(options);
-    const { sampling, backend, constrainCopy, constrainAction, ...promptOptions } = options;
+    const { sampling, backend, constrainCopy, constrainAction, actions, ...promptOptions } = options;
     await startBackendFor(dir, backend);
     const { policy, tokenizerDir } = await loadCheckpoint(dir, { trainable: false });
     try {
@@ -166,7 +188,7 @@ export class Agent {
       const chat = new LocalChatPolicy({ policy, tokenizer, name: dir, ...(prompt ? { template: prompt.template } : {}) });
       return new Agent({
         policy: chat, prompt: prompt ?? { ...promptOptions, tokenizer, template: chat.template }, ...(sampling ? { sampling } : {}),
-        ...(constrainCopy !== undefined ? { constrainCopy } : {}), ...(constrainAction !== undefined ? { constrainAction } : {}),
+        ...(constrainCopy !== undefined ? { constrainCopy } : {}), ...(constrainAction !== undefined ? { constrainAction } : {}), ...(actions !== undefined ? { actions } : {}),
       });
     } catch (error) {
       policy.dispose();
@@ -187,15 +209,19 @@ export class Agent {
     const requests = prompts.map((p, i): ChatRequest => {
       const think = this.prompt.think ? { after: '<answer>' } : {};
       const constraint = this.constrainAction
-        ? actionConstraint(states[i]!, { targets: this.prompt.targets, copy: this.constrainCopy, wait: this.prompt.wait, ...think, ...(this.prompt.think ? { closing: '</answer>' } : {}) })
+        ? actionConstraint(states[i]!, { targets: this.prompt.targets, copy: this.constrainCopy, wait: this.prompt.wait, ...think, ...(this.prompt.think ? { closing: '</answer>' } : {}), ...(this.actions ? { actions: [...this.actions] } : {}) })
         : this.constrainCopy ? copyConstraint(states[i]!, { targets: this.prompt.targets, ...think }) : undefined;
       return { messages: p.messages, ...(constraint ? { constraint } : {}) };
     });
     const replies = await this.policy.chat(requests, { ...this.sampling, ...options.sampling }, options.signal ? { signal: options.signal } : {});
     return replies.map((reply, i) => {
       const parsed = this.prompt.parseReply(reply.text);
+      const call = this.actions && parsed.action.type !== 'invalid' ? this.#callOf(parsed.action) : undefined;
+      const action: Action = call !== undefined && !this.actions!.has(call)
+        ? { type: 'invalid', text: reply.text, reason: `${call} is not in this agent's action set (${[...this.actions!].join(', ')})` }
+        : parsed.action;
       return {
-        action: parsed.action,
+        action,
         reply: reply.text,
         ...(parsed.thought !== undefined ? { thought: parsed.thought } : {}),
         prompt: prompts[i]!,

@@ -354,6 +354,24 @@ export interface ActionCallConstraintOptions {
    * do not teach Wait are not offered it.
    */
   readonly wait?: boolean;
+  /**
+   * The calls a reply may make: action names of R1_ACTIONS (`Click`, `Type`, ...) and `exit`,
+   * `go_backward`, `go_forward` (see R1_CALL_NAMES). With it, Wait is offered only when listed.
+   * Default: every call (Wait as `wait` says).
+   */
+  readonly actions?: readonly string[];
+}
+
+/** Every call of the `webagent-r1` grammar by name: the `do` actions of R1_ACTIONS, then `exit`, `go_backward`, `go_forward`. */
+export const R1_CALL_NAMES: readonly string[] = Object.freeze([...R1_ACTIONS.map((a) => a.name), 'exit', 'go_backward', 'go_forward']);
+
+/** Checks an action set (names of R1_CALL_NAMES) and returns it as a Set; `owner` names the caller in errors. */
+export function actionSet(actions: readonly string[], owner: string): ReadonlySet<string> {
+  if (!Array.isArray(actions) || actions.length === 0) throw new OptionsError(`${owner}: \`actions\` must be a non-empty array of call names (${R1_CALL_NAMES.join(', ')})`);
+  for (const name of actions) {
+    if (!R1_CALL_NAMES.includes(name)) throw new OptionsError(`${owner}: unknown action ${JSON.stringify(name)} in \`actions\`; the webagent-r1 grammar's calls are ${R1_CALL_NAMES.join(', ')}`);
+  }
+  return new Set(actions);
 }
 
 /** The durations a constrained Wait may write: whole milliseconds up to WAIT_MAX_MS, as the parser reads them. */
@@ -423,7 +441,8 @@ export class ActionCallConstraint implements ReplyConstraint {
       const ids = valueSet(options.elements.map((e) => String(e.id)));
       target = () => [literal(', element="', () => [quoted(ids, close)])];
     }
-    const allowed = R1_ACTIONS.filter((a) => a.name !== 'Wait' || options.wait === true);
+    const calls = options.actions === undefined ? undefined : actionSet(options.actions, 'ActionCallConstraint');
+    const allowed = R1_ACTIONS.filter((a) => (calls === undefined ? a.name !== 'Wait' || options.wait === true : calls.has(a.name)));
     const forms = new Map(allowed.map((a) => [written(a.name), a]));
     const actionNames = valueSet(allowed.map((a) => a.name));
     const canTarget = options.elements.length > 0;
@@ -439,11 +458,12 @@ export class ActionCallConstraint implements ReplyConstraint {
       const nonEmpty = form.argument === '<key>' || form.argument === '<url>';
       return [literal(', argument="', () => [quoted(set, () => rest(), nonEmpty)])];
     };
+    const offered = (name: string): boolean => calls === undefined || calls.has(name);
     this.root = () => [
-      literal('do(action="', () => [quoted(actionNames, afterAction)]),
-      literal('exit(message="', () => [quoted(undefined, close)]),
-      literal('go_backward()', finish),
-      literal('go_forward()', finish),
+      ...(allowed.length > 0 ? [literal('do(action="', () => [quoted(actionNames, afterAction)])] : []),
+      ...(offered('exit') ? [literal('exit(message="', () => [quoted(undefined, close)])] : []),
+      ...(offered('go_backward') ? [literal('go_backward()', finish)] : []),
+      ...(offered('go_forward') ? [literal('go_forward()', finish)] : []),
     ];
   }
 
@@ -498,7 +518,7 @@ export class ActionCallConstraint implements ReplyConstraint {
  */
 export function actionConstraint(
   state: ConstraintState,
-  options: { readonly targets: 'id' | 'name'; readonly copy?: boolean; readonly after?: string; readonly closing?: string; readonly wait?: boolean },
+  options: { readonly targets: 'id' | 'name'; readonly copy?: boolean; readonly after?: string; readonly closing?: string; readonly wait?: boolean; readonly actions?: readonly string[] },
 ): ActionCallConstraint {
   const elements = (state.observation.nodes ?? []).filter((n) => n.id !== undefined);
   const argument = options.copy === false ? [] : copiedArguments(state);
@@ -509,5 +529,6 @@ export function actionConstraint(
     ...(options.after !== undefined ? { after: options.after } : {}),
     ...(options.closing !== undefined ? { closing: options.closing } : {}),
     ...(options.wait !== undefined ? { wait: options.wait } : {}),
+    ...(options.actions !== undefined ? { actions: options.actions } : {}),
   });
 }

@@ -11,7 +11,7 @@ export {
   type BuiltPrompt, type EncodedTurn, type ParsedReply,
 } from '../agent/agent-prompt.js';
 export {
-  QuotedValueConstraint, ActionCallConstraint, copyConstraint, actionConstraint, textPieces, COPIED_ARGUMENT_ACTIONS,
+  QuotedValueConstraint, ActionCallConstraint, copyConstraint, actionConstraint, textPieces, COPIED_ARGUMENT_ACTIONS, R1_CALL_NAMES,
   type ReplyConstraint, type QuotedValueSlot, type QuotedValueConstraintOptions, type ActionCallConstraintOptions, type ActionElement,
 } from '../agent/constraint.js';
 export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from '../agent/agent.js';

@@ -26,7 +26,8 @@ import { TransformerLM } from '../model/transformer.js';
 import type { TransformerConfig } from '../model/config.js';
 import type { SamplingOptions } from '../model/sampling.js';
 import { OptionsError } from '../errors.js';
-import { demonstrationReply, demonstrationSamples, type ExpertDemonstration } from '../rl/behavior-cloning.js';
+import type { Demonstration } from '../data/demonstration.js';
+import { demonstrationReply, demonstrationSamples } from '../rl/behavior-cloning.js';
 
 /** What the default small policy is made of (recorded in benchmark settings). */
 export interface SmallPolicySettings {
@@ -83,7 +84,7 @@ export interface SmallPolicy {
   readonly prompt: AgentPrompt;
   readonly policy: TransformerLM;
   /** BC samples of demonstrations, with the exact prompts the agent sees when it acts. */
-  samples(demonstrations: readonly ExpertDemonstration[]): EncodedTurn[];
+  samples(demonstrations: readonly Pick<Demonstration, 'intent' | 'turns'>[]): EncodedTurn[];
   /** An agent acting with `policy` (default: this one's), for rollouts and evaluation; `constrainCopy` and `constrainAction` as AgentOptions'. */
   agentFor(policy?: TransformerLM, sampling?: SamplingOptions, options?: { readonly constrainCopy?: boolean; readonly constrainAction?: boolean }): Agent;
 }
@@ -94,7 +95,7 @@ export interface SmallPolicy {
  * wording is a few tokens rather than spelled out letter by letter. A prompt with a token budget
  * renders them as the budget cuts them (`build`), with its own wording for what it left out.
  */
-export function demonstrationCorpus(prompt: AgentPrompt, demonstrations: readonly ExpertDemonstration[]): string[] {
+export function demonstrationCorpus(prompt: AgentPrompt, demonstrations: readonly Pick<Demonstration, 'intent' | 'turns'>[]): string[] {
   const corpus: string[] = [];
   for (const d of demonstrations) {
     const history: AgentHistoryTurn[] = [];
@@ -123,11 +124,12 @@ function budgeted(prompt: AgentPrompt, state: AgentState): ChatMessage[] {
 /**
  * Builds the default small policy for a set of demonstrations: trains the tokenizer on their
  * text (so names on the bundled sites are few tokens each), makes the prompt and a freshly
- * initialised model. `settings` overrides any default; `settings.model` any field of the shape
+ * initialised model. Without demonstrations (R1-Zero: RL from an untrained policy) the tokenizer
+ * trains on `corpus` alone, e.g. the tasks' intents and sample pages. `settings` overrides any default; `settings.model` any field of the shape
  * (`{ model: { num_hidden_layers: 2 } }` keeps the rest of it).
  */
 export function createSmallPolicy(
-  demonstrations: readonly ExpertDemonstration[],
+  demonstrations: readonly Pick<Demonstration, 'intent' | 'turns'>[],
   options: {
     readonly settings?: Partial<Omit<SmallPolicySettings, 'model'>> & { readonly model?: Partial<SmallPolicySettings['model']> };
     readonly seed?: number;
@@ -140,12 +142,14 @@ export function createSmallPolicy(
     readonly corpus?: readonly string[];
   } = {},
 ): SmallPolicy {
-  if (demonstrations.length === 0) throw new OptionsError('createSmallPolicy: no demonstrations to train the tokenizer on; collect some with collectDemonstrations');
   const extra = options.corpus ?? [];
   if (!Array.isArray(extra)) throw new OptionsError(`createSmallPolicy: corpus must be an array of strings, got ${typeof extra}`);
   extra.forEach((text, i) => {
     if (typeof text !== 'string') throw new OptionsError(`createSmallPolicy: corpus[${i}] must be a string, got ${typeof text}`);
   });
+  if (demonstrations.length === 0 && !extra.some((text) => text.trim() !== '')) {
+    throw new OptionsError('createSmallPolicy: no text to train the tokenizer on: give demonstrations (collectDemonstrations) or a corpus (for example the tasks\' intents and page texts)');
+  }
   const settings: SmallPolicySettings = { ...SMALL_POLICY_DEFAULTS, ...options.settings, model: { ...SMALL_POLICY_DEFAULTS.model, ...options.settings?.model } };
   if (settings.maxPromptTokens + settings.maxNewTokens > settings.model.max_position_embeddings) {
     throw new OptionsError(`createSmallPolicy: maxPromptTokens (${settings.maxPromptTokens}) + maxNewTokens (${settings.maxNewTokens}) exceed max_position_embeddings (${settings.model.max_position_embeddings}); lower the budgets or raise max_position_embeddings`);

@@ -8,3 +8,4 @@ export {
   RolloutBuffer, ADVANTAGE_DEFAULTS, JsonlFormatError, JsonlFileError, packByTokens, writeLinesAtomic, saveJsonl, loadJsonl, appendJsonl, toChatRecords,
   type AdvantageOptions, type SampleOptions, type AdvantageResult, type TrainingSample, type MinibatchOptions, type LoadJsonlOptions, type ChatRecord,
 } from './rollout-buffer.js';
+export { saveDemonstrations, loadDemonstrations, type Demonstration, type DemonstrationTurn } from './demonstration.js';

@@ -13,14 +13,14 @@ import type { Action } from '../env/types.js';
 import { defineOptions, integer, nonNegativeInt, num, obj, oneOf } from '../options.js';
 import { Rng } from '../data/random.js';
 import { slugify } from '../suites/words.js';
-import type { ExpertDemonstration } from './behavior-cloning.js';
+import type { Demonstration } from '../data/demonstration.js';
 
 /**
  * The names a demonstration copies from its task: text the expert typed that occurs verbatim in
  * the intent (a search for the product, the customer, the project) and has a letter in it and at
  * least 3 characters (so quantities and single letters are never renamed).
  */
-export function copiedNames(demo: ExpertDemonstration): string[] {
+export function copiedNames(demo: Pick<Demonstration, 'intent' | 'turns'>): string[] {
   const names = new Set<string>();
   for (const { action } of demo.turns) {
     const text = typedText(action)?.trim();
@@ -85,7 +85,7 @@ export const renameOptions = defineOptions<RenameOptions>()('renameEntities', ob
  * intent, page text, element names and values, actions, and the forms URLs write it in (a query
  * `Amber+Copper+Towel` or `Amber%20Copper%20Towel`, a slug `amber-copper-towel`).
  */
-export function renameEntities(demonstrations: readonly ExpertDemonstration[], options: RenameOptions = {}): ExpertDemonstration[] {
+export function renameEntities<D extends Pick<Demonstration, 'intent' | 'turns'>>(demonstrations: readonly D[], options: RenameOptions = {}): D[] {
   renameOptions.check(options);
   const copies = options.copies ?? 3;
   const words = options.words ?? 'by-position';
@@ -123,7 +123,7 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
     }
     return part;
   }));
-  const out: ExpertDemonstration[] = [...demonstrations];
+  const out: D[] = [...demonstrations];
   for (const { demo, names } of named) {
     if (names.length === 0) continue;
     const json = JSON.stringify(demo, (key, value: unknown) => (key === 'screenshot' ? undefined : value));
@@ -138,14 +138,14 @@ export function renameEntities(demonstrations: readonly ExpertDemonstration[], o
         const forms = name.includes(' ') ? [(n: string) => n, (n: string) => n.replaceAll(' ', '+'), (n: string) => n.replaceAll(' ', '%20'), slugify] : [(n: string) => n];
         for (const form of forms) text = text.split(jsonInner(form(name))).join(jsonInner(form(fresh)));
       }
-      out.push(JSON.parse(text) as ExpertDemonstration);
+      out.push(JSON.parse(text) as D);
     }
   }
   return out;
 }
 
 /** Every distinct word of 3 letters or more that starts with a capital on some page of `demonstrations`, in order of first appearance. */
-export function pageWordsOf(demonstrations: readonly ExpertDemonstration[]): string[] {
+export function pageWordsOf(demonstrations: readonly Pick<Demonstration, 'turns'>[]): string[] {
   const words = new Set<string>();
   for (const d of demonstrations) for (const t of d.turns) for (const m of t.observation.text.matchAll(/(?<![\p{L}\p{N}])\p{Lu}\p{Ll}{2,}(?![\p{L}\p{N}])/gu)) words.add(m[0]);
   return [...words];

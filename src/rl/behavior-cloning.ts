@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import * as tf from '@tensorflow/tfjs';
+import type { Demonstration, DemonstrationTurn } from '../data/demonstration.js';
 import { fileProblem, parseJsonText } from '../data/load-errors.js';
 import { packByTokens } from '../data/rollout-buffer.js';
 import { Rng } from '../data/random.js';
@@ -29,14 +30,8 @@ import { arrayOf, defineOptions, fn, instanceOf, integer, nonNegative, nonNegati
 import { scoredSequenceSchema } from './rollout.js';
 import { CHECKPOINT_FORMAT, jsonNumber, OPTIMIZER_FILE, readProgress, RESTORE_HINT, RUN_FILES, sequencesDigest, TRAINER_FILE, type BcProgress } from './behavior-cloning-run.js';
 
-/** An expert episode: the task's intent and, per turn, what the expert saw, did and why. */
-export interface ExpertDemonstration {
-  readonly intent: string;
-  readonly turns: readonly { readonly observation: Observation; readonly action: Action; readonly thought?: string }[];
-}
-
 /** An expert turn's reply in the policy's own format (id targets rewritten as names when the prompt uses names). */
-export function demonstrationReply(prompt: AgentPrompt, turn: ExpertDemonstration['turns'][number]): string {
+export function demonstrationReply(prompt: AgentPrompt, turn: DemonstrationTurn): string {
   const action = prompt.targets === 'name' ? withNameTarget(turn.action, turn.observation.nodes) : turn.action;
   return prompt.formatReply(action, turn.thought);
 }
@@ -46,7 +41,7 @@ export function demonstrationReply(prompt: AgentPrompt, turn: ExpertDemonstratio
  * would see at that turn (earlier replies in the policy's own format, earlier pages compressed).
  * With role + name targets, the expert's id targets are rewritten as the names on its page.
  */
-export function demonstrationSamples(prompt: AgentPrompt, demo: ExpertDemonstration): EncodedTurn[] {
+export function demonstrationSamples(prompt: AgentPrompt, demo: Pick<Demonstration, 'intent' | 'turns'>): EncodedTurn[] {
   const history: AgentHistoryTurn[] = [];
   const out: EncodedTurn[] = [];
   for (const turn of demo.turns) {

@@ -6,7 +6,7 @@ export {
 } from './grpo-loss.js';
 export {
   BehaviorCloning, BEHAVIOR_CLONING_DEFAULTS, demonstrationSamples, demonstrationReply, linearDecaySchedule,
-  type BehaviorCloningDefaults, type BehaviorCloningOptions, type BehaviorCloningEvents, type BehaviorCloningResult, type ExpertDemonstration,
+  type BehaviorCloningDefaults, type BehaviorCloningOptions, type BehaviorCloningEvents, type BehaviorCloningResult,
 } from './behavior-cloning.js';
 export { supervisedAnchor, type LossTerm, type LossTermContext } from './loss-terms.js';
 export {
@@ -19,8 +19,5 @@ export {
 } from './task-sampler.js';
 export { estimatePassAtK, evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
 export { attachProgress, progressBar, type ProgressOptions, type ProgressTotal } from './progress.js';
-export {
-  collectDemonstrations, saveDemonstrations, loadDemonstrations,
-  type CollectedDemonstration, type CollectedTurn, type CollectDemonstrationsOptions, type CollectDemonstrationsResult,
-} from './demonstrations.js';
+export { collectDemonstrations, type CollectDemonstrationsOptions, type CollectDemonstrationsResult } from './demonstrations.js';
 export { renameEntities, copiedNames, type RenameOptions } from './augment.js';

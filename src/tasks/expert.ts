@@ -6,7 +6,8 @@
 
 import type { Page } from 'playwright-core';
 import { TaskError, WebAgentError } from '../errors.js';
-import type { Action, Environment, Observation, StepResult } from '../env/types.js';
+import type { Demonstration, DemonstrationTurn } from '../data/demonstration.js';
+import type { Environment, Observation, StepResult } from '../env/types.js';
 import { bool, defineOptions, fn, obj, signal } from '../options.js';
 import { runCheck } from './checkers.js';
 import { findAll, pageText, type ElementQuery } from './observation.js';
@@ -94,18 +95,15 @@ export function* seek(obs: Observation, target: ElementQuery, next: ElementQuery
   return current;
 }
 
-/** One recorded turn of a demonstration. */
-export interface DemonstrationTurn {
-  /** What the expert saw before acting. */
-  readonly observation: Observation;
-  readonly action: Action;
-  readonly thought: string;
-}
-
-/** A finished demonstration with its score. */
-export interface Demonstration {
+/**
+ * An expert's episode: the demonstration it makes (its turns always carry a thought) and how
+ * the episode ended, with the checker's verdict.
+ */
+export interface ExpertEpisode extends Demonstration {
   readonly taskId: string;
-  readonly turns: readonly DemonstrationTurn[];
+  readonly site: string;
+  readonly score: number;
+  readonly turns: readonly (DemonstrationTurn & { readonly thought: string })[];
   readonly answer: string | null;
   readonly finalUrl: string;
   readonly terminated: boolean;
@@ -163,13 +161,13 @@ export const runExpertOptions = defineOptions<RunExpertOptions>()('runExpert', o
 }));
 
 /** Runs an expert through `env` for one episode of `task`; the environment scores it. */
-export async function runExpert(env: Environment, task: WebTask, options: RunExpertOptions = {}): Promise<Demonstration> {
+export async function runExpert(env: Environment, task: WebTask, options: RunExpertOptions = {}): Promise<ExpertEpisode> {
   runExpertOptions.check(options);
   const script = options.expert ?? (options.wrong ? task.wrongExpert : task.expert);
   if (!script) throw new ExpertError(`task ${task.id} has no ${options.wrong ? 'wrongExpert' : 'expert'}`);
   let observation = await env.reset(task, options.signal ? { signal: options.signal } : {});
   const gen = script(task, observation);
-  const turns: DemonstrationTurn[] = [];
+  const turns: (DemonstrationTurn & { readonly thought: string })[] = [];
   let answer: string | null = null;
   let last: StepResult | undefined;
   let next = gen.next(observation);
@@ -184,5 +182,11 @@ export async function runExpert(env: Environment, task: WebTask, options: RunExp
     next = gen.next(observation);
   }
   const result = await env.score();
-  return { taskId: task.id, turns, answer, finalUrl: observation.url, terminated: last?.terminated ?? false, truncated: last?.truncated ?? false, result };
+  const template = task.meta?.['template'];
+  return {
+    taskId: task.id, site: task.site, ...(typeof template === 'string' ? { template } : {}),
+    // The instruction the page gave (MiniWoB++), as the agent will be prompted with it.
+    intent: turns[0]?.observation.instruction ?? task.intent,
+    score: result.score, turns, answer, finalUrl: observation.url, terminated: last?.terminated ?? false, truncated: last?.truncated ?? false, result,
+  };
 }

@@ -6,4 +6,4 @@ export type { CheckerSpec, PageContentOptions, UrlMatchOptions } from './checker
 export { findAll, findElement, pageText, parseObservation } from './observation.js';
 export type { ElementQuery, ObservationLine } from './observation.js';
 export { ExpertError, act, elementId, hasElement, runExpert, scoreEpisode, seek, textAfter } from './expert.js';
-export type { Demonstration, DemonstrationTurn, EpisodeEnd, RunExpertOptions } from './expert.js';
+export type { EpisodeEnd, ExpertEpisode, RunExpertOptions } from './expert.js';

@@ -6,7 +6,7 @@ import { loadJsonl } from '../../src/data/rollout-buffer.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
 import { HfTokenizer } from '../../src/model/tokenizer.js';
-import { loadDemonstrations } from '../../src/rl/demonstrations.js';
+import { loadDemonstrations } from '../../src/data/demonstration.js';
 import { loadWebArenaConfigs, parseWebArenaConfig, webArenaTask } from '../../src/webarena/index.js';
 
 const LOADERS: Record<string, (path: string) => unknown> = {

@@ -10,7 +10,7 @@ import type { SiteName } from '../../src/suites/framework/site.js';
 import { startSuiteServer, type SuiteServer } from '../../src/suites/server.js';
 import { BundledSuite } from '../../src/suites/suite.js';
 import type { Split } from '../../src/suites/template.js';
-import { runExpert, scoreEpisode, type Demonstration } from '../../src/tasks/expert.js';
+import { runExpert, scoreEpisode, type ExpertEpisode } from '../../src/tasks/expert.js';
 import { bundledWebArenaUrls, webArenaConfigOf, webArenaTask } from '../../src/webarena/index.js';
 import type { WebTask } from '../../src/tasks/types.js';
 
@@ -47,7 +47,7 @@ export function useHarness(): Harness {
   return h;
 }
 
-function explain(d: Demonstration): string {
+function explain(d: ExpertEpisode): string {
   const steps = d.turns.map((t, i) => `  ${i + 1}. ${JSON.stringify(t.action)} — ${t.thought}`).join('\n');
   return `${d.taskId}: score ${d.result.score} (${d.result.reason})\n${steps}\n  final URL ${d.finalUrl}, answer ${JSON.stringify(d.answer)}`;
 }
