@@ -15,7 +15,6 @@ import { fileProblem, parseJsonText } from '../data/load-errors.js';
 import { packByTokens } from '../data/rollout-buffer.js';
 import { Rng } from '../data/random.js';
 import { withNameTarget } from '../env/targets.js';
-import type { Action, Observation } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import { tokenizerSchema, type AgentHistoryTurn, type AgentPrompt, type EncodedTurn } from '../agent/agent-prompt.js';
 import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder, writeCheckpointFiles } from '../model/checkpoint-folder.js';

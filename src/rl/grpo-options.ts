@@ -9,7 +9,7 @@ import { TransformerLM } from '../model/transformer.js';
 import type { Environment } from '../env/types.js';
 import type { WebTask } from '../tasks/types.js';
 import { arrayOf, bool, custom, defineOptions, fn, instanceOf, integer, MAX_TIMER_MS, nonNegative, nonNegativeInt, num, obj, oneOf, positive, positiveInt, rule, str, z, type OptionsSchema } from '../options.js';
-import { agentSchema, scoredSequenceSchema, webTaskSchema, type RolloutOptions } from './rollout.js';
+import { agentSchema, scoredSequenceSchema, webTaskSchema } from './rollout.js';
 import type { LossTerm } from './loss-terms.js';
 import type { TaskSampler } from './task-sampler.js';
 import type { ScoredSequence } from '../model/training.js';
