@@ -38,7 +38,8 @@ export { WebEnvironment } from './env/web-environment.js';
 export { WEB_ENVIRONMENT_DEFAULTS, type WebEnvironmentOptions } from './env/web-environment-options.js';
 export { BrowserPool, BROWSER_POOL_DEFAULTS, type BrowserPoolOptions, type BrowserPoolStats, type ContextLease, type NewContextOptions } from './env/browser-pool.js';
 export { findChromium, ensureChromium, chromiumInstallHint, CHROMIUM_FLAGS, type FindChromiumOptions, type EnsureChromiumOptions } from './env/chromium.js';
-export { parseAction, formatAction, ActionFormatError, describeGrammar, ACTION_GRAMMARS, R1_ACTIONS, WAIT_DEFAULT_MS, WAIT_MAX_MS, MAX_ACTION_CHARS, type ActionGrammar, type TargetStyle } from './env/action-grammar.js';
+export { parseAction, formatAction, ActionFormatError, ACTION_GRAMMARS, R1_ACTIONS, WAIT_DEFAULT_MS, WAIT_MAX_MS, MAX_ACTION_CHARS, type ActionGrammar } from './env/action-grammar.js';
+export { describeGrammar, type TargetStyle } from './env/grammar-help.js';
 export { renderObservationText, formatNode, DEFAULT_MAX_OBSERVATION_CHARS, type ObservationBudget, type RenderedText, type NodeFormat } from './env/observation-text.js';
 export { resolveTarget, nameTargetOf, withNameTarget, type TargetResolution } from './env/targets.js';
 

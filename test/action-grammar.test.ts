@@ -2,7 +2,8 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACTION_GRAMMARS, ActionFormatError, MAX_ACTION_CHARS, WAIT_MAX_MS, describeGrammar, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
+import { ACTION_GRAMMARS, ActionFormatError, MAX_ACTION_CHARS, WAIT_MAX_MS, formatAction, parseAction, type ActionGrammar } from '../src/env/action-grammar.js';
+import { describeGrammar } from '../src/env/grammar-help.js';
 import { nameTargetOf, resolveTarget, withNameTarget } from '../src/env/targets.js';
 import type { Action, ElementTarget, ObservationNode } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { rngFor } from '../src/data/random.js';
-import { loadJsonl } from '../src/data/rollout-buffer.js';
+import { loadJsonl } from '../src/data/jsonl.js';
 import { trajectoryToJson } from '../src/data/trajectory.js';
 import { AgentPrompt } from '../src/agent/agent-prompt.js';
 import { initBackend } from '../src/model/backend.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { appendJsonl, JsonlFileError, JsonlFormatError, loadJsonl } from '../src/data/rollout-buffer.js';
+import { appendJsonl, JsonlFileError, JsonlFormatError, loadJsonl } from '../src/data/jsonl.js';
 import { trajectoryFromJson } from '../src/data/trajectory.js';
 import { isWebAgentError, OptionsError } from '../src/errors.js';
 import { initBackend } from '../src/model/backend.js';

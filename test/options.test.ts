@@ -25,7 +25,7 @@ import { resolveSampling } from '../src/model/sampling.js';
 import { servePolicy } from '../src/agent/serve.js';
 import { AdamW } from '../src/model/training.js';
 import { TransformerLM } from '../src/model/transformer.js';
-import { loadJsonlOptions } from '../src/data/rollout-buffer.js';
+import { loadJsonlOptions } from '../src/data/jsonl.js';
 import { renameEntities } from '../src/rl/augment.js';
 import { BehaviorCloning } from '../src/rl/behavior-cloning.js';
 import { evaluate } from '../src/rl/evaluate.js';

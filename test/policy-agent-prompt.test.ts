@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Observation, ObservationNode } from '../src/env/types.js';
 import { OptionsError } from '../src/errors.js';
 import { Agent } from '../src/agent/agent.js';
-import { describeGrammar } from '../src/env/action-grammar.js';
+import { describeGrammar } from '../src/env/grammar-help.js';
 import { AgentPrompt, COMPRESSED_OBSERVATION, PromptBudgetError, urlPath, type AgentState } from '../src/agent/agent-prompt.js';
 import { initBackend } from '../src/model/backend.js';
 import { ChatTemplate, CHATML_TEMPLATE, type ChatPolicy, type ChatReply, type ChatRequest } from '../src/agent/chat.js';

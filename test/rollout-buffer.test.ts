@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OptionsError } from '../src/errors.js';
 import { Rng } from '../src/data/random.js';
-import { RolloutBuffer, JsonlFormatError, appendJsonl, loadJsonl, saveJsonl, toChatRecords, writeLinesAtomic, type TrainingSample } from '../src/data/rollout-buffer.js';
+import { RolloutBuffer, type TrainingSample } from '../src/data/rollout-buffer.js';
+import { JsonlFormatError, appendJsonl, loadJsonl, saveJsonl, toChatRecords, writeLinesAtomic } from '../src/data/jsonl.js';
 import type { Trajectory, Turn } from '../src/data/trajectory.js';
 
 let seq = 0;

@@ -6,14 +6,8 @@ import { parseAction } from '../src/env/action-grammar.js';
 import { renderObservationText } from '../src/env/observation-text.js';
 import type { Action, EnvTask, Observation } from '../src/env/types.js';
 import { BrowserCrashedError, EnvironmentStateError, EpisodeAbortedError, OptionsError, PageCrashedError, StartPageError, TaskError } from '../src/errors.js';
-import {
-  SCRIPTED_SHOP_PRODUCTS,
-  SCRIPTED_SHOP_URL,
-  ScriptedEnvironment,
-  scriptedShop,
-  type ScriptedEnvironmentOptions,
-  type ScriptedPageSpec,
-} from '../src/testing/scripted-environment.js';
+import { ScriptedEnvironment, type ScriptedEnvironmentOptions, type ScriptedPageSpec } from '../src/testing/scripted-environment.js';
+import { SCRIPTED_SHOP_PRODUCTS, SCRIPTED_SHOP_URL, scriptedShop } from '../src/testing/scripted-shop.js';
 
 const HOME = 'http://site.test/';
 const task = (extra: Partial<EnvTask> = {}): EnvTask => ({ id: 'demo', intent: 'do things', startUrl: HOME, ...extra });

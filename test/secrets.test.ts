@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { appendJsonl, saveJsonl } from '../src/data/rollout-buffer.js';
+import { appendJsonl, saveJsonl } from '../src/data/jsonl.js';
 import type { Trajectory } from '../src/data/trajectory.js';
 import { Agent } from '../src/agent/agent.js';
 import { RemotePolicy, type RemoteRetryInfo } from '../src/agent/remote.js';

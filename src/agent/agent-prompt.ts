@@ -7,7 +7,8 @@
 // page first, and only then drops the oldest rounds. The same object turns a state and a reply
 // into a training sample whose trainable tokens are exactly the reply the model wrote.
 
-import { describeGrammar, formatAction, parseAction, type ActionGrammar } from '../env/action-grammar.js';
+import { formatAction, parseAction, type ActionGrammar } from '../env/action-grammar.js';
+import { describeGrammar } from '../env/grammar-help.js';
 import { DEFAULT_MAX_OBSERVATION_CHARS, renderObservationText } from '../env/observation-text.js';
 import type { Action, Observation, ObservationNode } from '../env/types.js';
 import { OptionsError, WebAgentError } from '../errors.js';

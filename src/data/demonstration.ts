@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import type { Action, Observation } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import { describeValue, isSystemError, openRegularFile, parseJsonText } from './load-errors.js';
-import { writeLinesAtomic } from './rollout-buffer.js';
+import { writeLinesAtomic } from './jsonl.js';
 
 /** One turn of a demonstration: what was seen, what was done, and why. */
 export interface DemonstrationTurn {

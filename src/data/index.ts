@@ -4,8 +4,6 @@ export {
   validateTrajectory, trajectoryToJson, trajectoryFromJson,
   type Trajectory, type Turn, type ActionRecord, type TurnMessage,
 } from './trajectory.js';
-export {
-  RolloutBuffer, ADVANTAGE_DEFAULTS, JsonlFormatError, JsonlFileError, packByTokens, writeLinesAtomic, saveJsonl, loadJsonl, appendJsonl, toChatRecords,
-  type AdvantageOptions, type SampleOptions, type AdvantageResult, type TrainingSample, type MinibatchOptions, type LoadJsonlOptions, type ChatRecord,
-} from './rollout-buffer.js';
+export { RolloutBuffer, ADVANTAGE_DEFAULTS, packByTokens, type AdvantageOptions, type SampleOptions, type AdvantageResult, type TrainingSample, type MinibatchOptions } from './rollout-buffer.js';
+export { JsonlFormatError, JsonlFileError, writeLinesAtomic, saveJsonl, loadJsonl, appendJsonl, toChatRecords, type LoadJsonlOptions, type ChatRecord } from './jsonl.js';
 export { saveDemonstrations, loadDemonstrations, type Demonstration, type DemonstrationTurn } from './demonstration.js';

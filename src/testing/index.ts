@@ -5,9 +5,6 @@
 
 export {
   ScriptedEnvironment,
-  scriptedShop,
-  SCRIPTED_SHOP_URL,
-  SCRIPTED_SHOP_PRODUCTS,
   type ScriptedEnvironmentOptions,
   type ScriptedElement,
   type ScriptedPageSpec,
@@ -15,5 +12,5 @@ export {
   type ScriptedNavigation,
   type ScriptedFaultContext,
   type ScriptedEpisode,
-  type ShopState,
 } from './scripted-environment.js';
+export { scriptedShop, SCRIPTED_SHOP_URL, SCRIPTED_SHOP_PRODUCTS, type ShopState } from './scripted-shop.js';

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setDurabilityProbe } from '../../src/data/durable-io.js';
-import { appendJsonl, loadJsonl, saveJsonl } from '../../src/data/rollout-buffer.js';
+import { appendJsonl, loadJsonl, saveJsonl } from '../../src/data/jsonl.js';
 import { saveCheckpoint } from '../../src/model/checkpoint-folder.js';
 import { journal, recordFor, stepLabel, TOKENIZER, weightsFor, type DurabilityParams } from './durability-data.js';
 

@@ -2,7 +2,7 @@
 // reads any file): calls each loader on the path given and prints, as one JSON line, the name,
 // message and fields of what each threw. Usage: loader-errors-child.ts '<json [{loader, path}]>'.
 
-import { loadJsonl } from '../../src/data/rollout-buffer.js';
+import { loadJsonl } from '../../src/data/jsonl.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
 import { HfTokenizer } from '../../src/model/tokenizer.js';
