@@ -10,7 +10,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // Config files and scripts outside the tsconfig are linted with the default project.
+      parserOptions: { projectService: { allowDefaultProject: ['.dependency-cruiser.cjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': [
@@ -26,4 +27,6 @@ export default tseslint.config(
   // The page program runs in the browser: tsc checks its globals (window, document, ...) against
   // the DOM lib (src/env/page/tsconfig.json), so no-undef, which knows none of them, is off.
   { files: ['src/env/page/**/*.js'], rules: { 'no-undef': 'off' } },
+  // Plain Node scripts and CommonJS config.
+  { files: ['scripts/*.mjs', '.dependency-cruiser.cjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable' } } },
 );

@@ -4,19 +4,19 @@
 export {
   ChatTemplate, ChatTemplateError, LocalChatPolicy, CHATML_TEMPLATE, PLAIN_TEMPLATE, END_OF_TURN_TOKENS,
   type ChatRole, type ChatMessage, type ChatRequest, type ChatReply, type ChatPolicy, type ChatTemplateOptions, type LocalChatPolicyOptions,
-} from '../agent/chat.js';
+} from './chat.js';
 export {
   AgentPrompt, PromptBudgetError, COMPRESSED_OBSERVATION,
   type AgentPromptOptions, type AgentState, type AgentHistoryTurn, type PromptObservation, type PromptTemplate,
   type BuiltPrompt, type EncodedTurn, type ParsedReply,
-} from '../agent/agent-prompt.js';
+} from './agent-prompt.js';
 export {
   QuotedValueConstraint, ActionCallConstraint, copyConstraint, actionConstraint, textPieces, COPIED_ARGUMENT_ACTIONS, R1_CALL_NAMES,
   type ReplyConstraint, type QuotedValueSlot, type QuotedValueConstraintOptions, type ActionCallConstraintOptions, type ActionElement,
-} from '../agent/constraint.js';
-export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from '../agent/agent.js';
-export { RemotePolicy, RemotePolicyError, REMOTE_POLICY_DEFAULTS, type RemotePolicyOptions, type RemoteRetryInfo } from '../agent/remote.js';
-export { servePolicy, SERVE_POLICY_DEFAULTS, type ServePolicyOptions, type PolicyServer } from '../agent/serve.js';
+} from './constraint.js';
+export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from './agent.js';
+export { RemotePolicy, RemotePolicyError, REMOTE_POLICY_DEFAULTS, type RemotePolicyOptions, type RemoteRetryInfo } from './remote.js';
+export { servePolicy, SERVE_POLICY_DEFAULTS, type ServePolicyOptions, type PolicyServer } from './serve.js';
 export {
   createSmallPolicy, demonstrationCorpus, SMALL_POLICY_DEFAULTS, SMALL_POLICY_SPECIAL_TOKENS, STARTER_TEMPLATES,
   type SmallPolicy, type SmallPolicySettings,

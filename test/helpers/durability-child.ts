@@ -1,4 +1,4 @@
-// The child process of test/durability.test.ts, killed with SIGKILL by the test or by itself.
+// The child process of test/durability.slow.test.ts, killed with SIGKILL by the test or by itself.
 //
 //   node --import tsx test/helpers/durability-child.ts <light|grpo> <work> [--kill-at K | --list | --loop | --recover-only]
 //

@@ -1,4 +1,4 @@
-// Shared by the durability test (test/durability.test.ts) and its child (durability-child.ts),
+// Shared by the durability test (test/durability.slow.test.ts) and its child (durability-child.ts),
 // and free of tfjs so the light child starts fast: what the child writes at each save or append
 // (deterministic from the index, so the parent knows what each one held), the journal the child
 // keeps of what it finished, and the names of the steps a write goes through.

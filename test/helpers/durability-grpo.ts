@@ -1,4 +1,4 @@
-// The MultiTurnGRPO run of the durability test (test/durability.test.ts and its child): a tiny
+// The MultiTurnGRPO run of the durability test (test/durability.slow.test.ts and its child): a tiny
 // from-scratch policy on the browser-free scripted shop, one fast iteration per cycle whose
 // rewards alternate within each group (so every iteration moves the weights), built the same
 // way in the child that trains and saves and in the parent that restores.
