@@ -10,6 +10,11 @@
 // The option interfaces (with their TSDoc) stay the types users see; `defineOptions<I>()` checks
 // at compile time that a schema describes exactly the interface `I` (same keys at every level,
 // same types), so the two cannot drift apart.
+//
+// Over 300 lines because it is one mechanism in parts that depend on each other: the builders
+// attach the phrase every issue reports (and `rule`'s sentence marker), the checker turns issues
+// into the owner, path and value message, and the suggestions walk the same zod definitions to name
+// the nearest option.
 
 import { z } from 'zod';
 import type { ResetOptions } from './env/types.js';

@@ -6,6 +6,11 @@
 // actions) but replaces every earlier page with a placeholder. A token budget cuts the current
 // page first, and only then drops the oldest rounds. The same object turns a state and a reply
 // into a training sample whose trainable tokens are exactly the reply the model wrote.
+//
+// Over 300 lines because one AgentPrompt builds the prompt the policy acts on, encodes that same
+// prompt with a reply as a training sample, and parses and formats replies; the three must agree on
+// the format (template, targets, think tags, compression, token budget), or what is trained would
+// not be what acts.
 
 import { formatAction, parseAction, type ActionGrammar } from '../env/action-grammar.js';
 import { describeGrammar } from '../env/grammar-help.js';

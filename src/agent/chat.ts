@@ -3,6 +3,10 @@
 // token-level Policy such as TransformerLM, plus a tokenizer and a chat template: it also
 // returns the token-level record RL needs) and by RemotePolicy (an HTTP endpoint: text only).
 // Chat templates are Hugging Face Jinja templates run by @huggingface/jinja.
+//
+// Over 300 lines because it holds the chat level whole: the ChatPolicy contract (messages,
+// requests, replies), the chat templates that turn messages into a prompt, and LocalChatPolicy,
+// which renders with a template, encodes, and maps a ReplyConstraint onto token ids.
 
 import { Template } from '@huggingface/jinja';
 import { OptionsError, WebAgentError } from '../errors.js';

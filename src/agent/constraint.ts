@@ -5,6 +5,11 @@
 // one level up). `QuotedValueConstraint` is the one the Agent's copy constraint uses: a small,
 // hand-written state machine over the reply's characters (the npm grammar-constrained decoders
 // are built for llama.cpp GBNF or JSON schemas, not for one quoted value at a time).
+//
+// Over 300 lines because both constraints (QuotedValueConstraint for copied values,
+// ActionCallConstraint for the whole action) rest on the same parts: the bisected ValueSet of
+// allowed values compared as JSON-escaped text, the `after` marker, the rule for characters split
+// across tokens (U+FFFD) and the copied-argument pieces.
 
 import { OptionsError } from '../errors.js';
 import { R1_ACTIONS, WAIT_MAX_MS } from '../env/action-grammar.js';

@@ -3,6 +3,10 @@
 // extensions), for evaluating API models or a policy served elsewhere. Text only: no token record.
 // Retries follow OpenAI's client guidance: 429, 5xx and network errors, exponential backoff with
 // jitter, `Retry-After` honoured. The API key lives in a private field and never enters a message.
+//
+// Over 300 lines because the retry loop, the HTTP attempt and the error mapping all need the API
+// key, which lives in one private field of RemotePolicy (sent, redacted from server text, named
+// when a 401 comes back); split out, the key would have to be handed around.
 
 import { OptionsError, WebAgentError } from '../errors.js';
 import { custom, defineOptions, fn, httpUrl, MAX_TIMER_MS, nonNegativeInt, num, obj, positiveInt, str } from '../options.js';

@@ -2,6 +2,10 @@
 // HTTP API on node:http, so OpenAI clients, RemotePolicy and evaluation harnesses can call it.
 // Follows OpenAI's Chat Completions and Models APIs (request fields, response, SSE chunk and
 // error shapes), with vLLM's `top_k` extension. Streaming sends the whole reply as one delta.
+//
+// Over 300 lines because it is one OpenAI Chat Completions endpoint: the request checks, the error
+// shape (`HttpError`) and the JSON and SSE response shapes follow one spec and meet in
+// `servePolicy`'s handlers, which close over the options and the key digest.
 
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

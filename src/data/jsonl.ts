@@ -1,6 +1,10 @@
 // Trajectory files: JSONL with one trajectory per line, written atomically (temporary file,
 // fsync, rename) and appended to crash-safely (a torn last line is found and reported, never
 // read as a record); plus export as TRL/verl-style chat records.
+//
+// Over 300 lines because loading and appending share the torn-last-line rule (`unterminatedLine`)
+// and the two error types: both must agree on which unterminated line is a crash's leftover and
+// which is a real record, or an append could drop what a load keeps.
 
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises';

@@ -2,6 +2,10 @@
 // samples (WebAgent-R1, arXiv 2505.16421; advantages as TRL's GRPOTrainer computes them: group
 // mean, unbiased std, `scaleRewards`), packed into padded-token-budget minibatches. Plain data
 // only; trajectory files are jsonl.ts's.
+//
+// Over 300 lines because the advantages, the per-token weights of `samples` and their option
+// schemas are one definition of the M-GRPO batch loss: the weights count the same groups and
+// exclusions the advantages compute, so split they would have to agree across files.
 
 import { OptionsError } from '../errors.js';
 import type { Rng } from './random.js';

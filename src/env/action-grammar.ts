@@ -1,4 +1,8 @@
 // Text grammars for Action: WebRL/WebAgent-R1 calls (`do(action="Click", element="12")`) and WebArena commands (`click [12]`), parsed without throwing and formatted to round-trip.
+//
+// Over 300 lines because parsing and formatting of both grammars are one contract: `formatAction`
+// parses its own text back to guarantee the round trip, and both grammars share the scanner, the
+// unescaping, the target and `wait` rules and the error wording.
 
 import { OptionsError } from '../errors.js';
 import { quote } from './observation-text.js';

@@ -9,6 +9,10 @@
 // Pre-tokenizer, unlike GPT-2/Qwen: whitespace runs are isolated pieces, letters never take a
 // leading space or quote, and digits are single pieces. So a name has the same tokens in the
 // task (after a space) and on the page (after a quote), and `[123]` is `[`,`1`,`2`,`3`,`]`.
+//
+// Over 300 lines because the trainer and the reference encoder must split text identically: both
+// use the pre-tokenizer pattern, GPT-2's byte alphabet and the special-token split defined here, so
+// a change to one cannot miss the other.
 
 import { OptionsError } from '../errors.js';
 import { arrayOf, defineOptions, num, obj, rule, str } from '../options.js';

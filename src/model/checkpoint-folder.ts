@@ -17,6 +17,11 @@
 // Loading verifies the manifest (if there is one: folders saved before it, and Hugging Face
 // folders, have none and load as before): a file torn, missing, or from another save is
 // refused with a CheckpointIntegrityError naming it, before anything is built from the folder.
+//
+// Over 300 lines because the writer, the commit and switch, the clean-up of leftovers and the
+// manifest check all depend on one folder layout (`<name>@<n>`, the `.saving-`, `.link-`,
+// `.legacy-` and `.removing-` temporaries, the manifest) and on the order a save makes them in;
+// crash safety holds only if all of them agree.
 
 import { lstat, mkdir, readdir, readFile, readlink, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';

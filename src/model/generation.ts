@@ -7,6 +7,10 @@
 //
 // The cache is one [S, kvHeads, C, Dh] tensor per layer and per K/V: rows are live sequences,
 // C grows in chunks as the longest one grows; rows join by concat and leave by gather.
+//
+// Over 300 lines because the queue, the live rows and the per-layer KV cache are one piece of
+// state: admit, step and retire each change which sequences are live and which cache rows they own
+// together, so the scheduling and the cache code must see both.
 
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError, WebAgentError } from '../errors.js';

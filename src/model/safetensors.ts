@@ -3,6 +3,11 @@
 // no maintained safetensors package for Node. Reads F32, F16 and BF16 into
 // Float32Array with positioned reads, one tensor at a time (a multi-GB file is never held in
 // memory, and no byte is read twice); writes F32 through a temp file renamed into place.
+//
+// Over 300 lines because the reader and the writer are the two halves of one format: the header
+// layout (length prefix, JSON with data_offsets, `__metadata__`), the dtype sizes and the
+// byte-order handling are defined once here, and the reader's checks (offsets in range, no
+// overlaps, sizes by dtype) are the rules the writer's output must meet.
 
 import { rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';

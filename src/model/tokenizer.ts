@@ -3,6 +3,10 @@
 // with the chat special tokens, eos/bos/pad ids and the raw chat template from the config.
 // Follows transformers' PreTrainedTokenizerFast semantics for encode/decode options. Also
 // saveTokenizer/tokenizerConfigFor for tokenizers trained by bpe-trainer.ts.
+//
+// Over 300 lines because the checks that run before @huggingface/tokenizers sees a file (vocabulary
+// ids, refused patterns), the loaders and the class that runs encode/decode under the pattern time
+// budget all work on one TokenizerJson and report through one TokenizerError naming the file.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

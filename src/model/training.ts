@@ -3,6 +3,10 @@
 // e.g. the frozen reference), the masked next-token loss of behaviour cloning, and AdamW with
 // decoupled weight decay (Loshchilov & Hutter) and global-norm clipping, as torch.optim.AdamW
 // and torch.nn.utils.clip_grad_norm_ define them.
+//
+// Over 300 lines because it is the one module behaviour cloning, GRPO and the data-parallel workers
+// take a training step from: the packed TokenBatch with its loss weights, the logprobs and losses
+// computed on it, and the AdamW (options schema, checkpoint state) they all step with.
 
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../errors.js';

@@ -13,6 +13,11 @@
 //   wasm Identity copies the data (about 130 MB per training step of the 1M model). Tensors are
 //   immutable (a Variable's assign swaps its dataId), so this one shares the data by reference
 //   count, as the cpu backend's Identity and the wasm Reshape already do.
+//
+// Over 300 lines because every kernel here goes through the same private machinery: the view of
+// BackendWasm's internals, tensor ids that alias heap slices, and the `replace`/`original` registry
+// that keeps each stock kernel as the fallback; split per kernel, each file would need that
+// machinery, widening what depends on the package's internals.
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm'; // registers the stock wasm kernels that are wrapped here

@@ -5,6 +5,11 @@
 // evaluation hook; typed events; stops cleanly on an AbortSignal between steps. `save` and
 // `restore` (and the `checkpoint` option) continue a run exactly where it stopped: weights, AdamW
 // moments and the position in the seeded sample order.
+//
+// Over 300 lines because `train`, `save` and `restore` share the run's private state (position in
+// the seeded sample order, AdamW moments, the failed-step flag, the digest of `train`): a save
+// records exactly what `train` needs to continue, and `restore` checks each of those before it
+// loads anything.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

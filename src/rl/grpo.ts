@@ -7,6 +7,11 @@
 // acted on and the behaviour logprobs recorded while sampling, so the ratio is exact; new
 // logprobs are scored at the sampling temperature, as the old ones were. Names: `b_` is the
 // whole iteration's batch, `mb_` one minibatch of it (cleanrl).
+//
+// Over 300 lines because MultiTurnGRPO's state (progress cursor, optimizer, frozen reference,
+// sampling temperature) is read and written by rollouts, optimizer steps, `save` and `restore`
+// together: a save must hold exactly what an iteration needs to resume. Its options and its loss
+// are already in grpo-options.ts and grpo-loss.ts.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,4 +1,9 @@
 // ScriptedEnvironment: a browser-free, in-memory Environment whose pages are small state machines in plain data, for millisecond unit tests.
+//
+// Over 300 lines because the actions, the navigation history and the renderer all read and change
+// one page visit (element ids, field values, checks, focus, scroll), as a browser's document is
+// shared by everything on the page; the example shop and the option types are already in
+// scripted-shop.ts and scripted-types.ts.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrowserCrashedError, EnvironmentStateError, OptionsError, StartPageError, TaskError } from '../errors.js';

@@ -12,6 +12,11 @@
 // a site's private API is `undecided: 'unsupported'`; both score 0 and name what is missing.
 // Where the harness itself raises (an unknown locator or required_contents kind, a malformed
 // inequality), the check scores 0 with an `error`.
+//
+// Over 300 lines because the three eval types and the checker that multiplies them share one set of
+// conventions (`product`, `guarded` and `judgeFuzzy` decide how a real failure, a harness error and
+// an undecided check combine), and string_match and program_html apply the same must_include and
+// required_values rules.
 
 import { decodeHTML } from 'entities';
 import type { Page } from 'playwright-core';

@@ -6,6 +6,10 @@
 // API (`shopping_get_latest_order_url`, `shopping_get_sku_latest_review_*`, ...) are not built
 // in: a user with a deployment registers them (`helpers` option); otherwise the check is
 // `undecided: 'unsupported'`.
+//
+// Over 300 lines because each built-in helper is a page script (kept as source text and run by
+// `inPage` with the Python helper's fallback) next to its entry in one table of arities; split, a
+// helper's selectors and its fallback value would sit in different files.
 
 import type { Page } from 'playwright-core';
 import { pyUrlparse } from './semantics.js';

@@ -5,6 +5,10 @@
 //   WebAgent-R1's numbers come from);
 // - 'webarena': web-arena-x/webarena `evaluation_harness/evaluators.py`.
 // Where the harnesses differ, the doc of the rule says how.
+//
+// Over 300 lines because each rule is written beside the Python built-ins it reproduces
+// (`str.strip`, `int()`, `float()`, `repr`, `urlparse`, `parse_qs`), so a rule, both harnesses'
+// variants of it and the Python behaviour it rests on read together.
 
 import { bool, custom, defineOptions, obj, oneOf } from '../options.js';
 import { wordTokenize, type PunktParameters } from './nltk-tokenize.js';

@@ -2,6 +2,10 @@
 // a small file tree, issues and merge requests; and the per-session mutable state (issue
 // states/labels/assignees/comments, new issues, merge request states, members, stars), plus the
 // helpers that merge the two into what the pages show.
+//
+// Over 300 lines because the seeded data, the copy-on-write session state and the views that merge
+// them are one model of the site: the views depend on how the seed lays issues out (iid = index +
+// 1) and how the state keys its changes (project path, then iid).
 
 import { ADJECTIVES, ANIMALS, COLORS, FIRST_NAMES, LAST_NAMES, NATURE, TECH, THINGS, entitySplit, rngFor, type Rng } from '../words.js';
 

@@ -1,6 +1,10 @@
 // State-changing task templates of the code site: close an issue, add a label, assign, comment,
 // create an issue, star a project, merge a merge request, add a member. Checkers read the
 // session's state (`/__webagent/state`); wrong experts change the wrong thing or leave it unsaved.
+//
+// Over 300 lines because it holds the code site's eight state-changing templates, about 35 lines
+// each: intent, a checker of the session state, and an expert and a wrong expert that must change,
+// or miss, exactly what that checker reads.
 
 import { stateMatch } from '../../tasks/checkers.js';
 import { act } from '../../tasks/expert.js';

@@ -2,6 +2,10 @@
 // cart line (cart pre-filled by `setup`), a full checkout with a shipping address, account
 // settings; and the unseen ones (add the two cheapest of a list, re-order a past order). Each
 // is checked on the session state the site keeps (cart, orders, account).
+//
+// Over 300 lines because it holds all eight state-changing shop templates, exported as one
+// `stateTemplates` list, and the seen ones share the option, cart-line and address helpers
+// (`optionPhrase`, `lineMatches`, `fillAddress`) their checkers and experts both use.
 
 import type { Observation } from '../../env/types.js';
 import { stateMatch } from '../../tasks/checkers.js';
