@@ -1,10 +1,17 @@
 // TransformerLM: a decoder-only LM in tfjs with Hugging Face Llama/Qwen2 semantics (RMSNorm,
 // RoPE in the rotate_half convention, grouped-query attention, SwiGLU, optional q/k/v bias) and
 // HF weight names. Forward passes here; sampling in generation.ts; losses in training.ts.
+// Reads top to bottom as nanoGPT does: embedding, attention, MLP, block, the model (hidden,
+// head, logits, decodeStep); then the small helpers that hold the speed caches; then weights.
 //
 // Layout choices for speed on wasm: activations are 2D [B*T, C] for every
 // projection (one fast matmul each), linear weights are stored [in, out] (HF stores [out, in];
 // export/import transpose), attention stays rank 4, and rotate_half is one [Dh, Dh] matmul.
+//
+// Over 300 lines because the forward pass, `decodeStep` and weight import/export all depend on the
+// private storage layout (HF names, linears stored [in, out]) and on the caches built from it
+// (fused projections, causal masks, RoPE tables); prefill and decoding also share one `block`, with
+// the attention passed in.
 
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../errors.js';
@@ -186,6 +193,177 @@ export class TransformerLM {
     return [...this.parameters.values()];
   }
 
+  // ---------------------------------------------------------------- the model, top to bottom
+
+  /** Token embeddings of ids [B, T] as rows [B*T, d]. */
+  private embed(ids: tf.Tensor2D): tf.Tensor2D {
+    const [b, t] = ids.shape;
+    return tf.gather(this.param('model.embed_tokens.weight'), ids.reshape([b * t])) as tf.Tensor2D;
+  }
+
+  /**
+   * Self-attention of layer `i` on normed h [B*T, d] -> [B*T, d]: q, k, v projections (one fused
+   * matmul), RoPE, then `attend`, which gets q [B, T, H, Dh] (scaled by 1/sqrt(Dh)) and the new
+   * k, v [B, T, Hkv, Dh] and returns [B*T, H*Dh]; then the output projection.
+   */
+  private attention(
+    i: number, h: tf.Tensor2D, b: number, t: number, cos: tf.Tensor4D, sin: tf.Tensor4D, inference: boolean,
+    attend: (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor2D,
+  ): tf.Tensor2D {
+    const c = this.config;
+    const p = `model.layers.${i}.self_attn`;
+    const dh = this.headDim;
+    const kvWidth = c.num_key_value_heads * dh;
+    const [q0, k0, v0] = this.project(h, [`${p}.q_proj`, `${p}.k_proj`, `${p}.v_proj`], [c.num_attention_heads * dh, kvWidth, kvWidth], inference);
+    const q = this.rope(q0!.reshape([b, t, c.num_attention_heads, dh]), cos, sin).mul(1 / Math.sqrt(dh)) as tf.Tensor4D;
+    const k = this.rope(k0!.reshape([b, t, c.num_key_value_heads, dh]), cos, sin);
+    const v = v0!.reshape([b, t, c.num_key_value_heads, dh]) as tf.Tensor4D;
+    return this.linear(attend(q, k, v), `${p}.o_proj`);
+  }
+
+  /**
+   * Causal full-sequence attention (training and prefill). Sequences start at position 0.
+   * q [B, T, H, Dh], k/v [B, T, Hkv, Dh] -> [B*T, H*Dh]; rank-4 tensors throughout.
+   */
+  private fullAttention(b: number, t: number, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor2D {
+    const qh = q.transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, Dh]
+    const kh = this.expandKv(k.transpose([0, 2, 1, 3]));
+    const vh = this.expandKv(v.transpose([0, 2, 1, 3]));
+    const mask = this.causalMask(t);
+    const rows = this.attentionBlock;
+    let out: tf.Tensor4D; // [B, H, T, Dh]
+    if (rows === 0 || t <= rows) {
+      out = tf.matMul(tf.softmax(tf.add(tf.matMul(qh, kh, false, true), mask)), vh); // scores [B, H, T, T]
+    } else {
+      // Rows a..e-1 see keys 0..e-1 only: scores [B, H, e-a, e].
+      const parts: tf.Tensor4D[] = [];
+      for (let a = 0; a < t; a += rows) {
+        const e = Math.min(t, a + rows);
+        const q = tf.slice(qh, [0, 0, a, 0], [-1, -1, e - a, -1]);
+        const k = e === t ? kh : tf.slice(kh, [0, 0, 0, 0], [-1, -1, e, -1]);
+        const v = e === t ? vh : tf.slice(vh, [0, 0, 0, 0], [-1, -1, e, -1]);
+        parts.push(tf.matMul(tf.softmax(tf.add(tf.matMul(q, k, false, true), tf.slice(mask, [a, 0], [e - a, e]))), v));
+      }
+      out = tf.concat(parts, 2);
+    }
+    return out.transpose([0, 2, 1, 3]).reshape([b * t, this.config.hidden_size]) as tf.Tensor2D;
+  }
+
+  /** SwiGLU MLP of layer `i` on normed h [B*T, d] -> [B*T, d]: gate and up (one fused matmul), silu(gate) * up, down. */
+  private mlp(i: number, h: tf.Tensor2D, inference: boolean): tf.Tensor2D {
+    const c = this.config;
+    const p = `model.layers.${i}.mlp`;
+    const [gate, up] = this.project(h, [`${p}.gate_proj`, `${p}.up_proj`], [c.intermediate_size, c.intermediate_size], inference);
+    const act = tf.mul(tf.mul(gate!, tf.sigmoid(gate!)), up!) as tf.Tensor2D;
+    return this.linear(act, `${p}.down_proj`);
+  }
+
+  /** Decoder block `i` on x [B*T, d]: pre-norm residual attention, then pre-norm residual MLP. */
+  private block(
+    i: number, x: tf.Tensor2D, b: number, t: number, cos: tf.Tensor4D, sin: tf.Tensor4D, inference: boolean,
+    attend: (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor2D,
+  ): tf.Tensor2D {
+    const p = `model.layers.${i}`;
+    const x1 = tf.add<tf.Tensor2D>(x, this.attention(i, this.rmsNorm(x, `${p}.input_layernorm.weight`), b, t, cos, sin, inference, attend));
+    return tf.add(x1, this.mlp(i, this.rmsNorm(x1, `${p}.post_attention_layernorm.weight`), inference));
+  }
+
+  /**
+   * Final hidden states [B*T, d] (after the last norm) of right-padded sequences starting at
+   * position 0. Synchronous tensor code: call inside tf.tidy or a gradient function.
+   * `kvOut` receives each layer's keys [B, Hkv, T, Dh] and transposed values [B, Hkv, Dh, T]
+   * (for the decoding cache); `inference` uses cached fused weights (no gradients flow).
+   */
+  hidden(ids: tf.Tensor2D, kvOut?: LayerCache[], inference = false): tf.Tensor2D {
+    this.assertUsable();
+    const [b, t] = ids.shape;
+    if (t > this.config.max_position_embeddings) {
+      throw new OptionsError(`sequence of ${t} tokens exceeds max_position_embeddings (${this.config.max_position_embeddings})`);
+    }
+    const [cos, sin] = this.ropeAt(t);
+    let x = this.embed(ids);
+    for (let i = 0; i < this.config.num_hidden_layers; i++) {
+      x = this.block(i, x, b, t, cos, sin, inference, (q, k, v) => {
+        if (kvOut) kvOut[i] = { k: k.transpose([0, 2, 1, 3]) as tf.Tensor4D, vt: v.transpose([0, 2, 3, 1]) as tf.Tensor4D };
+        return this.fullAttention(b, t, q, k, v);
+      });
+    }
+    return this.rmsNorm(x, 'model.norm.weight');
+  }
+
+  /**
+   * Logits [N, V] of final hidden states [N, d]. `inference` multiplies by a cached [d, V]
+   * copy of a tied embedding (an untransposed product: XNNPACK keeps its packed weights).
+   */
+  head(hidden: tf.Tensor2D, inference = false): tf.Tensor2D {
+    if (!this.config.tie_word_embeddings) return tf.matMul(hidden, this.param('lm_head.weight'));
+    const embed = this.param('model.embed_tokens.weight');
+    if (!inference) return tf.matMul(hidden, embed, false, true);
+    const hit = this.inferenceCache.get('head');
+    if (hit && hit.sources[0] === embed.dataId) return tf.matMul(hidden, hit.value.weight);
+    if (hit) hit.value.weight.dispose();
+    const weight = tf.keep(tf.transpose(embed) as tf.Tensor2D);
+    this.inferenceCache.set('head', { sources: [embed.dataId], value: { weight, bias: undefined } });
+    return tf.matMul(hidden, weight);
+  }
+
+  /** Logits [B, T, V] for ids [B, T]. Caller owns the result (use inside tf.tidy). */
+  logits(ids: tf.Tensor2D): tf.Tensor3D {
+    const [b, t] = ids.shape;
+    return this.head(this.hidden(ids)).reshape([b, t, this.config.vocab_size]);
+  }
+
+  /**
+   * One decoding step for `s` cache slots: token [S] at position [S] (int32) attends to the
+   * slot's cached keys/values at positions < position, plus itself. Updates `cache` in place
+   * (old tensors disposed) and returns logits [S, V].
+   *
+   * With one query per row, attention is two broadcast products reduced over the last axis
+   * (q * K summed over Dh; p * V^T summed over positions): element-wise kernels, where a
+   * batched matmul would make one XNNPACK operator per (row, head).
+   */
+  decodeStep(tokens: tf.Tensor1D, positions: tf.Tensor1D, cache: LayerCache[]): tf.Tensor2D {
+    this.assertUsable();
+    const [s] = tokens.shape;
+    const capacity = cache[0]!.k.shape[2];
+    const c = this.config;
+    const dh = this.headDim;
+    const newCache: LayerCache[] = [];
+    const logits = tf.tidy(() => {
+      const pos = positions.reshape([s, 1]) as tf.Tensor2D;
+      const [cos, sin] = this.ropeAt(1, pos);
+      const slots = tf.range(0, capacity, 1, 'int32').reshape([1, capacity]);
+      const write = tf.equal(slots, pos).cast('float32'); // [S, C]: 1 at this step's position
+      const keep = tf.sub(1, write);
+      // Positions after the row's own are empty or stale: masked.
+      const bias = tf.mul(tf.sub(tf.lessEqual(slots, pos).cast('float32'), 1), MASK).reshape([s, 1, capacity]);
+      let x = this.embed(tokens.reshape([s, 1]));
+      for (let i = 0; i < c.num_hidden_layers; i++) {
+        x = this.block(i, x, s, 1, cos, sin, true, (q, k, v) => {
+          const old = cache[i]!;
+          // k, v: [S, 1, Hkv, Dh] -> [S, Hkv, 1, Dh] and [S, Hkv, Dh, 1] (a reshape when T = 1).
+          const kNew = tf.add(tf.mul(old.k, keep.reshape([s, 1, capacity, 1])), tf.mul(k.reshape([s, c.num_key_value_heads, 1, dh]), write.reshape([s, 1, capacity, 1]))) as tf.Tensor4D;
+          const vtNew = tf.add(tf.mul(old.vt, keep.reshape([s, 1, 1, capacity])), tf.mul(v.reshape([s, c.num_key_value_heads, dh, 1]), write.reshape([s, 1, 1, capacity]))) as tf.Tensor4D;
+          newCache[i] = { k: tf.keep(kNew), vt: tf.keep(vtNew) };
+          const qh = q.reshape([s, c.num_attention_heads, 1, dh]);
+          const scores = tf.add(tf.sum(tf.mul(qh, this.expandKv(kNew)), -1), bias); // [S, H, C]
+          const probs = tf.softmax(scores).reshape([s, c.num_attention_heads, 1, capacity]);
+          return tf.sum(tf.mul(probs, this.expandKv(vtNew)), -1).reshape([s, c.hidden_size]) as tf.Tensor2D; // [S, H*Dh]
+        });
+      }
+      return this.head(this.rmsNorm(x, 'model.norm.weight'), true);
+    });
+    for (let i = 0; i < cache.length; i++) {
+      cache[i]!.k.dispose();
+      cache[i]!.vt.dispose();
+      cache[i] = newCache[i]!;
+    }
+    return logits;
+  }
+
+  // ---------------------------------------------------------------- helpers: norm, projections, RoPE, masks
+  // The speed caches live here: causal masks by width, and fused / transposed weights for inference.
+
   private causalMask(t: number): tf.Tensor2D {
     let mask = this.causal.get(t);
     if (mask === undefined) {
@@ -279,155 +457,7 @@ export class TransformerLM {
     return [tf.gather(this.ropeCos, flat).reshape([b, t, 1, dh]), tf.gather(this.ropeSin, flat).reshape([b, t, 1, dh])];
   }
 
-  /**
-   * One decoder layer on x [B*T, d]. `attend` gets q [B, T, H, Dh] (scaled by 1/sqrt(Dh)) and
-   * the new k, v [B, T, Hkv, Dh] and returns attention output [B*T, H*Dh].
-   */
-  private layer(
-    i: number, x: tf.Tensor2D, b: number, t: number, cos: tf.Tensor4D, sin: tf.Tensor4D, inference: boolean,
-    attend: (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor2D,
-  ): tf.Tensor2D {
-    const c = this.config;
-    const p = `model.layers.${i}`;
-    const dh = this.headDim;
-    const kvWidth = c.num_key_value_heads * dh;
-    const h = this.rmsNorm(x, `${p}.input_layernorm.weight`);
-    const [q0, k0, v0] = this.project(h, [`${p}.self_attn.q_proj`, `${p}.self_attn.k_proj`, `${p}.self_attn.v_proj`], [c.num_attention_heads * dh, kvWidth, kvWidth], inference);
-    const q = this.rope(q0!.reshape([b, t, c.num_attention_heads, dh]), cos, sin).mul(1 / Math.sqrt(dh)) as tf.Tensor4D;
-    const k = this.rope(k0!.reshape([b, t, c.num_key_value_heads, dh]), cos, sin);
-    const v = v0!.reshape([b, t, c.num_key_value_heads, dh]) as tf.Tensor4D;
-    const x1 = tf.add<tf.Tensor2D>(x, this.linear(attend(q, k, v), `${p}.self_attn.o_proj`));
-    const h2 = this.rmsNorm(x1, `${p}.post_attention_layernorm.weight`);
-    const [gate, up] = this.project(h2, [`${p}.mlp.gate_proj`, `${p}.mlp.up_proj`], [c.intermediate_size, c.intermediate_size], inference);
-    const act = tf.mul(tf.mul(gate!, tf.sigmoid(gate!)), up!) as tf.Tensor2D;
-    return tf.add(x1, this.linear(act, `${p}.mlp.down_proj`));
-  }
-
-  private embed(ids: tf.Tensor2D): tf.Tensor2D {
-    const [b, t] = ids.shape;
-    return tf.gather(this.param('model.embed_tokens.weight'), ids.reshape([b * t])) as tf.Tensor2D;
-  }
-
-  /**
-   * Causal full-sequence attention (training and prefill). Sequences start at position 0.
-   * q [B, T, H, Dh], k/v [B, T, Hkv, Dh] -> [B*T, H*Dh]; rank-4 tensors throughout.
-   */
-  private fullAttention(b: number, t: number, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor2D {
-    const qh = q.transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, Dh]
-    const kh = this.expandKv(k.transpose([0, 2, 1, 3]));
-    const vh = this.expandKv(v.transpose([0, 2, 1, 3]));
-    const mask = this.causalMask(t);
-    const rows = this.attentionBlock;
-    let out: tf.Tensor4D; // [B, H, T, Dh]
-    if (rows === 0 || t <= rows) {
-      out = tf.matMul(tf.softmax(tf.add(tf.matMul(qh, kh, false, true), mask)), vh); // scores [B, H, T, T]
-    } else {
-      // Rows a..e-1 see keys 0..e-1 only: scores [B, H, e-a, e].
-      const parts: tf.Tensor4D[] = [];
-      for (let a = 0; a < t; a += rows) {
-        const e = Math.min(t, a + rows);
-        const q = tf.slice(qh, [0, 0, a, 0], [-1, -1, e - a, -1]);
-        const k = e === t ? kh : tf.slice(kh, [0, 0, 0, 0], [-1, -1, e, -1]);
-        const v = e === t ? vh : tf.slice(vh, [0, 0, 0, 0], [-1, -1, e, -1]);
-        parts.push(tf.matMul(tf.softmax(tf.add(tf.matMul(q, k, false, true), tf.slice(mask, [a, 0], [e - a, e]))), v));
-      }
-      out = tf.concat(parts, 2);
-    }
-    return out.transpose([0, 2, 1, 3]).reshape([b * t, this.config.hidden_size]) as tf.Tensor2D;
-  }
-
-  /**
-   * Final hidden states [B*T, d] (after the last norm) of right-padded sequences starting at
-   * position 0. Synchronous tensor code: call inside tf.tidy or a gradient function.
-   * `kvOut` receives each layer's keys [B, Hkv, T, Dh] and transposed values [B, Hkv, Dh, T]
-   * (for the decoding cache); `inference` uses cached fused weights (no gradients flow).
-   */
-  hidden(ids: tf.Tensor2D, kvOut?: LayerCache[], inference = false): tf.Tensor2D {
-    this.assertUsable();
-    const [b, t] = ids.shape;
-    if (t > this.config.max_position_embeddings) {
-      throw new OptionsError(`sequence of ${t} tokens exceeds max_position_embeddings (${this.config.max_position_embeddings})`);
-    }
-    const [cos, sin] = this.ropeAt(t);
-    let x = this.embed(ids);
-    for (let i = 0; i < this.config.num_hidden_layers; i++) {
-      x = this.layer(i, x, b, t, cos, sin, inference, (q, k, v) => {
-        if (kvOut) kvOut[i] = { k: k.transpose([0, 2, 1, 3]) as tf.Tensor4D, vt: v.transpose([0, 2, 3, 1]) as tf.Tensor4D };
-        return this.fullAttention(b, t, q, k, v);
-      });
-    }
-    return this.rmsNorm(x, 'model.norm.weight');
-  }
-
-  /**
-   * Logits [N, V] of final hidden states [N, d]. `inference` multiplies by a cached [d, V]
-   * copy of a tied embedding (an untransposed product: XNNPACK keeps its packed weights).
-   */
-  head(hidden: tf.Tensor2D, inference = false): tf.Tensor2D {
-    if (!this.config.tie_word_embeddings) return tf.matMul(hidden, this.param('lm_head.weight'));
-    const embed = this.param('model.embed_tokens.weight');
-    if (!inference) return tf.matMul(hidden, embed, false, true);
-    const hit = this.inferenceCache.get('head');
-    if (hit && hit.sources[0] === embed.dataId) return tf.matMul(hidden, hit.value.weight);
-    if (hit) hit.value.weight.dispose();
-    const weight = tf.keep(tf.transpose(embed) as tf.Tensor2D);
-    this.inferenceCache.set('head', { sources: [embed.dataId], value: { weight, bias: undefined } });
-    return tf.matMul(hidden, weight);
-  }
-
-  /** Logits [B, T, V] for ids [B, T]. Caller owns the result (use inside tf.tidy). */
-  logits(ids: tf.Tensor2D): tf.Tensor3D {
-    const [b, t] = ids.shape;
-    return this.head(this.hidden(ids)).reshape([b, t, this.config.vocab_size]);
-  }
-
-  /**
-   * One decoding step for `s` cache slots: token [S] at position [S] (int32) attends to the
-   * slot's cached keys/values at positions < position, plus itself. Updates `cache` in place
-   * (old tensors disposed) and returns logits [S, V].
-   *
-   * With one query per row, attention is two broadcast products reduced over the last axis
-   * (q * K summed over Dh; p * V^T summed over positions): element-wise kernels, where a
-   * batched matmul would make one XNNPACK operator per (row, head).
-   */
-  decodeStep(tokens: tf.Tensor1D, positions: tf.Tensor1D, cache: LayerCache[]): tf.Tensor2D {
-    this.assertUsable();
-    const [s] = tokens.shape;
-    const capacity = cache[0]!.k.shape[2];
-    const c = this.config;
-    const dh = this.headDim;
-    const newCache: LayerCache[] = [];
-    const logits = tf.tidy(() => {
-      const pos = positions.reshape([s, 1]) as tf.Tensor2D;
-      const [cos, sin] = this.ropeAt(1, pos);
-      const slots = tf.range(0, capacity, 1, 'int32').reshape([1, capacity]);
-      const write = tf.equal(slots, pos).cast('float32'); // [S, C]: 1 at this step's position
-      const keep = tf.sub(1, write);
-      // Positions after the row's own are empty or stale: masked.
-      const bias = tf.mul(tf.sub(tf.lessEqual(slots, pos).cast('float32'), 1), MASK).reshape([s, 1, capacity]);
-      let x = this.embed(tokens.reshape([s, 1]));
-      for (let i = 0; i < c.num_hidden_layers; i++) {
-        x = this.layer(i, x, s, 1, cos, sin, true, (q, k, v) => {
-          const old = cache[i]!;
-          // k, v: [S, 1, Hkv, Dh] -> [S, Hkv, 1, Dh] and [S, Hkv, Dh, 1] (a reshape when T = 1).
-          const kNew = tf.add(tf.mul(old.k, keep.reshape([s, 1, capacity, 1])), tf.mul(k.reshape([s, c.num_key_value_heads, 1, dh]), write.reshape([s, 1, capacity, 1]))) as tf.Tensor4D;
-          const vtNew = tf.add(tf.mul(old.vt, keep.reshape([s, 1, 1, capacity])), tf.mul(v.reshape([s, c.num_key_value_heads, dh, 1]), write.reshape([s, 1, 1, capacity]))) as tf.Tensor4D;
-          newCache[i] = { k: tf.keep(kNew), vt: tf.keep(vtNew) };
-          const qh = q.reshape([s, c.num_attention_heads, 1, dh]);
-          const scores = tf.add(tf.sum(tf.mul(qh, this.expandKv(kNew)), -1), bias); // [S, H, C]
-          const probs = tf.softmax(scores).reshape([s, c.num_attention_heads, 1, capacity]);
-          return tf.sum(tf.mul(probs, this.expandKv(vtNew)), -1).reshape([s, c.hidden_size]) as tf.Tensor2D; // [S, H*Dh]
-        });
-      }
-      return this.head(this.rmsNorm(x, 'model.norm.weight'), true);
-    });
-    for (let i = 0; i < cache.length; i++) {
-      cache[i]!.k.dispose();
-      cache[i]!.vt.dispose();
-      cache[i] = newCache[i]!;
-    }
-    return logits;
-  }
+  // ---------------------------------------------------------------- weights
 
   /** Weights in Hugging Face layout and names (linears [out, in]), for checkpoints. */
   async exportWeights(): Promise<Map<string, NamedWeight>> {
@@ -488,7 +518,6 @@ export class TransformerLM {
     if (this.disposed) throw new OptionsError('this TransformerLM was disposed');
   }
 
-  /** Frees every tensor the model owns. */
   /**
    * Frees what the model caches between calls: causal masks (the 8 most recent widths) and the
    * inference copies of fused and transposed weights. They are rebuilt on demand.
@@ -500,6 +529,7 @@ export class TransformerLM {
     this.causal.clear();
   }
 
+  /** Frees every tensor the model owns. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
