@@ -23,7 +23,7 @@ import { GenerationEngine } from '../src/model/generation.js';
 import { RemotePolicy } from '../src/agent/remote.js';
 import { resolveSampling } from '../src/model/sampling.js';
 import { servePolicy } from '../src/agent/serve.js';
-import { AdamW } from '../src/model/training.js';
+import { AdamW } from '../src/model/adamw.js';
 import { TransformerLM } from '../src/model/transformer.js';
 import { loadJsonlOptions } from '../src/data/jsonl.js';
 import { renameEntities } from '../src/rl/augment.js';

@@ -6,7 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from './backend.js';
-import { AdamW, negLogLikelihoodSum, packSequences, type AdamWOptions, type AdamWState, type ScoredSequence } from './training.js';
+import { negLogLikelihoodSum, packSequences, type ScoredSequence } from './training.js';
+import { AdamW, type AdamWOptions, type AdamWState } from './adamw.js';
 import { TransformerLM, type NamedWeight } from './transformer.js';
 import type { TransformerConfig } from './config.js';
 

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { OptionsError, WebAgentError } from '../errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from './backend.js';
 import { defineOptions, num, obj, oneOf } from '../options.js';
-import { ADAMW_DEFAULTS, adamWOptions, lossWeight, packSequences, type AdamWOptions, type AdamWState, type ScoredSequence, type OptimizerStepResult } from './training.js';
+import { lossWeight, packSequences, type ScoredSequence } from './training.js';
+import { ADAMW_DEFAULTS, adamWOptions, type AdamWOptions, type AdamWState, type OptimizerStepResult } from './adamw.js';
 import type { TransformerLM } from './transformer.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './data-parallel-worker.js';
 

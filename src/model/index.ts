@@ -15,9 +15,10 @@ export {
 } from './generation.js';
 export { SAMPLING_DEFAULTS, resolveSampling, sampleToken, type SamplingOptions, type ResolvedSampling } from './sampling.js';
 export {
-  packSequences, tokenLogprobs, nextTokenLoss, negLogLikelihoodSum, lossWeight, scoreSequences, AdamW, ADAMW_DEFAULTS,
-  type ScoredSequence, type TokenBatch, type AdamWOptions, type AdamWState, type OptimizerStepResult,
+  packSequences, tokenLogprobs, nextTokenLoss, negLogLikelihoodSum, lossWeight, scoreSequences,
+  type ScoredSequence, type TokenBatch,
 } from './training.js';
+export { AdamW, ADAMW_DEFAULTS, type AdamWOptions, type AdamWState, type OptimizerStepResult } from './adamw.js';
 export { DataParallelTrainer, DataParallelError, type DataParallelOptions } from './data-parallel.js';
 export type { Policy } from './types.js';
 export * from './tokenizer.js';

@@ -26,10 +26,10 @@ import { commitCheckpointFolder, resolveCheckpointFolder, verifyCheckpointFolder
 import { DataParallelTrainer } from '../model/data-parallel.js';
 import { readSafetensors } from '../model/safetensors.js';
 import type { HfTokenizer } from '../model/tokenizer.js';
-import { AdamW, lossWeight, nextTokenLoss, packSequences, tokenLossWeight, warmupFactor, type AdamWOptions, type AdamWState, type OptimizerStepResult, type ScoredSequence } from '../model/training.js';
+import { lossWeight, nextTokenLoss, packSequences, tokenLossWeight, type ScoredSequence } from '../model/training.js';
+import { AdamW, adamWOptions, warmupFactor, type AdamWOptions, type AdamWState, type OptimizerStepResult } from '../model/adamw.js';
 import { TRANSFORMER_CONFIG_DEFAULTS, type TransformerConfig } from '../model/config.js';
 import { TransformerLM } from '../model/transformer.js';
-import { adamWOptions } from '../model/training.js';
 import { arrayOf, defineOptions, fn, instanceOf, integer, nonNegative, nonNegativeInt, num, obj, positiveInt, str } from '../options.js';
 import { scoredSequenceSchema } from './rollout.js';
 import { CHECKPOINT_FORMAT, jsonNumber, OPTIMIZER_FILE, readProgress, RESTORE_HINT, RUN_FILES, sequencesDigest, TRAINER_FILE, type BcProgress } from './behavior-cloning-run.js';

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../../src/model/backend.js';
 import { DataParallelTrainer } from '../../src/model/data-parallel.js';
-import { AdamW, nextTokenLoss, packSequences, type ScoredSequence } from '../../src/model/training.js';
+import { nextTokenLoss, packSequences, type ScoredSequence } from '../../src/model/training.js';
+import { AdamW } from '../../src/model/adamw.js';
 import { TransformerLM } from '../../src/model/transformer.js';
 import { OptionsError } from '../../src/errors.js';
 

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../src/errors.js';
 import { initBackend } from '../../src/model/backend.js';
 import type { TransformerConfig } from '../../src/model/config.js';
-import { AdamW, nextTokenLoss, packSequences, scoreSequences, type ScoredSequence } from '../../src/model/training.js';
+import { nextTokenLoss, packSequences, scoreSequences, type ScoredSequence } from '../../src/model/training.js';
+import { AdamW } from '../../src/model/adamw.js';
 import { TransformerLM } from '../../src/model/transformer.js';
 import { logSoftmaxAt, referenceLogits, type RefWeight } from '../helpers/reference-lm.js';
 
