@@ -43,6 +43,9 @@ export interface AgentState {
 
 export type PromptTemplate = 'tokenizer' | 'chatml' | 'plain';
 
+/** AgentPrompt's options as plain JSON (`AgentPrompt.settings()`): no tokenizer, a custom template as its Jinja source. */
+export type AgentPromptSettings = Omit<AgentPromptOptions, 'tokenizer' | 'template'> & { readonly template?: PromptTemplate | { readonly source: string } };
+
 export interface AgentPromptOptions {
   /** Action syntax the model writes. Default `webagent-r1` (`do(action="Click", ...)`). */
   readonly grammar?: ActionGrammar;
@@ -218,10 +221,15 @@ export class AgentPrompt {
   readonly maxObservationChars: number;
   readonly maxPromptTokens: number | undefined;
   readonly minObservationTokens: number;
+  /** The options as given, without the tokenizer: what `settings()` writes. */
+  readonly #given: Omit<AgentPromptOptions, 'tokenizer'>;
   private readonly lineTokens = new Map<string, number>();
 
   constructor(options: AgentPromptOptions = {}) {
     agentPromptOptions.check(options);
+    const given: AgentPromptOptions = { ...options };
+    delete (given as { tokenizer?: unknown }).tokenizer;
+    this.#given = given;
     this.grammar = options.grammar ?? 'webagent-r1';
     describeGrammar(this.grammar); // validates the grammar name
     this.tokenizer = options.tokenizer;
@@ -249,6 +257,22 @@ export class AgentPrompt {
       if (this.tokenizer === undefined) throw new OptionsError('AgentPrompt: maxPromptTokens needs the `tokenizer` option to count tokens');
     }
     this.minObservationTokens = options.minObservationTokens ?? Math.min(256, Math.floor((this.maxPromptTokens ?? 1024) / 4));
+  }
+
+  /**
+   * The options this prompt was made with, as plain JSON (no tokenizer; a ChatTemplate object as
+   * its Jinja source): what a checkpoint stores so that `Agent.fromPretrained` rebuilds the same
+   * prompt. `AgentPrompt.fromSettings` reads it back.
+   */
+  settings(): AgentPromptSettings {
+    const { template, ...rest } = this.#given;
+    return { ...rest, ...(template === undefined ? {} : { template: template instanceof ChatTemplate ? { source: template.source } : template }) };
+  }
+
+  /** The options `settings()` wrote, with a tokenizer: a ChatTemplate source becomes a ChatTemplate again. */
+  static optionsFrom(settings: AgentPromptSettings, tokenizer?: HfTokenizer): AgentPromptOptions {
+    const { template, ...rest } = settings;
+    return { ...rest, ...(tokenizer ? { tokenizer } : {}), ...(template === undefined ? {} : { template: typeof template === 'string' ? template : new ChatTemplate(template.source) }) };
   }
 
   /** The page as the prompt shows it, cut to `maxTokens` when given. */

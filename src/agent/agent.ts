@@ -8,12 +8,13 @@ import { OptionsError } from '../errors.js';
 import { arrayOf, bool, custom, defineOptions, instanceOf, obj, signal, str, union } from '../options.js';
 import { formatAction } from '../env/action-grammar.js';
 import type { Action } from '../env/types.js';
-import { AgentPrompt, agentPromptOptions, agentPromptShape, type AgentPromptOptions, type AgentState, type BuiltPrompt } from './agent-prompt.js';
+import { AgentPrompt, agentPromptOptions, agentPromptShape, type AgentPromptOptions, type AgentPromptSettings, type AgentState, type BuiltPrompt } from './agent-prompt.js';
 import { backendInfo, backendOptions, initBackend, type BackendOptions } from '../model/backend.js';
 import { configFromHuggingFace, countParameters } from '../model/config.js';
 import { LocalChatPolicy, type ChatPolicy, type ChatRequest } from './chat.js';
 import { actionConstraint, actionSet, copyConstraint } from './constraint.js';
-import { loadCheckpoint } from '../model/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.js';
+import { parseJsonText } from '../data/load-errors.js';
 import type { Completion } from '../model/generation.js';
 import { samplingOptions, type SamplingOptions } from '../model/sampling.js';
 import { HfTokenizer } from '../model/tokenizer.js';
@@ -101,6 +102,41 @@ const actOptions = defineOptions<{ sampling?: SamplingOptions; signal?: AbortSig
 
 const DEFAULT_SAMPLING: SamplingOptions = { temperature: 0, maxNewTokens: 512 };
 
+/** The file of a checkpoint folder that holds the agent's settings (`Agent.save`). */
+export const AGENT_SETTINGS_FILE = 'webagent-agent.json';
+const AGENT_SETTINGS_FORMAT = 'webagent-r1/agent';
+const AGENT_SETTINGS_VERSION = 1;
+
+/** What `webagent-agent.json` holds: everything an Agent needs besides its model and tokenizer. */
+export interface AgentSettings {
+  readonly format: typeof AGENT_SETTINGS_FORMAT;
+  readonly version: number;
+  readonly prompt: AgentPromptSettings;
+  readonly sampling: SamplingOptions;
+  readonly constrainCopy: boolean;
+  readonly constrainAction: boolean;
+  readonly actions?: readonly string[];
+}
+
+/** The agent settings of a checkpoint folder, or undefined when it has none (a plain Hugging Face folder). */
+async function readAgentSettings(dir: string): Promise<AgentSettings | undefined> {
+  const file = path.join(dir, AGENT_SETTINGS_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new OptionsError(`Agent.fromPretrained: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new OptionsError(`Agent.fromPretrained: ${file} is not JSON: ${parsed.problem}`);
+  const v = parsed.value as Partial<AgentSettings> | null;
+  if (typeof v !== 'object' || v === null || v.format !== AGENT_SETTINGS_FORMAT) throw new OptionsError(`Agent.fromPretrained: ${file} is not an agent settings file (format "${AGENT_SETTINGS_FORMAT}")`);
+  if (v.version !== AGENT_SETTINGS_VERSION) throw new OptionsError(`Agent.fromPretrained: ${file} has version ${String(v.version)}; this webagent-r1 reads version ${AGENT_SETTINGS_VERSION} (upgrade the package)`);
+  if (typeof v.prompt !== 'object' || v.prompt === null) throw new OptionsError(`Agent.fromPretrained: ${file} has no prompt settings`);
+  return v as AgentSettings;
+}
+
 /**
  * Starts the tfjs backend for a checkpoint unless one is running: the usual order, except that a
  * model too large for wasm's memory (see WASM_MAX_WEIGHT_BYTES) skips wasm for native TF or cpu.
@@ -171,12 +207,46 @@ export class Agent {
   }
 
   /**
+   * The agent's settings as plain JSON: its prompt's options, sampling defaults, decoding
+   * constraints and action set. `save` writes them beside the weights.
+   */
+  settings(): AgentSettings {
+    return {
+      format: AGENT_SETTINGS_FORMAT, version: AGENT_SETTINGS_VERSION, prompt: this.prompt.settings(), sampling: { ...this.sampling },
+      constrainCopy: this.constrainCopy, constrainAction: this.constrainAction, ...(this.actions ? { actions: [...this.actions] } : {}),
+    };
+  }
+
+  /**
+   * Saves the agent as a Hugging Face folder that `Agent.fromPretrained(dir)` loads with no
+   * options: the model's weights and config, the tokenizer, and the agent's settings
+   * (`webagent-agent.json`: prompt format, targets, token budget, constraints, action set).
+   * Needs a LocalChatPolicy over a TransformerLM.
+   */
+  async save(dir: string): Promise<void> {
+    const local = this.policy instanceof LocalChatPolicy ? this.policy : undefined;
+    if (local?.model === undefined) throw new OptionsError('Agent.save: the agent must act with a LocalChatPolicy over a TransformerLM (a remote model has no weights here to save)');
+    await saveCheckpoint(dir, local.model, {
+      tokenizer: { json: local.tokenizer.json, config: local.tokenizer.config },
+      files: { [AGENT_SETTINGS_FILE]: `${JSON.stringify(this.settings(), null, 2)}\n` },
+    });
+  }
+
+  /**
    * Loads a Hugging Face checkpoint folder (for example Qwen2.5-0.5B-Instruct) from disk with
    * its tokenizer and chat template: nothing is downloaded. Starts the tfjs backend if needed.
+   * A folder `Agent.save` wrote carries the agent's settings (`webagent-agent.json`): they are
+   * the defaults, and `options` override any of them.
    */
   static async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<Agent> {
     fromPretrainedOptions.check(options);
-    const { sampling, backend, constrainCopy, constrainAction, actions, ...promptOptions } = options;
+    const saved = await readAgentSettings(dir);
+    const { sampling: given, backend, constrainCopy: copyOption, constrainAction: actionOption, actions: actionsOption, ...promptOption } = options;
+    const promptOptions = { ...(saved ? AgentPrompt.optionsFrom(saved.prompt) : {}), ...promptOption };
+    const sampling = saved?.sampling || given ? { ...saved?.sampling, ...given } : undefined;
+    const constrainCopy = copyOption ?? saved?.constrainCopy;
+    const constrainAction = actionOption ?? saved?.constrainAction;
+    const actions = actionsOption ?? saved?.actions;
     await startBackendFor(dir, backend);
     const { policy, tokenizerDir } = await loadCheckpoint(dir, { trainable: false });
     try {

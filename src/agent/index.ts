@@ -7,14 +7,14 @@ export {
 } from './chat.js';
 export {
   AgentPrompt, PromptBudgetError, COMPRESSED_OBSERVATION,
-  type AgentPromptOptions, type AgentState, type AgentHistoryTurn, type PromptObservation, type PromptTemplate,
+  type AgentPromptOptions, type AgentState, type AgentHistoryTurn, type PromptObservation, type PromptTemplate, type AgentPromptSettings,
   type BuiltPrompt, type EncodedTurn, type ParsedReply,
 } from './agent-prompt.js';
 export {
   QuotedValueConstraint, ActionCallConstraint, copyConstraint, actionConstraint, textPieces, COPIED_ARGUMENT_ACTIONS, R1_CALL_NAMES,
   type ReplyConstraint, type QuotedValueSlot, type QuotedValueConstraintOptions, type ActionCallConstraintOptions, type ActionElement,
 } from './constraint.js';
-export { Agent, type AgentOptions, type AgentStep, type FromPretrainedOptions } from './agent.js';
+export { Agent, AGENT_SETTINGS_FILE, type AgentOptions, type AgentSettings, type AgentStep, type FromPretrainedOptions } from './agent.js';
 export { RemotePolicy, RemotePolicyError, REMOTE_POLICY_DEFAULTS, type RemotePolicyOptions, type RemoteRetryInfo } from './remote.js';
 export { servePolicy, SERVE_POLICY_DEFAULTS, type ServePolicyOptions, type PolicyServer } from './serve.js';
 export {

@@ -17,7 +17,7 @@
 // `bench/learn.ts` and `examples/quickstart.ts` both build their policy here, so the benchmark
 // measures what the quickstart trains.
 
-import { Agent } from './agent.js';
+import { Agent, type AgentOptions } from './agent.js';
 import { AgentPrompt, PromptBudgetError, type AgentHistoryTurn, type AgentState, type EncodedTurn } from './agent-prompt.js';
 import { LocalChatPolicy, type ChatMessage } from './chat.js';
 import { trainBpeTokenizer } from '../model/bpe-trainer.js';
@@ -86,7 +86,7 @@ export interface SmallPolicy {
   /** BC samples of demonstrations, with the exact prompts the agent sees when it acts. */
   samples(demonstrations: readonly Pick<Demonstration, 'intent' | 'turns'>[]): EncodedTurn[];
   /** An agent acting with `policy` (default: this one's), for rollouts and evaluation; `constrainCopy` and `constrainAction` as AgentOptions'. */
-  agentFor(policy?: TransformerLM, sampling?: SamplingOptions, options?: { readonly constrainCopy?: boolean; readonly constrainAction?: boolean }): Agent;
+  agentFor(policy?: TransformerLM, sampling?: SamplingOptions, options?: Pick<AgentOptions, 'constrainCopy' | 'constrainAction' | 'actions'>): Agent;
 }
 
 /**

@@ -397,7 +397,16 @@ export interface SaveCheckpointOptions {
   readonly tokenizer?: { readonly json: Record<string, unknown>; readonly config: Record<string, unknown> };
   /** Fields of `generation_config.json` (override the bos/eos ids found in the tokenizer). */
   readonly generationConfig?: Record<string, unknown>;
+  /**
+   * More text files written beside the weights and covered by the manifest, by name
+   * (`webagent-<name>.json`, no folder): an agent's settings (`webagent-agent.json`) travel
+   * with its weights this way. Other loaders ignore them. @defaultValue none
+   */
+  readonly files?: Readonly<Record<string, string>>;
 }
+
+/** Names of the extra files a checkpoint may carry (SaveCheckpointOptions.files). */
+const EXTRA_FILE = /^webagent-[a-z0-9][a-z0-9-]*\.json$/;
 
 /** What a save needs of a policy (a TransformerLM). */
 export interface SavablePolicy {
@@ -419,7 +428,7 @@ function specialTokenId(tokenizer: SaveCheckpointOptions['tokenizer'], key: 'bos
 /** Names a save writes (or an earlier version of it wrote, temporaries included) in a Hugging Face folder. */
 export function isCheckpointFileName(name: string): boolean {
   return /^(config\.json|generation_config\.json|model\.safetensors|model\.safetensors\.index\.json|model-\d+-of-\d+\.safetensors|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|added_tokens\.json|vocab\.json|merges\.txt|webagent-manifest\.json)$/.test(name)
-    || /\.tmp-\d+-[0-9a-f]{8}$/.test(name);
+    || EXTRA_FILE.test(name) || /\.tmp-\d+-[0-9a-f]{8}$/.test(name);
 }
 
 /**
@@ -441,6 +450,7 @@ export async function writeCheckpointFiles(writer: CheckpointWriter, rel: string
     files.push(['tokenizer.json', JSON.stringify(options.tokenizer.json)]);
     files.push(['tokenizer_config.json', `${JSON.stringify(options.tokenizer.config, null, 2)}\n`]);
   }
+  for (const [name, text] of Object.entries(options.files ?? {})) files.push([name, text]);
   const chunks = encodeSafetensors(weights, { format: 'pt' });
   const at = (name: string): string => (rel === '' ? name : `${rel}/${name}`);
   if (rel !== '') await writer.subfolder(rel);
@@ -474,4 +484,8 @@ export const saveCheckpointOptions = defineOptions<SaveCheckpointOptions>()('sav
     'an HfTokenizer or an object { json, config } (tokenizer.json and tokenizer_config.json contents)',
   ).optional(),
   generationConfig: jsonObject('fields of generation_config.json').optional(),
+  files: custom<Readonly<Record<string, string>>>(
+    (v) => isPlainObject(v) && Object.entries(v).every(([name, text]) => EXTRA_FILE.test(name) && name !== 'webagent-manifest.json' && typeof text === 'string'),
+    'an object { "webagent-<name>.json": text } (extra files of the checkpoint, not the manifest)',
+  ).optional(),
 }));
