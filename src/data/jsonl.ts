@@ -1,10 +1,6 @@
 // Trajectory files: JSONL with one trajectory per line, written atomically (temporary file,
 // fsync, rename) and appended to crash-safely (a torn last line is found and reported, never
-// read as a record); plus export as TRL/verl-style chat records.
-//
-// Over 300 lines because loading and appending share the torn-last-line rule (`unterminatedLine`)
-// and the two error types: both must agree on which unterminated line is a crash's leftover and
-// which is a real record, or an append could drop what a load keeps.
+// read as a record). Export as TRL/verl-style chat records is in chat-records.ts.
 
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
@@ -13,7 +9,7 @@ import { OptionsError, WebAgentError } from '../errors.js';
 import { fileProblem, isSystemError, openRegularFile, parseJsonText, redactQuoted } from './load-errors.js';
 import { fsyncDir, holdTemporary, removeStep, renameStep, stepDone, temporaryIsStale, writeAll, writeNewFile } from './durable-io.js';
 import { defineOptions, fn, obj } from '../options.js';
-import { trajectoryFromJson, trajectoryToJson, validateTrajectory, type Trajectory, type TurnMessage } from './trajectory.js';
+import { trajectoryFromJson, trajectoryToJson, validateTrajectory, type Trajectory } from './trajectory.js';
 
 /** A JSONL file has a malformed or invalid record; `line` is 1-based. */
 export class JsonlFormatError extends WebAgentError {
@@ -277,41 +273,6 @@ export function appendJsonl(path: string, trajectory: Trajectory, options: LoadJ
   };
   void next.then(cleanup, cleanup);
   return next;
-}
-
-/** One turn as a TRL/verl-style chat record: the prompt's messages plus the reply. */
-export interface ChatRecord {
-  readonly messages: TurnMessage[];
-  readonly reward: number;
-  readonly advantage?: number;
-  readonly task_id: string;
-  readonly group_id: string;
-  /** 0-based index of the turn in its trajectory. */
-  readonly turn: number;
-}
-
-/**
- * One chat record per turn: `[...turn.prompt, {role: 'assistant', content: turn.text}]` with the
- * trajectory's reward (and advantage, when `advantages` by trajectory index is given). Every turn
- * must carry its `prompt` messages.
- */
-export function toChatRecords(trajectories: readonly Trajectory[], advantages?: ArrayLike<number>): ChatRecord[] {
-  if (advantages !== undefined && advantages.length !== trajectories.length) throw new OptionsError(`toChatRecords: ${advantages.length} advantages for ${trajectories.length} trajectories (one per trajectory)`);
-  const out: ChatRecord[] = [];
-  trajectories.forEach((t, i) => {
-    t.turns.forEach((turn, j) => {
-      if (!turn.prompt) throw new OptionsError(`toChatRecords: trajectory ${i} (task "${t.taskId}") turns[${j}] has no prompt messages to export`);
-      out.push({
-        messages: [...turn.prompt, { role: 'assistant', content: turn.text }],
-        reward: t.reward,
-        ...(advantages !== undefined ? { advantage: advantages[i]! } : {}),
-        task_id: t.taskId,
-        group_id: t.groupId,
-        turn: j,
-      });
-    });
-  });
-  return out;
 }
 
 /** The schema of LoadJsonlOptions: checked by `loadJsonl` and `appendJsonl` before the file is opened. */

@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { OptionsError } from '../../src/errors.js';
 import { Rng } from '../../src/data/random.js';
 import { RolloutBuffer, type TrainingSample } from '../../src/data/rollout-buffer.js';
-import { JsonlFormatError, appendJsonl, loadJsonl, saveJsonl, toChatRecords, writeLinesAtomic } from '../../src/data/jsonl.js';
+import { JsonlFormatError, appendJsonl, loadJsonl, saveJsonl, writeLinesAtomic } from '../../src/data/jsonl.js';
+import { toChatRecords } from '../../src/data/chat-records.js';
 import type { Trajectory, Turn } from '../../src/data/trajectory.js';
 
 let seq = 0;
