@@ -17,6 +17,7 @@ export {
   intentWords, learnability, learnabilitySampling, novelty, noveltySampling, shuffledCycle, taskBucket,
   type GrpoProgress, type LearnabilityState, type NoveltyState, type TaskDraw, type TaskSampler,
 } from './task-sampler.js';
+export { trainWebAgent, type TrainWebAgentOptions, type TrainWebAgentResult, type TrainWebAgentEvent, type TrainWebAgentStage, type TrainWebAgentBc, type TrainWebAgentGrpo } from './train-web-agent.js';
 export { estimatePassAtK, evaluate, type EvaluateOptions, type EvaluationReport, type SuccessRate } from './evaluate.js';
 export { attachProgress, progressBar, type ProgressOptions, type ProgressTotal } from './progress.js';
 export { collectDemonstrations, type CollectDemonstrationsOptions, type CollectDemonstrationsResult } from './demonstrations.js';
