@@ -18,7 +18,8 @@ import { DEFAULT_MAX_OBSERVATION_CHARS, renderObservationText } from '../env/obs
 import type { Action, Observation, ObservationNode } from '../env/types.js';
 import { OptionsError, WebAgentError } from '../errors.js';
 import { bool, custom, defineOptions, instanceOf, literal, nonNegativeInt, obj, oneOf, positiveInt, str, union } from '../options.js';
-import { CHATML_TEMPLATE, ChatTemplate, ChatTemplateError, END_OF_TURN_TOKENS, PLAIN_TEMPLATE, type ChatMessage } from './chat.js';
+import { CHATML_TEMPLATE, ChatTemplate, ChatTemplateError, PLAIN_TEMPLATE, type ChatMessage } from './chat-template.js';
+import { END_OF_TURN_TOKENS } from './chat.js';
 import type { HfTokenizer } from '../model/tokenizer.js';
 
 /** The placeholder of an earlier page, as in the released WebAgent-R1 code. */

@@ -2,28 +2,17 @@
 // evaluation and the OpenAI-compatible server talk to; it is implemented by LocalChatPolicy (a
 // token-level Policy such as TransformerLM, plus a tokenizer and a chat template: it also
 // returns the token-level record RL needs) and by RemotePolicy (an HTTP endpoint: text only).
-// Chat templates are Hugging Face Jinja templates run by @huggingface/jinja.
-//
-// Over 300 lines because it holds the chat level whole: the ChatPolicy contract (messages,
-// requests, replies), the chat templates that turn messages into a prompt, and LocalChatPolicy,
-// which renders with a template, encodes, and maps a ReplyConstraint onto token ids.
+// The messages and the chat templates (Hugging Face Jinja templates) are in chat-template.ts.
 
-import { Template } from '@huggingface/jinja';
-import { OptionsError, WebAgentError } from '../errors.js';
+import { OptionsError } from '../errors.js';
+import { ChatTemplate, type ChatMessage } from './chat-template.js';
 import type { ReplyConstraint } from './constraint.js';
 import { GenerationEngine, type Completion, type GenerationEngineOptions, type GenerationRequest } from '../model/generation.js';
 import { arrayOf, custom, defineOptions, fn, instanceOf, obj, OptionsSchema, str, union, type z } from '../options.js';
 import { samplingOptions, samplingShape, type SamplingOptions } from '../model/sampling.js';
-import { configToken, type HfTokenizer } from '../model/tokenizer.js';
+import type { HfTokenizer } from '../model/tokenizer.js';
 import type { Policy } from '../model/types.js';
 import { TransformerLM } from '../model/transformer.js';
-
-export type ChatRole = 'system' | 'user' | 'assistant';
-
-export interface ChatMessage {
-  readonly role: ChatRole;
-  readonly content: string;
-}
 
 /** One conversation to continue with an assistant message, with its own sampling settings. */
 export interface ChatRequest extends SamplingOptions {
@@ -59,78 +48,6 @@ export interface ChatPolicy {
   /** A name for logs and the server's model list. */
   readonly name: string;
   chat(requests: readonly ChatRequest[], sampling?: SamplingOptions, options?: { signal?: AbortSignal }): Promise<ChatReply[]>;
-}
-
-/** A chat template failed to render, or does not render a conversation as a prefix-extension. */
-export class ChatTemplateError extends WebAgentError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CHAT_TEMPLATE', message, options);
-  }
-}
-
-/**
- * ChatML (`<|im_start|>role\n...<|im_end|>\n`), the Qwen family's layout: the default template
- * for from-scratch tokenizers (trainBpeTokenizer with `<|im_start|>` and `<|im_end|>` as specials).
- */
-export const CHATML_TEMPLATE = [
-  "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endfor %}",
-  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
-].join('');
-
-/**
- * A plain layout for small models trained from scratch: no role headers, fewest tokens. System
- * text and user turns are written as they are, each followed by a new line; an assistant turn
- * is its text and `<|im_end|>`, then a new line.
- */
-export const PLAIN_TEMPLATE = [
-  "{%- for message in messages %}{%- if message.role == 'assistant' %}{{- message.content + '<|im_end|>\\n' }}",
-  "{%- else %}{{- message.content + '\\n' }}{%- endif %}{%- endfor %}",
-].join('');
-
-export interface ChatTemplateOptions {
-  /** Variables templates read besides `messages` and `add_generation_prompt` (bos_token, ...). */
-  readonly variables?: Readonly<Record<string, unknown>>;
-}
-
-/** A parsed Jinja chat template. Parse once, render per turn. */
-export class ChatTemplate {
-  private readonly template: Template;
-  private readonly variables: Readonly<Record<string, unknown>>;
-
-  constructor(readonly source: string, options: ChatTemplateOptions = {}) {
-    if (typeof source !== 'string' || source.trim() === '') throw new OptionsError('a chat template must be a non-empty Jinja string');
-    try {
-      this.template = new Template(source);
-    } catch (cause) {
-      throw new ChatTemplateError(`the chat template does not parse: ${(cause as Error).message}`, { cause });
-    }
-    this.variables = options.variables ?? {};
-  }
-
-  /** The template of a Hugging Face tokenizer (its `chat_template`), with its special token names. */
-  static fromTokenizer(tokenizer: HfTokenizer): ChatTemplate {
-    if (tokenizer.chatTemplate === undefined) {
-      throw new OptionsError('this tokenizer has no chat_template in tokenizer_config.json; pass a template (CHATML_TEMPLATE or PLAIN_TEMPLATE) explicitly');
-    }
-    const name = (key: string): string | undefined => configToken(tokenizer.config[key]);
-    return new ChatTemplate(tokenizer.chatTemplate, {
-      variables: { bos_token: name('bos_token') ?? '', eos_token: name('eos_token') ?? '', pad_token: name('pad_token') ?? '' },
-    });
-  }
-
-  /** Renders the conversation; with `addGenerationPrompt`, ends where the assistant's reply starts. */
-  render(messages: readonly ChatMessage[], options: { addGenerationPrompt?: boolean; variables?: Readonly<Record<string, unknown>> } = {}): string {
-    try {
-      return this.template.render({
-        ...this.variables,
-        ...options.variables,
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        add_generation_prompt: options.addGenerationPrompt ?? false,
-      });
-    } catch (cause) {
-      throw new ChatTemplateError(`the chat template failed to render ${messages.length} messages: ${(cause as Error).message}`, { cause });
-    }
-  }
 }
 
 function checkMessages(messages: unknown, where: string): asserts messages is readonly ChatMessage[] {

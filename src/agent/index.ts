@@ -2,9 +2,9 @@
 // action grammar, as one `Agent` that turns observations into actions; `servePolicy` serves a
 // chat model over HTTP; `createSmallPolicy` builds a small agent from scratch.
 export {
-  ChatTemplate, ChatTemplateError, LocalChatPolicy, CHATML_TEMPLATE, PLAIN_TEMPLATE, END_OF_TURN_TOKENS,
-  type ChatRole, type ChatMessage, type ChatRequest, type ChatReply, type ChatPolicy, type ChatTemplateOptions, type LocalChatPolicyOptions,
-} from './chat.js';
+  ChatTemplate, ChatTemplateError, CHATML_TEMPLATE, PLAIN_TEMPLATE, type ChatRole, type ChatMessage, type ChatTemplateOptions,
+} from './chat-template.js';
+export { LocalChatPolicy, END_OF_TURN_TOKENS, type ChatRequest, type ChatReply, type ChatPolicy, type LocalChatPolicyOptions } from './chat.js';
 export {
   AgentPrompt, PromptBudgetError, COMPRESSED_OBSERVATION,
   type AgentPromptOptions, type AgentState, type AgentHistoryTurn, type PromptObservation, type PromptTemplate, type AgentPromptSettings,

@@ -10,7 +10,8 @@
 
 import { OptionsError, WebAgentError } from '../errors.js';
 import { custom, defineOptions, fn, httpUrl, MAX_TIMER_MS, nonNegativeInt, num, obj, positiveInt, str } from '../options.js';
-import { chatArguments, type ChatMessage, type ChatPolicy, type ChatReply, type ChatRequest } from './chat.js';
+import { chatArguments, type ChatPolicy, type ChatReply, type ChatRequest } from './chat.js';
+import type { ChatMessage } from './chat-template.js';
 import { resolveSampling, type SamplingOptions } from '../model/sampling.js';
 
 /** An HTTP call to the endpoint failed. `status` is the HTTP status when the server answered. */

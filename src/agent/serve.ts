@@ -11,7 +11,8 @@ import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isWebAgentError, OptionsError } from '../errors.js';
-import type { ChatMessage, ChatPolicy, ChatReply, ChatRequest, ChatRole } from './chat.js';
+import type { ChatPolicy, ChatReply, ChatRequest } from './chat.js';
+import type { ChatMessage, ChatRole } from './chat-template.js';
 import { defineOptions, obj, port, positiveInt, str } from '../options.js';
 import { samplingOptions, type SamplingOptions } from '../model/sampling.js';
 

@@ -19,7 +19,8 @@
 
 import { Agent, type AgentOptions } from './agent.js';
 import { AgentPrompt, PromptBudgetError, type AgentHistoryTurn, type AgentState, type EncodedTurn } from './agent-prompt.js';
-import { LocalChatPolicy, type ChatMessage } from './chat.js';
+import { LocalChatPolicy } from './chat.js';
+import type { ChatMessage } from './chat-template.js';
 import { trainBpeTokenizer } from '../model/bpe-trainer.js';
 import { HfTokenizer } from '../model/tokenizer.js';
 import { TransformerLM } from '../model/transformer.js';
