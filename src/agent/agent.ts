@@ -14,7 +14,7 @@ import { configFromHuggingFace, countParameters } from '../model/config.js';
 import { LocalChatPolicy, type ChatPolicy, type ChatRequest } from './chat.js';
 import { actionConstraint, actionSet, copyConstraint } from './constraint.js';
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.js';
-import { parseJsonText } from '../data/load-errors.js';
+import { parseJsonText } from '../data/json-text.js';
 import type { Completion } from '../model/generation.js';
 import { samplingOptions, type SamplingOptions } from '../model/sampling.js';
 import { HfTokenizer } from '../model/tokenizer.js';

@@ -9,7 +9,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Action, Observation } from '../env/types.js';
 import { OptionsError } from '../errors.js';
-import { describeValue, isSystemError, openRegularFile, parseJsonText } from './load-errors.js';
+import { describeValue, isSystemError, openRegularFile } from './load-errors.js';
+import { parseJsonText } from './json-text.js';
 import { writeLinesAtomic } from './jsonl.js';
 
 /** One turn of a demonstration: what was seen, what was done, and why. */

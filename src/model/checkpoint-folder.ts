@@ -25,7 +25,8 @@
 
 import { lstat, mkdir, readdir, readFile, readlink, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileProblem, parseJsonText } from '../data/load-errors.js';
+import { fileProblem } from '../data/load-errors.js';
+import { parseJsonText } from '../data/json-text.js';
 import {
   digestFile, fsyncDir, holdTemporary, mkdirStep, removeStep, renameStep, stepDone, symlinkStep, temporaryIsStale, temporaryTag, writeNewFile, type FileDigest,
 } from '../data/durable-io.js';

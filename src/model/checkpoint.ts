@@ -5,7 +5,8 @@
 
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileProblem, folderProblem, parseJsonText } from '../data/load-errors.js';
+import { fileProblem, folderProblem } from '../data/load-errors.js';
+import { parseJsonText } from '../data/json-text.js';
 import { CheckpointError, resolveCheckpointFolder, verifyCheckpointFolder } from './checkpoint-folder.js';
 import { architectureOf, configFromHuggingFace, type TransformerConfig } from './config.js';
 import { readSafetensors, readSafetensorsHeader, type SafetensorsHeader } from './safetensors.js';

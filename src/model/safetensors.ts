@@ -14,7 +14,8 @@ import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fsyncDir, renameStep, temporaryTag, writeNewFile } from '../data/durable-io.js';
-import { openRegularFile, parseJsonText } from '../data/load-errors.js';
+import { openRegularFile } from '../data/load-errors.js';
+import { parseJsonText } from '../data/json-text.js';
 import { WebAgentError } from '../errors.js';
 import { bool, custom, defineOptions, obj } from '../options.js';
 

@@ -11,7 +11,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { fileProblem, folderProblem, parseJsonText } from '../data/load-errors.js';
+import { fileProblem, folderProblem } from '../data/load-errors.js';
+import { parseJsonText } from '../data/json-text.js';
 import { OptionsError } from '../errors.js';
 import type { TokenDecoder } from './generation.js';
 import { BudgetExceeded, patternProblem, tokenizerPatterns, TRUSTED_PATTERNS, withinBudget } from './tokenizer-patterns.js';

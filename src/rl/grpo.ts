@@ -35,7 +35,8 @@ import { RolloutError, runRollouts } from './rollout.js';
 import { shuffledCycle, type GrpoProgress, type TaskSampler } from './task-sampler.js';
 
 export type { GrpoProgress } from './task-sampler.js';
-import { fileProblem, parseJsonText } from '../data/load-errors.js';
+import { fileProblem } from '../data/load-errors.js';
+import { parseJsonText } from '../data/json-text.js';
 
 export { MULTI_TURN_GRPO_DEFAULTS, multiTurnGRPOOptions, type MultiTurnGRPOOptions } from './grpo-options.js';
 

@@ -4,7 +4,8 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeValue, fileProblem, parseJsonText, readTextFile } from '../data/load-errors.js';
+import { describeValue, fileProblem, readTextFile } from '../data/load-errors.js';
+import { parseJsonText } from '../data/json-text.js';
 import { OptionsError, WebAgentError } from '../errors.js';
 import { bool, defineOptions, obj } from '../options.js';
 

@@ -4,7 +4,8 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
-import { parseJsonText, readTextFileSync } from '../data/load-errors.js';
+import { readTextFileSync } from '../data/load-errors.js';
+import { parseJsonText } from '../data/json-text.js';
 import type { WebTask } from '../tasks/types.js';
 import { loadWebArenaConfigs, substituteConfig, WebArenaConfigError, WEBARENA_SITES, type InvalidWebArenaConfig, type LoadWebArenaOptions, type WebArenaConfig, type WebArenaSiteUrls } from './config.js';
 import { webArenaChecker, webArenaHelpersSchema, webArenaJudgeSchema, webArenaSiteUrlsSchema, type WebArenaEvalOptions, type WebArenaJudge } from './evaluators.js';
