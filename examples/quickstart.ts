@@ -1,43 +1,39 @@
-// Quickstart: train a web agent from scratch on the bundled sites, WebAgent-R1's recipe end to end,
-// in about 15 minutes on a 2-core machine without a GPU:
+// Quickstart: train a web agent from scratch on the bundled sites, WebAgent-R1's recipe end to end
+// with `trainWebAgent`, in about 15 minutes on a 2-core machine without a GPU:
 //
 //   1. expert demonstrations: the bundled experts solve `train` tasks in real Chromium;
 //   2. a small policy (createSmallPolicy): a BPE tokenizer trained on their text and a
 //      0.6 M-parameter transformer (the default's width, 2 layers instead of 4: a training step
 //      takes 0.6 of the time, so BC gets past the point where the model learns to copy names
-//      within the budget; bench:learn trains the default 4-layer model for 20 minutes);
-//   3. behavior cloning on the demonstrations (a time budget, both cores, the learning rate
-//      decayed linearly to 0 over its last 30%);
+//      within the budget);
+//   3. behavior cloning on the demonstrations (a budget in steps, capped at --bc-minutes, both
+//      cores, the learning rate decayed linearly to 0 over its last 30%);
 //   4. multi-turn GRPO from online rollouts in Chromium, binary rewards from the task checkers;
 //   5. greedy evaluation on the `test` split (same templates, entities never seen in training)
-//      before training, after BC and after GRPO; a table; the checkpoint saved as a Hugging Face
-//      folder that `Agent.fromPretrained` loads.
+//      before training, after BC and after GRPO; a table; the agent saved in the run folder as a
+//      Hugging Face folder that `Agent.fromPretrained(dir)` loads with no options.
 //
 // Evaluation and GRPO's rollouts decode under the whole-action constraint (`constrainAction`):
 // every reply is one well-formed action on an element of the page, its typed text copied from
 // the task; the model only chooses among those (pass --constrain-action 0 to see it without).
 //
 //   npm run quickstart -- [--templates a,b,c] [--demos-per-template 24] [--test-per-template 3]
-//                         [--bc-minutes 11] [--bc-steps N] [--grpo-iterations 3] [--out checkpoints/quickstart]
+//                         [--bc-steps 2500] [--bc-minutes 11] [--grpo-iterations 3] [--out runs/quickstart]
 //                         [--chromium /path/to/chrome] [--seed 1] [--constrain-action 1]
 
 import { parseArgs } from 'node:util';
-import {
-  BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, WebEnvironment, attachProgress, collectDemonstrations, createSmallPolicy, linearDecaySchedule, renameEntities,
-  ensureChromium, evaluate, initBackend, progressBar, saveCheckpoint, startSuiteServer, STARTER_TEMPLATES, type EvaluationReport, type WebTask,
-} from '../src/index.js';
-
+import { BrowserPool, BundledSuite, STARTER_TEMPLATES, WebEnvironment, ensureChromium, initBackend, progressBar, startSuiteServer, trainWebAgent, type EvaluationReport } from '../src/index.js';
 
 const { values: args } = parseArgs({
   options: {
     templates: { type: 'string', default: STARTER_TEMPLATES.join(',') },
     'demos-per-template': { type: 'string', default: '24' },
     'test-per-template': { type: 'string', default: '3' },
+    'bc-steps': { type: 'string', default: '2500' },
     'bc-minutes': { type: 'string', default: '11' },
-    'bc-steps': { type: 'string' },
     'grpo-iterations': { type: 'string', default: '3' },
     'max-turns': { type: 'string', default: '6' },
-    out: { type: 'string', default: 'checkpoints/quickstart' },
+    out: { type: 'string', default: 'runs/quickstart' },
     chromium: { type: 'string' },
     seed: { type: 'string', default: '1' },
     'constrain-action': { type: 'string', default: '1' },
@@ -54,9 +50,8 @@ function positive(name: keyof typeof args, integer = true): number {
 }
 const demosPerTemplate = positive('demos-per-template');
 const testPerTemplate = positive('test-per-template');
+const bcSteps = positive('bc-steps');
 const bcMinutes = positive('bc-minutes', false);
-// An optional step cap as well (whichever comes first): a run of fixed size on any machine.
-const bcSteps = args['bc-steps'] !== undefined ? positive('bc-steps') : undefined;
 const grpoIterations = positive('grpo-iterations');
 const maxTurns = positive('max-turns');
 const seed = positive('seed');
@@ -76,73 +71,49 @@ async function main(): Promise<void> {
   });
   await using server = await startSuiteServer({ seed });
   await using pool = new BrowserPool({ executablePath });
-  const makeEnvironment = (): WebEnvironment => new WebEnvironment({ pool, maxTurns });
   const suite = new BundledSuite(server);
   const templates = args.templates.split(',').map((t) => t.trim()).filter(Boolean);
   const known = new Set(suite.templatesOf('train').map((t) => t.id));
   const unknown = templates.filter((t) => !known.has(t));
   if (unknown.length > 0) throw new Error(`--templates: unknown train template(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
-  const train = suite.tasks({ split: 'train', templates, perTemplate: demosPerTemplate });
   const test = suite.tasks({ split: 'test', templates, perTemplate: testPerTemplate });
 
-  // 1. Expert demonstrations in Chromium.
-  const demoBar = progressBar(train.length, { label: 'demos' });
-  let collected = 0;
-  const { demonstrations, failed } = await collectDemonstrations(train, { makeEnvironment, concurrency: 4, onDemonstration: () => demoBar.update(++collected) });
-  demoBar.stop();
-  console.log(`${demonstrations.length} demonstrations (${failed.length} failed) of ${templates.length} templates, ${elapsed()}`);
-
-  // 2. The small policy (the default's shape with 2 layers), its tokenizer trained on the demonstrations' text.
-  const small = createSmallPolicy(demonstrations, { seed, settings: { model: { num_hidden_layers: 2 } } });
-  const { policy, tokenizer, prompt } = small;
-  // Each demonstration also with its task's names recombined (renameEntities), so BC teaches
-  // copying the name from the task rather than remembering the training tasks' names; half the
-  // new names' words drawn from the pages, not only from the names (so any word can be part of a
-  // name), 12 copies and a little loss on the prompt tokens (which repeat the names) as in bench:learn.
-  const samples = small.samples(renameEntities(demonstrations, { copies: 12, pageWords: 0.5, seed }));
-  console.log(`policy: ${policy.numParameters.toLocaleString('en')} parameters, vocabulary ${tokenizer.vocabSize}, ${samples.length} BC samples`);
-  const evalOn = (tasks: readonly WebTask[]): Promise<EvaluationReport> => evaluate(tasks, { agent: small.agentFor(policy, {}, { constrainAction }), makeEnvironment, concurrency: 4, maxTurns });
-
-  const untrained = await evalOn(test);
-  console.log(`untrained: ${pct(untrained.success)} of ${test.length} test tasks, ${elapsed()}`);
-
-  // 3. Behavior cloning for a fixed time (or --bc-steps, whichever ends first); the rate falls
-  // linearly to 0 over the last 30% of it.
-  const decay = linearDecaySchedule({ fraction: 0.3, seconds: bcMinutes * 60, ...(bcSteps ? { steps: bcSteps } : {}) });
-  const bc = new BehaviorCloning({
-    policy, train: samples, epochs: 1000, batchTokens: 2048, workers: 2, optimizer: { learningRate: 2e-3 }, learningRateSchedule: decay, promptLossWeight: 0.1, seed,
-    ...(bcSteps ? { maxSteps: bcSteps } : {}),
+  let bar: ReturnType<typeof progressBar> | undefined;
+  const { agent, reports, behaviorCloning } = await trainWebAgent({
+    tasks: {
+      train: suite.tasks({ split: 'train', templates, perTemplate: demosPerTemplate }),
+      test,
+      // GRPO practises on fresh train instances (new entities), not only the demonstrated ones.
+      rl: suite.tasks({ split: 'train', templates, perTemplate: 200 }),
+    },
+    makeEnvironment: () => new WebEnvironment({ pool, maxTurns }),
+    // The default small policy's shape with 2 layers.
+    policy: { settings: { model: { num_hidden_layers: 2 } } },
+    behaviorCloning: { steps: bcSteps, maxSeconds: bcMinutes * 60 },
+    grpo: { iterations: grpoIterations },
+    maxTurns, seed, constrainAction, out: args.out,
+    onEvent: (e) => {
+      if (e.type === 'demonstrations') console.log(`${e.demonstrations} demonstrations (${e.failed} failed) of ${templates.length} templates, ${elapsed()}`);
+      else if (e.type === 'policy') console.log(`policy: ${e.parameters.toLocaleString('en')} parameters, vocabulary ${e.vocabulary}, ${e.samples} BC samples`);
+      else if (e.type === 'stage-start') bar = progressBar(e.steps, { label: e.stage });
+      else if (e.type === 'bc-step') bar?.update(e.step, `loss ${e.loss.toFixed(3)}`);
+      else if (e.type === 'grpo-iteration') bar?.update(e.metrics.iteration + 1, `reward ${e.metrics.reward_mean.toFixed(2)}`);
+      else if (e.type === 'evaluation') {
+        bar?.stop();
+        bar = undefined;
+        if (e.stage === 'untrained') console.log(`untrained: ${pct(e.report.success)} of ${test.length} test tasks, ${elapsed()}`);
+        else if (e.stage === 'grpo') console.log(`GRPO: success ${pct(e.report.success)}, ${elapsed()}`);
+      }
+    },
   });
-  const detachBc = attachProgress(bc, { seconds: bcMinutes * 60 }, { label: 'bc' });
-  const bcResult = await bc.train({ signal: AbortSignal.timeout(Math.round(bcMinutes * 60_000)) });
-  detachBc();
-  const afterBc = await evalOn(test);
-  console.log(`behavior cloning: ${bcResult.steps} steps, loss ${bcResult.trainLoss.toFixed(3)}; success ${pct(afterBc.success)}, ${elapsed()}`);
+  if (behaviorCloning && reports.bc) console.log(`behavior cloning: ${behaviorCloning.steps} steps, loss ${behaviorCloning.trainLoss.toFixed(3)}; success ${pct(reports.bc.success)}, ${elapsed()}`);
 
-  // 4. Multi-turn GRPO on fresh train tasks (new entities, not only the demonstrated ones).
-  const rlTasks = suite.tasks({ split: 'train', templates, perTemplate: 200 });
-  const grpo = new MultiTurnGRPO({
-    policy, tokenizer, prompt, tasks: rlTasks, makeEnvironment, numGenerations: 4, tasksPerIteration: 4, numIterations: grpoIterations,
-    agent: small.agentFor(policy, { temperature: 1 }, { constrainAction }), maxTurns, learningRate: 2.5e-4, beta: 0, dropZeroStd: true, seed,
-  });
-  const detach = attachProgress(grpo, grpoIterations, { label: 'grpo' });
-  await grpo.train();
-  detach();
-  grpo.dispose();
-  const afterGrpo = await evalOn(test);
-  console.log(`GRPO: success ${pct(afterGrpo.success)}, ${elapsed()}`);
-
-  // 5. The table and the checkpoint.
   console.log('\n| template | untrained | BC | BC + GRPO |\n|---|---:|---:|---:|');
-  for (const t of templates) {
-    const cell = (r: EvaluationReport): string => pct(r.perTemplate[t]?.success ?? 0);
-    console.log(`| ${t} | ${cell(untrained)} | ${cell(afterBc)} | ${cell(afterGrpo)} |`);
-  }
-  console.log(`| **all (${test.length} test tasks)** | ${pct(untrained.success)} | ${pct(afterBc.success)} | ${pct(afterGrpo.success)} |`);
-  await saveCheckpoint(args.out, policy, { tokenizer });
-  console.log(`\nsaved ${args.out} (${elapsed()}). Load it with:`);
-  console.log(`  Agent.fromPretrained('${args.out}', { template: 'plain', think: false, targets: 'name', restateTask: true, maxPromptTokens: ${small.settings.maxPromptTokens}${constrainAction ? ', constrainAction: true' : ''} })`);
-  policy.dispose();
+  const cell = (r: EvaluationReport | undefined, t?: string): string => pct((t === undefined ? r?.success : r?.perTemplate[t]?.success) ?? 0);
+  for (const t of templates) console.log(`| ${t} | ${cell(reports.untrained, t)} | ${cell(reports.bc, t)} | ${cell(reports.grpo, t)} |`);
+  console.log(`| **all (${test.length} test tasks)** | ${cell(reports.untrained)} | ${cell(reports.bc)} | ${cell(reports.grpo)} |`);
+  console.log(`\nsaved ${args.out}/agent (${elapsed()}). Load it with:\n  await Agent.fromPretrained('${args.out}/agent')`);
+  agent.dispose();
 }
 
 function pct(x: number): string {
