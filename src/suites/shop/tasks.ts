@@ -1,7 +1,7 @@
 // Task templates of the shop site: look-ups on product pages (price, rating, reviews, stock),
 // listing questions (cheapest, how many), navigation (open a product, sorted category), and the
-// shopper's orders. The state-changing templates (cart, checkout, account, the unseen ones) are
-// in tasks-state.ts; `shopTemplates` gathers them all.
+// shopper's orders. The state-changing templates (cart, checkout, account) are in tasks-state.ts,
+// the unseen ones in tasks-unseen.ts; `shopTemplates` gathers them all.
 
 import type { Observation } from '../../env/types.js';
 import { all, answerExcludes, answerIncludes, answerNumber, urlMatch } from '../../tasks/checkers.js';
@@ -16,6 +16,7 @@ import { statusLabel } from './catalog.js';
 import { findOrder, lineAfter, openList, openProduct, productLinks, readLine, SEARCH, sortBy, type Steps } from './experts.js';
 import { distinctCheapest, listPhrase, pools, type ListTarget } from './pools.js';
 import { stateTemplates } from './tasks-state.js';
+import { unseenTemplates } from './tasks-unseen.js';
 
 /** Opens another product of the same kind (a plausible mix-up): search the last word, first other hit. */
 function* openOtherProduct(obs: Observation, name: string): Steps {
@@ -282,4 +283,5 @@ export const shopTemplates: TaskTemplate[] = [
   orderInfo('status'),
   orderInfo('total'),
   ...stateTemplates,
+  ...unseenTemplates,
 ];
