@@ -21,11 +21,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, STARTER_TEMPLATES, WebEnvironment, attachProgress, collectDemonstrations,
-  createSmallPolicy, linearDecaySchedule, renameEntities, ensureChromium, evaluate, initBackend, startSuiteServer, SMALL_POLICY_DEFAULTS,
-  learnabilitySampling, noveltySampling, shuffledCycle,
-  type EvaluationReport, type TransformerLM, type WebTask,
+  BehaviorCloning, BrowserPool, BundledSuite, MultiTurnGRPO, STARTER_TEMPLATES, WebEnvironment, attachProgress, collectDemonstrations, createSmallPolicy, linearDecaySchedule, renameEntities, ensureChromium, evaluate, initBackend, startSuiteServer, learnabilitySampling, noveltySampling, shuffledCycle, type EvaluationReport, type TransformerLM, type WebTask,
 } from '../src/index.js';
+import { SMALL_POLICY_DEFAULTS } from '../src/agent/index.js';
 
 const { values: args } = parseArgs({
   options: {

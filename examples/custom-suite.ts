@@ -5,21 +5,10 @@
 // Usage: npx tsx examples/custom-suite.ts
 
 import {
-  BrowserPool,
-  WebEnvironment,
-  act,
-  all,
-  answerIncludes,
-  ensureChromium,
-  esc,
-  pageText,
-  runExpert,
-  serveSites,
-  stateMatch,
-  urlMatch,
-  type SiteDefinition,
-  type WebTask,
+  BrowserPool, WebEnvironment, act, ensureChromium, runExpert, type WebTask,
 } from '../src/index.js';
+import { all, answerIncludes, pageText, stateMatch, urlMatch } from '../src/tasks/index.js';
+import { esc, serveSites, type SiteDefinition } from '../src/suites/index.js';
 
 // ---------------------------------------------------------------- the site
 

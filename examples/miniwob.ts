@@ -14,7 +14,11 @@
 // --targets id|name, --max-new-tokens N, --api-key-env NAME, --chromium PATH.
 
 import { parseArgs } from 'node:util';
-import { Agent, BrowserPool, MiniWoBSuite, MINIWOB_STARTER_TASKS, RemotePolicy, WebEnvironment, ensureChromium, evaluate, type PromptTemplate } from '../src/index.js';
+import {
+  Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, evaluate,
+} from '../src/index.js';
+import { MiniWoBSuite, MINIWOB_STARTER_TASKS } from '../src/miniwob/index.js';
+import { type PromptTemplate } from '../src/agent/index.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,

@@ -10,8 +10,9 @@
 
 import { parseArgs } from 'node:util';
 import {
-  Agent, BrowserPool, BundledSuite, RemotePolicy, WebEnvironment, ensureChromium, formatAction, startSuiteServer, type AgentHistoryTurn,
+  Agent, BrowserPool, BundledSuite, RemotePolicy, WebEnvironment, ensureChromium, formatAction, startSuiteServer,
 } from '../src/index.js';
+import { type AgentHistoryTurn } from '../src/agent/index.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,

@@ -18,9 +18,9 @@
 
 import { parseArgs } from 'node:util';
 import {
-  Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, evaluate, startSuiteServer, bundledWebArenaUrls, chatJudge, loadPunktParameters, loadWebArenaTasks,
-  WEBARENA_SEMANTICS, WEBARENA_SITES, type WebArenaSemantics, type WebArenaSite, type WebArenaSiteUrls,
+  Agent, BrowserPool, RemotePolicy, WebEnvironment, ensureChromium, evaluate, startSuiteServer,
 } from '../src/index.js';
+import { bundledWebArenaUrls, chatJudge, loadPunktParameters, loadWebArenaTasks, WEBARENA_SEMANTICS, WEBARENA_SITES, type WebArenaSemantics, type WebArenaSite, type WebArenaSiteUrls } from '../src/webarena/index.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,

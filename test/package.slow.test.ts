@@ -72,7 +72,10 @@ test('the emitted types check in a consumer project (NodeNext, strict)', () => {
   );
   writeFileSync(
     join(project, 'check.ts'),
-    `import { WebEnvironment, TransformerLM, GenerationEngine, type Action, type Environment, type Observation, type StepResult, type Completion } from 'webagent-r1';
+    `import { WebEnvironment, TransformerLM, GenerationEngine, checkers, type Action, type Environment, type Observation, type StepResult } from 'webagent-r1';
+     import type { Completion } from 'webagent-r1/model';
+     import { MiniWoBSuite } from 'webagent-r1/miniwob';
+     void checkers.answerIncludes(['x']); void MiniWoBSuite;
      import { ScriptedEnvironment, scriptedShop, type ScriptedEnvironmentOptions, type ShopState } from 'webagent-r1/testing';
      const a: Action = { type: 'click', target: { role: 'link', name: 'Home' } };
      async function run(env: Environment): Promise<Observation> {
