@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `webagent-r1` command: `train` (trainWebAgent on the bundled suites), `eval` (a saved agent
-// on the bundled suites), `serve` (a saved agent as an OpenAI-compatible endpoint) and `sites`
+// on the bundled suites), `report` (a run folder's report.html), `serve` (a saved agent as an
+// OpenAI-compatible endpoint) and `sites`
 // (the bundled websites, for a person to browse). Built on commander; each command's --help says
 // what it does and what every flag takes. Ctrl-C stops cleanly: browsers and servers are closed.
 
@@ -15,6 +16,7 @@ import { initBackend } from './model/backend.js';
 import { evaluate, type EvaluationReport } from './rl/evaluate.js';
 import { progressBar } from './rl/progress.js';
 import { trainWebAgent } from './rl/train-web-agent.js';
+import { writeRunReport } from './report/run-report.js';
 import { STARTER_TEMPLATES } from './agent/small-policy.js';
 import { startSuiteServer } from './suites/server.js';
 import { BundledSuite } from './suites/suite.js';
@@ -107,7 +109,15 @@ program.command('train')
     });
     agent.dispose();
     printTable([['untrained', reports.untrained], ['BC', reports.bc], ['BC + GRPO', reports.grpo]], templates, test.length);
-    console.log(`\nevaluate it again with: webagent-r1 eval ${o.out}/agent`);
+    console.log(`\nreport: ${await writeRunReport(o.out)}`);
+    console.log(`evaluate it again with: webagent-r1 eval ${o.out}/agent`);
+  });
+
+program.command('report')
+  .description('Write report.html into a run folder (webagent-r1 train --out, or trainWebAgent\'s out): learning curves, evaluation tables and every evaluation episode step by step. One file; opens offline.')
+  .argument('<run>', 'the run folder')
+  .action(async (dir: string) => {
+    console.log(await writeRunReport(dir));
   });
 
 program.command('eval')

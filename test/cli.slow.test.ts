@@ -27,7 +27,9 @@ describe('webagent-r1 (CLI)', () => {
       assert.match(train.stdout, /untrained: \d+% of 2 test episodes/);
       assert.match(train.stdout, /\| map\.open-place \| \d+% \| \d+% \| \d+% \|/);
       assert.match(train.stdout, /evaluate it again with: webagent-r1 eval .*run\/agent/);
-      assert.deepEqual((await readdir(join(out, 'run'))).filter((n) => !n.includes('@')).sort(), ['agent', 'agent-bc', 'results.json']);
+      assert.deepEqual((await readdir(join(out, 'run'))).filter((n) => !n.includes('@')).sort(), ['agent', 'agent-bc', 'episodes.jsonl', 'metrics.jsonl', 'report.html', 'results.json']);
+      const report = await cli(['report', join(out, 'run')]);
+      assert.equal(report.stdout.trim(), join(out, 'run', 'report.html'));
       const evaluated = await cli(['eval', join(out, 'run', 'agent'), '--templates', templates, '--per-template', '1', '--max-turns', '4', '--chromium', chromium!]);
       assert.match(evaluated.stdout, /\| map\.save-place \| \d+% \|/);
       assert.match(evaluated.stdout, /\| \*\*all \(2 tasks\)\*\* \| \d+% \|/);

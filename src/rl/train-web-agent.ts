@@ -6,11 +6,12 @@
 // an optional wall-time cap. With `out`, every stage's agent is saved as a folder
 // `Agent.fromPretrained` loads with no options, and the reports are written beside them.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Agent } from '../agent/agent.js';
 import { createSmallPolicy, type SmallPolicy, type SmallPolicySettings } from '../agent/small-policy.js';
 import { loadDemonstrations, type Demonstration } from '../data/demonstration.js';
+import { trajectoryToJson } from '../data/trajectory.js';
 import type { Environment } from '../env/types.js';
 import { OptionsError } from '../errors.js';
 import type { WebTask } from '../tasks/types.js';
@@ -93,8 +94,10 @@ export interface TrainWebAgentOptions {
   readonly seed?: number;
   /**
    * A folder for the run: `agent-bc/` and `agent/` (the agent after BC and at the end, saved by
-   * `Agent.save`) and `results.json` (the evaluation reports without their trajectories, BC's
-   * result and GRPO's metrics per iteration). @defaultValue nothing written
+   * `Agent.save`), `metrics.jsonl` (every BC step and GRPO iteration, appended as they happen),
+   * `episodes.jsonl` (every evaluation episode with its stage, turn by turn) and `results.json`
+   * (the evaluation reports without their trajectories, BC's result and GRPO's metrics).
+   * `webagent-r1 report <out>` turns it into report.html. @defaultValue nothing written
    */
   readonly out?: string;
   /** Stops the run: BC and GRPO end at their next step boundary, and the call rejects. */
@@ -176,7 +179,21 @@ function checkOptions(o: TrainWebAgentOptions): void {
 export async function trainWebAgent(options: TrainWebAgentOptions): Promise<TrainWebAgentResult> {
   checkOptions(options);
   const { tasks, makeEnvironment, signal } = options;
-  const emit = options.onEvent ?? ((): void => {});
+  const user = options.onEvent ?? ((): void => {});
+  // With `out`, the metrics and evaluation episodes are appended to the run folder as they come.
+  let writes: Promise<void> = options.out === undefined ? Promise.resolve() : mkdir(options.out, { recursive: true }).then(() => undefined);
+  const append = (file: string, records: readonly unknown[]): void => {
+    if (options.out === undefined || records.length === 0) return;
+    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    writes = writes.then(() => appendFile(path.join(options.out!, file), text));
+    writes.catch(() => undefined); // surfaced by the `await writes` at the end, never unhandled
+  };
+  const emit = (event: TrainWebAgentEvent): void => {
+    if (event.type === 'bc-step') append('metrics.jsonl', [{ stage: 'bc', step: event.step, loss: event.loss, learning_rate: event.learningRate, seconds: event.seconds }]);
+    else if (event.type === 'grpo-iteration') append('metrics.jsonl', [{ stage: 'grpo', ...event.metrics }]);
+    else if (event.type === 'evaluation') append('episodes.jsonl', event.report.trajectories.map((t) => ({ stage: event.stage, ...(trajectoryToJson(t) as object) })));
+    user(event);
+  };
   const seed = options.seed ?? 1;
   const maxTurns = options.maxTurns ?? 6;
   const concurrency = options.concurrency ?? 4;
@@ -263,8 +280,8 @@ export async function trainWebAgent(options: TrainWebAgentOptions): Promise<Trai
     await evaluateAt('grpo');
   }
   if (bcOptions || options.grpo) await saveAt('grpo');
+  await writes;
   if (options.out !== undefined) {
-    await mkdir(options.out, { recursive: true });
     const results = { reports: Object.fromEntries(Object.entries(reports).map(([k, r]) => [k, { ...r, trajectories: undefined }])), behaviorCloning: bcResult, grpo: iterations, demonstrations: demonstrations.length };
     await writeFile(path.join(options.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   }

@@ -56,7 +56,12 @@ describe('trainWebAgent', () => {
         assert.deepEqual([...new Set(types)], ['demonstrations', 'policy', 'evaluation', 'stage-start', 'bc-step', 'saved', 'grpo-iteration']);
         assert.equal(types.filter((t) => t === 'bc-step').length, 6);
         assert.deepEqual(events.filter((e) => e.type === 'evaluation').map((e) => (e as { stage: string }).stage), ['untrained', 'bc', 'grpo']);
-        assert.deepEqual((await readdir(out)).filter((n) => !n.includes('@')).sort(), ['agent', 'agent-bc', 'results.json'], 'the saved agents (links to their crash-safe folders) and the results');
+        assert.deepEqual((await readdir(out)).filter((n) => !n.includes('@')).sort(), ['agent', 'agent-bc', 'episodes.jsonl', 'metrics.jsonl', 'results.json'], 'the saved agents (links to their crash-safe folders), the metrics, the episodes and the results');
+        const metrics = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { stage: string });
+        assert.deepEqual(metrics.map((m) => m.stage), [...Array(6).fill('bc'), 'grpo'], 'every BC step and GRPO iteration, in order');
+        const episodes = (await readFile(path.join(out, 'episodes.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { stage: string; check: { reason: string } });
+        assert.deepEqual(episodes.map((e) => e.stage), ['untrained', 'untrained', 'bc', 'bc', 'grpo', 'grpo']);
+        assert.ok(episodes.every((e) => typeof e.check.reason === 'string'), 'each with the checker\'s reason');
         const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { reports: Record<string, { success: number }>; grpo: unknown[] };
         assert.equal(results.grpo.length, 1);
         assert.equal(results.reports.grpo!.success, result.reports.grpo!.success);
