@@ -55,6 +55,7 @@ export { runRollouts, RolloutError, type RolloutOptions } from './rl/rollout.js'
 export { collectDemonstrations } from './rl/demonstrations.js';
 export { renameEntities } from './rl/augment.js';
 export { attachProgress, progressBar } from './rl/progress.js';
+export { writeRunReport } from './report/run-report.js';
 
 // Data: trajectories, demonstrations, the rollout buffer.
 export { saveDemonstrations, loadDemonstrations, type Demonstration, type DemonstrationTurn } from './data/demonstration.js';
