@@ -22,7 +22,7 @@
 //                         [--chromium /path/to/chrome] [--seed 1] [--constrain-action 1]
 
 import { parseArgs } from 'node:util';
-import { BrowserPool, BundledSuite, STARTER_TEMPLATES, WebEnvironment, ensureChromium, initBackend, progressBar, startSuiteServer, trainWebAgent, type EvaluationReport } from '../src/index.js';
+import { BrowserPool, BundledSuite, STARTER_TEMPLATES, WebEnvironment, ensureChromium, initBackend, progressBar, startSuiteServer, trainWebAgent, writeRunReport, type EvaluationReport } from '../src/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -112,7 +112,8 @@ async function main(): Promise<void> {
   const cell = (r: EvaluationReport | undefined, t?: string): string => pct((t === undefined ? r?.success : r?.perTemplate[t]?.success) ?? 0);
   for (const t of templates) console.log(`| ${t} | ${cell(reports.untrained, t)} | ${cell(reports.bc, t)} | ${cell(reports.grpo, t)} |`);
   console.log(`| **all (${test.length} test tasks)** | ${cell(reports.untrained)} | ${cell(reports.bc)} | ${cell(reports.grpo)} |`);
-  console.log(`\nsaved ${args.out}/agent (${elapsed()}). Load it with:\n  await Agent.fromPretrained('${args.out}/agent')`);
+  console.log(`\nthe run, step by step: ${await writeRunReport(args.out)}`);
+  console.log(`saved ${args.out}/agent (${elapsed()}). Load it with:\n  await Agent.fromPretrained('${args.out}/agent')`);
   agent.dispose();
 }
 
