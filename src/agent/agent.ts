@@ -1,6 +1,11 @@
 // Agent: a ChatPolicy (local model or remote endpoint) and an AgentPrompt, acting one turn at a
 // time: state in, Action out. `Agent.fromPretrained(dir)` is the one call that turns a Hugging
 // Face checkpoint folder (Qwen2 / Llama: config.json, safetensors, tokenizer files) into an agent.
+//
+// Just over 300 lines because `save`, `settings` and `fromPretrained` are the two halves of one
+// file format (webagent-agent.json beside the weights): what one writes the other must read, and
+// both depend on the constructor's rules for which options go together (constraints need a local
+// policy and the webagent-r1 grammar, an action set needs that grammar).
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
